@@ -1,0 +1,1 @@
+"""The imperative shell: settings, Slack clients and Block Kit, workflows, scheduler, delivery."""

@@ -1,0 +1,27 @@
+"""Every Slack action, block and callback id Tandem uses, in one place.
+
+Handlers and builders refer to these members, never to string literals, so a rename is one
+edit and a typo is an AttributeError instead of a silently dead button.
+"""
+
+from enum import StrEnum
+
+
+class CardAction(StrEnum):
+    APPROVE = "escalation-card-approve"
+    EDIT = "escalation-card-edit"
+    TAKE_OVER = "escalation-card-take-over"
+
+
+class CardBlock(StrEnum):
+    ACTIONS = "escalation-card-actions"
+
+
+class EditModal(StrEnum):
+    CALLBACK = "escalation-card-edit-submit"
+    DRAFT_BLOCK = "escalation-card-edit-draft"
+    DRAFT_INPUT = "escalation-card-edit-draft-input"
+
+
+class Command(StrEnum):
+    BRIEF = "/brief"

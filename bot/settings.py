@@ -1,0 +1,108 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Flat, conventional variable names (SLACK_BOT_TOKEN, OPENAI_API_KEY, DATABASE_URL, ...) are what
+operators expect; they are grouped here into nested models for the code's sake.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "xoxb-your-token", "your-signing-secret", "secret"}
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None  # xapp-...: Socket Mode when set
+    api_url: str | None = None  # base URL for every Web API client (tests: a local stand-in)
+    sales_channel: str | None = None  # where expansion hand-offs point CSMs to
+
+
+class LLMSettings(BaseModel):
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    timeout_seconds: float = 30.0
+    max_retries: int = 2
+
+
+class SchedulerSettings(BaseModel):
+    enabled: bool = True
+    cycle_time_utc: str = "06:00"  # HH:MM: the daily cycle
+    default_digest_time: str = "08:30"  # HH:MM local, for users without their own
+    outbox_interval_seconds: int = 60
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_nested_delimiter="__")
+
+    environment: str = Field(default="development", alias="TANDEM_ENV")
+    database_url: str = Field(default="sqlite:///tandem.db", alias="DATABASE_URL")
+    port: int = Field(default=3000, alias="PORT")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    smtp_url: str | None = Field(default=None, alias="SMTP_URL")
+    outreach_from: str = Field(default="tandem@localhost", alias="OUTREACH_FROM")
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
+    sales_channel: str | None = Field(default=None, alias="TANDEM_SALES_CHANNEL")
+
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
+    openai_timeout_seconds: float = Field(default=30.0, alias="OPENAI_TIMEOUT_SECONDS")
+
+    scheduler_enabled: bool = Field(default=True, alias="TANDEM_SCHEDULER")
+    cycle_time_utc: str = Field(default="06:00", alias="TANDEM_CYCLE_TIME_UTC")
+    default_digest_time: str = Field(default="08:30", alias="TANDEM_DIGEST_TIME")
+    outbox_interval_seconds: int = Field(default=60, alias="TANDEM_OUTBOX_INTERVAL_SECONDS")
+    auto_send_hold_minutes: int = Field(default=120, alias="TANDEM_AUTO_HOLD_MINUTES")
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        for name in ("slack_bot_token", "slack_signing_secret"):
+            value = getattr(self, name)
+            if value is None or value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name.upper()} must be set to a real value in production")
+        return self
+
+    @property
+    def slack(self) -> SlackSettings:
+        return SlackSettings(
+            bot_token=self.slack_bot_token,
+            signing_secret=self.slack_signing_secret,
+            app_token=self.slack_app_token,
+            api_url=self.slack_api_url,
+            sales_channel=self.sales_channel,
+        )
+
+    @property
+    def llm(self) -> LLMSettings:
+        return LLMSettings(
+            api_key=self.openai_api_key,
+            base_url=self.openai_base_url,
+            model=self.openai_model,
+            timeout_seconds=self.openai_timeout_seconds,
+        )
+
+    @property
+    def scheduler(self) -> SchedulerSettings:
+        return SchedulerSettings(
+            enabled=self.scheduler_enabled,
+            cycle_time_utc=self.cycle_time_utc,
+            default_digest_time=self.default_digest_time,
+            outbox_interval_seconds=self.outbox_interval_seconds,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,294 @@
+"""SQLAlchemy 2.0 typed models: the whole schema in one place.
+
+Enum-like columns are plain strings holding the values of the StrEnums in `scoring.types`
+and `storage.enums`; importers and repositories validate them, so the schema stays portable
+between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.column_types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class User(Base):
+    """A person who uses Tandem in Slack: CSM, manager, ops or admin."""
+
+    __tablename__ = "users"
+
+    slack_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # storage.enums.Role
+    email: Mapped[str | None] = mapped_column(String(320))
+    manager_slack_id: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:30")  # HH:MM local
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    segment: Mapped[str] = mapped_column(String(16))  # scoring.types.Segment
+    arr: Mapped[float] = mapped_column(Float)
+    owner_slack_id: Mapped[str] = mapped_column(ForeignKey("users.slack_id"), index=True)
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    automation_mode: Mapped[str | None] = mapped_column(String(8))  # AutomationMode
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    shared_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # A CSM's veto ("always human"): sticks until the CSM lifts it.
+    always_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    always_human_by: Mapped[str | None] = mapped_column(String(32))
+    # Set by Take over: a person now handles this account and automation is paused.
+    human_handled_by: Mapped[str | None] = mapped_column(String(32))
+    human_handled_since: Mapped[datetime | None]
+
+
+class UsageDaily(Base):
+    __tablename__ = "usage_daily"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    active_users: Mapped[int] = mapped_column(Integer)
+    licensed_seats: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeatureUsage(Base):
+    __tablename__ = "feature_usage"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    feature: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    severity: Mapped[str] = mapped_column(String(8))  # scoring.types.Severity
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    is_escalation_request: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BillingEvent(Base):
+    __tablename__ = "billing_events"
+    __table_args__ = (UniqueConstraint("account_id", "day", "kind", "amount"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # scoring.types.BillingKind
+    amount: Mapped[float] = mapped_column(Float)
+
+
+class EngagementEvent(Base):
+    __tablename__ = "engagement_events"
+    __table_args__ = (UniqueConstraint("account_id", "at", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))  # scoring.types.EngagementKind
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class ContextEvent(Base):
+    __tablename__ = "context_events"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # scoring.types.ContextKind
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    step: Mapped[str] = mapped_column(String(200), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    completed_at: Mapped[datetime | None]
+
+
+class RenewalOutcome(Base):
+    __tablename__ = "renewal_outcomes"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    renewal_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10))  # renewed, churned
+
+
+class TriggerConfig(Base):
+    """A versioned trigger configuration; exactly one is active."""
+
+    __tablename__ = "trigger_configs"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[dict[str, Any]]
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class HealthSnapshot(Base):
+    """One score per account per scoring day."""
+
+    __tablename__ = "health_snapshots"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(8))
+    confidence: Mapped[float] = mapped_column(Float)
+    factors: Mapped[dict[str, Any]]
+    explanation: Mapped[str] = mapped_column(Text)
+    config_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class Signal(Base):
+    """A fired trigger and the route it was given; one per account, trigger and day."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("account_id", "trigger", "as_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(24))  # scoring.types.TriggerKey
+    as_of: Mapped[date] = mapped_column(Date)
+    fired_at: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+    route: Mapped[str] = mapped_column(String(10))  # scoring.types.Route
+    reasons: Mapped[dict[str, Any]]  # {"codes": [...], "sentences": [...]}
+    config_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class Draft(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # check_in, renewal_reminder, brief, ...
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))  # "template" or "llm:<model>"
+    prompt_version: Mapped[str] = mapped_column(String(32))
+    facts_hash: Mapped[str] = mapped_column(String(64), index=True)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    needs_review: Mapped[str | None] = mapped_column(Text)  # why a human must look closer
+    created_at: Mapped[datetime]
+
+
+class EscalationCard(Base):
+    """A decision put in front of a person. State: pending -> approved / edited /
+    taken_over / dismissed. Every transition is a guarded update on `state = 'pending'`."""
+
+    __tablename__ = "escalation_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    recipient_slack_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    final_text: Mapped[str | None] = mapped_column(Text)
+    dismiss_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class OverrideRecord(Base):
+    """The override log: one row per human decision on a card."""
+
+    __tablename__ = "override_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("escalation_cards.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(24))
+    proposed_route: Mapped[str] = mapped_column(String(10))
+    proposed_draft: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(12))  # approved, edited, taken_over, dismissed
+    edited_text: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor_slack_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(index=True)
+    seconds_to_decide: Mapped[float] = mapped_column(Float)
+    config_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class OutboxMessage(Base):
+    """Outreach waiting to go out. `idempotency_key` makes every send happen once."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # record, email, slack
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    created_at: Mapped[datetime]
+    send_after: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestRun(Base):
+    """One digest per user per local day: a restart or a second trigger never re-posts it."""
+
+    __tablename__ = "digest_runs"
+
+    user_slack_id: Mapped[str] = mapped_column(ForeignKey("users.slack_id"), primary_key=True)
+    local_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    posted_at: Mapped[datetime]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+Index("ix_signals_as_of", Signal.as_of)

@@ -1,0 +1,2 @@
+"""Repository functions: keyword-only arguments, `select()` only, no commits (callers own the
+transaction)."""

@@ -1,0 +1,101 @@
+"""The outbox: outreach queued once, sent once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.enums import OutboxState
+from storage.models import OutboxMessage
+
+
+def enqueue(
+    session: Session,
+    *,
+    idempotency_key: str,
+    account_id: str,
+    card_id: int | None,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    send_after: datetime,
+    now: datetime,
+) -> OutboxMessage:
+    """Queue a message; a second call with the same key returns the first message unchanged."""
+    existing = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+    )
+    if existing is not None:
+        return existing
+    message = OutboxMessage(
+        idempotency_key=idempotency_key,
+        account_id=account_id,
+        card_id=card_id,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        state=OutboxState.QUEUED,
+        created_at=now,
+        send_after=send_after,
+        attempts=0,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def due_messages(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.send_after <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_for_sending(session: Session, *, message_id: int, attempts: int) -> bool:
+    """Guarded claim: only the caller that bumps `attempts` from the value it read may send.
+
+    Two workers reading the same queued row both try; one update matches, the other sends
+    nothing.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == OutboxState.QUEUED,
+            OutboxMessage.attempts == attempts,
+        )
+        .values(attempts=attempts + 1)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_sent(session: Session, *, message_id: int, now: datetime) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(state=OutboxState.SENT, sent_at=now, last_error=None)
+    )
+
+
+def mark_failed(session: Session, *, message_id: int, error: str, give_up: bool) -> None:
+    values: dict[str, object] = {"last_error": error[:2000]}
+    if give_up:
+        values["state"] = OutboxState.FAILED
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+
+def cancel(session: Session, *, message_id: int) -> bool:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.QUEUED)
+        .values(state=OutboxState.CANCELLED)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
