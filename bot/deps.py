@@ -1,0 +1,28 @@
+"""The dependencies a workflow or handler needs, built once by app.py and passed down.
+
+Handlers receive a Deps in `register(app, deps)`; tests build one with a frozen clock, a
+temporary database and a stand-in Slack API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.posting import MessagePoster
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from prompts.drafting import Drafter
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    drafter: Drafter
+    poster: MessagePoster  # proactive messages: cards, digests (Slack or terminal)
