@@ -22,9 +22,7 @@ class PostedMessage:
 class MessagePoster(Protocol):
     def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> PostedMessage: ...
 
-    def update(
-        self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
-    ) -> None: ...
+    def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
 
 
 class SlackPoster:

@@ -21,6 +21,11 @@ def _engine() -> Engine:
     return make_engine(os.environ.get("DATABASE_URL", "sqlite:///tandem.db"))
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    # APScheduler owns its job table; Alembic must neither create nor drop it.
+    return not (type_ == "table" and name == "scheduler_jobs")
+
+
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.begin() as connection:
@@ -29,6 +34,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         context.run_migrations()
 

@@ -1,0 +1,191 @@
+"""Tandem's composition root and command line.
+
+Builds settings, the engine, the Slack client and the Bolt app, registers the handlers, and
+runs one command. Nothing here holds business logic: each command calls a workflow.
+Run `python app.py --help` for the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.clock import Clock, SystemClock
+from bot.deps import Deps
+from bot.posting import MessagePoster, SlackPoster, TerminalPoster
+from bot.settings import Settings, get_settings
+from storage.db import make_engine, make_session_factory, upgrade
+
+logger = logging.getLogger("tandem")
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    poster: MessagePoster | None = None,
+    out: TextIO = sys.stdout,
+    migrate: bool = True,
+) -> Deps:
+    """Wire the real components; a missing Slack token means 'render to the terminal'."""
+    from prompts.drafting import make_drafter
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)  # every command works on a fresh SQLite file by itself
+    if poster is None:
+        poster = _default_poster(settings, out)
+    llm = settings.llm
+    drafter = make_drafter(
+        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+        base_url=llm.base_url,
+        model=llm.model,
+        timeout_seconds=llm.timeout_seconds,
+        max_retries=llm.max_retries,
+    )
+    return Deps(
+        settings=settings,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        drafter=drafter,
+        poster=poster,
+    )
+
+
+def _default_poster(settings: Settings, out: TextIO) -> MessagePoster:
+    if settings.slack_bot_token is None:
+        return TerminalPoster(out=out)
+    from bot.slack_client import make_web_client
+
+    return SlackPoster(
+        make_web_client(token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url)
+    )
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description="Tandem: a Slack-first assistant for CSMs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("demo", help="seed a SQLite book, run one cycle, render what would be posted")
+    commands.add_parser("serve", help="run the Slack app (Socket Mode or HTTP) with the scheduler")
+    seed = commands.add_parser("seed", help="write a reproducible synthetic book of business")
+    seed.add_argument("--accounts", type=int, default=200)
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--as-of", type=parse_day, default=None)
+    seed.add_argument("--replace", action="store_true", help="delete existing data first")
+    imp = commands.add_parser("import", help="import the CSV files in DIR")
+    imp.add_argument("directory", type=Path)
+    score = commands.add_parser("score", help="score every account and print the results")
+    score.add_argument("--as-of", type=parse_day, default=None)
+    score.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    explain = commands.add_parser("explain", help="one account: score, factors, triggers, route, reasons")
+    explain.add_argument("account")
+    explain.add_argument("--as-of", type=parse_day, default=None)
+    explain.add_argument("--json", action="store_true")
+    cycle = commands.add_parser("cycle", help="run one daily cycle now")
+    cycle.add_argument("--as-of", type=parse_day, default=None)
+    digest = commands.add_parser("digest", help="post the digests now")
+    digest.add_argument("--user", default=None, metavar="SLACK_ID")
+    overrides = commands.add_parser("overrides", help="export the override log")
+    overrides.add_argument("--since", type=parse_day, default=None)
+    overrides.add_argument("--format", choices=["csv", "json"], default="csv")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import commands
+
+    if args.command == "db":
+        upgrade(make_engine(settings.database_url))
+        print(
+            f"database at {make_engine(settings.database_url).url.render_as_string()} is up to date", file=out
+        )
+        return 0
+    if args.command == "demo":
+        return commands.demo(settings, out=out)
+    if args.command == "serve":
+        return serve(settings)
+    deps = build_deps(settings, out=out)
+    today = deps.clock.now().date()
+    match args.command:
+        case "seed":
+            return commands.seed(
+                deps,
+                accounts=args.accounts,
+                seed=args.seed,
+                as_of=args.as_of or today,
+                replace=args.replace,
+                out=out,
+            )
+        case "import":
+            return commands.import_dir(deps, args.directory, out=out)
+        case "score":
+            return commands.score(deps, as_of=args.as_of or today, fmt=args.format, out=out)
+        case "explain":
+            return commands.explain(deps, args.account, as_of=args.as_of or today, as_json=args.json, out=out)
+        case "cycle":
+            return commands.cycle(deps, as_of=args.as_of or today, out=out)
+        case "digest":
+            return commands.digest(deps, user=args.user, out=out)
+        case "overrides":
+            since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
+            return commands.overrides(deps, since=since, fmt=args.format, out=out)
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def serve(settings: Settings) -> int:
+    """The Slack app with the scheduler: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT."""
+    from bot.app_factory import create_app
+
+    from bot.scheduler import start_scheduler
+    from handlers import register_all
+
+    if settings.slack_bot_token is None:
+        print(
+            "serve needs SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET for HTTP mode); see README",
+            file=sys.stderr,
+        )
+        return 2
+    deps = build_deps(settings)
+    app = create_app(deps)
+    register_all(app, deps)
+    engine = deps.session_factory.kw["bind"]
+    scheduler = start_scheduler(deps, engine) if settings.scheduler_enabled else None
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            logger.info("Tandem in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            from bot.http_server import make_http_server
+
+            server = make_http_server(app, deps.session_factory, port=settings.port)
+            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", settings.port)
+            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""The morning health digest for one CSM: a pure function of a DigestView."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.mrkdwn import BAND_EMOJI, band_label, escape, truncate
+
+MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit
+
+
+@dataclass(frozen=True)
+class DigestAccount:
+    account_id: str
+    name: str
+    score: int
+    band: str
+    why: str
+
+
+@dataclass(frozen=True)
+class DigestMover:
+    account_id: str
+    name: str
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    account_id: str
+    name: str
+    label: str  # "health_low · assist", "queued, sends 11:30 UTC", "on hold: security incident"
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DigestView:
+    user_slack_id: str
+    user_name: str
+    local_day: date
+    band_counts: dict[str, int]
+    red_accounts: tuple[DigestAccount, ...] = ()
+    movers: tuple[DigestMover, ...] = ()
+    pending_cards: tuple[DigestItem, ...] = ()
+    automated: tuple[DigestItem, ...] = ()
+    held: tuple[DigestItem, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
+    total = sum(view.band_counts.values())
+    counts = " · ".join(
+        f"{BAND_EMOJI[band]} {view.band_counts.get(band, 0)} {band}"
+        for band in ("red", "yellow", "green")
+    )
+    text = (
+        f"Your Tandem digest for {view.local_day:%a %d %b}: {total} accounts, "
+        f"{view.band_counts.get('red', 0)} red, {len(view.pending_cards)} cards waiting"
+    )
+    blocks: list[Any] = [
+        HeaderBlock(text=f"Good morning, {view.user_name.split(' ')[0]}"[:150]),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"{view.local_day:%A %d %B %Y} · {total} accounts · {counts}"
+                )
+            ]
+        ),
+    ]
+    if view.pending_cards:
+        blocks.append(
+            _list_section(f"*Waiting for you ({len(view.pending_cards)})*", view.pending_cards)
+        )
+    if view.red_accounts:
+        lines = [
+            f"• *{escape(a.name)}* {band_label(a.band, a.score)} — {escape(a.why)}"
+            for a in view.red_accounts[:MAX_LISTED]
+        ]
+        blocks.append(
+            _section(f"*Red accounts ({len(view.red_accounts)})*", lines, len(view.red_accounts))
+        )
+    if view.movers:
+        lines = [
+            f"• *{escape(m.name)}* {m.before} → {m.after} ({m.after - m.before:+d})"
+            for m in view.movers[:MAX_LISTED]
+        ]
+        blocks.append(_section("*Biggest movers (7 days)*", lines, len(view.movers)))
+    if view.automated:
+        blocks.append(_list_section("*Automated touches queued*", view.automated))
+    if view.held:
+        blocks.append(_list_section("*On hold*", view.held))
+    if not (view.pending_cards or view.red_accounts or view.movers or view.automated or view.held):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing needs you today. ☕")))
+    if view.notes:
+        blocks.append(DividerBlock())
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(view.notes), 2000))])
+        )
+    return text, [block.to_dict() for block in blocks]
+
+
+def _list_section(title: str, items: tuple[DigestItem, ...]) -> SectionBlock:
+    lines = [f"• *{escape(item.name)}* — {escape(item.label)}" for item in items[:MAX_LISTED]]
+    return _section(title, lines, len(items))
+
+
+def _section(title: str, lines: list[str], total: int) -> SectionBlock:
+    if total > len(lines):
+        lines = [*lines, f"_…and {total - len(lines)} more_"]
+    return SectionBlock(text=MarkdownTextObject(text=truncate("\n".join([title, *lines]))))

@@ -1,0 +1,103 @@
+"""The command-line commands: each parses nothing, calls a workflow, prints its result.
+
+app.py owns argument parsing and wiring; these functions take Deps so tests can call them
+directly against a temporary database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from scoring.decisions import decide
+from scoring.health import score_account
+from storage.repositories.accounts import find_accounts
+from storage.repositories.facts import book_facts, load_account_facts
+from storage.repositories.overrides import list_overrides
+
+from bot.deps import Deps
+from bot.reports import explain as explain_report
+from bot.reports import overrides as overrides_report
+from bot.reports import scores as scores_report
+from bot.settings import Settings
+from bot.workflows.cycle import active_trigger_config, run_cycle, score_all
+from bot.workflows.digest import post_digests
+
+
+def seed(deps: Deps, *, accounts: int, seed: int, as_of: date, replace: bool, out: TextIO) -> int:
+    from storage.synthetic import generate_book
+
+    if accounts < 10:
+        print(f"--accounts must be at least 10 (the planted hard cases need room), got {accounts}", file=out)
+        return 2
+    try:
+        summary = generate_book(
+            deps.session_factory, accounts=accounts, seed=seed, as_of=as_of, replace=replace
+        )
+    except ValueError as error:  # e.g. the database already holds a book
+        print(f"seed refused: {error}", file=out)
+        return 1
+    print(f"Seeded {accounts} accounts (seed {seed}, as of {as_of.isoformat()}).", file=out)
+    print(summary.render() if hasattr(summary, "render") else summary, file=out)
+    return 0
+
+
+def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
+    from storage.importer import import_directory
+
+    if not directory.is_dir():
+        print(f"import: {directory} is not a directory", file=out)
+        return 2
+    report = import_directory(deps.session_factory, directory)
+    print(report.render(), file=out)
+    return 0 if report.ok else 1
+
+
+def score(deps: Deps, *, as_of: date, fmt: str, out: TextIO) -> int:
+    _, _, facts, results = score_all(deps, as_of=as_of)
+    print(scores_report.render(scores_report.score_rows(facts, results), fmt), file=out)
+    return 0
+
+
+def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) -> int:
+    _, config = active_trigger_config(deps)
+    with deps.session_factory() as session:
+        match = find_accounts(session, query=query)
+        if match.exact is None:
+            closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates) or "none"
+            print(f"No account matches {query!r}. Closest: {closest}", file=out)
+            return 1
+        facts = load_account_facts(session, as_of=as_of, account_ids=[match.exact.account_id])
+        book = book_facts(session)
+    account = facts[0]
+    health = score_account(account, as_of=as_of, config=config)
+    decisions = decide(account, health, book=book, as_of=as_of, config=config)
+    payload = explain_report.explain_payload(account, health, decisions)
+    print(explain_report.render(payload, as_json=as_json), file=out)
+    return 0
+
+
+def cycle(deps: Deps, *, as_of: date, out: TextIO) -> int:
+    summary = run_cycle(deps, as_of=as_of)
+    print(summary.render(), file=out)
+    return 0
+
+
+def digest(deps: Deps, *, user: str | None, out: TextIO) -> int:
+    report = post_digests(deps, only_user=user)
+    print(report.render(), file=out)
+    return 0 if not report.failed else 1
+
+
+def overrides(deps: Deps, *, since: datetime | None, fmt: str, out: TextIO) -> int:
+    with deps.session_factory() as session:
+        records = list_overrides(session, since=since)
+    print(overrides_report.render(overrides_report.override_rows(records), fmt), file=out, end="")
+    return 0
+
+
+def demo(settings: Settings, *, out: TextIO) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(settings, out=out)

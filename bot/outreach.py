@@ -1,0 +1,102 @@
+"""Outreach delivery: drain the outbox, sending each message exactly once.
+
+Channels: `record` (logged only; the default when nothing is configured), `email` (SMTP when
+SMTP_URL is set, otherwise recorded), `slack` (the account's shared channel). A message is
+claimed with a guarded update before it is sent, so two workers never send the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from urllib.parse import unquote, urlparse
+
+from bot.deps import Deps
+from bot.posting import MessagePoster
+from storage.db import transaction
+from storage.models import OutboxMessage
+from storage.repositories import outbox
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+    def render(self) -> str:
+        return f"outbox: {len(self.sent)} sent, {len(self.failed)} failed"
+
+
+class SmtpSender:
+    """Sends via the SMTP server in a URL: smtp://user:pass@host:port (smtps:// for TLS)."""
+
+    def __init__(self, url: str, sender: str, timeout: float = 10.0) -> None:
+        self._url = urlparse(url)
+        self._sender = sender
+        self._timeout = timeout
+
+    def send(self, *, to: str, subject: str, body: str, message_id: str) -> None:
+        email = EmailMessage()
+        email["From"] = self._sender
+        email["To"] = to
+        email["Subject"] = subject
+        # A stable Message-ID lets the receiving side drop a duplicate if one ever slips out.
+        email["Message-ID"] = f"<{message_id}@tandem>"
+        email.set_content(body)
+        host, port = self._url.hostname or "localhost", self._url.port
+        smtp_class = smtplib.SMTP_SSL if self._url.scheme == "smtps" else smtplib.SMTP
+        with smtp_class(
+            host, port or (465 if self._url.scheme == "smtps" else 25), timeout=self._timeout
+        ) as smtp:
+            if self._url.username:
+                smtp.login(unquote(self._url.username), unquote(self._url.password or ""))
+            smtp.send_message(email)
+
+
+def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100) -> DeliveryReport:
+    report = DeliveryReport()
+    now = deps.clock.now()
+    with deps.session_factory() as session:
+        due = outbox.due_messages(session, now=now, limit=limit)
+    for message in due:
+        with transaction(deps.session_factory) as session:
+            if not outbox.claim_for_sending(
+                session, message_id=message.id, attempts=message.attempts
+            ):
+                continue  # another worker has it
+        try:
+            _send(message, smtp=smtp, poster=deps.poster)
+        except Exception as error:  # a failed send is retried later, never lost
+            logger.warning("outbox message %s failed: %s", message.id, error)
+            with transaction(deps.session_factory) as session:
+                outbox.mark_failed(
+                    session,
+                    message_id=message.id,
+                    error=f"{type(error).__name__}: {error}",
+                    give_up=message.attempts + 1 >= MAX_ATTEMPTS,
+                )
+            report.failed.append(message.id)
+            continue
+        with transaction(deps.session_factory) as session:
+            outbox.mark_sent(session, message_id=message.id, now=deps.clock.now())
+        report.sent.append(message.id)
+    return report
+
+
+def _send(message: OutboxMessage, *, smtp: SmtpSender | None, poster: MessagePoster) -> None:
+    if message.channel == "email" and smtp is not None:
+        smtp.send(
+            to=message.recipient,
+            subject=message.subject,
+            body=message.body,
+            message_id=message.idempotency_key.replace(":", "."),
+        )
+    elif message.channel == "slack":
+        poster.post(channel=message.recipient, text=message.body, blocks=[])
+    else:
+        logger.info("outreach recorded (not sent) for %s: %s", message.account_id, message.subject)

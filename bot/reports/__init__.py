@@ -1,0 +1,1 @@
+"""Command-line reports: pure renderers of results into table, CSV and JSON."""

@@ -1,0 +1,97 @@
+"""`explain ACCOUNT`: one account's score, factors, fired triggers, route and reasons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from scoring.types import AccountFacts, Decision, HealthResult, Route
+
+# When several triggers fire, the account's route is the most cautious one.
+ROUTE_CAUTION = [Route.AUTO, Route.ASSIST, Route.HUMAN, Route.HOLD, Route.ESCALATE]
+
+
+def overall_route(decisions: Sequence[Decision]) -> Route | None:
+    if not decisions:
+        return None
+    return max((d.route for d in decisions), key=ROUTE_CAUTION.index)
+
+
+def explain_payload(
+    account: AccountFacts, health: HealthResult, decisions: Sequence[Decision]
+) -> dict[str, object]:
+    route = overall_route(decisions)
+    return {
+        "account_id": account.account_id,
+        "name": account.name,
+        "segment": account.segment.value,
+        "arr": account.arr,
+        "as_of": health.as_of.isoformat(),
+        "score": health.score,
+        "band": health.band.value,
+        "confidence": round(health.confidence, 2),
+        "explanation": health.explanation,
+        "notes": list(health.notes),
+        "factors": [
+            {
+                "name": f.name,
+                "score": round(f.score, 1),
+                "weight": round(f.weight, 3),
+                "detail": f.detail,
+                "data_points": f.data_points,
+            }
+            for f in health.factors
+        ],
+        "triggers": [d.trigger.value for d in decisions],
+        "route": route.value if route else None,
+        "reasons": [
+            {
+                "trigger": d.trigger.value,
+                "route": d.route.value,
+                "code": r.code,
+                "sentence": r.sentence,
+            }
+            for d in decisions
+            for r in d.reasons
+        ],
+        "decisions": [
+            {
+                "trigger": d.trigger.value,
+                "summary": d.signal.summary,
+                "route": d.route.value,
+                "reason_codes": [r.code for r in d.reasons],
+                "reason": d.reason_sentence,
+                "notify_manager": d.notify_manager,
+            }
+            for d in decisions
+        ],
+    }
+
+
+def render_text(payload: dict[str, object]) -> str:
+    lines = [
+        f"{payload['name']} ({payload['account_id']}), {payload['segment']}, ARR ${payload['arr']:,.0f}",
+        f"Health {payload['score']} ({payload['band']}), confidence {payload['confidence']}, "
+        f"as of {payload['as_of']}",
+        f"Why: {payload['explanation']}",
+    ]
+    for note in payload["notes"]:  # type: ignore[attr-defined]
+        lines.append(f"Note: {note}")
+    lines.append("Factors:")
+    for factor in payload["factors"]:  # type: ignore[attr-defined]
+        lines.append(
+            f"  {factor['name']:<11} {factor['score']:>5.1f}  weight {factor['weight']:.2f}  {factor['detail']}"
+        )
+    decisions = payload["decisions"]
+    if not decisions:
+        lines.append("Triggers: none fired; no action proposed.")
+    for decision in decisions:  # type: ignore[attr-defined]
+        lines.append(
+            f"Trigger {decision['trigger']} → route {decision['route']}: {decision['summary']}"
+        )
+        lines.append(f"  {decision['reason']}")
+    return "\n".join(lines)
+
+
+def render(payload: dict[str, object], *, as_json: bool) -> str:
+    return json.dumps(payload, indent=2) if as_json else render_text(payload)

@@ -1,0 +1,57 @@
+"""`overrides`: the override log as CSV or JSON, with stable keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from storage.models import OverrideRecord
+
+FIELDS = (
+    "id",
+    "at",
+    "action",
+    "account_id",
+    "card_id",
+    "trigger",
+    "route",
+    "actor",
+    "reason",
+    "proposed_draft",
+    "edited_text",
+    "seconds_to_decide",
+    "config_version",
+)
+
+
+def override_rows(records: Sequence[OverrideRecord]) -> list[dict[str, object]]:
+    return [
+        {
+            "id": record.id,
+            "at": record.at.isoformat(),
+            "action": record.action,
+            "account_id": record.account_id,
+            "card_id": record.card_id,
+            "trigger": record.trigger,
+            "route": record.proposed_route,
+            "actor": record.actor_slack_id,
+            "reason": record.reason,
+            "proposed_draft": record.proposed_draft,
+            "edited_text": record.edited_text,
+            "seconds_to_decide": round(record.seconds_to_decide, 1),
+            "config_version": record.config_version,
+        }
+        for record in records
+    ]
+
+
+def render(rows: list[dict[str, object]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

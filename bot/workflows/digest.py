@@ -1,0 +1,237 @@
+"""Morning digests: build each CSM's view from storage and post it once per local day."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.blocks.digest import (
+    DigestAccount,
+    DigestItem,
+    DigestMover,
+    DigestView,
+    build_digest_message,
+)
+from bot.deps import Deps
+from storage.db import transaction
+from storage.enums import CardState, OutboxState, Role
+from storage.models import (
+    Account,
+    DigestRun,
+    EscalationCard,
+    HealthSnapshot,
+    OutboxMessage,
+    Signal,
+    User,
+)
+from storage.repositories import snapshots
+
+logger = logging.getLogger(__name__)
+MOVER_DAYS = 7
+MIN_MOVE = 5  # points; smaller changes are noise, not news
+
+
+@dataclass
+class DigestReport:
+    posted: list[str] = field(default_factory=list)
+    skipped_already_posted: list[str] = field(default_factory=list)
+    skipped_not_due: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        return (
+            f"digests posted: {len(self.posted)}, already posted today: "
+            f"{len(self.skipped_already_posted)}, not yet due: {len(self.skipped_not_due)}, "
+            f"failed: {len(self.failed)}"
+        )
+
+
+def local_now(user: User, now: datetime) -> datetime:
+    try:
+        return now.astimezone(ZoneInfo(user.timezone or "UTC"))
+    except ZoneInfoNotFoundError:
+        return now.astimezone(ZoneInfo("UTC"))
+
+
+def is_due(user: User, now: datetime, default_time: str) -> bool:
+    hours, minutes = (int(part) for part in (user.digest_time or default_time).split(":"))
+    return local_now(user, now).time() >= time(hours, minutes)
+
+
+def post_digests(
+    deps: Deps, *, only_user: str | None = None, due_only: bool = False
+) -> DigestReport:
+    """Post each CSM's digest unless it already went out today (their local day)."""
+    now = deps.clock.now()
+    report = DigestReport()
+    with deps.session_factory() as session:
+        query = select(User).where(User.role == Role.CSM)
+        if only_user:
+            query = select(User).where(User.slack_id == only_user)
+        users = list(session.scalars(query.order_by(User.slack_id)))
+        views = build_digest_views(session, users=users, now=now)
+    for user in users:
+        if due_only and not is_due(user, now, deps.settings.default_digest_time):
+            report.skipped_not_due.append(user.slack_id)
+            continue
+        view = views[user.slack_id]
+        try:
+            _post_once(deps, view, now, report)
+        except Exception:  # one CSM's failure must not cost the others their digest
+            logger.exception("digest for %s failed", user.slack_id)
+            report.failed.append(user.slack_id)
+    return report
+
+
+def _post_once(deps: Deps, view: DigestView, now: datetime, report: DigestReport) -> None:
+    # Claim the (user, day) row first: a second run, a second replica or a restart finds it
+    # taken and posts nothing. If posting then fails, the claim is rolled back for a retry.
+    with transaction(deps.session_factory) as session:
+        if session.get(DigestRun, (view.user_slack_id, view.local_day)) is not None:
+            report.skipped_already_posted.append(view.user_slack_id)
+            return
+        run = DigestRun(user_slack_id=view.user_slack_id, local_day=view.local_day, posted_at=now)
+        session.add(run)
+        try:
+            session.flush()
+        except IntegrityError:
+            report.skipped_already_posted.append(view.user_slack_id)
+            return
+        text, blocks = build_digest_message(view)
+        posted = deps.poster.post(channel=view.user_slack_id, text=text, blocks=blocks)
+        run.channel_id, run.message_ts = posted.channel_id, posted.ts
+    report.posted.append(view.user_slack_id)
+
+
+def build_digest_views(
+    session: Session, *, users: list[User], now: datetime
+) -> dict[str, DigestView]:
+    """Every requested user's digest, from a handful of bulk queries."""
+    as_of = session.scalar(select(func.max(HealthSnapshot.as_of))) or now.date()
+    owner_ids = [user.slack_id for user in users]
+    accounts = {
+        account.account_id: account
+        for account in session.scalars(select(Account).where(Account.owner_slack_id.in_(owner_ids)))
+    }
+    by_owner: dict[str, list[Account]] = defaultdict(list)
+    for account in accounts.values():
+        by_owner[account.owner_slack_id].append(account)
+    today = snapshots.snapshots_on(session, as_of=as_of)
+    changes = snapshots.score_changes(session, as_of=as_of, days=MOVER_DAYS)
+    pending = _pending_cards(session, owner_ids)
+    automated = _queued_automated(session, list(accounts))
+    held = _held_signals(session, list(accounts), as_of)
+
+    views: dict[str, DigestView] = {}
+    for user in users:
+        owned = by_owner.get(user.slack_id, [])
+        band_counts: dict[str, int] = defaultdict(int)
+        reds: list[DigestAccount] = []
+        movers: list[DigestMover] = []
+        for account in owned:
+            snap = today.get(account.account_id)
+            if snap is None:
+                continue
+            band_counts[snap.band] += 1
+            if snap.band == "red":
+                reds.append(
+                    DigestAccount(
+                        account.account_id, account.name, snap.score, snap.band, snap.explanation
+                    )
+                )
+            before_after = changes.get(account.account_id)
+            if before_after and abs(before_after[1] - before_after[0]) >= MIN_MOVE:
+                movers.append(DigestMover(account.account_id, account.name, *before_after))
+        reds.sort(key=lambda item: item.score)
+        movers.sort(key=lambda m: -abs(m.after - m.before))
+        owned_ids = {account.account_id for account in owned}
+        views[user.slack_id] = DigestView(
+            user_slack_id=user.slack_id,
+            user_name=user.name,
+            local_day=local_now(user, now).date(),
+            band_counts=dict(band_counts),
+            red_accounts=tuple(reds),
+            movers=tuple(movers),
+            pending_cards=tuple(item for item in pending.get(user.slack_id, [])),
+            automated=tuple(item for acc_id, item in automated if acc_id in owned_ids),
+            held=tuple(item for acc_id, item in held if acc_id in owned_ids),
+        )
+    return views
+
+
+def _pending_cards(session: Session, owner_ids: list[str]) -> dict[str, list[DigestItem]]:
+    rows = session.execute(
+        select(EscalationCard, Account.name, Signal.trigger, Signal.route)
+        .join(Account, Account.account_id == EscalationCard.account_id)
+        .join(Signal, Signal.id == EscalationCard.signal_id)
+        .where(
+            EscalationCard.state == CardState.PENDING,
+            EscalationCard.recipient_slack_id.in_(owner_ids),
+        )
+        .order_by(EscalationCard.created_at)
+    )
+    result: dict[str, list[DigestItem]] = defaultdict(list)
+    for card, name, trigger, route in rows:
+        result[card.recipient_slack_id].append(
+            DigestItem(
+                card.account_id,
+                name,
+                f"{trigger} · {route}, waiting since {card.created_at:%d %b %H:%M} UTC",
+                card.created_at,
+            )
+        )
+    return result
+
+
+def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[str, DigestItem]]:
+    rows = session.execute(
+        select(OutboxMessage, Account.name)
+        .join(Account, Account.account_id == OutboxMessage.account_id)
+        .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.card_id.is_(None))
+        .order_by(OutboxMessage.send_after)
+    )
+    wanted = set(account_ids)
+    return [
+        (
+            message.account_id,
+            DigestItem(
+                message.account_id,
+                name,
+                f"“{message.subject}” sends {message.send_after:%d %b %H:%M} UTC",
+                message.send_after,
+            ),
+        )
+        for message, name in rows
+        if message.account_id in wanted
+    ]
+
+
+def _held_signals(
+    session: Session, account_ids: list[str], as_of: date
+) -> list[tuple[str, DigestItem]]:
+    rows = session.execute(
+        select(Signal, Account.name)
+        .join(Account, Account.account_id == Signal.account_id)
+        .where(Signal.as_of == as_of, Signal.route == "hold")
+    )
+    wanted = set(account_ids)
+    items = []
+    for signal, name in rows:
+        if signal.account_id in wanted:
+            sentences = (
+                signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+            )
+            items.append(
+                (
+                    signal.account_id,
+                    DigestItem(signal.account_id, name, " ".join(sentences) or signal.summary),
+                )
+            )
+    return items
