@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.mrkdwn import BAND_EMOJI, band_label, escape, truncate
 
 MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit
+LINE_LIMIT = 300  # MAX_LISTED lines of this length fit in one 3,000-character section
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,8 @@ def _list_section(title: str, items: tuple[DigestItem, ...]) -> SectionBlock:
 
 
 def _section(title: str, lines: list[str], total: int) -> SectionBlock:
+    # Cut each line, not the whole section, so the "and N more" tail always survives.
+    lines = [truncate(line, LINE_LIMIT) for line in lines]
     if total > len(lines):
         lines = [*lines, f"_…and {total - len(lines)} more_"]
     return SectionBlock(text=MarkdownTextObject(text=truncate("\n".join([title, *lines]))))
