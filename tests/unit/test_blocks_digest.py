@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.blocks.digest import MAX_LISTED, DigestAccount, DigestItem, DigestMover, DigestView, build_digest_message
+from bot.blocks.digest import (
+    MAX_LISTED,
+    DigestAccount,
+    DigestItem,
+    DigestMover,
+    DigestView,
+    build_digest_message,
+)
 from bot.posting import render_blocks
 
 
@@ -31,7 +38,9 @@ def test_digest_lists_red_accounts_movers_and_pending_cards() -> None:
     view = _view(
         red_accounts=(DigestAccount("A1", "Acme <Corp>", 41, "red", "usage pulls the score down most"),),
         movers=(DigestMover("A2", "Globex", 80, 62),),
-        pending_cards=(DigestItem("A1", "Acme <Corp>", "health_low · assist, waiting since 02 Mar 06:00 UTC"),),
+        pending_cards=(
+            DigestItem("A1", "Acme <Corp>", "health_low · assist, waiting since 02 Mar 06:00 UTC"),
+        ),
         held=(DigestItem("A3", "Initech", "On hold: security incident reported 3 days ago."),),
     )
     text, blocks = build_digest_message(view)

@@ -1,0 +1,47 @@
+"""The App Home tab: the same picture as the digest, always current, plus the ops view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.blocks.digest import DigestView, build_digest_message
+
+HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
+
+
+def build_home_view(
+    digest: DigestView | None, *, override_counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A `home` view. `digest` is None for users who own no accounts (managers, ops)."""
+    blocks: list[dict[str, Any]] = []
+    if digest is not None:
+        _, digest_blocks = build_digest_message(digest)
+        blocks.extend(digest_blocks)
+        blocks[0] = HeaderBlock(text="Your book today").to_dict()
+    else:
+        blocks.append(HeaderBlock(text="Tandem").to_dict())
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="You own no accounts. Use `/brief ACCOUNT` for any account's brief; "
+                    "escalations of your team reach you as DMs."
+                )
+            ).to_dict()
+        )
+    if override_counts is not None:
+        lines = [f"• {action}: {count}" for action, count in sorted(override_counts.items())] or [
+            "• none yet"
+        ]
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text="*Decisions in the last 30 days*\n" + "\n".join(lines))
+            ).to_dict()
+        )
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text="Full log: `python app.py overrides --format csv`")]
+            ).to_dict()
+        )
+    return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}

@@ -1,0 +1,19 @@
+"""App Home: publish the user's current view when they open the Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.workflows.home import home_view_for
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def publish_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") != "home":
+            return  # the Messages tab needs nothing from us
+        client.views_publish(user_id=event["user"], view=home_view_for(deps, slack_id=event["user"]))

@@ -1,0 +1,97 @@
+"""The command line contract (design.md): commands, formats and stable JSON keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import app
+from bot.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+Run = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name in ("SLACK_BOT_TOKEN", "OPENAI_API_KEY", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    get_settings.cache_clear()
+
+    def run(*argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+        code = app.main(list(argv), out=out)
+        return code, out.getvalue()
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_seed_score_explain_cycle_overrides(cli: Run) -> None:
+    code, out = cli("seed", "--accounts", "30", "--seed", "3", "--as-of", "2026-03-02")
+    assert code == 0 and "30 accounts" in out
+
+    code, out = cli("seed", "--accounts", "30", "--as-of", "2026-03-02")
+    assert code == 1 and "refused" in out  # an existing book is never overwritten silently
+
+    code, out = cli("score", "--as-of", "2026-03-02", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 30
+    assert {"account_id", "score", "band", "confidence", "explanation"} <= set(rows[0])
+    assert all(0 <= row["score"] <= 100 for row in rows)
+
+    code, out = cli("score", "--as-of", "2026-03-02", "--format", "csv")
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 30
+
+    account_id = rows[0]["account_id"]
+    code, out = cli("explain", account_id, "--as-of", "2026-03-02", "--json")
+    payload = json.loads(out)
+    assert code == 0
+    assert {"score", "band", "confidence", "triggers", "route", "reasons"} <= set(payload)
+    assert payload["score"] == rows[0]["score"]
+
+    code, out = cli("explain", "no such company at all", "--as-of", "2026-03-02")
+    assert code == 1 and "No account matches" in out
+
+    code, out = cli("cycle", "--as-of", "2026-03-02")
+    assert code == 0 and "accounts scored: 30" in out
+
+    code, out = cli("overrides", "--format", "json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_import_of_a_missing_directory_names_it(cli: Run, tmp_path: Path) -> None:
+    code, out = cli("import", str(tmp_path / "nope"))
+    assert code == 2 and "nope" in out and "not a directory" in out
+
+
+def test_bad_date_is_a_usage_error(cli: Run) -> None:
+    with pytest.raises(SystemExit) as raised:
+        cli("score", "--as-of", "yesterday")
+    assert raised.value.code == 2
+
+
+def test_demo_runs_as_the_readme_says(tmp_path: Path) -> None:
+    """`python app.py demo` from a fresh directory: no Slack, no LLM, no set-up."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "accounts scored: 200" in result.stdout
+    assert "[ Approve ]  [ Edit ]  [ Take over ]" in result.stdout
+    assert "Already" in result.stdout or "AlreadyDecided" in result.stdout
+    assert (tmp_path / "tandem-demo.db").exists()
