@@ -194,6 +194,14 @@ class BookFacts:
 
     total_arr: float
     account_count: int
+    # ARR at each percentile 0..100 of the book (101 values), for "top decile" value rules.
+    arr_percentiles: tuple[float, ...] = ()
+
+    def arr_at_percentile(self, fraction: float) -> float:
+        if not self.arr_percentiles:
+            return float("inf")
+        index = min(100, max(0, round(fraction * 100)))
+        return self.arr_percentiles[index]
 
 
 @dataclass(frozen=True, slots=True)
