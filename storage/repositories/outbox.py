@@ -25,9 +25,7 @@ def enqueue(
     now: datetime,
 ) -> OutboxMessage:
     """Queue a message; a second call with the same key returns the first message unchanged."""
-    existing = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
-    )
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key))
     if existing is not None:
         return existing
     message = OutboxMessage(

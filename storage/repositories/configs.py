@@ -1,0 +1,55 @@
+"""Versioned trigger configurations; exactly one is active."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import TriggerConfig
+
+
+def active_config(session: Session) -> TriggerConfig | None:
+    return session.scalar(select(TriggerConfig).where(TriggerConfig.active.is_(True)))
+
+
+def ensure_active_config(
+    session: Session, *, default_body: dict[str, Any], author: str, now: datetime
+) -> TriggerConfig:
+    """The active configuration; on first use, version 1 from the default body."""
+    active = active_config(session)
+    if active is not None:
+        return active
+    if session.scalar(select(func.count()).select_from(TriggerConfig)):
+        latest = session.scalar(select(TriggerConfig).order_by(TriggerConfig.version.desc()).limit(1))
+        assert latest is not None
+        activate(session, version=latest.version)
+        return latest
+    row = TriggerConfig(
+        version=1, body=default_body, author=author, created_at=now, active=True, note="default"
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def create_config_version(
+    session: Session, *, body: dict[str, Any], author: str, now: datetime, note: str = ""
+) -> TriggerConfig:
+    latest = session.scalar(select(func.max(TriggerConfig.version))) or 0
+    row = TriggerConfig(version=latest + 1, body=body, author=author, created_at=now, active=False, note=note)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def activate(session: Session, *, version: int) -> None:
+    if session.get(TriggerConfig, version) is None:
+        known = ", ".join(
+            str(v) for v in session.scalars(select(TriggerConfig.version).order_by(TriggerConfig.version))
+        )
+        raise LookupError(f"no trigger configuration version {version} (known: {known or 'none'})")
+    session.execute(update(TriggerConfig).where(TriggerConfig.version != version).values(active=False))
+    session.execute(update(TriggerConfig).where(TriggerConfig.version == version).values(active=True))

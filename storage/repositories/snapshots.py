@@ -1,0 +1,101 @@
+"""Health snapshots: one per account per scoring day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from scoring.types import HealthResult
+from storage.models import HealthSnapshot
+
+DELETE_CHUNK = 900
+CHANGE_TOLERANCE_DAYS = 3  # a missing day falls back to the closest earlier snapshot
+
+
+def save_snapshots(session: Session, *, results: Sequence[HealthResult], config_version: int | None) -> int:
+    """Write today's snapshots; rerunning the same day replaces that day's rows."""
+    by_day: dict[date, list[str]] = {}
+    for result in results:
+        by_day.setdefault(result.as_of, []).append(result.account_id)
+    for day, ids in by_day.items():
+        for start in range(0, len(ids), DELETE_CHUNK):
+            chunk = ids[start : start + DELETE_CHUNK]
+            session.execute(
+                delete(HealthSnapshot).where(
+                    HealthSnapshot.as_of == day, HealthSnapshot.account_id.in_(chunk)
+                )
+            )
+    rows = [_row(result, config_version) for result in results]
+    if rows:
+        session.execute(insert(HealthSnapshot), rows)
+    return len(rows)
+
+
+def _row(result: HealthResult, config_version: int | None) -> dict[str, Any]:
+    return {
+        "account_id": result.account_id,
+        "as_of": result.as_of,
+        "score": result.score,
+        "band": result.band.value,
+        "confidence": result.confidence,
+        "factors": {
+            "factors": {
+                f.name: {
+                    "score": round(f.score, 2),
+                    "weight": round(f.weight, 4),
+                    "detail": f.detail,
+                    "data_points": f.data_points,
+                }
+                for f in result.factors
+            },
+            "notes": list(result.notes),
+        },
+        "explanation": result.explanation,
+        "config_version": config_version,
+    }
+
+
+def snapshots_on(session: Session, *, as_of: date) -> dict[str, HealthSnapshot]:
+    return {
+        snap.account_id: snap
+        for snap in session.scalars(select(HealthSnapshot).where(HealthSnapshot.as_of == as_of))
+    }
+
+
+def score_changes(session: Session, *, as_of: date, days: int) -> dict[str, tuple[int, int]]:
+    """account_id -> (score `days` ago, or the closest earlier within a few days; score today)."""
+    then = as_of - timedelta(days=days)
+    rows = session.execute(
+        select(HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score).where(
+            (HealthSnapshot.as_of == as_of)
+            | (
+                (HealthSnapshot.as_of <= then)
+                & (HealthSnapshot.as_of >= then - timedelta(days=CHANGE_TOLERANCE_DAYS))
+            )
+        )
+    )
+    today: dict[str, int] = {}
+    before: dict[str, tuple[date, int]] = {}
+    for account_id, day, score in rows:
+        if day == as_of:
+            today[account_id] = score
+        elif account_id not in before or day > before[account_id][0]:
+            before[account_id] = (day, score)
+    return {
+        account_id: (before[account_id][1], score)
+        for account_id, score in today.items()
+        if account_id in before
+    }
+
+
+def score_history(session: Session, *, account_id: str, since: date) -> list[tuple[date, int]]:
+    rows = session.execute(
+        select(HealthSnapshot.as_of, HealthSnapshot.score)
+        .where(HealthSnapshot.account_id == account_id, HealthSnapshot.as_of >= since)
+        .order_by(HealthSnapshot.as_of)
+    )
+    return [(day, score) for day, score in rows]

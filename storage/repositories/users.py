@@ -1,0 +1,40 @@
+"""Users and who may decide on an account's cards."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.enums import Role
+from storage.models import User
+
+ANY_ACCOUNT_ROLES = frozenset({Role.OPS, Role.ADMIN})
+
+
+def get_user(session: Session, *, slack_id: str) -> User | None:
+    return session.get(User, slack_id)
+
+
+def list_users(session: Session, *, role: Role | None = None) -> list[User]:
+    query = select(User).order_by(User.slack_id)
+    if role is not None:
+        query = query.where(User.role == role)
+    return list(session.scalars(query))
+
+
+def manager_of(session: Session, *, slack_id: str) -> User | None:
+    user = session.get(User, slack_id)
+    if user is None or not user.manager_slack_id:
+        return None
+    return session.get(User, user.manager_slack_id)
+
+
+def can_decide_for(user: User | None, *, owner_slack_id: str, owner_manager_slack_id: str | None) -> bool:
+    """The owning CSM, their manager, or anyone in ops/admin; nobody else."""
+    if user is None:
+        return False
+    if user.role in ANY_ACCOUNT_ROLES:
+        return True
+    if user.slack_id == owner_slack_id:
+        return True
+    return user.role == Role.MANAGER and user.slack_id == owner_manager_slack_id
