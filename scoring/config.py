@@ -83,6 +83,11 @@ class HealthLowTrigger(_Section):
     threshold: int = 60
 
 
+class HealthDropTrigger(_Section):
+    drop_fraction: float = 0.20
+    window_days: int = 30
+
+
 class SentimentTrigger(_Section):
     window_days: int = 30
     escalation_requests: int = 2
@@ -93,6 +98,7 @@ class SentimentTrigger(_Section):
 
 class Triggers(_Section):
     health_low: HealthLowTrigger = HealthLowTrigger()
+    health_drop: HealthDropTrigger = HealthDropTrigger()
     sentiment: SentimentTrigger = SentimentTrigger()
 
 

@@ -62,8 +62,14 @@ def sentiment_evidence(facts: AccountFacts, as_of: date, config: TriggerConfig) 
 
 
 def fire_triggers(
-    facts: AccountFacts, health: HealthResult, *, as_of: date, config: TriggerConfig
+    facts: AccountFacts,
+    health: HealthResult,
+    *,
+    as_of: date,
+    config: TriggerConfig,
+    previous_score: int | None = None,
 ) -> list[Signal]:
+    """`previous_score` is the score `triggers.health_drop.window_days` ago, when known."""
     signals: list[Signal] = []
     details: dict[str, object] = {
         "score": health.score,
@@ -73,6 +79,17 @@ def fire_triggers(
     if health.score < config.triggers.health_low.threshold:
         signals.append(
             Signal(facts.account_id, TriggerKey.HEALTH_LOW, f"Health {health.explanation}", details)
+        )
+    drop = config.triggers.health_drop
+    if previous_score and health.score <= previous_score * (1 - drop.drop_fraction):
+        fall = 1 - health.score / previous_score
+        signals.append(
+            Signal(
+                facts.account_id,
+                TriggerKey.HEALTH_DROP,
+                f"Health fell {fall:.0%} in {drop.window_days} days ({previous_score} → {health.score}). {health.explanation}",
+                {**details, "previous_score": previous_score, "drop": round(fall, 3)},
+            )
         )
     evidence = sentiment_evidence(facts, as_of, config)
     if evidence:

@@ -5,22 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from scoring.types import AccountFacts, Decision, HealthResult, Route
-
-# When several triggers fire, the account's route is the most cautious one.
-ROUTE_CAUTION = [Route.AUTO, Route.ASSIST, Route.HUMAN, Route.HOLD, Route.ESCALATE]
-
-
-def overall_route(decisions: Sequence[Decision]) -> Route | None:
-    if not decisions:
-        return None
-    return max((d.route for d in decisions), key=ROUTE_CAUTION.index)
+from scoring.decisions import primary_decision
+from scoring.types import AccountFacts, Decision, HealthResult
 
 
 def explain_payload(
     account: AccountFacts, health: HealthResult, decisions: Sequence[Decision]
 ) -> dict[str, object]:
-    route = overall_route(decisions)
+    primary = primary_decision(list(decisions))
+    route = primary.route if primary else None
     return {
         "account_id": account.account_id,
         "name": account.name,
@@ -86,9 +79,7 @@ def render_text(payload: dict[str, object]) -> str:
     if not decisions:
         lines.append("Triggers: none fired; no action proposed.")
     for decision in decisions:  # type: ignore[attr-defined]
-        lines.append(
-            f"Trigger {decision['trigger']} → route {decision['route']}: {decision['summary']}"
-        )
+        lines.append(f"Trigger {decision['trigger']} → route {decision['route']}: {decision['summary']}")
         lines.append(f"  {decision['reason']}")
     return "\n".join(lines)
 

@@ -21,11 +21,9 @@ COLUMNS = (
 )
 
 
-def score_rows(
-    facts: Sequence[AccountFacts], results: Sequence[HealthResult]
-) -> list[dict[str, object]]:
+def score_rows(facts: Sequence[AccountFacts], results: Sequence[HealthResult]) -> list[dict[str, object]]:
     by_id = {account.account_id: account for account in facts}
-    rows = []
+    rows: list[dict[str, object]] = []
     for result in results:
         account = by_id[result.account_id]
         weakest = min(result.factors, key=lambda f: f.score, default=None)
@@ -58,9 +56,7 @@ def render(rows: list[dict[str, object]], fmt: str) -> str:
 
 
 def _table(rows: list[dict[str, object]]) -> str:
-    header = (
-        f"{'account':<12} {'name':<28} {'segment':<11} {'score':>5} {'band':<6} {'conf':>4}  why"
-    )
+    header = f"{'account':<12} {'name':<28} {'segment':<11} {'score':>5} {'band':<6} {'conf':>4}  why"
     lines = [header, "-" * len(header)]
     for row in rows:
         lines.append(

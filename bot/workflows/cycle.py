@@ -14,22 +14,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from scoring.config import TriggerConfig, config_to_dict, load_default_config
-from scoring.decisions import decide
-from scoring.health import score_book
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from storage.repositories.accounts import get_account
-from storage.repositories.facts import book_facts, load_account_facts
 
 from bot.deps import Deps
 from bot.workflows.card_posting import post_new_card
 from bot.workflows.draft_requests import draft_request_for
+from scoring.config import TriggerConfig, config_to_dict, load_default_config
+from scoring.decisions import decide, primary_decision
+from scoring.health import score_book
 from scoring.types import AccountFacts, Decision, HealthResult, Route
 from storage.db import transaction
 from storage.enums import CardState
 from storage.models import EscalationCard, User
 from storage.repositories import cards, configs, drafts, outbox, signals, snapshots
+from storage.repositories.accounts import get_account
+from storage.repositories.facts import book_facts, load_account_facts
 
 logger = logging.getLogger(__name__)
 
@@ -107,32 +107,43 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     health_by_id = {result.account_id: result for result in results}
     for account in facts:
         health = health_by_id[account.account_id]
-        for decision in decide(account, health, book=book, as_of=as_of, config=config):
-            _handle_decision(deps, summary, account, health, decision, owners, version)
+        decisions = decide(account, health, book=book, as_of=as_of, config=config)
+        lead = primary_decision(decisions)
+        if lead is not None:
+            _handle_account(deps, summary, account, health, decisions, lead, owners, version)
 
     summary.cards_posted += post_unposted_cards(deps)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _handle_decision(
+def _handle_account(
     deps: Deps,
     summary: CycleSummary,
     account: AccountFacts,
     health: HealthResult,
+    decisions: list[Decision],
     decision: Decision,
     owners: dict[str, User],
     config_version: int,
 ) -> None:
+    """Record every fired signal; the lead decision alone gets a draft and a card or touch,
+    so a CSM sees one card per account per day, not one per trigger."""
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
-        signal, created = signals.record_signal(
-            session, decision=decision, as_of=summary.as_of, now=now, config_version=config_version
-        )
+        recorded = {
+            d.trigger: signals.record_signal(
+                session, decision=d, as_of=summary.as_of, now=now, config_version=config_version
+            )
+            for d in decisions
+        }
+        signal, created = recorded[decision.trigger]
+        for d in decisions:
+            if recorded[d.trigger][1]:
+                summary.signals[d.trigger.value] += 1
         if not created:
             summary.already_recorded += 1
             return
-        summary.signals[decision.trigger.value] += 1
         summary.routes[decision.route.value] += 1
 
         draft_id: int | None = None
@@ -163,9 +174,7 @@ def _handle_decision(
             draft_id, draft_body, draft_subject = draft.id, result.body, result.subject
             if result.needs_review and decision.route is Route.AUTO:
                 # A draft the validator doubted never goes out unseen: a person reviews it.
-                decision = Decision(
-                    signal=decision.signal, route=Route.ASSIST, reasons=decision.reasons
-                )
+                decision = Decision(signal=decision.signal, route=Route.ASSIST, reasons=decision.reasons)
 
         if decision.route is Route.AUTO:
             _queue_automated_touch(deps, session, account, signal.id, draft_subject, draft_body)
@@ -208,9 +217,7 @@ def post_unposted_cards(deps: Deps) -> int:
         card_ids = list(
             session.scalars(
                 select(EscalationCard.id)
-                .where(
-                    EscalationCard.state == CardState.PENDING, EscalationCard.message_ts.is_(None)
-                )
+                .where(EscalationCard.state == CardState.PENDING, EscalationCard.message_ts.is_(None))
                 .order_by(EscalationCard.id)
             )
         )
@@ -218,9 +225,7 @@ def post_unposted_cards(deps: Deps) -> int:
     for card_id in card_ids:
         try:
             with transaction(deps.session_factory) as session:
-                if post_new_card(
-                    session, poster=deps.poster, card_id=card_id, now=deps.clock.now()
-                ):
+                if post_new_card(session, poster=deps.poster, card_id=card_id, now=deps.clock.now()):
                     posted += 1
         except Exception:  # one failed post must not stop the others; the next run retries it
             logger.exception("posting card %s failed; it stays queued for the next run", card_id)
