@@ -10,12 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from scoring.decisions import decide
-from scoring.health import score_account
-from storage.repositories.accounts import find_accounts
-from storage.repositories.facts import book_facts, load_account_facts
-from storage.repositories.overrides import list_overrides
-
 from bot.deps import Deps
 from bot.reports import explain as explain_report
 from bot.reports import overrides as overrides_report
@@ -23,6 +17,11 @@ from bot.reports import scores as scores_report
 from bot.settings import Settings
 from bot.workflows.cycle import active_trigger_config, run_cycle, score_all
 from bot.workflows.digest import post_digests
+from scoring.decisions import decide
+from scoring.health import score_account
+from storage.repositories.accounts import find_accounts
+from storage.repositories.facts import book_facts, load_account_facts
+from storage.repositories.overrides import list_overrides
 
 
 def seed(deps: Deps, *, accounts: int, seed: int, as_of: date, replace: bool, out: TextIO) -> int:

@@ -11,7 +11,6 @@ import io
 from typing import TextIO
 
 from sqlalchemy import select
-from storage.repositories.overrides import list_overrides
 
 from bot.clock import SystemClock
 from bot.deps import Deps
@@ -24,6 +23,7 @@ from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
 from storage.enums import CardState
 from storage.models import Account, EscalationCard
+from storage.repositories.overrides import list_overrides
 
 DEMO_DATABASE_URL = "sqlite:///tandem-demo.db"
 DEMO_ACCOUNTS = 200
@@ -32,9 +32,8 @@ CARDS_SHOWN = 4
 
 
 def run_demo(settings: Settings, *, out: TextIO) -> int:
-    from storage.synthetic import generate_book
-
     from app import build_deps
+    from storage.synthetic import generate_book
 
     settings = settings.model_copy(update={"database_url": DEMO_DATABASE_URL, "slack_bot_token": None})
     rendered = io.StringIO()

@@ -65,9 +65,7 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
         due = outbox.due_messages(session, now=now, limit=limit)
     for message in due:
         with transaction(deps.session_factory) as session:
-            if not outbox.claim_for_sending(
-                session, message_id=message.id, attempts=message.attempts
-            ):
+            if not outbox.claim_for_sending(session, message_id=message.id, attempts=message.attempts):
                 continue  # another worker has it
         try:
             _send(message, smtp=smtp, poster=deps.poster)

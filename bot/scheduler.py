@@ -49,11 +49,7 @@ def digest_job() -> None:
 
 def outbox_job() -> None:
     deps = _deps()
-    smtp = (
-        SmtpSender(deps.settings.smtp_url, deps.settings.outreach_from)
-        if deps.settings.smtp_url
-        else None
-    )
+    smtp = SmtpSender(deps.settings.smtp_url, deps.settings.outreach_from) if deps.settings.smtp_url else None
     report = deliver_due(deps, smtp=smtp)
     if report.sent or report.failed:
         logger.info(report.render())

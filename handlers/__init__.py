@@ -1,1 +1,16 @@
-"""handlers."""
+"""Bolt listeners, one module per surface; each exposes `register(app, deps)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from handlers import brief_command, cards, edit_modal, errors, home
+
+
+def register_all(app: App, deps: Deps) -> None:
+    errors.register(app, deps)
+    cards.register(app, deps)
+    edit_modal.register(app, deps)
+    brief_command.register(app, deps)
+    home.register(app, deps)

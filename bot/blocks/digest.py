@@ -62,8 +62,7 @@ class DigestView:
 def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     total = sum(view.band_counts.values())
     counts = " · ".join(
-        f"{BAND_EMOJI[band]} {view.band_counts.get(band, 0)} {band}"
-        for band in ("red", "yellow", "green")
+        f"{BAND_EMOJI[band]} {view.band_counts.get(band, 0)} {band}" for band in ("red", "yellow", "green")
     )
     text = (
         f"Your Tandem digest for {view.local_day:%a %d %b}: {total} accounts, "
@@ -72,25 +71,17 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[Any] = [
         HeaderBlock(text=f"Good morning, {view.user_name.split(' ')[0]}"[:150]),
         ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"{view.local_day:%A %d %B %Y} · {total} accounts · {counts}"
-                )
-            ]
+            elements=[MarkdownTextObject(text=f"{view.local_day:%A %d %B %Y} · {total} accounts · {counts}")]
         ),
     ]
     if view.pending_cards:
-        blocks.append(
-            _list_section(f"*Waiting for you ({len(view.pending_cards)})*", view.pending_cards)
-        )
+        blocks.append(_list_section(f"*Waiting for you ({len(view.pending_cards)})*", view.pending_cards))
     if view.red_accounts:
         lines = [
             f"• *{escape(a.name)}* {band_label(a.band, a.score)} — {escape(a.why)}"
             for a in view.red_accounts[:MAX_LISTED]
         ]
-        blocks.append(
-            _section(f"*Red accounts ({len(view.red_accounts)})*", lines, len(view.red_accounts))
-        )
+        blocks.append(_section(f"*Red accounts ({len(view.red_accounts)})*", lines, len(view.red_accounts)))
     if view.movers:
         lines = [
             f"• *{escape(m.name)}* {m.before} → {m.after} ({m.after - m.before:+d})"

@@ -65,9 +65,7 @@ def is_due(user: User, now: datetime, default_time: str) -> bool:
     return local_now(user, now).time() >= time(hours, minutes)
 
 
-def post_digests(
-    deps: Deps, *, only_user: str | None = None, due_only: bool = False
-) -> DigestReport:
+def post_digests(deps: Deps, *, only_user: str | None = None, due_only: bool = False) -> DigestReport:
     """Post each CSM's digest unless it already went out today (their local day)."""
     now = deps.clock.now()
     report = DigestReport()
@@ -110,9 +108,7 @@ def _post_once(deps: Deps, view: DigestView, now: datetime, report: DigestReport
     report.posted.append(view.user_slack_id)
 
 
-def build_digest_views(
-    session: Session, *, users: list[User], now: datetime
-) -> dict[str, DigestView]:
+def build_digest_views(session: Session, *, users: list[User], now: datetime) -> dict[str, DigestView]:
     """Every requested user's digest, from a handful of bulk queries."""
     as_of = session.scalar(select(func.max(HealthSnapshot.as_of))) or now.date()
     owner_ids = [user.slack_id for user in users]
@@ -142,9 +138,7 @@ def build_digest_views(
             band_counts[snap.band] += 1
             if snap.band == "red":
                 reds.append(
-                    DigestAccount(
-                        account.account_id, account.name, snap.score, snap.band, snap.explanation
-                    )
+                    DigestAccount(account.account_id, account.name, snap.score, snap.band, snap.explanation)
                 )
             before_after = changes.get(account.account_id)
             if before_after and abs(before_after[1] - before_after[0]) >= MIN_MOVE:
@@ -213,9 +207,7 @@ def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[st
     ]
 
 
-def _held_signals(
-    session: Session, account_ids: list[str], as_of: date
-) -> list[tuple[str, DigestItem]]:
+def _held_signals(session: Session, account_ids: list[str], as_of: date) -> list[tuple[str, DigestItem]]:
     rows = session.execute(
         select(Signal, Account.name)
         .join(Account, Account.account_id == Signal.account_id)
@@ -225,9 +217,7 @@ def _held_signals(
     items = []
     for signal, name in rows:
         if signal.account_id in wanted:
-            sentences = (
-                signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
-            )
+            sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
             items.append(
                 (
                     signal.account_id,

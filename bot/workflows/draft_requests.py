@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from prompts.drafting import DraftRequest
-
 from scoring.types import CRISIS_CONTEXT, AccountFacts, Decision, HealthResult
 
 # Which draft a trigger asks for; v1 drafts a check-in for every outreach trigger.

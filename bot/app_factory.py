@@ -1,0 +1,33 @@
+"""Build the Bolt app (listeners are registered by handlers.register_all, wired in app.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.slack_client import make_web_client
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(deps: Deps, *, client: WebClient | None = None, socket_mode: bool = False) -> App:
+    """A Bolt app whose Web API client honours SLACK_API_URL.
+
+    In HTTP mode Bolt verifies every request's signature and timestamp (401 otherwise); in
+    Socket Mode requests arrive over Slack's authenticated WebSocket instead.
+    """
+    settings = deps.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    if not socket_mode and not secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET to verify requests from Slack")
+    return App(
+        token=token,
+        signing_secret=secret or "socket-mode",
+        client=client or make_web_client(token=token, api_url=settings.slack_api_url),
+        request_verification_enabled=not socket_mode,
+        logger=logger,
+    )

@@ -1,0 +1,28 @@
+"""The one place Slack Web API clients are made: SLACK_API_URL and retries apply to all."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def make_web_client(*, token: str | None, api_url: str | None) -> WebClient:
+    base_url = api_url or DEFAULT_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),  # honours Retry-After
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )

@@ -1,0 +1,82 @@
+"""CardView: everything a card shows, read from storage once, so builders stay pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
+
+
+@dataclass(frozen=True)
+class CardView:
+    card_id: int
+    state: str
+    account_id: str
+    account_name: str
+    segment: str
+    arr: float
+    score: int | None
+    band: str | None
+    trigger: str
+    route: str
+    why: str
+    reasons: tuple[str, ...]
+    also_fired: tuple[str, ...]
+    draft_subject: str | None
+    draft_body: str | None
+    draft_author: str | None
+    needs_review: str | None
+    recipient_slack_id: str
+    decided_by: str | None
+    decided_at: datetime | None
+    final_text: str | None
+
+
+def load_card_view(session: Session, *, card_id: int) -> CardView | None:
+    card = session.get(EscalationCard, card_id)
+    if card is None:
+        return None
+    signal = session.get(Signal, card.signal_id)
+    account = session.get(Account, card.account_id)
+    if signal is None or account is None:
+        return None
+    draft = session.get(Draft, card.draft_id) if card.draft_id else None
+    snapshot = session.get(HealthSnapshot, (card.account_id, signal.as_of))
+    others = session.scalars(
+        select(Signal.trigger).where(
+            Signal.account_id == card.account_id, Signal.as_of == signal.as_of, Signal.id != signal.id
+        )
+    )
+    sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+    return CardView(
+        card_id=card.id,
+        state=card.state,
+        account_id=account.account_id,
+        account_name=account.name,
+        segment=account.segment,
+        arr=account.arr,
+        score=snapshot.score if snapshot else None,
+        band=snapshot.band if snapshot else None,
+        trigger=signal.trigger,
+        route=signal.route,
+        why=signal.summary,
+        reasons=tuple(str(s) for s in sentences),
+        also_fired=tuple(sorted(others)),
+        draft_subject=draft.subject if draft else None,
+        draft_body=draft.body if draft else None,
+        draft_author=draft.author if draft else None,
+        needs_review=draft.needs_review if draft else None,
+        recipient_slack_id=card.recipient_slack_id,
+        decided_by=card.decided_by,
+        decided_at=card.decided_at,
+        final_text=card.final_text,
+    )
+
+
+def manager_slack_id(session: Session, *, slack_id: str) -> str | None:
+    user = session.get(User, slack_id)
+    return user.manager_slack_id if user else None

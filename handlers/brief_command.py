@@ -1,0 +1,36 @@
+"""`/brief ACCOUNT`: acknowledged at once, answered privately when the brief is ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks.brief import build_brief_message
+from bot.deps import Deps
+from bot.ids import Command
+from bot.workflows.brief import NoMatch, build_brief
+
+USAGE = "Usage: `/brief ACCOUNT` — an account name or id, e.g. `/brief Acme Corp` or `/brief ACC-00042`."
+
+
+def register(app: App, deps: Deps) -> None:
+    def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
+        query = (command.get("text") or "").strip()
+        if not query:
+            ack(text=USAGE, response_type="ephemeral")
+            return
+        ack(text=f"Preparing the brief for “{query}”…", response_type="ephemeral")
+
+    def answer(command: dict[str, Any], respond: Respond) -> None:
+        query = (command.get("text") or "").strip()
+        if not query:
+            return
+        result = build_brief(deps, query=query)
+        if isinstance(result, NoMatch):
+            respond(text=result.message(), response_type="ephemeral")
+            return
+        text, blocks = build_brief_message(result.account.name, result.result)
+        respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    app.command(Command.BRIEF)(ack=acknowledge, lazy=[answer])

@@ -1,0 +1,34 @@
+"""The Edit modal's submission: validate, apply, then update the card in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.blocks.edit_modal import edited_text
+from bot.deps import Deps
+from bot.ids import EditModal
+from bot.workflows import card_decisions
+from bot.workflows.card_decisions import Decided
+from handlers.cards import update_card
+from handlers.replies import private_reply
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(EditModal.CALLBACK)
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        text = edited_text(view.get("state", {}))
+        card_id = int(view["private_metadata"])
+        # The decision is fast (one transaction), so it runs before the ack: a refusal can
+        # then be shown inside the modal, next to the text the user typed.
+        outcome = card_decisions.edit_and_approve(deps, card_id=card_id, actor=body["user"]["id"], text=text)
+        if not isinstance(outcome, Decided):
+            ack(
+                response_action="errors",
+                errors={EditModal.DRAFT_BLOCK: private_reply(outcome) or "Not saved."},
+            )
+            return
+        ack()
+        update_card(client, outcome)

@@ -1,0 +1,49 @@
+"""The override log: one row per human decision on a card, for ops to review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Draft, EscalationCard, OverrideRecord, Signal
+
+
+def record_override(
+    session: Session,
+    *,
+    card: EscalationCard,
+    signal: Signal,
+    draft: Draft | None,
+    action: str,
+    actor: str,
+    now: datetime,
+    edited_text: str | None = None,
+    reason: str | None = None,
+) -> OverrideRecord:
+    shown_at = card.posted_at or card.created_at
+    record = OverrideRecord(
+        card_id=card.id,
+        account_id=card.account_id,
+        trigger=signal.trigger,
+        proposed_route=signal.route,
+        proposed_draft=draft.body if draft else "",
+        action=action,
+        edited_text=edited_text,
+        reason=reason,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=max(0.0, (now - shown_at).total_seconds()),
+        config_version=signal.config_version,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:
+    query = select(OverrideRecord).order_by(OverrideRecord.at, OverrideRecord.id)
+    if since is not None:
+        query = query.where(OverrideRecord.at >= since)
+    return list(session.scalars(query))
