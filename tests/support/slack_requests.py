@@ -1,0 +1,152 @@
+"""Signed requests shaped like Slack's (see ../shared/slack-fixtures), sent over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class SlackSender:
+    url: str  # e.g. http://127.0.0.1:PORT/slack/events
+    secret: str
+    team_id: str = "T111"
+
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        request = urllib.request.Request(
+            self.url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": signature or sign(self.secret, ts, body),
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    def slash_command(
+        self, text: str, *, user_id: str, response_url: str, command: str = "/brief", **kw: Any
+    ) -> Reply:
+        form = {
+            "token": "verification-token-unused",
+            "team_id": self.team_id,
+            "team_domain": "tandem-test",
+            "channel_id": "C111",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "111.222.valid",
+            "api_app_id": "A111",
+        }
+        return self.post(urlencode(form), **kw)
+
+    def block_action(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user_id: str,
+        channel_id: str,
+        message_ts: str,
+        response_url: str,
+        **kw: Any,
+    ) -> Reply:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team_id, "domain": "tandem-test"},
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "api_app_id": "A111",
+            "token": "verification-token-unused",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            },
+            "trigger_id": "111.222.valid",
+            "channel": {"id": channel_id, "name": "directmessage"},
+            "message": {"type": "message", "ts": message_ts, "text": "card"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "escalation-card-actions",
+                    "text": {"type": "plain_text", "text": "button"},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}), **kw)
+
+    def view_submission(
+        self,
+        callback_id: str,
+        *,
+        private_metadata: str,
+        values: dict[str, dict[str, Any]],
+        user_id: str,
+        **kw: Any,
+    ) -> Reply:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "tandem-test"},
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "api_app_id": "A111",
+            "token": "verification-token-unused",
+            "trigger_id": "111.222.valid",
+            "view": {
+                "id": "V0001",
+                "team_id": self.team_id,
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+                "hash": "h1",
+                "root_view_id": "V0001",
+                "app_id": "A111",
+                "bot_id": "BB0T",
+            },
+            "response_urls": [],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}), **kw)
