@@ -64,7 +64,7 @@ class CycleSummary:
                 f"  escalation cards posted: {self.cards_posted}",
                 f"  automated touches queued: {self.auto_queued}",
                 f"  drafts: {counts(self.drafts_by_author)}",
-                f"  already handled earlier today: {self.already_recorded}",
+                f"  accounts already handled earlier today: {self.already_recorded}",
                 f"  took {self.seconds:.2f} s",
             ]
         )

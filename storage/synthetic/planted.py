@@ -69,10 +69,10 @@ def plant_all(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
     # Low value, low complexity, calm, responsive, but barely using the product: automate.
     account_id = CASES["safe_to_automate"]
     builder.account(account_id, "Lark Bakery Supplies", "smb", 8_400.0, owners[0], seats=20)
-    builder.usage(account_id, 20, lambda day: 0.16)
+    builder.usage(account_id, 20, lambda day: 0.08)
     builder.tickets(account_id, calm=1, frustrated=0)
     builder.billing(account_id, troubled=False)
-    builder.engagement(account_id, reply_rate=0.45, nps=7, meetings=0)
+    builder.engagement(account_id, reply_rate=0.45, nps=5, meetings=0)
 
     # The whale: enterprise, 3% of total ARR, usage sliding.
     others = sum(row["arr"] for row in builder.rows.tables[models.Account])

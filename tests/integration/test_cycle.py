@@ -94,7 +94,7 @@ def test_rerunning_the_same_day_posts_and_queues_nothing_new(
     second = run_cycle(deps, as_of=AS_OF.date())
 
     assert sum(second.signals.values()) == 0
-    assert second.already_recorded == sum(first.signals.values())
+    assert second.already_recorded == sum(first.routes.values())  # one lead decision per account
     assert second.cards_posted == 0 and second.auto_queued == 0
     assert len(poster.posted) == posted_after_first
 
