@@ -109,6 +109,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per command is noise
     from bot import commands
 
     if args.command == "db":
@@ -152,7 +153,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
 def serve(settings: Settings) -> int:
     """The Slack app with the scheduler: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT."""
     from bot.app_factory import create_app
-
     from bot.scheduler import start_scheduler
     from handlers import register_all
 

@@ -12,17 +12,18 @@ from typing import TextIO
 
 from sqlalchemy import select
 
+from bot.blocks.escalation_card import build_card_message
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.outreach import deliver_due
 from bot.posting import TerminalPoster
 from bot.reports import overrides as overrides_report
 from bot.settings import Settings
-from bot.workflows.card_decisions import approve
+from bot.workflows.card_decisions import AlreadyDecided, Decided, approve, take_over
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
 from storage.enums import CardState
-from storage.models import Account, EscalationCard
+from storage.models import Account, EscalationCard, Signal
 from storage.repositories.overrides import list_overrides
 
 DEMO_DATABASE_URL = "sqlite:///tandem-demo.db"
@@ -52,13 +53,13 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
     summary = run_cycle(deps, as_of=as_of)
     print(summary.render(), file=out)
 
-    _title(
-        out,
-        f"2. Escalation cards as each CSM would see them (the planted hard cases first; {len(poster.posted)} posted)",
-    )
+    _title(out, "2. The seeds' hard cases, and what Tandem decided")
+    _show_planted(deps, planted, out)
+
+    _title(out, f"3. Escalation cards in the CSMs' DMs (hard cases first; {len(poster.posted)} Slack messages)")
     _show_cards(deps, poster, planted, out)
 
-    _title(out, "3. A morning digest")
+    _title(out, "4. A morning digest")
     before = len(poster.posted)
     report = post_digests(deps)
     if len(poster.posted) > before:
@@ -66,8 +67,8 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
         print(_render_one(first), file=out, end="")
     print(report.render(), file=out)
 
-    _title(out, "4. A CSM clicks Approve on the first card")
-    _approve_first_card(deps, out)
+    _title(out, "5. A CSM clicks Approve on a card, then clicks again")
+    _approve_a_card(deps, poster, planted, out)
     return 0
 
 
@@ -83,22 +84,44 @@ def _show_cards(deps: Deps, poster: TerminalPoster, planted: dict[str, str], out
         print(f"… and {len(messages) - CARDS_SHOWN} more cards.\n", file=out)
 
 
-def _approve_first_card(deps: Deps, out: TextIO) -> None:
+def _show_planted(deps: Deps, planted: dict[str, str], out: TextIO) -> None:
     with deps.session_factory() as session:
-        card = session.scalars(
-            select(EscalationCard)
-            .where(EscalationCard.state == CardState.PENDING)
-            .order_by(EscalationCard.id)
-        ).first()
+        for case, account_id in planted.items():
+            account = session.get(Account, account_id)
+            rows = session.execute(
+                select(Signal.trigger, Signal.route, Signal.reasons).where(Signal.account_id == account_id)
+            ).all()
+            name = account.name if account else account_id
+            if not rows:
+                print(f"• {case} — {name}: no trigger fired", file=out)
+            for trigger, route, reasons in rows:
+                sentences = " ".join(reasons.get("sentences", [])) if isinstance(reasons, dict) else ""
+                print(f"• {case} — {name}: {trigger} → {route}. {sentences}", file=out)
+
+
+def _approve_a_card(deps: Deps, poster: TerminalPoster, planted: dict[str, str], out: TextIO) -> None:
+    with deps.session_factory() as session:
+        drafted = select(EscalationCard).where(
+            EscalationCard.state == CardState.PENDING, EscalationCard.draft_id.is_not(None)
+        )
+        card = session.scalars(drafted.where(EscalationCard.account_id == planted.get("whale", ""))).first()
+        card = card or session.scalars(drafted.order_by(EscalationCard.id)).first()
         if card is None:
-            print("No pending card to approve.", file=out)
+            print("No pending card with a draft to approve.", file=out)
             return
         account = session.get(Account, card.account_id)
         owner = account.owner_slack_id if account else card.recipient_slack_id
     outcome = approve(deps, card_id=card.id, actor=owner)
-    print(f"{owner} approved card {card.id} ({card.account_id}): {type(outcome).__name__}", file=out)
-    again = approve(deps, card_id=card.id, actor=owner)
-    print(f"A second click on the same card: {type(again).__name__} — nothing changes.", file=out)
+    if isinstance(outcome, Decided) and outcome.channel_id and outcome.message_ts:
+        text, blocks = build_card_message(outcome.view)
+        poster.out = out  # show the card as it is updated in place
+        poster.update(channel=outcome.channel_id, ts=outcome.message_ts, text=text, blocks=blocks)
+    again = take_over(deps, card_id=card.id, actor=owner)
+    if isinstance(again, AlreadyDecided):
+        print(
+            f"A second click (Take over) changes nothing: already {again.state} by {again.decided_by}.",
+            file=out,
+        )
     delivery = deliver_due(deps)
     print(delivery.render() + " (recorded, not sent: no SMTP_URL configured)", file=out)
     with deps.session_factory() as session:

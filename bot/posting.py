@@ -69,8 +69,9 @@ def render_blocks(channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
         elif kind == "section":
             if "text" in block:
                 lines.extend(f"│ {line}" for line in block["text"]["text"].splitlines())
-            for item in block.get("fields", []):
-                lines.append(f"│   {item['text']}")
+            fields = [item["text"].replace("\n", " ") for item in block.get("fields", [])]
+            if fields:
+                lines.append("│ " + " · ".join(fields))
         elif kind == "context":
             parts = [el.get("text", "") for el in block.get("elements", [])]
             lines.append(f"│ ({' · '.join(parts)})")

@@ -18,7 +18,6 @@ from scoring.types import ContextEvent, FactorScore, Ticket
 
 PROMPT_VERSIONS = {"check_in": "check_in@1", "brief": "brief@1"}
 TEMPLATE_AUTHOR = "template"
-VENDOR_NAME = "our team"
 
 
 @dataclass(frozen=True)
@@ -86,15 +85,23 @@ def money(amount: float) -> str:
     return f"${amount:,.0f}"
 
 
+REASON_PARAGRAPHS = {
+    "health_low": "I noticed that {account}'s use of the product has changed recently ({usage}), and I'd like to make sure you are getting what you need from it.",
+    "sentiment": "I saw that some recent support requests from your team have been frustrating, and I want to make sure they get resolved properly.",
+}
+REASON_PARAGRAPHS["health_drop"] = REASON_PARAGRAPHS["health_low"]
+DEFAULT_REASON = "I'd like to check in on how things are going for {account}."
+
+
 def check_in_context(request: DraftRequest) -> dict[str, Any]:
+    usage = str(request.facts.get("usage", "usage has dropped"))
+    paragraph = REASON_PARAGRAPHS.get(request.trigger, DEFAULT_REASON)
     return {
         "contact_name": request.contact_name,
         "crisis": request.crisis,
-        "vendor_name": VENDOR_NAME,
-        "trigger": request.trigger,
         "account_name": request.account_name,
-        "usage_line": str(request.facts.get("usage", "usage has dropped")),
         "owner_name": request.owner_name,
+        "reason_paragraph": paragraph.format(account=request.account_name, usage=usage),
     }
 
 
