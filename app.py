@@ -163,7 +163,8 @@ def serve(settings: Settings) -> int:
         )
         return 2
     deps = build_deps(settings)
-    app = create_app(deps)
+    socket_mode = settings.slack_app_token is not None
+    app = create_app(deps, socket_mode=socket_mode)
     register_all(app, deps)
     engine = deps.session_factory.kw["bind"]
     scheduler = start_scheduler(deps, engine) if settings.scheduler_enabled else None
@@ -172,6 +173,7 @@ def serve(settings: Settings) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             logger.info("Tandem in Socket Mode")
+            # The handler reuses app.client, so SLACK_API_URL applies to Socket Mode too.
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
             from bot.http_server import make_http_server
