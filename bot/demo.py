@@ -56,7 +56,9 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
     _title(out, "2. The seeds' hard cases, and what Tandem decided")
     _show_planted(deps, planted, out)
 
-    _title(out, f"3. Escalation cards in the CSMs' DMs (hard cases first; {len(poster.posted)} Slack messages)")
+    _title(
+        out, f"3. Escalation cards in the CSMs' DMs (hard cases first; {len(poster.posted)} Slack messages)"
+    )
     _show_cards(deps, poster, planted, out)
 
     _title(out, "4. A morning digest")
