@@ -23,7 +23,7 @@ from bot.workflows.draft_requests import draft_request_for
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import decide, primary_decision
 from scoring.health import score_book
-from scoring.types import AccountFacts, Decision, HealthResult, Route
+from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route
 from storage.db import transaction
 from storage.enums import CardState
 from storage.models import EscalationCard, User
@@ -173,8 +173,21 @@ def _handle_account(
             )
             draft_id, draft_body, draft_subject = draft.id, result.body, result.subject
             if result.needs_review and decision.route is Route.AUTO:
-                # A draft the validator doubted never goes out unseen: a person reviews it.
-                decision = Decision(signal=decision.signal, route=Route.ASSIST, reasons=decision.reasons)
+                # A draft the validator doubted never goes out unseen: a person reviews it,
+                # and the signal says so, so the override log shows the route really proposed.
+                review = Reason(
+                    "draft_needs_review", "Human review: the automated draft needs a person to check it."
+                )
+                decision = Decision(
+                    signal=decision.signal, route=Route.ASSIST, reasons=(review, *decision.reasons)
+                )
+                signal.route = Route.ASSIST.value
+                signal.reasons = {
+                    "codes": [r.code for r in decision.reasons],
+                    "sentences": [r.sentence for r in decision.reasons],
+                }
+                summary.routes[Route.AUTO.value] -= 1
+                summary.routes[Route.ASSIST.value] += 1
 
         if decision.route is Route.AUTO:
             _queue_automated_touch(deps, session, account, signal.id, draft_subject, draft_body)

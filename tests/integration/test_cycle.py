@@ -4,6 +4,7 @@ seeds say, nothing is posted or queued twice, and digests go out once per local 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from bot.posting import TerminalPoster
 from bot.settings import Settings
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
-from prompts.drafting import TemplateDrafter
+from prompts.drafting import DraftRequest, DraftResult, TemplateDrafter
 from scoring.types import Route
 from storage.models import EscalationCard, HealthSnapshot, OutboxMessage, Signal
 from storage.synthetic import generate_book
@@ -112,3 +113,29 @@ def test_digests_go_out_once_per_local_day(seeded: tuple[Deps, TerminalPoster, d
     digests = poster.posted[before:]
     assert len(digests) == len(first.posted)
     assert all(message["blocks"][0]["type"] == "header" for message in digests)
+
+
+class DoubtfulDrafter(TemplateDrafter):
+    """A drafter whose every check-in failed validation (as an LLM draft might)."""
+
+    def draft(self, request: DraftRequest) -> DraftResult:
+        return replace(super().draft(request), needs_review="Needs human review: the LLM timed out.")
+
+
+def test_a_doubted_draft_is_never_sent_automatically(
+    seeded: tuple[Deps, TerminalPoster, dict[str, str]],
+) -> None:
+    deps, _, planted = seeded
+    deps.drafter = DoubtfulDrafter()
+    summary = run_cycle(deps, as_of=AS_OF.date())
+
+    assert summary.auto_queued == 0 and summary.routes[Route.AUTO.value] == 0
+    with deps.session_factory() as session:
+        signal = session.scalars(
+            select(Signal).where(
+                Signal.account_id == planted["safe_to_automate"], Signal.trigger == "health_low"
+            )
+        ).one()
+        card = session.scalars(select(EscalationCard).where(EscalationCard.signal_id == signal.id)).one()
+    assert signal.route == Route.ASSIST and signal.reasons["codes"][0] == "draft_needs_review"
+    assert card.draft_id is not None
