@@ -39,8 +39,11 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = engine.raw_connection()  # outside a transaction: a checkpoint can't run inside one
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
     engine.dispose()
     return path
 
@@ -50,7 +53,9 @@ def _postgres_schema() -> Iterator[str]:
     """A private schema for this test run, migrated once and dropped at the end."""
     base_url = os.environ.get(PG_URL_ENV)
     if not base_url:
-        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     schema = f"tandem_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base_url)
     with admin.begin() as connection:
