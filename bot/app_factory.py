@@ -25,7 +25,8 @@ def create_app(deps: Deps, *, client: WebClient | None = None, socket_mode: bool
     if not socket_mode and not secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET to verify requests from Slack")
     return App(
-        token=token,
+        # The client carries the token (Bolt warns when given both) and the API URL; Bolt copies
+        # its base_url and retry handlers into the client each listener receives.
         signing_secret=secret or "socket-mode",
         client=client or make_web_client(token=token, api_url=settings.slack_api_url),
         request_verification_enabled=not socket_mode,

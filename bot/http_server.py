@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB; refuse anything absurd before reading it
 StartResponse = Callable[..., Any]
 
 
@@ -40,12 +42,21 @@ def make_wsgi_app(
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH and method == "POST":
+            if _content_length(environ) > MAX_BODY_BYTES:
+                return _json(start_response, "413 Payload Too Large", {"ok": False, "error": "too_large"})
             return slack(environ, start_response)
-        if path == "/healthz" and method == "GET":
+        if path == HEALTH_PATH and method == "GET":
             return _health(session_factory, start_response)
         return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
+
+
+def _content_length(environ: dict[str, Any]) -> int:
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return MAX_BODY_BYTES + 1
 
 
 def _health(session_factory: sessionmaker[Session], start_response: StartResponse) -> Iterable[bytes]:
@@ -67,6 +78,10 @@ def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -
 def make_http_server(
     app: App, session_factory: sessionmaker[Session], *, host: str = "0.0.0.0", port: int
 ) -> ThreadingWSGIServer:
+    """A threading WSGI server; call `serve_forever()` and, to stop, `shutdown()`.
+
+    Port 0 picks a free port (tests): read it back from `server.server_address[1]`.
+    """
     server = make_server(
         host,
         port,
@@ -74,5 +89,4 @@ def make_http_server(
         server_class=ThreadingWSGIServer,
         handler_class=QuietHandler,
     )
-    assert isinstance(server, ThreadingWSGIServer)
     return server

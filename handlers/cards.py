@@ -1,4 +1,4 @@
-"""Approve, Edit and Take over on an escalation card."""
+"""Approve, Edit and Take over on an escalation card: ack, call the workflow, show the outcome."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from bot.blocks.escalation_card import build_card_message
 from bot.deps import Deps
 from bot.ids import CardAction
 from bot.workflows import card_decisions
-from bot.workflows.card_decisions import Decided, Outcome
-from bot.workflows.card_views import load_card_view
-from handlers.replies import NOT_AUTHORIZED, private_reply
-from storage.repositories import users
+from bot.workflows.card_decisions import Decided, EditorReady, Outcome, Refusal
+from handlers.replies import private_reply
 
 
 def card_id_from(body: dict[str, Any]) -> int:
@@ -32,13 +30,16 @@ def update_card(client: WebClient, outcome: Decided, body: dict[str, Any] | None
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
-def reply_or_update(outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:
+def tell_privately(respond: Respond, outcome: Refusal) -> None:
+    """An ephemeral reply to the clicker only; the card itself stays as it is."""
+    respond(text=private_reply(outcome), response_type="ephemeral", replace_original=False)
+
+
+def show(outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:
     if isinstance(outcome, Decided):
         update_card(client, outcome, body)
-        return
-    message = private_reply(outcome)
-    if message:
-        respond(text=message, response_type="ephemeral", replace_original=False)
+    else:
+        tell_privately(respond, outcome)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -46,40 +47,24 @@ def register(app: App, deps: Deps) -> None:
     def approve(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         outcome = card_decisions.approve(deps, card_id=card_id_from(body), actor=body["user"]["id"])
-        reply_or_update(outcome, client=client, respond=respond, body=body)
+        show(outcome, client=client, respond=respond, body=body)
 
     @app.action(CardAction.TAKE_OVER)
     def take_over(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         outcome = card_decisions.take_over(deps, card_id=card_id_from(body), actor=body["user"]["id"])
-        reply_or_update(outcome, client=client, respond=respond, body=body)
+        show(outcome, client=client, respond=respond, body=body)
 
     @app.action(CardAction.EDIT)
     def open_editor(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        card_id, actor = card_id_from(body), body["user"]["id"]
-        with deps.session_factory() as session:
-            view = load_card_view(session, card_id=card_id)
-            user = users.get_user(session, slack_id=actor)
-            owner = users.get_user(session, slack_id=view.recipient_slack_id) if view else None
-            allowed = view is not None and users.can_decide_for(
-                user,
-                owner_slack_id=view.recipient_slack_id,
-                owner_manager_slack_id=owner.manager_slack_id if owner else None,
-            )
-        if view is None:
-            respond(text="This card no longer exists.", response_type="ephemeral", replace_original=False)
-        elif not allowed:
-            respond(text=NOT_AUTHORIZED, response_type="ephemeral", replace_original=False)
-        elif view.state != "pending":
-            when = f" at {view.decided_at:%Y-%m-%d %H:%M} UTC" if view.decided_at else ""
-            respond(
-                text=f"Already handled: {view.state.replace('_', ' ')} by <@{view.decided_by}>{when}. Nothing was changed.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        else:
-            modal = build_edit_modal(
-                card_id=card_id, account_name=view.account_name, draft_body=view.draft_body or ""
-            )
-            client.views_open(trigger_id=body["trigger_id"], view=modal)
+        card_id = card_id_from(body)
+        outcome = card_decisions.open_editor(deps, card_id=card_id, actor=body["user"]["id"])
+        if not isinstance(outcome, EditorReady):
+            tell_privately(respond, outcome)
+            return
+        view = outcome.view
+        modal = build_edit_modal(
+            card_id=card_id, account_name=view.account_name, draft_body=view.draft_body or ""
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=modal)

@@ -20,15 +20,17 @@ def register(app: App, deps: Deps) -> None:
     @app.view(EditModal.CALLBACK)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         text = edited_text(view.get("state", {}))
-        card_id = int(view["private_metadata"])
-        # The decision is fast (one transaction), so it runs before the ack: a refusal can
-        # then be shown inside the modal, next to the text the user typed.
-        outcome = card_decisions.edit_and_approve(deps, card_id=card_id, actor=body["user"]["id"], text=text)
+        if not text.strip():
+            ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: card_decisions.EMPTY_TEXT})
+            return
+        # The decision is one short transaction, so it runs before the ack: a refusal (someone
+        # else decided meanwhile, or the user may not decide) is then shown inside the modal,
+        # next to the text they typed, instead of being lost with a closed modal.
+        outcome = card_decisions.edit_and_approve(
+            deps, card_id=int(view["private_metadata"]), actor=body["user"]["id"], text=text
+        )
         if not isinstance(outcome, Decided):
-            ack(
-                response_action="errors",
-                errors={EditModal.DRAFT_BLOCK: private_reply(outcome) or "Not saved."},
-            )
+            ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: private_reply(outcome)})
             return
         ack()
         update_card(client, outcome)

@@ -1,4 +1,9 @@
-"""The escalation card: a pure function of a CardView (its state decides its buttons)."""
+"""The escalation card: a pure function of a CardView (its route and state decide its buttons).
+
+Pending cards with a proposed send get Approve / Edit / Take over; `human` and `escalate`
+cards only Take over (there is nothing for Tandem to send); `hold` cards are informational.
+Once decided, the same builder renders who decided and when in place of the buttons.
+"""
 
 from __future__ import annotations
 
@@ -19,104 +24,186 @@ from bot.blocks.mrkdwn import BAND_EMOJI, escape, money, truncate
 from bot.ids import CardAction, CardBlock
 from bot.workflows.card_views import CardView
 
+SECTION_LIMIT = 3000  # Slack's limit for a section's text
+HEADER_LIMIT = 150
+CONTEXT_LIMIT = 2000
+SUBJECT_SHOWN = 150  # characters of the subject shown in the draft heading
+TRUNCATED_NOTE = "\n_…shortened here; the full text is what gets sent (open Edit to read it all)._"
+
 ROUTE_LABELS = {
     "assist": "Assist: review the draft",
+    "auto": "Automated send, held for your review",
     "human": "Human: you handle it",
     "escalate": "Escalate: you and your manager, now",
-    "auto": "Automated",
     "hold": "On hold",
 }
+ROUTE_NOTES = {
+    "human": "🤝 No automated send: Tandem won't contact the customer. Click *Take over* when you've got it.",
+    "escalate": "🚨 Escalated to you and your manager. No automated send: click *Take over* when you've got it.",
+    "hold": "⏸️ On hold: nothing will be sent automatically. This card is for your information; nothing to decide.",
+}
 OUTCOMES = {
-    "approved": "✅ Approved by {who} at {when}; the draft is queued to send.",
-    "edited": "✏️ Edited and approved by {who} at {when}; the edited text is queued to send.",
-    "taken_over": "🙋 Taken over by {who} at {when}. This account is now human-handled; automation is paused.",
+    "approved": "✅ Approved by {who} at {when} — the draft is queued to send.",
+    "edited": "✏️ Edited and approved by {who} at {when} — the edited text is queued to send.",
+    "taken_over": "🙋 Taken over by {who} at {when} — this account is now human-handled; automation paused.",
     "dismissed": "🚫 Dismissed by {who} at {when}.",
 }
-DRAFT_LIMIT = 2600  # leaves room for the heading inside Slack's 3,000-character section
+DRAFT_HEADINGS = {
+    "pending": "*Proposed message*",
+    "approved": "*Approved message* (queued to send)",
+    "edited": "*Edited message* (queued to send)",
+}
 
 
 def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
-    health = f"{view.score} ({view.band})" if view.score is not None else "not scored"
-    text = f"{view.account_name}: {view.trigger.replace('_', ' ')} · {ROUTE_LABELS.get(view.route, view.route)} · health {health}"
-    emoji = BAND_EMOJI.get(view.band or "", "⚪")
+    """The plain-text fallback and the blocks for one card."""
+    route_label = ROUTE_LABELS.get(view.route, view.route)
+    trigger = view.trigger.replace("_", " ")
+    text = f"{escape(view.account_name)}: {trigger} · {route_label} · health {_health(view)}"
     blocks: list[Block] = [
-        HeaderBlock(text=truncate(f"{emoji} {view.account_name} · health {health}", 150)),
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(
-                    text=f"*Account*\n{escape(view.account_id)} · {view.segment.replace('_', ' ')}"
-                ),
-                MarkdownTextObject(text=f"*ARR*\n{money(view.arr)}"),
-                MarkdownTextObject(
-                    text=f"*Trigger*\n`{view.trigger}`"
-                    + (f" (also {', '.join(view.also_fired)})" if view.also_fired else "")
-                ),
-                MarkdownTextObject(text=f"*Route*\n{ROUTE_LABELS.get(view.route, view.route)}"),
-            ]
+        HeaderBlock(
+            text=truncate(f"{_band_emoji(view)} {view.account_name} · health {_health(view)}", HEADER_LIMIT)
         ),
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"*Why:* {escape(view.why)}"))),
+        SectionBlock(fields=_fields(view, route_label)),
+        SectionBlock(text=MarkdownTextObject(text=truncate(f"*Why:* {escape(_why(view))}", SECTION_LIMIT))),
     ]
     if view.reasons:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=truncate(escape(" ".join(view.reasons)), 2000))])
-        )
-    if view.draft_body is not None:
+        reasons = truncate(escape(" ".join(view.reasons)), CONTEXT_LIMIT)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))
+    if view.draft_body is not None and view.proposes_send:
         blocks.extend(_draft_blocks(view))
+    note = ROUTE_NOTES.get(view.route)
+    if note and view.is_pending:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))
     blocks.append(DividerBlock())
-    if view.state == "pending":
-        blocks.append(_actions(view))
+    if view.is_pending:
+        actions = _actions(view)
+        if actions is not None:
+            blocks.append(actions)
     else:
-        when = f"{view.decided_at:%Y-%m-%d %H:%M} UTC" if view.decided_at else "an unknown time"
-        outcome = OUTCOMES.get(view.state, "Decided by {who} at {when}.").format(
-            who=f"<@{view.decided_by}>", when=when
-        )
+        outcome = outcome_line(view)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outcome)]))
-        text = f"{text} — {view.state.replace('_', ' ')} by <@{view.decided_by}>"
+        text = f"{text} — {outcome}"
     return text, [block.to_dict() for block in blocks]
+
+
+def outcome_line(view: CardView) -> str:
+    """'✅ Approved by <@U…> at 2026-03-02 09:14 UTC — …' for a decided card."""
+    when = f"{view.decided_at:%Y-%m-%d %H:%M} UTC" if view.decided_at else "an unknown time"
+    who = f"<@{view.decided_by}>" if view.decided_by else "someone"
+    return OUTCOMES.get(view.state, "Decided by {who} at {when}.").format(who=who, when=when)
+
+
+def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The short DM a manager gets when a card escalates: no buttons, the card is with the CSM."""
+    text = f"Escalation: {escape(view.account_name)} needs <@{csm_slack_id}> and you now"
+    summary = escape(" ".join(view.reasons) or view.why)
+    section = SectionBlock(
+        text=MarkdownTextObject(
+            text=truncate(
+                f"🚨 *{escape(view.account_name)}* ({escape(view.account_id)}) · {money(view.arr)} · "
+                f"health {_health(view)}\n{summary}\nThe card is with <@{csm_slack_id}>.",
+                SECTION_LIMIT,
+            )
+        )
+    )
+    return text, [section.to_dict()]
+
+
+def _health(view: CardView) -> str:
+    return f"{view.score} ({view.band})" if view.score is not None else "not scored"
+
+
+def _band_emoji(view: CardView) -> str:
+    return BAND_EMOJI.get(view.band or "", "⚪")
+
+
+def _fields(view: CardView, route_label: str) -> list[MarkdownTextObject]:
+    trigger = f"*Trigger*\n`{escape(view.trigger)}`"
+    if view.also_fired:
+        trigger += f" (also {escape(', '.join(view.also_fired))})"
+    return [
+        MarkdownTextObject(
+            text=truncate(f"*Account*\n{escape(view.account_id)} · {view.segment.replace('_', ' ')}", 2000)
+        ),
+        MarkdownTextObject(text=f"*ARR*\n{money(view.arr)}"),
+        MarkdownTextObject(text=truncate(trigger, 2000)),
+        MarkdownTextObject(text=f"*Route*\n{escape(route_label)}"),
+    ]
+
+
+def _why(view: CardView) -> str:
+    if view.explanation and view.explanation not in view.why:
+        return f"{view.why}\n{view.explanation}"
+    return view.why
 
 
 def _draft_blocks(view: CardView) -> list[Block]:
     body = view.final_text if view.state == "edited" and view.final_text else view.draft_body or ""
-    quoted = "\n".join(
-        f"> {line}" if line else ">" for line in escape(truncate(body, DRAFT_LIMIT)).splitlines()
-    )
-    heading = "*Sent text*" if view.state == "edited" else "*Proposed message*"
-    subject = f" — _{escape(view.draft_subject)}_" if view.draft_subject else ""
+    heading = DRAFT_HEADINGS.get(view.state, "*Proposed message* (not sent)")
+    if view.draft_subject:
+        heading += f" — _{escape(truncate(view.draft_subject, SUBJECT_SHOWN))}_"
+    quoted, complete = quote_within(body, SECTION_LIMIT - len(heading) - 1 - len(TRUNCATED_NOTE))
+    section = f"{heading}\n{quoted}" + ("" if complete else TRUNCATED_NOTE)
     author = view.draft_author or "template"
-    source = (
+    notes = [
         "Drafted by template (no LLM)"
         if author == "template"
         else f"Drafted by LLM ({escape(author.removeprefix('llm:'))})"
-    )
-    notes = [source]
+    ]
     if view.needs_review:
-        notes.append(f"⚠️ {escape(view.needs_review)}")
+        notes.append(f"⚠️ Needs review: {escape(view.needs_review)}")
     return [
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"{heading}{subject}\n{quoted}"))),
-        ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(notes), 2000))]),
+        SectionBlock(text=MarkdownTextObject(text=section)),
+        ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(notes), CONTEXT_LIMIT))]),
     ]
 
 
-def _actions(view: CardView) -> ActionsBlock:
+def quote_within(body: str, budget: int) -> tuple[str, bool]:
+    """The body as an escaped mrkdwn block quote of at most `budget` characters.
+
+    Cuts between characters of the original text, never inside an escape like `&amp;`, and
+    says whether the whole body fit.
+    """
+    lines: list[str] = []
+    used = 0
+    for raw in body.splitlines() or [""]:
+        prefix = "> " if raw else ">"
+        separator = 1 if lines else 0  # the line break before this line
+        room = budget - used - separator - len(prefix)
+        escaped = escape(raw)
+        if len(escaped) <= room:
+            lines.append(prefix + escaped)
+            used += separator + len(prefix) + len(escaped)
+            continue
+        cut = _escaped_prefix(raw, room - 1)
+        if cut:
+            lines.append(f"{prefix}{cut}…")
+        return "\n".join(lines), False
+    return "\n".join(lines), True
+
+
+def _escaped_prefix(raw: str, room: int) -> str:
+    out: list[str] = []
+    used = 0
+    for char in raw:
+        piece = escape(char)
+        if used + len(piece) > room:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip()
+
+
+def _actions(view: CardView) -> ActionsBlock | None:
+    if view.route == "hold":
+        return None  # informational: Tandem paused itself, there is nothing to decide
     value = str(view.card_id)  # ids only: the card's state lives in the database
     buttons: list[ButtonElement] = []
-    if view.draft_body is not None:
+    if view.proposes_send:
         buttons.append(
             ButtonElement(text="Approve", action_id=CardAction.APPROVE, value=value, style="primary")
         )
         buttons.append(ButtonElement(text="Edit", action_id=CardAction.EDIT, value=value))
     buttons.append(ButtonElement(text="Take over", action_id=CardAction.TAKE_OVER, value=value))
     return ActionsBlock(block_id=CardBlock.ACTIONS, elements=buttons)
-
-
-def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
-    """The short DM a manager gets when a card escalates: no buttons, the CSM decides."""
-    text = f"Escalation: {view.account_name} needs <@{csm_slack_id}> and you now"
-    section = SectionBlock(
-        text=MarkdownTextObject(
-            text=truncate(
-                f"🚨 *{escape(view.account_name)}* ({escape(view.account_id)}) — {escape(' '.join(view.reasons) or view.why)}\nThe card is with <@{csm_slack_id}>."
-            )
-        )
-    )
-    return text, [section.to_dict()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.blocks.mrkdwn import escape
 from bot.deps import Deps
 from bot.workflows.cycle import active_trigger_config
 from prompts.drafting import BriefRequest, DraftResult
@@ -31,10 +32,12 @@ class NoMatch:
     candidates: tuple[tuple[str, str], ...]  # (name, account id), closest first
 
     def message(self) -> str:
+        """The private reply: No account matches 'acm'. Closest: Acme Corp (ACC-0001), …"""
+        said = f"No account matches '{escape(self.query)}'."
         if not self.candidates:
-            return f"No account matches “{self.query}”."
-        closest = ", ".join(f"{name} ({account_id})" for name, account_id in self.candidates)
-        return f"No single account matches “{self.query}”. Closest: {closest}. Try `/brief ACCOUNT-ID`."
+            return f"{said} Try the account's name or id, e.g. `/brief ACC-00042`."
+        closest = ", ".join(f"{escape(name)} ({escape(account_id)})" for name, account_id in self.candidates)
+        return f"{said} Closest: {closest}"
 
 
 def build_brief(deps: Deps, *, query: str) -> Brief | NoMatch:

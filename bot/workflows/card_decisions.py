@@ -1,8 +1,8 @@
 """Approve, Edit and Take over: authorize, apply once, log the override, queue the send.
 
-Each runs in one transaction. The guarded update in `cards.decide` makes a second click, a
-Slack retry or a colleague's simultaneous click harmless: only one of them wins, and the
-others get AlreadyDecided with who and when.
+Each decision runs in one transaction. The guarded update in `cards.decide` makes a second
+click, a Slack retry or a colleague's simultaneous click harmless: only one of them wins, and
+the others get AlreadyDecided with who and when. Nothing changes for a refused user.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.workflows.card_views import CardView, load_card_view
+from bot.workflows.card_views import SENDING_ROUTES, CardView, load_card_view
 from storage.db import transaction
 from storage.enums import CardState
-from storage.models import Account, Draft, EscalationCard, Signal, User
+from storage.models import Account, Draft, EscalationCard, Signal
 from storage.repositories import accounts, cards, outbox, overrides, users
+
+NOTHING_TO_SEND = "This card has no message for Tandem to send; use Take over."
+EMPTY_TEXT = "The message can't be empty."
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class Decided:
     view: CardView
     channel_id: str | None
     message_ts: str | None
+
+
+@dataclass(frozen=True)
+class EditorReady:
+    view: CardView
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,8 @@ class InvalidInput:
     message: str
 
 
-Outcome = Decided | AlreadyDecided | NotAuthorized | NotFound | InvalidInput
+Refusal = AlreadyDecided | NotAuthorized | NotFound | InvalidInput
+Outcome = Decided | Refusal
 
 
 def approve(deps: Deps, *, card_id: int, actor: str) -> Outcome:
@@ -58,7 +67,7 @@ def approve(deps: Deps, *, card_id: int, actor: str) -> Outcome:
 
 def edit_and_approve(deps: Deps, *, card_id: int, actor: str, text: str) -> Outcome:
     if not text.strip():
-        return InvalidInput("The message can't be empty.")
+        return InvalidInput(EMPTY_TEXT)
     return _decide(deps, card_id=card_id, actor=actor, state=CardState.EDITED, edited_text=text.strip())
 
 
@@ -66,32 +75,41 @@ def take_over(deps: Deps, *, card_id: int, actor: str) -> Outcome:
     return _decide(deps, card_id=card_id, actor=actor, state=CardState.TAKEN_OVER)
 
 
+def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusal:
+    """May `actor` edit this card's draft now? Read-only: the submission decides."""
+    with deps.session_factory() as session:
+        loaded = _load(session, card_id)
+        if loaded is None:
+            return NotFound(card_id)
+        card, account, _ = loaded
+        if not _authorized(session, account=account, actor=actor):
+            return NotAuthorized(actor)
+        if card.state != CardState.PENDING:
+            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+        view = load_card_view(session, card_id=card_id)
+        if view is None or not view.proposes_send:
+            return InvalidInput(NOTHING_TO_SEND)
+        return EditorReady(view)
+
+
 def _decide(
     deps: Deps, *, card_id: int, actor: str, state: CardState, edited_text: str | None = None
 ) -> Outcome:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
-        card = session.get(EscalationCard, card_id)
-        account = session.get(Account, card.account_id) if card else None
-        signal = session.get(Signal, card.signal_id) if card else None
-        if card is None or account is None or signal is None:
+        loaded = _load(session, card_id)
+        if loaded is None:
             return NotFound(card_id)
-        owner = session.get(User, account.owner_slack_id)
-        user = users.get_user(session, slack_id=actor)
-        if not users.can_decide_for(
-            user,
-            owner_slack_id=account.owner_slack_id,
-            owner_manager_slack_id=owner.manager_slack_id if owner else None,
-        ):
+        card, account, signal = loaded
+        if not _authorized(session, account=account, actor=actor):
             return NotAuthorized(actor)
+        if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
+            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
         draft = session.get(Draft, card.draft_id) if card.draft_id else None
-        if (
-            state in (CardState.APPROVED, CardState.EDITED)
-            and draft is None
-            and card.state == CardState.PENDING
-        ):
-            return InvalidInput("This card has no draft to send; use Take over.")
-        final_text = edited_text if state is CardState.EDITED else (draft.body if draft else None)
+        sends = state in (CardState.APPROVED, CardState.EDITED)
+        if sends and (draft is None or signal.route not in SENDING_ROUTES):
+            return InvalidInput(NOTHING_TO_SEND)
+        final_text = edited_text if state is CardState.EDITED else (draft.body if draft and sends else None)
         if not cards.decide(
             session, card_id=card_id, new_state=state, actor=actor, now=now, final_text=final_text
         ):
@@ -117,17 +135,37 @@ def _decide(
         return Decided(view, card.channel_id, card.message_ts)
 
 
+def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Signal] | None:
+    card = cards.get_card(session, card_id=card_id)
+    if card is None:
+        return None
+    account = session.get(Account, card.account_id)
+    signal = session.get(Signal, card.signal_id)
+    if account is None or signal is None:
+        return None
+    return card, account, signal
+
+
+def _authorized(session: Session, *, account: Account, actor: str) -> bool:
+    """The account's owner CSM, the owner's manager, or ops/admin; unknown users are refused."""
+    owner = users.get_user(session, slack_id=account.owner_slack_id)
+    return users.can_decide_for(
+        users.get_user(session, slack_id=actor),
+        owner_slack_id=account.owner_slack_id,
+        owner_manager_slack_id=owner.manager_slack_id if owner else None,
+    )
+
+
 def _queue_send(
     session: Session, *, card: EscalationCard, account: Account, subject: str, body: str, now: datetime
 ) -> None:
-    recipient = account.contact_email or f"account:{account.account_id}"
     outbox.enqueue(
         session,
         idempotency_key=f"card:{card.id}:send",
         account_id=account.account_id,
         card_id=card.id,
         channel="email" if account.contact_email else "record",
-        recipient=recipient,
+        recipient=account.contact_email or f"account:{account.account_id}",
         subject=subject,
         body=body,
         send_after=now,  # a person approved it: no hold window

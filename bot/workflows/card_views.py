@@ -1,4 +1,8 @@
-"""CardView: everything a card shows, read from storage once, so builders stay pure."""
+"""CardView: everything a card shows, read from storage once, so builders stay pure.
+
+The view also carries the one policy both the card and the decisions need: whether this card
+proposes a message Tandem would send (Approve / Edit), or only asks a person to act.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoring.types import Route
+from storage.enums import CardState
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
+
+# Routes whose card proposes an automated send. `auto` reaches a card only when the cycle
+# demoted an automated touch to a human review (the drafter doubted its own draft).
+SENDING_ROUTES = frozenset({Route.ASSIST, Route.AUTO})
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,16 @@ class CardView:
     decided_by: str | None
     decided_at: datetime | None
     final_text: str | None
+    explanation: str = ""  # the health snapshot's "why is this account red?", when scored
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == CardState.PENDING
+
+    @property
+    def proposes_send(self) -> bool:
+        """Approve and Edit exist only when there is a draft and the route allows a send."""
+        return self.draft_body is not None and self.route in SENDING_ROUTES
 
 
 def load_card_view(session: Session, *, card_id: int) -> CardView | None:
@@ -74,6 +94,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         decided_by=card.decided_by,
         decided_at=card.decided_at,
         final_text=card.final_text,
+        explanation=snapshot.explanation if snapshot else "",
     )
 
 

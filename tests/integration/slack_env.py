@@ -1,4 +1,8 @@
-"""The Slack test environment: the real Bolt app over HTTP, a Web API stand-in, a database."""
+"""The Slack test environment: the real Bolt app over HTTP, a Web API stand-in, a database.
+
+Tests wire the app the way app.py does (`create_app` then `handlers.register_all`), serve it
+with `bot.http_server` on 127.0.0.1 port 0, and point every WebClient at the stand-in.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app_factory import create_app
 from bot.clock import FrozenClock
@@ -14,52 +23,109 @@ from bot.http_server import ThreadingWSGIServer, make_http_server
 from bot.posting import SlackPoster
 from bot.settings import Settings
 from bot.slack_client import make_web_client
+from bot.workflows.card_posting import post_new_card
 from handlers import register_all
-from prompts.drafting import TemplateDrafter
+from prompts.drafting import Drafter, TemplateDrafter
 from storage.db import transaction
+from storage.models import Base, EscalationCard
 from tests.conftest import Database
 from tests.support import factories
 from tests.support.slack_requests import SlackSender
 from tests.support.slack_stand_in import StandIn, running_stand_in
 
 SECRET = "test-signing-secret-0123456789abcdef"
+TOKEN = "xoxb-test-token"
+
+
+@dataclass
+class PostedCard:
+    card_id: int
+    channel: str  # the DM channel Slack answered with
+    ts: str
+    blocks: list[dict[str, Any]]
 
 
 @dataclass
 class SlackEnv:
     db: Database
     deps: Deps
+    app: App
     api: StandIn
     slack: SlackSender
     server: ThreadingWSGIServer
     base_url: str
 
+    def post_card(self, **card: Any) -> PostedCard:
+        """A pending card (see factories.add_card), posted through the stand-in."""
+        setup = factories.add_card(self.db.session_factory, **card)
+        before = len(self.api.calls_to("chat.postMessage"))
+        with transaction(self.db.session_factory) as session:
+            posted = post_new_card(session, poster=self.deps.poster, card_id=setup.card_id, now=factories.NOW)
+        assert posted is not None
+        recipient = card.get("recipient", factories.OWNER)
+        new_calls = self.api.calls_to("chat.postMessage")[before:]
+        blocks = next(c.body["blocks"] for c in new_calls if c.body.get("channel") == recipient)
+        return PostedCard(setup.card_id, posted.channel_id, posted.ts, blocks)
+
+    def click(
+        self, action: str, card: PostedCard, *, user: str = factories.OWNER, hook: str = "hook", **kw: Any
+    ) -> int:
+        """A signed button click on the posted card; returns the HTTP status Bolt answered."""
+        reply = self.slack.block_action(
+            action,
+            str(card.card_id),
+            user_id=user,
+            channel_id=card.channel,
+            message_ts=card.ts,
+            response_url=self.api.response_url(hook),
+            message_blocks=card.blocks,
+            **kw,
+        )
+        return reply.status
+
+    def card(self, card_id: int) -> EscalationCard:
+        with self.db.session_factory() as session:
+            card = session.get(EscalationCard, card_id)
+            assert card is not None
+            return card
+
+    def count(self, model: type[Base]) -> int:
+        with self.db.session_factory() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
 
 @contextmanager
-def slack_env(db: Database) -> Iterator[SlackEnv]:
+def serving(app: App, session_factory: sessionmaker[Session]) -> Iterator[ThreadingWSGIServer]:
+    """bot.http_server on a free local port, in a daemon thread, shut down on exit."""
+    server = make_http_server(app, session_factory, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def slack_env(db: Database, *, drafter: Drafter | None = None) -> Iterator[SlackEnv]:
     with running_stand_in() as api:
-        settings = Settings(
-            SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url
-        )  # type: ignore[call-arg]
-        client = make_web_client(token="xoxb-test-token", api_url=api.api_url)
+        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
+        client = make_web_client(token=TOKEN, api_url=api.api_url)
         deps = Deps(
             settings=settings,
             session_factory=db.session_factory,
             clock=FrozenClock(factories.NOW),
-            drafter=TemplateDrafter(),
+            drafter=drafter or TemplateDrafter(),
             poster=SlackPoster(client),
         )
-        app = create_app(deps, client=client)
+        app = create_app(deps)  # its own client, from settings: SLACK_API_URL must reach it
         register_all(app, deps)
-        server = make_http_server(app, db.session_factory, host="127.0.0.1", port=0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         with transaction(db.session_factory) as session:
             factories.add_people(session)
             factories.add_account(session)
-        base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield SlackEnv(db, deps, api, SlackSender(f"{base_url}/slack/events", SECRET), server, base_url)
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serving(app, db.session_factory) as server:
+            base_url = f"http://127.0.0.1:{server.server_address[1]}"
+            sender = SlackSender(f"{base_url}/slack/events", SECRET)
+            yield SlackEnv(db, deps, app, api, sender, server, base_url)

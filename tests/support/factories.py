@@ -75,15 +75,21 @@ class CardSetup:
     draft_body: str
 
 
+DEFAULT_BODY = "Hi there,\n\nI noticed usage has dropped and would like to help.\n\nBest,\nAna"
+
+
 def add_card(
     factory: sessionmaker[Session],
     *,
     account_id: str = "ACC-1",
     route: Route = Route.ASSIST,
     with_draft: bool = True,
+    body: str = DEFAULT_BODY,
+    author: str = "template",
+    needs_review: str | None = None,
+    recipient: str = OWNER,
 ) -> CardSetup:
     """A fired health_low signal on the account, its draft, and a pending card."""
-    body = "Hi there,\n\nI noticed usage has dropped and would like to help.\n\nBest,\nAna"
     with transaction(factory) as session:
         session.add(
             HealthSnapshot(
@@ -93,7 +99,7 @@ def add_card(
                 band="red",
                 confidence=0.9,
                 factors={},
-                explanation="Red (48)",
+                explanation="Red (48): 9 of 40 seats active (22%)",
             )
         )
         decision = Decision(
@@ -110,8 +116,8 @@ def add_card(
         if with_draft:
             draft = drafts.save_draft(
                 session, account_id=account_id, signal_id=signal.id, kind="check_in", subject="Checking in",
-                body=body, author="template", prompt_version="check_in@1", facts_hash="x" * 64,
-                prompt_tokens=None, completion_tokens=None, needs_review=None, now=NOW,
+                body=body, author=author, prompt_version="check_in@1", facts_hash="x" * 64,
+                prompt_tokens=None, completion_tokens=None, needs_review=needs_review, now=NOW,
             )  # fmt: skip
             draft_id = draft.id
         card = cards.create_card(
@@ -119,7 +125,7 @@ def add_card(
             signal_id=signal.id,
             account_id=account_id,
             draft_id=draft_id,
-            recipient_slack_id=OWNER,
+            recipient_slack_id=recipient,
             now=NOW,
         )
         return CardSetup(card.id, account_id, body)

@@ -1,4 +1,8 @@
-"""Signed requests shaped like Slack's (see ../shared/slack-fixtures), sent over real HTTP."""
+"""Signed requests shaped like Slack's (see ../shared/slack-fixtures), sent over real HTTP.
+
+Interactivity goes as one form field `payload=<json>`, slash commands as flat form fields;
+every request carries X-Slack-Request-Timestamp and the v0 HMAC-SHA256 X-Slack-Signature.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.ids import CardBlock
+
 
 def sign(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 signature: hex HMAC-SHA256 of "v0:{timestamp}:{raw body}" with the secret."""
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return f"v0={digest}"
 
@@ -88,12 +95,19 @@ class SlackSender:
         channel_id: str,
         message_ts: str,
         response_url: str,
+        block_id: str = CardBlock.ACTIONS,
+        message_blocks: list[dict[str, Any]] | None = None,
         **kw: Any,
     ) -> Reply:
+        """A button click on a bot message, shaped like block_actions_button_on_message.json."""
         payload = {
             "type": "block_actions",
-            "team": {"id": self.team_id, "domain": "tandem-test"},
-            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "user": {
+                "id": user_id,
+                "username": user_id.lower(),
+                "name": user_id.lower(),
+                "team_id": self.team_id,
+            },
             "api_app_id": "A111",
             "token": "verification-token-unused",
             "container": {
@@ -103,13 +117,26 @@ class SlackSender:
                 "is_ephemeral": False,
             },
             "trigger_id": "111.222.valid",
+            "team": {"id": self.team_id, "domain": "tandem-test"},
+            "enterprise": None,
+            "is_enterprise_install": False,
             "channel": {"id": channel_id, "name": "directmessage"},
-            "message": {"type": "message", "ts": message_ts, "text": "card"},
+            "message": {
+                "bot_id": "BZYBOTHED",
+                "type": "message",
+                "text": "card",
+                "user": "W23456789",
+                "ts": message_ts,
+                "app_id": "A111",
+                "blocks": message_blocks or [],
+                "team": self.team_id,
+            },
+            "state": {"values": {}},
             "response_url": response_url,
             "actions": [
                 {
                     "action_id": action_id,
-                    "block_id": "escalation-card-actions",
+                    "block_id": block_id,
                     "text": {"type": "plain_text", "text": "button"},
                     "value": value,
                     "type": "button",
@@ -126,12 +153,19 @@ class SlackSender:
         private_metadata: str,
         values: dict[str, dict[str, Any]],
         user_id: str,
+        blocks: list[dict[str, Any]] | None = None,
         **kw: Any,
     ) -> Reply:
+        """A modal submit, shaped like view_submission.json (no response_urls)."""
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "tandem-test"},
-            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "user": {
+                "id": user_id,
+                "username": user_id.lower(),
+                "name": user_id.lower(),
+                "team_id": self.team_id,
+            },
             "api_app_id": "A111",
             "token": "verification-token-unused",
             "trigger_id": "111.222.valid",
@@ -139,14 +173,25 @@ class SlackSender:
                 "id": "V0001",
                 "team_id": self.team_id,
                 "type": "modal",
-                "callback_id": callback_id,
+                "blocks": blocks or [],
                 "private_metadata": private_metadata,
+                "callback_id": callback_id,
                 "state": {"values": values},
-                "hash": "h1",
+                "hash": "1596530361.3wRYuk3R",
+                "title": {"type": "plain_text", "text": "Edit"},
+                "clear_on_close": False,
+                "notify_on_close": False,
+                "close": {"type": "plain_text", "text": "Cancel"},
+                "submit": {"type": "plain_text", "text": "Approve edited"},
+                "previous_view_id": None,
                 "root_view_id": "V0001",
                 "app_id": "A111",
-                "bot_id": "BB0T",
+                "external_id": "",
+                "app_installed_team_id": self.team_id,
+                "bot_id": "BZYBOTHED",
             },
             "response_urls": [],
+            "enterprise": None,
+            "is_enterprise_install": False,
         }
         return self.post(urlencode({"payload": json.dumps(payload)}), **kw)

@@ -1,0 +1,179 @@
+"""The escalation card builder: buttons by route and state, limits, escaping, decided cards."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.blocks.escalation_card import build_card_message, build_manager_notice, quote_within
+from bot.ids import CardAction, CardBlock
+from bot.workflows.card_views import CardView
+from tests.support.block_limits import block_problems
+
+PENDING = CardView(
+    card_id=42,
+    state="pending",
+    account_id="ACC-0042",
+    account_name="Acme Corp",
+    segment="mid_market",
+    arr=60_000.0,
+    score=48,
+    band="red",
+    trigger="health_low",
+    route="assist",
+    why="Health Red (48): usage pulls the score down most",
+    reasons=("Human with automation assist: mid market account, low complexity.",),
+    also_fired=("renewal_risk",),
+    draft_subject="Checking in",
+    draft_body="Hi Sam,\n\nI noticed usage has dropped.\n\nBest,\nAna",
+    draft_author="template",
+    needs_review=None,
+    recipient_slack_id="U123",
+    decided_by=None,
+    decided_at=None,
+    final_text=None,
+    explanation="9 of 40 seats active (22%)",
+)
+DECIDED_AT = datetime(2026, 3, 2, 9, 14, tzinfo=UTC)
+
+
+def _actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [b for b in blocks if b["type"] == "actions"]
+
+
+def _labels(blocks: list[dict[str, Any]]) -> list[str]:
+    return [e["text"]["text"] for a in _actions(blocks) for e in a["elements"]]
+
+
+def _decided(state: str, **extra: Any) -> CardView:
+    return replace(PENDING, state=state, decided_by="U123", decided_at=DECIDED_AT, **extra)
+
+
+def test_a_pending_assist_card_has_the_three_buttons_carrying_only_the_card_id() -> None:
+    text, blocks = build_card_message(PENDING)
+    (actions,) = _actions(blocks)
+    assert actions["block_id"] == CardBlock.ACTIONS
+    assert _labels(blocks) == ["Approve", "Edit", "Take over"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        CardAction.APPROVE,
+        CardAction.EDIT,
+        CardAction.TAKE_OVER,
+    ]
+    assert {e["value"] for e in actions["elements"]} == {"42"}
+    assert actions["elements"][0]["style"] == "primary"
+    assert text.startswith("Acme Corp") and block_problems(blocks) == []
+
+
+def test_the_card_shows_what_a_csm_needs_to_decide() -> None:
+    _, blocks = build_card_message(PENDING)
+    shown = str(blocks)
+    assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == "🔴 Acme Corp · health 48 (red)"
+    for fact in ("ACC-0042", "mid market", "$60k", "health_low", "renewal_risk", "Assist: review the draft"):
+        assert fact in shown
+    assert "usage pulls the score down most" in shown and "9 of 40 seats active" in shown
+    assert "low complexity" in shown and "Checking in" in shown and "I noticed usage has dropped" in shown
+    assert "Drafted by template (no LLM)" in shown
+
+
+@pytest.mark.parametrize(("band", "emoji"), [("green", "🟢"), ("yellow", "🟡"), ("red", "🔴"), (None, "⚪")])
+def test_the_header_carries_the_band_emoji(band: str | None, emoji: str) -> None:
+    view = replace(PENDING, band=band, score=None if band is None else 80)
+    _, blocks = build_card_message(view)
+    assert blocks[0]["text"]["text"].startswith(emoji)
+
+
+def test_an_llm_draft_says_which_model_and_why_it_needs_review() -> None:
+    view = replace(PENDING, draft_author="llm:gpt-4o-mini", needs_review="mentions 40% off, not in the facts")
+    shown = str(build_card_message(view)[1])
+    assert "Drafted by LLM (gpt-4o-mini)" in shown and "⚠️ Needs review: mentions 40% off" in shown
+
+
+def test_a_very_long_draft_stays_within_slacks_limits_and_says_it_was_shortened() -> None:
+    body = "\n".join(f"Line {n}: R&D <team> update, all good." for n in range(400))
+    view = replace(PENDING, draft_body=body, draft_subject="S" * 300, account_name="A" * 200)
+    _, blocks = build_card_message(view)
+    assert block_problems(blocks) == []
+    assert len(blocks[0]["text"]["text"]) <= 150
+    draft = next(b for b in blocks if "Proposed message" in b.get("text", {}).get("text", ""))
+    assert len(draft["text"]["text"]) <= 3000 and "shortened here" in draft["text"]["text"]
+    assert _labels(blocks) == ["Approve", "Edit", "Take over"]
+
+
+def test_one_enormous_line_is_cut_between_characters_not_inside_an_escape() -> None:
+    quoted, complete = quote_within("&" * 5000, 100)
+    assert not complete and len(quoted) <= 100
+    assert quoted.startswith("> &amp;") and quoted.endswith("&amp;…")
+
+
+def test_a_body_that_fits_is_quoted_whole() -> None:
+    assert quote_within("one\n\ntwo", 100) == ("> one\n>\n> two", True)
+
+
+def test_customer_text_cannot_ping_or_link() -> None:
+    view = replace(
+        PENDING, draft_body="Hi <!channel> <@U999> & <https://evil.example|click>", why="<!here> why"
+    )
+    shown = str(build_card_message(view)[1])
+    assert "<!channel>" not in shown and "<!here>" not in shown and "<https://evil" not in shown
+    assert "&lt;!channel&gt;" in shown
+
+
+@pytest.mark.parametrize(
+    ("state", "line"),
+    [
+        ("approved", "✅ Approved by <@U123> at 2026-03-02 09:14 UTC"),
+        ("edited", "✏️ Edited and approved by <@U123> at 2026-03-02 09:14 UTC"),
+        (
+            "taken_over",
+            "🙋 Taken over by <@U123> at 2026-03-02 09:14 UTC — this account is now human-handled; automation paused.",
+        ),
+        ("dismissed", "🚫 Dismissed by <@U123> at 2026-03-02 09:14 UTC"),
+    ],
+)
+def test_a_decided_card_has_no_buttons_and_says_who_and_when(state: str, line: str) -> None:
+    text, blocks = build_card_message(_decided(state))
+    assert _actions(blocks) == []
+    assert line in blocks[-1]["elements"][0]["text"] and "<@U123>" in text
+
+
+def test_an_edited_card_shows_the_text_that_will_be_sent() -> None:
+    _, blocks = build_card_message(_decided("edited", final_text="A shorter note."))
+    shown = str(blocks)
+    assert "A shorter note." in shown and "I noticed usage has dropped" not in shown
+    assert "Edited message" in shown
+
+
+def test_rendering_is_a_pure_function_of_the_view() -> None:
+    assert build_card_message(_decided("approved")) == build_card_message(_decided("approved"))
+
+
+@pytest.mark.parametrize("route", ["human", "escalate"])
+def test_human_and_escalate_cards_offer_only_take_over(route: str) -> None:
+    _, blocks = build_card_message(replace(PENDING, route=route, draft_body=None, draft_subject=None))
+    assert _labels(blocks) == ["Take over"] and "No automated send" in str(blocks)
+    assert {e["value"] for a in _actions(blocks) for e in a["elements"]} == {"42"}
+
+
+def test_a_human_card_never_offers_a_send_even_with_a_draft() -> None:
+    _, blocks = build_card_message(replace(PENDING, route="human"))
+    assert _labels(blocks) == ["Take over"] and "Proposed message" not in str(blocks)
+
+
+def test_a_hold_card_is_informational() -> None:
+    _, blocks = build_card_message(replace(PENDING, route="hold", draft_body=None))
+    assert _actions(blocks) == [] and "On hold" in str(blocks) and "nothing to decide" in str(blocks)
+
+
+def test_an_automated_touch_held_for_review_can_be_approved() -> None:
+    _, blocks = build_card_message(replace(PENDING, route="auto", needs_review="a number not in the facts"))
+    assert _labels(blocks) == ["Approve", "Edit", "Take over"]
+
+
+def test_the_manager_notice_has_no_buttons_and_names_the_csm() -> None:
+    view = replace(PENDING, route="escalate", reasons=("Two complexity indicators at once.",))
+    text, blocks = build_manager_notice(view, csm_slack_id="U123")
+    assert _actions(blocks) == [] and "<@U123>" in text and "Acme Corp" in text
+    assert "Two complexity indicators" in str(blocks) and block_problems(blocks) == []
