@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BEGIN_OPTION = "tandem_sqlite_begin"
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -32,11 +33,13 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection: Any) -> None:
-            # Take the write lock up front: a deferred transaction that reads, then writes,
-            # fails with "database is locked" when two clicks race; an immediate one waits
-            # its turn (busy_timeout) instead. Readers are not blocked under WAL.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(connection: Any) -> None:
+            # Units of work that write (see `transaction`) take the write lock up front: a
+            # deferred transaction that reads, then writes, fails with "database is locked"
+            # when two clicks race, while an immediate one waits its turn (busy_timeout).
+            # Read-only sessions stay deferred so they never hold the write lock.
+            mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(database_url, pool_pre_ping=True, **kwargs)
@@ -48,8 +51,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work that writes: commit on success, roll back on any error.
+
+    On SQLite it begins IMMEDIATE (the option is ignored elsewhere)."""
     with factory() as session, session.begin():
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         yield session
 
 
