@@ -72,7 +72,7 @@ class UsageDaily(Base):
     __tablename__ = "usage_daily"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)  # window scans
     active_users: Mapped[int] = mapped_column(Integer)
     licensed_seats: Mapped[int] = mapped_column(Integer)
     events: Mapped[int] = mapped_column(Integer, default=0)
@@ -92,7 +92,7 @@ class Ticket(Base):
 
     ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     severity: Mapped[str] = mapped_column(String(8))  # scoring.types.Severity
     subject: Mapped[str] = mapped_column(String(500))
@@ -106,7 +106,7 @@ class BillingEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
-    day: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(20))  # scoring.types.BillingKind
     amount: Mapped[float] = mapped_column(Float)
 
@@ -117,7 +117,7 @@ class EngagementEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(20))  # scoring.types.EngagementKind
     value: Mapped[float | None] = mapped_column(Float)
 
@@ -170,7 +170,7 @@ class HealthSnapshot(Base):
     __tablename__ = "health_snapshots"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
-    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True, index=True)  # a day's snapshots
     score: Mapped[int] = mapped_column(Integer)
     band: Mapped[str] = mapped_column(String(8))
     confidence: Mapped[float] = mapped_column(Float)
