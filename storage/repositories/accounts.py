@@ -1,15 +1,24 @@
-"""Accounts: lookup by id or name (with closest matches), and the human-handling switches."""
+"""Accounts: lookup by id or name (with the closest matches), and the human-handling switches.
+
+`find_accounts` answers "/brief acme": an exact id or case-insensitive name is the answer;
+anything else returns the closest names, best first, and no exact match, so the caller asks
+which one was meant instead of guessing.
+"""
 
 from __future__ import annotations
 
 import difflib
+import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Account
+
+MIN_CLOSENESS = 0.6  # difflib's own default cutoff for close matches
 
 
 @dataclass(frozen=True)
@@ -23,58 +32,94 @@ def get_account(session: Session, *, account_id: str) -> Account | None:
 
 
 def find_accounts(session: Session, *, query: str, limit: int = 5) -> AccountMatch:
-    """An exact id or (case-insensitive) name, else the closest names, best first."""
-    wanted = query.strip()
+    """An exact id or (case-insensitive) name, else up to `limit` closest accounts, best first.
+
+    Two accounts sharing a name are both candidates, never an exact match.
+    """
+    wanted = " ".join(query.split())
     if not wanted:
         return AccountMatch(None, [])
     by_id = session.get(Account, wanted)
     if by_id is not None:
         return AccountMatch(by_id)
-    by_name = list(
-        session.scalars(select(Account).where(func.lower(Account.name) == wanted.lower()).limit(2))
-    )
-    if len(by_name) == 1:
-        return AccountMatch(by_name[0])
     needle = wanted.lower()
-    rows = session.execute(select(Account.account_id, Account.name)).all()
-    ranked = sorted(
-        ((_closeness(needle, name.lower(), account_id.lower()), account_id) for account_id, name in rows),
-        reverse=True,
+    same = list(
+        session.scalars(
+            select(Account)
+            .where(or_(func.lower(Account.account_id) == needle, func.lower(Account.name) == needle))
+            .order_by(Account.account_id)
+            .limit(2)
+        )
     )
-    best = [account_id for score, account_id in ranked[:limit] if score >= 0.45]
-    candidates = [session.get(Account, account_id) for account_id in best]
-    return AccountMatch(None, [c for c in candidates if c is not None])
+    if len(same) == 1:
+        return AccountMatch(same[0])
+    ranked = _rank(needle, session.execute(select(Account.account_id, Account.name)), limit)
+    if not ranked:
+        return AccountMatch(None, [])
+    loaded = {a.account_id: a for a in session.scalars(select(Account).where(Account.account_id.in_(ranked)))}
+    return AccountMatch(None, [loaded[account_id] for account_id in ranked if account_id in loaded])
 
 
-def _closeness(needle: str, name: str, account_id: str) -> float:
-    if name.startswith(needle) or account_id.startswith(needle):
-        return 1.0
-    if needle in name:
-        return 0.9
+def _rank(needle: str, rows: Iterable[Row[str, str]], limit: int) -> list[str]:
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(needle)  # difflib caches what it learns about seq2: reuse it for every name
+    scored: list[tuple[float, str, str]] = []
+    for account_id, name in rows:
+        lowered = name.lower()
+        score = _closeness(matcher, needle, lowered, account_id.lower())
+        if score >= MIN_CLOSENESS:
+            scored.append((-score, lowered, account_id))
+    return [account_id for _, _, account_id in heapq.nsmallest(limit, scored)]
+
+
+def _closeness(matcher: difflib.SequenceMatcher[str], needle: str, name: str, account_id: str) -> float:
+    """1.0 for a perfect fit, lower as the name drifts; below MIN_CLOSENESS means unrelated.
+
+    Prefix and substring hits rank above typos; among them, names closer in length to what
+    was typed come first ("acme" ranks "Acme" over "Acme Corporation International").
+    """
+    if name.startswith(needle):
+        return 0.9 + 0.1 * len(needle) / max(len(name), 1)
     words = name.split()
-    word_ratio = max((difflib.SequenceMatcher(None, needle, word).ratio() for word in words), default=0.0)
-    return max(difflib.SequenceMatcher(None, needle, name).ratio(), word_ratio * 0.95)
+    if account_id.startswith(needle) or any(word.startswith(needle) for word in words):
+        return 0.85
+    if needle in name:
+        return 0.8
+    best = _ratio(matcher, name)
+    if len(words) > 1:  # a typo in one word of a longer name: "acem" for "Acme Corp"
+        for word in words:
+            best = max(best, 0.95 * _ratio(matcher, word))
+    return best
+
+
+def _ratio(matcher: difflib.SequenceMatcher[str], text: str) -> float:
+    matcher.set_seq1(text)
+    if matcher.real_quick_ratio() < MIN_CLOSENESS or matcher.quick_ratio() < MIN_CLOSENESS:
+        return 0.0  # cheap upper bounds: the full ratio cannot reach the cutoff either
+    return matcher.ratio()
 
 
 def set_human_handled(session: Session, *, account_id: str, by: str, now: datetime) -> None:
-    session.execute(
-        update(Account)
-        .where(Account.account_id == account_id)
-        .values(human_handled_by=by, human_handled_since=now)
-    )
+    """Take over: a person now handles the account and automation pauses on it."""
+    _update_one(session, account_id, human_handled_by=by, human_handled_since=now)
 
 
 def set_always_human(session: Session, *, account_id: str, on: bool, by: str) -> None:
-    session.execute(
-        update(Account)
-        .where(Account.account_id == account_id)
-        .values(always_human=on, always_human_by=by if on else None)
-    )
+    """The CSM's veto; it sticks until lifted with on=False (who may lift it is the caller's call)."""
+    _update_one(session, account_id, always_human=on, always_human_by=by if on else None)
+
+
+def _update_one(session: Session, account_id: str, **values: object) -> None:
+    result = session.execute(update(Account).where(Account.account_id == account_id).values(**values))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise LookupError(f"no account {account_id!r}")
 
 
 def list_accounts_for_owner(session: Session, *, owner_slack_id: str) -> list[Account]:
     return list(
         session.scalars(
-            select(Account).where(Account.owner_slack_id == owner_slack_id).order_by(Account.name)
+            select(Account)
+            .where(Account.owner_slack_id == owner_slack_id)
+            .order_by(Account.name, Account.account_id)
         )
     )

@@ -1,60 +1,77 @@
-"""Signals: fired triggers with their route, one per account, trigger and day."""
+"""Signals: fired triggers with their route, one per account, trigger and day.
+
+Recording is idempotent on (account_id, trigger, as_of): a rerun of the cycle on the same day
+gets the row the first run wrote. The insert is `INSERT ... ON CONFLICT DO NOTHING` on both
+backends, so two runs racing each other can neither duplicate a signal nor abort the caller's
+transaction with an IntegrityError, and no SAVEPOINT is needed.
+"""
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import math
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scoring.types import Decision
 from storage.models import Signal
 
-
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda v: v.value if isinstance(v, Enum) else str(v)))
+_KEY = ("account_id", "trigger", "as_of")
 
 
 def record_signal(
     session: Session, *, decision: Decision, as_of: date, now: datetime, config_version: int | None
 ) -> tuple[Signal, bool]:
-    """Insert the signal, or return the one an earlier run of the same day recorded (False)."""
-    existing = _find(session, decision.account_id, decision.trigger.value, as_of)
+    """Insert the signal and return (row, True), or (the row an earlier run recorded, False)."""
+    account_id, trigger = decision.account_id, decision.trigger.value
+    existing = _find(session, account_id, trigger, as_of)
     if existing is not None:
         return existing, False
-    signal = Signal(
-        account_id=decision.account_id,
-        trigger=decision.trigger.value,
-        as_of=as_of,
-        fired_at=now,
-        summary=decision.signal.summary,
-        details=_json_safe(
+    values = {
+        "account_id": account_id,
+        "trigger": trigger,
+        "as_of": as_of,
+        "fired_at": now,
+        "summary": decision.signal.summary,
+        "details": json_safe(
             {
                 **decision.signal.details,
                 "notify_manager": decision.notify_manager,
                 "celebratory_tone_blocked": decision.celebratory_tone_blocked,
             }
         ),
-        route=decision.route.value,
-        reasons={
-            "codes": [r.code for r in decision.reasons],
-            "sentences": [r.sentence for r in decision.reasons],
+        "route": decision.route.value,
+        "reasons": {
+            "codes": [reason.code for reason in decision.reasons],
+            "sentences": [reason.sentence for reason in decision.reasons],
         },
-        config_version=config_version,
-    )
-    try:
-        with session.begin_nested():  # a concurrent run may have inserted it a moment ago
-            session.add(signal)
-    except IntegrityError:
-        found = _find(session, decision.account_id, decision.trigger.value, as_of)
-        if found is None:
-            raise
-        return found, False
-    return signal, True
+        "config_version": config_version,
+    }
+    new_id = session.scalar(_insert_ignoring_duplicates(session, values).returning(Signal.id))
+    if new_id is not None:
+        signal = session.get(Signal, new_id)
+        assert signal is not None  # just inserted in this transaction
+        return signal, True
+    found = _find(session, account_id, trigger, as_of)  # another run got there a moment ago
+    if found is None:  # pragma: no cover - the conflict means the row exists
+        raise LookupError(f"signal {trigger} for {account_id} on {as_of} conflicted but is not found")
+    return found, False
+
+
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(Signal).values(**values).on_conflict_do_nothing(index_elements=list(_KEY))
+    if dialect == "sqlite":
+        return sqlite.insert(Signal).values(**values).on_conflict_do_nothing(index_elements=list(_KEY))
+    return insert(Signal).values(**values)  # elsewhere the unique constraint raises on a race
 
 
 def _find(session: Session, account_id: str, trigger: str, as_of: date) -> Signal | None:
@@ -66,10 +83,41 @@ def _find(session: Session, account_id: str, trigger: str, as_of: date) -> Signa
 
 
 def signals_for_account(session: Session, *, account_id: str, since: date) -> list[Signal]:
+    """The account's signals from `since` on, oldest first."""
     return list(
         session.scalars(
             select(Signal)
             .where(Signal.account_id == account_id, Signal.as_of >= since)
-            .order_by(Signal.as_of)
+            .order_by(Signal.as_of, Signal.id)
         )
     )
+
+
+def json_safe(value: Any) -> Any:
+    """A copy of `value` that any JSON column accepts on both backends.
+
+    Enums become their values, dates and datetimes ISO strings, sets sorted lists, dataclasses
+    dicts, Decimals floats, non-finite floats None (PostgreSQL's JSON rejects NaN), mapping keys
+    strings; anything else unknown becomes its str().
+    """
+    if isinstance(value, Enum):
+        return json_safe(value.value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(json_safe(key)): json_safe(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        items = [json_safe(item) for item in value]
+        return sorted(items, key=repr)
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_safe({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    return str(value)

@@ -1,4 +1,8 @@
-"""Health snapshots: one per account per scoring day."""
+"""Health snapshots: one per account per scoring day, and the score changes digests show.
+
+The `factors` column holds {"factors": {name: {score, weight, detail, data_points}},
+"notes": [...]}: the factor breakdown plus the data-quality notes of that day's score.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,15 @@ CHANGE_TOLERANCE_DAYS = 3  # a missing day falls back to the closest earlier sna
 
 
 def save_snapshots(session: Session, *, results: Sequence[HealthResult], config_version: int | None) -> int:
-    """Write today's snapshots; rerunning the same day replaces that day's rows."""
+    """Write the results; rerunning the same day replaces that day's rows (returns rows written).
+
+    Portable on both backends: a bulk delete of those (account, as_of) pairs, then one bulk
+    insert. A result given twice for the same account and day keeps the last one.
+    """
+    latest = {(result.account_id, result.as_of): result for result in results}
     by_day: dict[date, list[str]] = {}
-    for result in results:
-        by_day.setdefault(result.as_of, []).append(result.account_id)
+    for account_id, as_of in latest:
+        by_day.setdefault(as_of, []).append(account_id)
     for day, ids in by_day.items():
         for start in range(0, len(ids), DELETE_CHUNK):
             chunk = ids[start : start + DELETE_CHUNK]
@@ -29,7 +38,7 @@ def save_snapshots(session: Session, *, results: Sequence[HealthResult], config_
                     HealthSnapshot.as_of == day, HealthSnapshot.account_id.in_(chunk)
                 )
             )
-    rows = [_row(result, config_version) for result in results]
+    rows = [_row(result, config_version) for result in latest.values()]
     if rows:
         session.execute(insert(HealthSnapshot), rows)
     return len(rows)
@@ -67,7 +76,13 @@ def snapshots_on(session: Session, *, as_of: date) -> dict[str, HealthSnapshot]:
 
 
 def score_changes(session: Session, *, as_of: date, days: int) -> dict[str, tuple[int, int]]:
-    """account_id -> (score `days` ago, or the closest earlier within a few days; score today)."""
+    """account_id -> (score `days` before as_of, score on as_of), for the digest's movers.
+
+    A missing day falls back to the closest earlier snapshot within CHANGE_TOLERANCE_DAYS;
+    accounts without a snapshot on as_of or without an earlier one are left out.
+    """
+    if days < 1:
+        raise ValueError(f"days must be >= 1, got {days}")
     then = as_of - timedelta(days=days)
     rows = session.execute(
         select(HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score).where(

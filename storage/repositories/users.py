@@ -1,4 +1,4 @@
-"""Users and who may decide on an account's cards."""
+"""Users, their managers, and who may decide on an account's cards."""
 
 from __future__ import annotations
 
@@ -30,11 +30,15 @@ def manager_of(session: Session, *, slack_id: str) -> User | None:
 
 
 def can_decide_for(user: User | None, *, owner_slack_id: str, owner_manager_slack_id: str | None) -> bool:
-    """The owning CSM, their manager, or anyone in ops/admin; nobody else."""
+    """The owning CSM, the owner's manager, or anyone in ops/admin; nobody else.
+
+    The manager is whoever the owner's `manager_slack_id` names (a team lead may carry the csm
+    role); other managers and other CSMs are refused, and so is an unknown user.
+    """
     if user is None:
         return False
     if user.role in ANY_ACCOUNT_ROLES:
         return True
     if user.slack_id == owner_slack_id:
         return True
-    return user.role == Role.MANAGER and user.slack_id == owner_manager_slack_id
+    return owner_manager_slack_id is not None and user.slack_id == owner_manager_slack_id
