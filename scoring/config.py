@@ -1,7 +1,8 @@
 """The trigger configuration: every weight, threshold and window, versioned as data.
 
-The default lives in `default_config.toml`; the database stores each version's body as JSON
-and `TriggerConfig.model_validate(body)` reads it back.
+The default lives in `default_config.toml` (shipped as package data); the database stores each
+version's body as JSON (`config_to_dict`) and `TriggerConfig.model_validate(body)` reads it
+back. Unknown keys are refused, so a typo in an ops edit fails loudly instead of being ignored.
 """
 
 from __future__ import annotations
@@ -10,10 +11,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scoring.types import Segment, TriggerKey
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 FACTORS = ("usage", "support", "billing", "engagement", "onboarding")
+SEGMENT_NAMES = frozenset(segment.value for segment in Segment)
+# Keys earlier versions wrote and this one no longer reads; dropped on load so a stored older
+# configuration still validates (anything else unknown is refused).
+RETIRED_KEYS = {"confidence": ("missing_factor_penalty",)}
 
 
 class _Section(BaseModel):
@@ -21,79 +28,104 @@ class _Section(BaseModel):
 
 
 class Bands(_Section):
-    green: int = 75
-    yellow: int = 60
+    green: int = Field(default=75, ge=0, le=100)
+    yellow: int = Field(default=60, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        if self.yellow > self.green:
+            raise ValueError(f"bands: yellow ({self.yellow}) must not be above green ({self.green})")
+        return self
 
 
 class FactorWeights(_Section):
-    usage: float = 0.40
-    support: float = 0.20
-    billing: float = 0.15
-    engagement: float = 0.15
-    onboarding: float = 0.10
+    usage: float = Field(default=0.40, ge=0)
+    support: float = Field(default=0.20, ge=0)
+    billing: float = Field(default=0.15, ge=0)
+    engagement: float = Field(default=0.15, ge=0)
+    onboarding: float = Field(default=0.10, ge=0)
 
     def as_dict(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in FACTORS}
 
 
 class UsageRules(_Section):
-    window_days: int = 30
-    trend_days: int = 7
-    healthy_utilisation: float = 0.70
-    drop_penalty_per_percent: float = 0.6
-    min_days: int = 7
+    window_days: int = Field(default=30, ge=1)  # utilisation window; the baseline is the window before it
+    trend_days: int = Field(default=7, ge=1)  # the latest days, also compared with the baseline
+    healthy_utilisation: float = Field(default=0.70, gt=0, le=1)
+    drop_penalty_per_percent: float = Field(default=0.5, ge=0)
+    min_days: int = Field(default=7, ge=1)
+
+
+class TicketPoints(_Section):
+    low: float = 3.0
+    normal: float = 6.0
+    high: float = 12.0
+    urgent: float = 20.0
 
 
 class SupportRules(_Section):
-    window_days: int = 30
-    ticket_points: dict[str, float] = Field(
-        default_factory=lambda: {"low": 3.0, "normal": 6.0, "high": 12.0, "urgent": 20.0}
-    )
+    window_days: int = Field(default=30, ge=1)
+    ticket_points: TicketPoints = TicketPoints()
     escalation_request_points: float = 15
     open_ticket_points: float = 2
+    # Without a single ticket on record, "no tickets" is no evidence (the help desk may simply
+    # not be connected): the factor is left out rather than scored 100.
+    require_history: bool = True
 
 
 class BillingRules(_Section):
-    window_days: int = 90
+    window_days: int = Field(default=90, ge=1)
     overdue_points: float = 25
     failed_payment_points: float = 20
     downgrade_points: float = 20
 
 
 class EngagementRules(_Section):
-    window_days: int = 90
-    neutral: float = 70
+    window_days: int = Field(default=90, ge=1)
+    neutral: float = Field(default=70, ge=0, le=100)
+    excellent_reply_rate: float = Field(default=0.5, gt=0, le=1)
     meeting_points: float = 5
     max_meeting_points: float = 15
     public_complaint_points: float = 30
-    min_outreach_for_rate: int = 3
+    min_outreach_for_rate: int = Field(default=3, ge=1)
 
 
 class OnboardingRules(_Section):
     overdue_points: float = 25
+    late_done_points: float = 8
+    relevant_days: int = Field(default=90, ge=0)  # counted until this long after the last step was done
 
 
 class ConfidenceRules(_Section):
-    missing_factor_penalty: float = 0.15
-    data_quality_penalty: float = 0.35
-    data_quality_lookback_days: int = 30
+    data_quality_penalty: float = Field(default=0.35, ge=0, le=1)  # a migration or data gap in view
+    data_quality_lookback_days: int = Field(default=30, ge=0)
+    min_confidence: float = Field(default=0.1, ge=0, le=1)
 
 
 class HealthLowTrigger(_Section):
-    threshold: int = 60
+    threshold: int = Field(default=60, ge=0, le=100)
 
 
 class HealthDropTrigger(_Section):
-    drop_fraction: float = 0.20
-    window_days: int = 30
+    drop_fraction: float = Field(default=0.20, gt=0, le=1)
+    window_days: int = Field(default=30, ge=1)
+    history_tolerance_days: int = Field(default=3, ge=0)
 
 
 class SentimentTrigger(_Section):
-    window_days: int = 30
-    escalation_requests: int = 2
-    min_reply_rate: float = 0.20
-    min_outreach: int = 5
-    reply_window_days: int = 90
+    window_days: int = Field(default=30, ge=1)
+    escalation_requests: int = Field(default=2, ge=1)
+    min_reply_rate: float = Field(default=0.20, ge=0, le=1)
+    min_outreach: int = Field(default=5, ge=1)
+    reply_window_days: int = Field(default=90, ge=1)
+    frustrated_tickets: int = Field(default=2, ge=1)  # in the window, and more than in the window before
+    frustration_phrases: tuple[str, ...] = ()
+
+    @field_validator("frustration_phrases")
+    @classmethod
+    def _lowercase(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(phrase.strip().lower() for phrase in value if phrase.strip())
 
 
 class Triggers(_Section):
@@ -103,10 +135,13 @@ class Triggers(_Section):
 
 
 class Routing(_Section):
-    arr_share_human_review: float = 0.02
-    high_value_segments: tuple[str, ...] = ("enterprise", "mid_market")
-    high_value_arr_percentile: float = 0.90
-    crisis_lookback_days: int = 30
+    arr_share_human_review: float = Field(default=0.02, ge=0, le=1)
+    high_value_segments: tuple[Segment, ...] = (Segment.ENTERPRISE, Segment.MID_MARKET)
+    high_value_arr_percentile: float = Field(default=0.90, ge=0, le=1)
+    # The matrix's complexity axis (the five indicators are hard rules above the matrix).
+    complex_triggers: tuple[TriggerKey, ...] = (TriggerKey.RENEWAL_RISK, TriggerKey.EXPANSION_READY)
+    complex_open_severe_tickets: int = Field(default=2, ge=1)  # open high/urgent tickets
+    crisis_lookback_days: int = Field(default=30, ge=0)
 
 
 class TriggerConfig(_Section):
@@ -121,11 +156,28 @@ class TriggerConfig(_Section):
     triggers: Triggers = Triggers()
     routing: Routing = Routing()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_retired_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for section, keys in RETIRED_KEYS.items():
+            if isinstance(data.get(section), dict):
+                data[section] = {k: v for k, v in data[section].items() if k not in keys}
+        return data
+
     @field_validator("weights")
     @classmethod
-    def _needs_default_weights(cls, value: dict[str, FactorWeights]) -> dict[str, FactorWeights]:
+    def _valid_weights(cls, value: dict[str, FactorWeights]) -> dict[str, FactorWeights]:
         if "default" not in value:
             raise ValueError("weights must have a [weights.default] table")
+        unknown = sorted(set(value) - SEGMENT_NAMES - {"default"})
+        if unknown:
+            raise ValueError(f"weights: unknown segment(s) {', '.join(unknown)}")
+        for name, weights in value.items():
+            if sum(weights.as_dict().values()) <= 0:
+                raise ValueError(f"weights.{name}: at least one weight must be above zero")
         return value
 
     def weights_for(self, segment: str) -> dict[str, float]:
@@ -141,5 +193,5 @@ def config_from_toml(text: str) -> TriggerConfig:
 
 
 def config_to_dict(config: TriggerConfig) -> dict[str, Any]:
-    """JSON-safe body for storage; `TriggerConfig.model_validate` reads it back."""
+    """JSON-safe body for storage; `TriggerConfig.model_validate` reads it back unchanged."""
     return config.model_dump(mode="json")

@@ -1,4 +1,8 @@
-"""The decision for one account on one day: fired triggers, each with a route and reasons."""
+"""The decisions for one account on one day: the triggers that fire, each routed with reasons.
+
+`decide` is a pure function of the account's facts, today's health, book-wide figures and the
+trigger configuration; `primary_decision` picks the one that leads the account's card.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Route
 def decide(
     facts: AccountFacts, health: HealthResult, *, book: BookFacts, as_of: date, config: TriggerConfig
 ) -> list[Decision]:
+    """One decision per fired trigger (none when nothing fires)."""
     previous = previous_score(facts, as_of=as_of, config=config)
     signals = fire_triggers(facts, health, as_of=as_of, config=config, previous_score=previous)
+    # Sentiment makes automation step aside on every touchpoint of the account, not only its own.
     sentiment_fired = any(signal.trigger is TriggerKey.SENTIMENT for signal in signals)
     return [
         route_signal(facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired)
@@ -23,28 +29,27 @@ def decide(
     ]
 
 
-HISTORY_TOLERANCE_DAYS = 3
-
-
 def previous_score(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -> int | None:
-    """The score `health_drop.window_days` ago: stored history when there is a snapshot near
-    that day, otherwise recomputed from the facts (which cover 120 days), so a new book can
-    fire health_drop on its first cycle."""
-    then = as_of - timedelta(days=config.triggers.health_drop.window_days)
+    """The score `health_drop.window_days` ago: a stored one near that day when there is one,
+    otherwise recomputed from the facts (storage loads 120 days), so a new book can fire
+    health_drop on its first cycle. None without usage that far back."""
+    rules = config.triggers.health_drop
+    then = as_of - timedelta(days=rules.window_days)
     near = [
         (abs((day - then).days), score)
         for day, score in facts.score_history
-        if abs((day - then).days) <= HISTORY_TOLERANCE_DAYS
+        if abs((day - then).days) <= rules.history_tolerance_days
     ]
     if near:
         return min(near)[1]
     if not any(day.day <= then for day in facts.usage):
-        return None  # no data that far back: nothing to compare with
-    return score_account(facts, as_of=then, config=config).score
+        return None  # nothing to compare with
+    earlier = score_account(facts, as_of=then, config=config)
+    return earlier.score if earlier.factors else None
 
 
 # When several triggers fire for one account, the most cautious route wins; on a tie the
-# trigger order below decides which one leads the card.
+# trigger order in `TriggerKey` decides which one leads the card.
 ROUTE_CAUTION = (Route.AUTO, Route.ASSIST, Route.HUMAN, Route.HOLD, Route.ESCALATE)
 TRIGGER_PRIORITY = tuple(TriggerKey)
 

@@ -1,40 +1,62 @@
-"""Where a fired trigger goes: the value × complexity matrix and the hard rules over it.
+"""Where a fired trigger goes: the value × complexity matrix and the seeds' hard rules over it.
 
-Precedence, most cautious first: the CSM's veto or a take-over; two or more complexity
-indicators (escalate); a crisis context (hold); one complexity indicator (human); a known
-data-quality context (human); then the matrix, with sentiment, the 2%-of-ARR rule and an
-account's `assist` setting each able to lift `auto` to `assist`.
+Hard rules, most binding first (the first that applies decides):
+1. the CSM's veto, a take-over, or an account set to human → human;
+2. two or more complexity indicators at once → escalate (CSM and manager);
+3. a crisis context (security incident, layoffs, merger, champion change) → hold;
+4. one complexity indicator → human;
+5. a migration or data gap in view → human, no outreach (known context explains the drop).
+Then the matrix (high value: segment or top-decile ARR; high complexity: a commercial trigger
+or several open severe tickets), after which sentiment, the 2%-of-ARR rule and an account set
+to assist each lift `auto` to `assist`. A crisis in view blocks celebratory tone whatever the
+route.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from scoring.config import TriggerConfig
-from scoring.triggers import active_context, complexity_indicators
-from scoring.types import (
-    CRISIS_CONTEXT,
-    DATA_QUALITY_CONTEXT,
-    AccountFacts,
-    AutomationMode,
-    BookFacts,
-    Decision,
-    Reason,
-    Route,
-    Signal,
-    TriggerKey,
-)
+from scoring.context import complexity_indicators, crisis_events, data_quality_events, days_ago, label, latest
+from scoring.factors import SEVERE, plural
+from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal
+
+SEGMENT_WORDS = {
+    "enterprise": "enterprise",
+    "mid_market": "mid-market",
+    "smb": "SMB",
+    "self_serve": "self-serve",
+}
 
 
-def _label(kind: str) -> str:
-    return kind.replace("_", " ")
-
-
-def is_high_value(facts: AccountFacts, book: BookFacts, config: TriggerConfig) -> bool:
+def high_value_because(facts: AccountFacts, book: BookFacts, config: TriggerConfig) -> str | None:
+    """Why the relationship is high value ("enterprise account", "top-decile ARR ($95,000)"), or None."""
     rules = config.routing
-    return facts.segment.value in rules.high_value_segments or facts.arr >= book.arr_at_percentile(
-        rules.high_value_arr_percentile
+    if facts.segment in rules.high_value_segments:
+        return f"{SEGMENT_WORDS[facts.segment.value]} account"
+    if facts.arr >= book.arr_at_percentile(rules.high_value_arr_percentile):
+        return f"{SEGMENT_WORDS[facts.segment.value]} account with top-{100 - rules.high_value_arr_percentile * 100:.0f}% ARR (${facts.arr:,.0f})"
+    return None
+
+
+def high_complexity_because(
+    facts: AccountFacts, signal: Signal, as_of: date, config: TriggerConfig
+) -> str | None:
+    """Why this touchpoint is complex, below the hard-rule indicators, or None."""
+    rules = config.routing
+    if signal.trigger in rules.complex_triggers:
+        return f"a {signal.trigger.value.replace('_', ' ')} conversation"
+    severe_open = sum(
+        1
+        for t in facts.tickets
+        if t.severity in SEVERE
+        and t.opened_at.date() <= as_of
+        and (t.closed_at is None or t.closed_at.date() > as_of)
     )
+    if severe_open >= rules.complex_open_severe_tickets:
+        return f"{plural(severe_open, 'open high or urgent ticket')}"
+    return None
 
 
 def route_signal(
@@ -46,86 +68,106 @@ def route_signal(
     config: TriggerConfig,
     sentiment_fired: bool,
 ) -> Decision:
+    crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
+    decision = _hard_rules(facts, signal, as_of=as_of, config=config) or _matrix(
+        facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired
+    )
+    if crisis is not None and not decision.celebratory_tone_blocked:
+        decision = replace(decision, celebratory_tone_blocked=True)
+    return decision
+
+
+def _hard_rules(
+    facts: AccountFacts, signal: Signal, *, as_of: date, config: TriggerConfig
+) -> Decision | None:
     name = facts.name
     if facts.always_human:
-        return Decision(
-            signal, Route.HUMAN, (Reason("csm_veto", f"Human: the CSM marked {name} “always human”."),)
-        )
+        return _one(signal, Route.HUMAN, "csm_veto", f"Human: the CSM marked {name} “always human”.")
     if facts.human_handled:
-        return Decision(
-            signal,
-            Route.HUMAN,
-            (Reason("taken_over", f"Human: a CSM took over {name}; automation is paused."),),
+        return _one(
+            signal, Route.HUMAN, "taken_over", f"Human: a CSM took over {name}; automation is paused."
         )
     if facts.automation_mode is AutomationMode.HUMAN:
-        return Decision(
-            signal, Route.HUMAN, (Reason("account_human_mode", f"Human: {name} is set to human handling."),)
-        )
+        return _one(signal, Route.HUMAN, "account_human_mode", f"Human: {name} is set to human handling.")
 
     indicators = complexity_indicators(facts, as_of)
     if len(indicators) >= 2:
-        names = " and ".join(_label(kind.value) for kind in indicators)
-        reason = Reason(
-            "complexity_multiple", f"Escalate now: {len(indicators)} complexity indicators at once ({names})."
-        )
-        return Decision(signal, Route.ESCALATE, (reason,), notify_manager=True, celebratory_tone_blocked=True)
-
-    crisis = active_context(facts, as_of, CRISIS_CONTEXT, config.routing.crisis_lookback_days)
-    if crisis:
-        latest = max(crisis, key=lambda e: e.starts_at)
-        days = (as_of - latest.starts_at.date()).days
-        when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
-        reason = Reason(
-            "crisis_context",
-            f"On hold: {_label(latest.kind.value)} reported {when}; automated outreach paused and celebratory tone blocked.",
-        )
-        return Decision(signal, Route.HOLD, (reason,), celebratory_tone_blocked=True)
-
-    if len(indicators) == 1 or signal.trigger is TriggerKey.COMPLEXITY:
-        what = _label(indicators[0].value) if indicators else "complexity"
+        names = " and ".join(label(kind) for kind in indicators)
+        sentence = f"Escalate now to the CSM and their manager: {len(indicators)} complexity indicators at once ({names})."
         return Decision(
-            signal, Route.HUMAN, (Reason("complexity_single", f"Human takes over: {what} in progress."),)
+            signal, Route.ESCALATE, (Reason("complexity_multiple", sentence),), notify_manager=True
         )
 
-    quality = active_context(facts, as_of, DATA_QUALITY_CONTEXT, config.confidence.data_quality_lookback_days)
-    if quality:
-        event = max(quality, key=lambda e: e.starts_at)
-        reason = Reason(
-            "known_context",
-            f"Human review, no automated outreach: a {_label(event.kind.value)} started "
-            f"{event.starts_at.date().isoformat()} likely explains the drop.",
+    crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
+    if crisis is not None:
+        sentence = (
+            f"On hold: {label(crisis.kind)} reported {days_ago(crisis, as_of)}; "
+            "automated outreach paused and celebratory tone blocked."
         )
-        return Decision(signal, Route.HUMAN, (reason,))
+        return Decision(
+            signal, Route.HOLD, (Reason("crisis_context", sentence),), celebratory_tone_blocked=True
+        )
 
-    if signal.trigger is TriggerKey.SENTIMENT:
-        reason = Reason("sentiment", f"Human: sentiment is deteriorating at {name}; automation steps aside.")
-        return Decision(signal, Route.HUMAN, (reason,))
+    if len(indicators) == 1:
+        return _one(
+            signal, Route.HUMAN, "complexity_single", f"Human takes over: {label(indicators[0])} in progress."
+        )
 
-    return _matrix(facts, signal, book=book, config=config, sentiment_fired=sentiment_fired)
+    quality = latest(data_quality_events(facts, as_of, config.confidence.data_quality_lookback_days))
+    if quality is not None:
+        sentence = (
+            f"Human review, no automated outreach: known context explains the drop "
+            f"({label(quality.kind)} started {quality.starts_at.date().isoformat()})."
+        )
+        return _one(signal, Route.HUMAN, "known_context", sentence)
+    return None
 
 
 def _matrix(
-    facts: AccountFacts, signal: Signal, *, book: BookFacts, config: TriggerConfig, sentiment_fired: bool
+    facts: AccountFacts,
+    signal: Signal,
+    *,
+    book: BookFacts,
+    as_of: date,
+    config: TriggerConfig,
+    sentiment_fired: bool,
 ) -> Decision:
-    reasons: list[Reason] = []
-    segment = _label(facts.segment.value)
-    if is_high_value(facts, book, config):
-        route = Route.ASSIST
-        reasons.append(
-            Reason("matrix_high_value", f"Human with automation assist: {segment} account, low complexity.")
+    value = high_value_because(facts, book, config)
+    complexity = high_complexity_because(facts, signal, as_of, config)
+    segment = f"{SEGMENT_WORDS[facts.segment.value]} account"
+    if value and complexity:
+        route, code = Route.HUMAN, "matrix_high_value_high_complexity"
+        sentence = f"Always human: {value}, high complexity ({complexity})."
+    elif value:
+        route, code = Route.ASSIST, "matrix_high_value_low_complexity"
+        sentence = f"Human with automation assist: {value}, low complexity."
+    elif complexity:
+        # "Selective": the standard path is drafted, the exception goes to a person to approve.
+        route, code = Route.ASSIST, "matrix_low_value_high_complexity"
+        sentence = (
+            f"Selective automation: {segment}, high complexity ({complexity}); a person approves the draft."
         )
     else:
-        route = Route.AUTO
-        reasons.append(Reason("matrix_low_value", f"Full automation: {segment} account, low complexity."))
+        route, code = Route.AUTO, "matrix_low_value_low_complexity"
+        sentence = f"Full automation: {segment}, low complexity."
 
-    share = facts.arr / book.total_arr if book.total_arr > 0 else 0.0
-    if share > config.routing.arr_share_human_review:
+    lifts: list[Reason] = []  # rules that each keep a person in the loop (auto → assist)
+    if route in (Route.AUTO, Route.ASSIST):
+        if sentiment_fired:
+            lifts.append(
+                Reason("sentiment", f"Automation steps aside: sentiment at {facts.name} is deteriorating.")
+            )
+        share = facts.arr / book.total_arr if book.total_arr > 0 else 0.0
+        if share > config.routing.arr_share_human_review:
+            lifts.append(
+                Reason("arr_share_above_limit", f"Human review: {facts.name} is {share:.1%} of total ARR.")
+            )
+        if facts.automation_mode is AutomationMode.ASSIST:
+            lifts.append(Reason("account_assist_mode", f"Human review: {facts.name} is set to assist."))
+    if lifts:
         route = Route.ASSIST
-        reasons.insert(0, Reason("arr_share", f"Human review: {facts.name} is {share:.1%} of total ARR."))
-    if sentiment_fired and route is Route.AUTO:
-        route = Route.ASSIST
-        reasons.insert(0, Reason("sentiment", "Automation steps aside: sentiment is deteriorating."))
-    if facts.automation_mode is AutomationMode.ASSIST and route is Route.AUTO:
-        route = Route.ASSIST
-        reasons.insert(0, Reason("account_assist_mode", f"Human review: {facts.name} is set to assist."))
-    return Decision(signal, route, tuple(reasons))
+    return Decision(signal, route, (*lifts, Reason(code, sentence)))
+
+
+def _one(signal: Signal, route: Route, code: str, sentence: str) -> Decision:
+    return Decision(signal, route, (Reason(code, sentence),))

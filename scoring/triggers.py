@@ -1,63 +1,82 @@
-"""Which triggers fire for an account today (before routing)."""
+"""Which triggers fire for an account today, before routing: one `Signal` per trigger.
+
+v1 fires health_low, health_drop, sentiment and complexity. A summary is one sentence a CSM
+can read; `details` holds the figures (score, band, evidence, indicators).
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from scoring.config import TriggerConfig
-from scoring.factors import reply_rate
+from scoring.config import SentimentTrigger, TriggerConfig
+from scoring.context import complexity_indicators, label
+from scoring.explain import weakest_factor
+from scoring.factors import outreach_counts, plural, window_start
 from scoring.types import (
-    COMPLEXITY_CONTEXT,
     AccountFacts,
-    ContextEvent,
     ContextKind,
     EngagementKind,
     HealthResult,
     Signal,
+    Ticket,
     TriggerKey,
 )
 
 
-def active_context(
-    facts: AccountFacts, as_of: date, kinds: frozenset[ContextKind], lookback_days: int = 0
-) -> list[ContextEvent]:
-    """Context events of these kinds active on `as_of` (or ended within `lookback_days`)."""
-    horizon = as_of - timedelta(days=lookback_days)
-    return [
-        event
-        for event in facts.context
-        if event.kind in kinds
-        and event.starts_at.date() <= as_of
-        and (event.ends_at is None or event.ends_at.date() >= horizon)
-    ]
+def _why(health: HealthResult) -> str:
+    weakest = weakest_factor(health.factors)
+    if weakest is None:
+        return "no factor has data"
+    return f"{weakest.name} pulls it down most — {weakest.detail}"
 
 
-def complexity_indicators(facts: AccountFacts, as_of: date) -> list[ContextKind]:
-    return sorted({event.kind for event in active_context(facts, as_of, COMPLEXITY_CONTEXT)})
+def _frustrated(ticket: Ticket, phrases: tuple[str, ...]) -> bool:
+    text = f"{ticket.subject}\n{ticket.body}".lower()
+    return any(phrase in text for phrase in phrases)
+
+
+def frustration_counts(facts: AccountFacts, as_of: date, rules: SentimentTrigger) -> tuple[int, int]:
+    """(tickets in frustrated language in the window, in the window before it)."""
+    if not rules.frustration_phrases:
+        return 0, 0
+    since = window_start(as_of, rules.window_days)
+    before = since - timedelta(days=rules.window_days)
+    recent = earlier = 0
+    for ticket in facts.tickets:
+        opened = ticket.opened_at.date()
+        if before <= opened <= as_of and _frustrated(ticket, rules.frustration_phrases):
+            if opened >= since:
+                recent += 1
+            else:
+                earlier += 1
+    return recent, earlier
 
 
 def sentiment_evidence(facts: AccountFacts, as_of: date, config: TriggerConfig) -> list[str]:
+    """The seeds' signs of deteriorating sentiment, in words; empty when there are none."""
     rules = config.triggers.sentiment
-    since = as_of - timedelta(days=rules.window_days - 1)
+    since = window_start(as_of, rules.window_days)
     evidence: list[str] = []
-    escalations = [
-        t for t in facts.tickets if t.is_escalation_request and since <= t.opened_at.date() <= as_of
-    ]
-    if len(escalations) >= rules.escalation_requests:
-        evidence.append(f"{len(escalations)} escalation requests in {rules.window_days} days")
-    complaints = [
-        e
-        for e in facts.engagement
-        if e.kind is EngagementKind.PUBLIC_COMPLAINT and since <= e.at.date() <= as_of
-    ]
-    complaints_ctx = active_context(
-        facts, as_of, frozenset({ContextKind.PUBLIC_COMPLAINT}), rules.window_days
+    escalations = sum(
+        1 for t in facts.tickets if t.is_escalation_request and since <= t.opened_at.date() <= as_of
     )
-    if complaints or complaints_ctx:
-        evidence.append("a public complaint")
-    sent, replied = reply_rate(facts, as_of, rules.reply_window_days)
+    if escalations >= rules.escalation_requests:
+        evidence.append(f"{plural(escalations, 'escalation request')} in {rules.window_days} days")
+    complained = any(
+        e.kind is EngagementKind.PUBLIC_COMPLAINT and since <= e.at.date() <= as_of for e in facts.engagement
+    ) or any(
+        e.kind is ContextKind.PUBLIC_COMPLAINT and since <= e.starts_at.date() <= as_of for e in facts.context
+    )
+    if complained:
+        evidence.append(f"a public complaint in the last {rules.window_days} days")
+    sent, replied = outreach_counts(facts, as_of, rules.reply_window_days)
     if sent >= rules.min_outreach and replied / sent < rules.min_reply_rate:
-        evidence.append(f"replies to automated outreach at {replied / sent:.0%} ({replied} of {sent})")
+        evidence.append(f"replies to {replied} of {sent} automated emails ({replied / sent:.0%})")
+    recent, earlier = frustration_counts(facts, as_of, rules)
+    if recent >= rules.frustrated_tickets and recent > earlier:
+        evidence.append(
+            f"{plural(recent, 'ticket')} in frustrated language in {rules.window_days} days (up from {earlier})"
+        )
     return evidence
 
 
@@ -76,18 +95,25 @@ def fire_triggers(
         "band": health.band.value,
         "confidence": health.confidence,
     }
-    if health.score < config.triggers.health_low.threshold:
+    scored = bool(health.factors)  # a placeholder score for an account without data fires nothing
+    threshold = config.triggers.health_low.threshold
+    if scored and health.score < threshold:
         signals.append(
-            Signal(facts.account_id, TriggerKey.HEALTH_LOW, f"Health {health.explanation}", details)
+            Signal(
+                facts.account_id,
+                TriggerKey.HEALTH_LOW,
+                f"Health {health.score} ({health.band.value}) is below {threshold}: {_why(health)}.",
+                {**details, "threshold": threshold},
+            )
         )
     drop = config.triggers.health_drop
-    if previous_score and health.score <= previous_score * (1 - drop.drop_fraction):
+    if scored and previous_score and health.score <= previous_score * (1 - drop.drop_fraction):
         fall = 1 - health.score / previous_score
         signals.append(
             Signal(
                 facts.account_id,
                 TriggerKey.HEALTH_DROP,
-                f"Health fell {fall:.0%} in {drop.window_days} days ({previous_score} → {health.score}). {health.explanation}",
+                f"Health fell {fall:.0%} in {drop.window_days} days ({previous_score} → {health.score}): {_why(health)}.",
                 {**details, "previous_score": previous_score, "drop": round(fall, 3)},
             )
         )
@@ -103,12 +129,13 @@ def fire_triggers(
         )
     indicators = complexity_indicators(facts, as_of)
     if indicators:
-        names = ", ".join(kind.value.replace("_", " ") for kind in indicators)
+        names = " and ".join(label(kind) for kind in indicators)
+        at_once = " at once" if len(indicators) > 1 else ""
         signals.append(
             Signal(
                 facts.account_id,
                 TriggerKey.COMPLEXITY,
-                f"Complexity indicator{'s' if len(indicators) > 1 else ''} active: {names}.",
+                f"Complexity: {names} in progress{at_once}.",
                 {**details, "indicators": [kind.value for kind in indicators]},
             )
         )

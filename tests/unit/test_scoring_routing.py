@@ -1,138 +1,271 @@
-"""Triggers and routing: the 2x2 matrix and the seeds' hard rules over it."""
+"""Routing: each cell of the value × complexity matrix, and every hard rule over it, in order."""
 
 from __future__ import annotations
+
+import pytest
 
 from scoring.config import load_default_config
 from scoring.decisions import decide, primary_decision
 from scoring.health import score_account
+from scoring.routing import route_signal
 from scoring.types import (
     AccountFacts,
     AutomationMode,
+    BookFacts,
     ContextKind,
     Decision,
-    EngagementEvent,
-    EngagementKind,
     Route,
     Segment,
+    Severity,
     TriggerKey,
 )
-from tests.unit.scoring_factories import AS_OF, account, at, book, context, engaged, ticket, usage
+from tests.unit.scoring_factories import AS_OF, account, book, context, engaged, signal, ticket, usage
 
 CONFIG = load_default_config()
-
-
-def _decisions(facts: AccountFacts, total_arr: float = 1_000_000.0) -> list[Decision]:
-    health = score_account(facts, as_of=AS_OF, config=CONFIG)
-    return decide(facts, health, book=book(total_arr), as_of=AS_OF, config=CONFIG)
-
-
-def _low(**changes: object) -> AccountFacts:
-    """An account whose health is clearly below 60."""
-    defaults: dict[str, object] = {"usage": usage(5), "engagement": engaged(replies=2)}
-    return account(**{**defaults, **changes})
+BOOK = book()  # total ARR 1,000,000: 2% is 20,000; the 90th ARR percentile is 90,000
 
 
 def _route(
-    facts: AccountFacts, trigger: TriggerKey = TriggerKey.HEALTH_LOW, total_arr: float = 1_000_000.0
+    facts: AccountFacts, trigger: TriggerKey = TriggerKey.HEALTH_LOW, *, sentiment: bool = False
 ) -> Decision:
-    return next(d for d in _decisions(facts, total_arr) if d.trigger is trigger)
+    return route_signal(
+        facts, signal(trigger), book=BOOK, as_of=AS_OF, config=CONFIG, sentiment_fired=sentiment
+    )
 
 
-def test_a_healthy_account_fires_nothing() -> None:
-    assert _decisions(account()) == []
+def _codes(decision: Decision) -> list[str]:
+    return [reason.code for reason in decision.reasons]
+
+
+def _decisions(facts: AccountFacts) -> dict[TriggerKey, Decision]:
+    health = score_account(facts, as_of=AS_OF, config=CONFIG)
+    return {d.trigger: d for d in decide(facts, health, book=BOOK, as_of=AS_OF, config=CONFIG)}
+
+
+def _low(**changes: object) -> AccountFacts:
+    """An account whose health is clearly below 60 (and calm otherwise)."""
+    return account(**{"usage": usage(5), "engagement": engaged(replies=2), **changes})
+
+
+SEVERE_OPEN = (ticket(2, Severity.HIGH, closed=False), ticket(4, Severity.URGENT, closed=False))
+
+
+# The matrix
 
 
 def test_low_value_low_complexity_is_fully_automated() -> None:
-    decision = _route(_low())
-    assert decision.route is Route.AUTO and decision.reasons[0].code == "matrix_low_value"
+    decision = _route(account(segment=Segment.SELF_SERVE, arr=2_000.0))
+    assert decision.route is Route.AUTO
+    assert decision.reasons[0].sentence == "Full automation: self-serve account, low complexity."
+    assert _codes(decision) == ["matrix_low_value_low_complexity"]
 
 
 def test_high_value_low_complexity_gets_a_draft_for_review() -> None:
-    decision = _route(_low(segment=Segment.ENTERPRISE, arr=15_000.0))
-    assert decision.route is Route.ASSIST and "enterprise account" in decision.reason_sentence
+    decision = _route(account(segment=Segment.ENTERPRISE, arr=15_000.0))
+    assert decision.route is Route.ASSIST and _codes(decision) == ["matrix_high_value_low_complexity"]
+    assert decision.reason_sentence == "Human with automation assist: enterprise account, low complexity."
+
+
+def test_high_value_high_complexity_is_always_human() -> None:
+    decision = _route(account(segment=Segment.MID_MARKET, arr=15_000.0, tickets=SEVERE_OPEN))
+    assert decision.route is Route.HUMAN and _codes(decision) == ["matrix_high_value_high_complexity"]
+    assert "2 open high or urgent tickets" in decision.reason_sentence
+
+
+def test_low_value_high_complexity_is_selective_a_person_approves() -> None:
+    decision = _route(account(), TriggerKey.RENEWAL_RISK)
+    assert decision.route is Route.ASSIST and _codes(decision) == ["matrix_low_value_high_complexity"]
+    assert "renewal risk conversation" in decision.reason_sentence
+
+
+def test_one_open_severe_ticket_is_not_yet_high_complexity() -> None:
+    assert _route(account(tickets=SEVERE_OPEN[:1])).route is Route.AUTO
 
 
 def test_top_decile_arr_counts_as_high_value_whatever_the_segment() -> None:
-    assert _route(_low(arr=95_000.0)).route is Route.ASSIST  # the book's 90th percentile is 90,000
+    big_book = book(total_arr=100_000_000.0)  # keeps the 2% rule out of the way
+
+    def route(arr: float) -> Decision:
+        return route_signal(
+            account(arr=arr), signal(), book=big_book, as_of=AS_OF, config=CONFIG, sentiment_fired=False
+        )
+
+    assert route(89_000.0).route is Route.AUTO
+    top = route(95_000.0)
+    assert top.route is Route.ASSIST and _codes(top) == ["matrix_high_value_low_complexity"]
+    assert "SMB account with top-10% ARR ($95,000)" in top.reason_sentence
 
 
-def test_above_two_percent_of_arr_a_human_reviews_every_touch() -> None:
-    decision = _route(_low(arr=30_000.0), total_arr=1_000_000.0)
-    assert decision.route is Route.ASSIST
-    assert decision.reasons[0].code == "arr_share" and "3.0% of total ARR" in decision.reasons[0].sentence
+# Hard rules
 
 
-def test_a_crisis_puts_outreach_on_hold_and_blocks_celebration() -> None:
-    decision = _route(_low(context=(context(ContextKind.SECURITY_INCIDENT, 3),)))
+def test_the_csm_veto_a_take_over_and_human_mode_route_to_a_human() -> None:
+    assert _codes(_route(account(always_human=True))) == ["csm_veto"]
+    assert _codes(_route(account(human_handled=True))) == ["taken_over"]
+    assert _codes(_route(account(automation_mode=AutomationMode.HUMAN))) == ["account_human_mode"]
+    assert all(
+        _route(account(**{key: value})).route is Route.HUMAN
+        for key, value in (
+            ("always_human", True),
+            ("human_handled", True),
+            ("automation_mode", AutomationMode.HUMAN),
+        )
+    )
+
+
+def test_the_veto_beats_even_an_escalation() -> None:
+    two = (context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
+    decision = _route(account(always_human=True, context=two), TriggerKey.COMPLEXITY)
+    assert decision.route is Route.HUMAN and not decision.notify_manager
+
+
+def test_two_complexity_indicators_escalate_to_the_csm_and_manager() -> None:
+    two = (context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
+    decision = _route(account(context=two), TriggerKey.COMPLEXITY)
+    assert decision.route is Route.ESCALATE and decision.notify_manager
+    assert _codes(decision) == ["complexity_multiple"]
+    assert "2 complexity indicators at once (compliance review and custom contract negotiation)" in (
+        decision.reason_sentence
+    )
+
+
+def test_two_events_of_one_indicator_are_one_indicator() -> None:
+    same = (context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.CUSTOM_CONTRACT, 5))
+    assert _route(account(context=same), TriggerKey.COMPLEXITY).route is Route.HUMAN
+
+
+def test_escalation_beats_a_crisis() -> None:
+    facts = account(
+        context=(
+            context(ContextKind.CUSTOM_CONTRACT, 20),
+            context(ContextKind.TECHNICAL_ESCALATION, 5),
+            context(ContextKind.LAYOFFS, 3),
+        )
+    )
+    decision = _route(facts)
+    assert decision.route is Route.ESCALATE and decision.notify_manager and decision.celebratory_tone_blocked
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [ContextKind.SECURITY_INCIDENT, ContextKind.LAYOFFS, ContextKind.MERGER, ContextKind.CHAMPION_CHANGE],
+)
+def test_a_crisis_holds_outreach_and_blocks_celebratory_tone(kind: ContextKind) -> None:
+    decision = _route(account(context=(context(kind, 3),)))
     assert decision.route is Route.HOLD and decision.celebratory_tone_blocked
-    assert "security incident reported 3 days ago" in decision.reason_sentence
+    assert _codes(decision) == ["crisis_context"]
+
+
+def test_the_hold_reason_says_what_and_when() -> None:
+    decision = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 3),)))
+    assert decision.reason_sentence.startswith("On hold: security incident reported 3 days ago;")
+
+
+def test_a_crisis_beats_a_single_complexity_indicator_and_a_recent_one_still_holds() -> None:
+    both = account(
+        context=(context(ContextKind.MERGER, 5), context(ContextKind.EXECUTIVE_BUSINESS_REVIEW, 2))
+    )
+    assert _route(both).route is Route.HOLD
+    recently_over = account(context=(context(ContextKind.LAYOFFS, 40, ended_days_ago=10),))
+    long_over = account(context=(context(ContextKind.LAYOFFS, 90, ended_days_ago=60),))
+    assert _route(recently_over).route is Route.HOLD and _route(long_over).route is Route.AUTO
+
+
+def test_a_vetoed_account_in_crisis_stays_human_but_tone_is_still_blocked() -> None:
+    decision = _route(account(always_human=True, context=(context(ContextKind.LAYOFFS, 1),)))
+    assert decision.route is Route.HUMAN and decision.celebratory_tone_blocked
 
 
 def test_one_complexity_indicator_hands_over_to_a_human() -> None:
     facts = _low(context=(context(ContextKind.TECHNICAL_ESCALATION, 2),))
-    assert {d.trigger for d in _decisions(facts)} == {TriggerKey.HEALTH_LOW, TriggerKey.COMPLEXITY}
-    assert all(d.route is Route.HUMAN for d in _decisions(facts))
-
-
-def test_two_complexity_indicators_escalate_to_csm_and_manager() -> None:
-    facts = account(
-        context=(context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
-    )
-    decision = _route(facts, TriggerKey.COMPLEXITY)
-    assert decision.route is Route.ESCALATE and decision.notify_manager
-    assert "2 complexity indicators at once" in decision.reason_sentence
-
-
-def test_an_ended_indicator_no_longer_counts() -> None:
-    facts = account(context=(context(ContextKind.CUSTOM_CONTRACT, 40, ended_days_ago=20),))
-    assert _decisions(facts) == []
+    decisions = _decisions(facts)
+    assert set(decisions) == {TriggerKey.HEALTH_LOW, TriggerKey.COMPLEXITY}
+    assert all(d.route is Route.HUMAN and _codes(d) == ["complexity_single"] for d in decisions.values())
+    assert not any(d.notify_manager for d in decisions.values())
 
 
 def test_a_known_migration_routes_the_drop_to_a_human_not_outreach() -> None:
-    facts = _low(usage=usage([80] * 50 + [5] * 10), context=(context(ContextKind.MIGRATION, 10),))
+    facts = _low(usage=usage([60] * 50 + [3] * 10), context=(context(ContextKind.MIGRATION, 10),))
     decisions = _decisions(facts)
-    assert decisions and all(d.route is Route.HUMAN for d in decisions)
-    assert TriggerKey.HEALTH_DROP in {d.trigger for d in decisions}
-    assert "migration" in decisions[0].reason_sentence
+    assert TriggerKey.HEALTH_DROP in decisions and TriggerKey.HEALTH_LOW in decisions
+    assert all(d.route is Route.HUMAN and _codes(d) == ["known_context"] for d in decisions.values())
+    assert "known context explains the drop (instance migration started 2026-02-20)" in (
+        decisions[TriggerKey.HEALTH_LOW].reason_sentence
+    )
+    without = _decisions(_low(usage=usage([60] * 50 + [3] * 10)))
+    assert without[TriggerKey.HEALTH_LOW].route is Route.AUTO  # the context is what changed it
 
 
-def test_the_csm_veto_sticks_and_a_take_over_pauses_automation() -> None:
-    assert _route(_low(always_human=True)).route is Route.HUMAN
-    assert _route(_low(always_human=True)).reasons[0].code == "csm_veto"
-    assert _route(_low(human_handled=True)).route is Route.HUMAN
-    assert _route(_low(automation_mode=AutomationMode.HUMAN)).route is Route.HUMAN
+def test_a_single_complexity_indicator_beats_a_migration() -> None:
+    facts = account(context=(context(ContextKind.MIGRATION, 5), context(ContextKind.COMPLIANCE_REVIEW, 5)))
+    assert _codes(_route(facts)) == ["complexity_single"]
+
+
+@pytest.mark.parametrize(
+    ("arr", "route"), [(20_000.0, Route.AUTO), (20_100.0, Route.ASSIST), (31_000.0, Route.ASSIST)]
+)
+def test_above_two_percent_of_total_arr_a_human_reviews(arr: float, route: Route) -> None:
+    no_percentiles = BookFacts(total_arr=1_000_000.0, account_count=100)  # value by segment only
+    decision = route_signal(
+        account(arr=arr), signal(), book=no_percentiles, as_of=AS_OF, config=CONFIG, sentiment_fired=False
+    )
+    assert decision.route is route  # exactly 2% is not above the limit
+    if route is Route.ASSIST:
+        assert _codes(decision) == ["arr_share_above_limit", "matrix_low_value_low_complexity"]
+        assert (
+            decision.reasons[0].sentence == f"Human review: Acme Corp is {arr / 1_000_000:.1%} of total ARR."
+        )
+
+
+def test_the_two_percent_rule_is_named_even_when_the_matrix_already_asks_for_review() -> None:
+    decision = _route(account(segment=Segment.ENTERPRISE, arr=31_000.0))
+    assert decision.route is Route.ASSIST
+    assert _codes(decision) == ["arr_share_above_limit", "matrix_high_value_low_complexity"]
+
+
+def test_sentiment_makes_automation_step_aside_on_every_touchpoint() -> None:
+    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)))
+    decisions = _decisions(facts)
+    assert decisions[TriggerKey.SENTIMENT].route is Route.ASSIST
+    assert decisions[TriggerKey.HEALTH_LOW].route is Route.ASSIST  # would have been auto
+    assert _codes(decisions[TriggerKey.HEALTH_LOW]) == ["sentiment", "matrix_low_value_low_complexity"]
+    assert _decisions(_low())[TriggerKey.HEALTH_LOW].route is Route.AUTO
+
+
+def test_sentiment_never_lowers_a_more_cautious_route() -> None:
+    decision = _route(account(segment=Segment.ENTERPRISE, tickets=SEVERE_OPEN), sentiment=True)
+    assert decision.route is Route.HUMAN
 
 
 def test_an_account_set_to_assist_is_never_sent_automatically() -> None:
-    assert _route(_low(automation_mode=AutomationMode.ASSIST)).route is Route.ASSIST
-
-
-def test_frustration_makes_automation_step_aside() -> None:
-    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)))
-    decisions = {d.trigger: d for d in _decisions(facts)}
-    assert decisions[TriggerKey.SENTIMENT].route is Route.HUMAN
-    assert "2 escalation requests" in decisions[TriggerKey.SENTIMENT].signal.summary
-    assert decisions[TriggerKey.HEALTH_LOW].route is Route.ASSIST  # would have been auto
-
-
-def test_reply_rate_below_twenty_percent_is_a_sentiment_signal() -> None:
-    decision = _route(_low(engagement=engaged(replies=1, sent=8)), TriggerKey.SENTIMENT)
-    assert "12%" in decision.signal.summary and decision.route is Route.HUMAN
-
-
-def test_a_public_complaint_is_a_sentiment_signal() -> None:
-    complaint = (*engaged(), EngagementEvent(at(2), EngagementKind.PUBLIC_COMPLAINT))
-    assert _route(account(engagement=complaint), TriggerKey.SENTIMENT).route is Route.HUMAN
+    decision = _route(account(automation_mode=AutomationMode.ASSIST))
+    assert decision.route is Route.ASSIST and _codes(decision)[0] == "account_assist_mode"
+    assert _route(account(automation_mode=AutomationMode.AUTO)).route is Route.AUTO
 
 
 def test_the_most_cautious_decision_leads_the_card() -> None:
-    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)))
-    lead = primary_decision(_decisions(facts))
-    assert lead is not None and lead.route is Route.HUMAN and lead.trigger is TriggerKey.SENTIMENT
+    facts = _low(
+        context=(context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
+    )
+    lead = primary_decision(list(_decisions(facts).values()))
+    assert lead is not None and lead.route is Route.ESCALATE
+    assert primary_decision([]) is None
 
 
-def test_every_decision_carries_a_reason_code_and_a_sentence() -> None:
-    cases = [_low(), _low(segment=Segment.ENTERPRISE), _low(context=(context(ContextKind.LAYOFFS, 1),))]
-    for facts in cases:
-        for decision in _decisions(facts):
-            assert decision.reasons and all(r.code and r.sentence.endswith(".") for r in decision.reasons)
+@pytest.mark.parametrize(
+    "facts",
+    [
+        _low(),
+        _low(segment=Segment.ENTERPRISE),
+        _low(arr=50_000.0),
+        _low(context=(context(ContextKind.LAYOFFS, 1),)),
+        _low(context=(context(ContextKind.DATA_GAP, 4),)),
+        _low(automation_mode=AutomationMode.ASSIST, engagement=engaged(0, 6)),
+    ],
+)
+def test_every_decision_carries_a_reason_code_and_a_sentence(facts: AccountFacts) -> None:
+    decisions = _decisions(facts)
+    assert decisions
+    for decision in decisions.values():
+        assert decision.reasons
+        assert all(r.code and r.code == r.code.lower() and r.sentence.endswith(".") for r in decision.reasons)
