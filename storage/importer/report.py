@@ -1,8 +1,14 @@
-"""What an import did, file by file, in words an operator can act on."""
+"""What an import did, file by file, in words an operator can act on.
+
+`ImportReport.render()` is what `python app.py import DIR` prints: a table of files (rows
+read, written, rejected, and the outcome), then every problem with its file, line and field.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+MAX_PROBLEMS_SHOWN = 50  # per file; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -20,43 +26,87 @@ class RowError:
 class FileResult:
     file: str
     rows_read: int = 0
-    rows_written: int = 0
+    rows_written: int = 0  # inserted or updated; 0 when the file was rejected
     errors: list[RowError] = field(default_factory=list)
-    file_error: str | None = None  # the whole file was unusable (missing column, bad encoding)
+    file_error: str | None = None  # the whole file was unusable (missing column, encoding, …)
 
     @property
     def ok(self) -> bool:
         return self.file_error is None and not self.errors
 
+    @property
+    def rows_rejected(self) -> int:
+        return len({error.line for error in self.errors})
+
+    @property
+    def outcome(self) -> str:
+        if self.file_error is not None:
+            return f"rejected: {self.file_error}"
+        if self.errors:
+            return f"rejected, nothing written: {self.rows_rejected} bad row(s)"
+        return "imported"
+
 
 @dataclass
 class ImportReport:
     files: list[FileResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # CSV files in the directory we do not import
 
     @property
     def ok(self) -> bool:
-        return all(result.ok for result in self.files)
+        """True when at least one file was found and every file was imported."""
+        return bool(self.files) and all(result.ok for result in self.files)
 
-    def render(self, max_errors_per_file: int = 50) -> str:
+    def file(self, name: str) -> FileResult | None:
+        return next((result for result in self.files if result.file == name), None)
+
+    def render(self, max_problems_per_file: int = MAX_PROBLEMS_SHOWN) -> str:
+        lines: list[str] = []
         if not self.files:
-            return "No import files found (expected csms.csv, accounts.csv, usage.csv, tickets.csv, ...)."
-        lines = []
-        for result in self.files:
-            if result.file_error:
-                lines.append(f"✗ {result.file}: rejected — {result.file_error}")
-            elif result.errors:
-                lines.append(
-                    f"✗ {result.file}: rejected, nothing written — {len(result.errors)} bad row(s) of {result.rows_read}"
-                )
-                lines.extend(f"    {error.render()}" for error in result.errors[:max_errors_per_file])
-                if len(result.errors) > max_errors_per_file:
-                    lines.append(f"    … and {len(result.errors) - max_errors_per_file} more")
-            else:
-                lines.append(f"✓ {result.file}: {result.rows_written} rows imported")
-        verdict = (
-            "Import complete."
-            if self.ok
-            else "Import finished with rejected files; fix them and import again."
-        )
-        lines.append(verdict)
+            lines.append(
+                "No import files found (expected csms.csv, accounts.csv, usage.csv, tickets.csv, "
+                "billing.csv, engagement.csv, context.csv, milestones.csv, feature_usage.csv, outcomes.csv)."
+            )
+        else:
+            lines.extend(self._table())
+        if self.ignored:
+            lines.append(f"Ignored (not an import file): {', '.join(self.ignored)}")
+        problems = [result for result in self.files if result.errors]
+        if problems:
+            lines.append("")
+            lines.append("Rejected rows (fix them and import again; nothing from these files was written):")
+        for result in problems:
+            lines.extend(f"  {error.render()}" for error in result.errors[:max_problems_per_file])
+            hidden = len(result.errors) - max_problems_per_file
+            if hidden > 0:
+                lines.append(f"  … and {hidden} more problem(s) in {result.file}")
+        lines.append("")
+        lines.append(self._verdict())
         return "\n".join(lines)
+
+    def _table(self) -> list[str]:
+        header = ("file", "read", "written", "rejected", "outcome")
+        body = [
+            (r.file, str(r.rows_read), str(r.rows_written), str(r.rows_rejected), r.outcome)
+            for r in self.files
+        ]
+        widths = [max(len(row[i]) for row in (header, *body)) for i in range(4)]
+
+        def line(cells: tuple[str, ...]) -> str:
+            name, *numbers, outcome = cells
+            right = "  ".join(cell.rjust(width) for cell, width in zip(numbers, widths[1:], strict=True))
+            return f"{name.ljust(widths[0])}  {right}  {outcome}"
+
+        return [line(header), *(line(row) for row in body)]
+
+    def _verdict(self) -> str:
+        if not self.files:
+            return "Nothing imported."
+        written = sum(result.rows_written for result in self.files)
+        rejected = [result.file for result in self.files if not result.ok]
+        if not rejected:
+            return f"Import complete: {written} row(s) written from {len(self.files)} file(s)."
+        return (
+            f"Import finished with {len(rejected)} rejected file(s) ({', '.join(rejected)}); "
+            f"{written} row(s) written from the others. Fix the rejected files and import them again."
+        )

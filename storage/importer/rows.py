@@ -1,24 +1,80 @@
-"""One pydantic model per import file: the design's columns, types and allowed values."""
+"""One pydantic model per import file: the design's columns, types and allowed values.
+
+Field names are the CSV column names. Dates and timestamps must be ISO 8601 (a timestamp
+without a zone is UTC); numbers are finite and never negative; enum columns take exactly the
+values of the StrEnums in `scoring.types` and `storage.enums`.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scoring.types import AutomationMode, BillingKind, ContextKind, EngagementKind, Segment, Severity
-from storage.enums import Role
+from storage.enums import RenewalOutcomeKind, Role
 
-NonEmpty = Field(min_length=1, max_length=500)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?)?$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError(f"must be an ISO date (YYYY-MM-DD), got {value!r}")
+    return value
+
+
+def _iso_timestamp(value: Any) -> Any:
+    if isinstance(value, str) and not ISO_TIMESTAMP.match(value):
+        raise ValueError(f"must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS, optional zone), got {value!r}")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from error
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError(f"must be an email address, got {value!r}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoTimestamp = Annotated[datetime, BeforeValidator(_iso_timestamp), AfterValidator(_as_utc)]
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64)]
+SlackId = Annotated[str, Field(min_length=1, max_length=32)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Count = Annotated[int, Field(ge=0)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Row(BaseModel):
-    """Extra columns are ignored; blank optional cells mean 'not given'; timestamps without
-    a zone are UTC."""
+    """Extra columns are ignored; a blank cell in an optional column means 'not given'."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
 
@@ -29,33 +85,15 @@ class Row(BaseModel):
             return {key: value for key, value in data.items() if value not in ("", None)}
         return data
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _utc(cls, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value
-
 
 class CsmRow(Row):
-    slack_id: str = NonEmpty
-    name: str = NonEmpty
+    slack_id: SlackId
+    name: Name
     role: Role
-    email: str | None = None
-    manager_slack_id: str | None = None
-    timezone: str = "UTC"
+    email: Email | None = None
+    manager_slack_id: SlackId | None = None
+    timezone: TimeZoneName = "UTC"
     digest_time: str = "08:30"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
-            ) from error
-        return value
 
     @field_validator("digest_time")
     @classmethod
@@ -66,76 +104,99 @@ class CsmRow(Row):
 
 
 class AccountRow(Row):
-    account_id: str = NonEmpty
-    name: str = NonEmpty
+    account_id: Identifier
+    name: Name
     segment: Segment
-    arr: float = Field(ge=0)
-    owner_slack_id: str = NonEmpty
-    renewal_date: date
-    industry: str | None = None
-    contract_start: date | None = None
-    timezone: str | None = None
+    arr: Money
+    owner_slack_id: SlackId
+    renewal_date: IsoDate
+    industry: Annotated[str, Field(max_length=100)] | None = None
+    contract_start: IsoDate | None = None
+    timezone: TimeZoneName | None = None
     automation_mode: AutomationMode | None = None
-    contact_email: str | None = None
-    shared_channel_id: str | None = None
+    contact_email: Email | None = None
+    shared_channel_id: SlackId | None = None
 
 
 class UsageRow(Row):
-    account_id: str = NonEmpty
-    date: date
-    active_users: int = Field(ge=0)
-    licensed_seats: int = Field(ge=0)
-    events: int = Field(default=0, ge=0)
+    account_id: Identifier
+    date: IsoDate
+    active_users: Count
+    licensed_seats: Count
+    events: Count = 0
 
 
 class FeatureUsageRow(Row):
-    account_id: str = NonEmpty
-    date: date
-    feature: str = NonEmpty
-    count: int = Field(ge=0)
+    account_id: Identifier
+    date: IsoDate
+    feature: Annotated[str, Field(min_length=1, max_length=100)]
+    count: Count
 
 
 class TicketRow(Row):
-    ticket_id: str = NonEmpty
-    account_id: str = NonEmpty
-    opened_at: datetime
+    ticket_id: Identifier
+    account_id: Identifier
+    opened_at: IsoTimestamp
     severity: Severity
-    subject: str = Field(min_length=1, max_length=500)
-    body: str = Field(default="", max_length=100_000)
-    closed_at: datetime | None = None
+    subject: Annotated[str, Field(min_length=1, max_length=500)]
+    body: Annotated[str, Field(max_length=100_000)] = ""
+    closed_at: IsoTimestamp | None = None
     is_escalation_request: bool = False
+
+    @field_validator("closed_at")
+    @classmethod
+    def _closed_after_opened(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        opened = info.data.get("opened_at")
+        if value is not None and opened is not None and value < opened:
+            raise ValueError(f"is before opened_at ({opened.isoformat()})")
+        return value
 
 
 class BillingRow(Row):
-    account_id: str = NonEmpty
-    date: date
+    account_id: Identifier
+    date: IsoDate
     kind: BillingKind
-    amount: float
+    amount: Money
 
 
 class EngagementRow(Row):
-    account_id: str = NonEmpty
-    at: datetime
+    account_id: Identifier
+    at: IsoTimestamp
     kind: EngagementKind
-    value: float | None = None
+    value: Annotated[float, Field(allow_inf_nan=False)] | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _nps_scale(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if info.data.get("kind") is EngagementKind.NPS and value is not None and not 0 <= value <= 10:
+            raise ValueError(f"an NPS score must be between 0 and 10, got {value:g}")
+        return value
 
 
 class ContextRow(Row):
-    account_id: str = NonEmpty
+    account_id: Identifier
     kind: ContextKind
-    starts_at: datetime
-    ends_at: datetime | None = None
+    starts_at: IsoTimestamp
+    ends_at: IsoTimestamp | None = None
     note: str = ""
+
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts = info.data.get("starts_at")
+        if value is not None and starts is not None and value < starts:
+            raise ValueError(f"is before starts_at ({starts.isoformat()})")
+        return value
 
 
 class MilestoneRow(Row):
-    account_id: str = NonEmpty
-    step: str = NonEmpty
-    due_date: date
-    completed_at: datetime | None = None
+    account_id: Identifier
+    step: Annotated[str, Field(min_length=1, max_length=200)]
+    due_date: IsoDate
+    completed_at: IsoTimestamp | None = None
 
 
 class OutcomeRow(Row):
-    account_id: str = NonEmpty
-    renewal_date: date
-    outcome: Literal["renewed", "churned"]
+    account_id: Identifier
+    renewal_date: IsoDate
+    outcome: RenewalOutcomeKind

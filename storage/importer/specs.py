@@ -1,4 +1,9 @@
-"""What each import file is: its row model, its table, its natural key, what it refers to."""
+"""What each import file is: its row model, its table, its natural key, what it refers to.
+
+`SPECS` is in dependency order (people, then accounts, then what hangs off accounts), which is
+the order files are imported in, so an export's own csms.csv and accounts.csv satisfy the
+references of the files after them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from storage import models
 from storage.importer import rows
 
 USERS, ACCOUNTS = "users", "accounts"
+PROVIDER_FILE = {USERS: "csms.csv", ACCOUNTS: "accounts.csv"}
 
 
 @dataclass(frozen=True)
@@ -15,27 +21,39 @@ class FileSpec:
     file: str
     model: type[rows.Row]
     table: type[models.Base]
-    key: tuple[str, ...]  # database columns that identify a row (re-imports update it)
-    renames: dict[str, str] = field(default_factory=dict)  # CSV field -> database column
-    refers_to: dict[str, str] = field(default_factory=dict)  # CSV field -> USERS / ACCOUNTS
+    key: tuple[str, ...]  # database columns that identify a row (a re-import updates it)
+    renames: dict[str, str] = field(default_factory=dict)  # CSV column -> database column
+    refers_to: dict[str, str] = field(default_factory=dict)  # CSV column -> USERS / ACCOUNTS
     provides: str | None = None  # the ids this file adds (USERS / ACCOUNTS)
-    id_field: str = ""
+    id_column: str = ""  # the CSV column holding those ids
+    blank_allowed: tuple[str, ...] = ()  # required columns whose cells may be empty
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.model.model_fields)
 
     @property
     def required_columns(self) -> list[str]:
-        return [name for name, info in self.model.model_fields.items() if info.is_required()]
+        return [
+            name
+            for name, info in self.model.model_fields.items()
+            if info.is_required() or name in self.blank_allowed
+        ]
+
+    def db_column(self, csv_column: str) -> str:
+        return self.renames.get(csv_column, csv_column)
 
 
-# In dependency order: people, then accounts, then what hangs off accounts.
 SPECS: tuple[FileSpec, ...] = (
-    FileSpec("csms.csv", rows.CsmRow, models.User, ("slack_id",), refers_to={"manager_slack_id": USERS}, provides=USERS, id_field="slack_id"),
-    FileSpec("accounts.csv", rows.AccountRow, models.Account, ("account_id",), refers_to={"owner_slack_id": USERS}, provides=ACCOUNTS, id_field="account_id"),
+    FileSpec("csms.csv", rows.CsmRow, models.User, ("slack_id",), refers_to={"manager_slack_id": USERS}, provides=USERS, id_column="slack_id"),
+    FileSpec("accounts.csv", rows.AccountRow, models.Account, ("account_id",), refers_to={"owner_slack_id": USERS}, provides=ACCOUNTS, id_column="account_id"),
     FileSpec("usage.csv", rows.UsageRow, models.UsageDaily, ("account_id", "day"), {"date": "day"}, {"account_id": ACCOUNTS}),
     FileSpec("feature_usage.csv", rows.FeatureUsageRow, models.FeatureUsage, ("account_id", "day", "feature"), {"date": "day"}, {"account_id": ACCOUNTS}),
-    FileSpec("tickets.csv", rows.TicketRow, models.Ticket, ("ticket_id",), refers_to={"account_id": ACCOUNTS}),
+    FileSpec("tickets.csv", rows.TicketRow, models.Ticket, ("ticket_id",), refers_to={"account_id": ACCOUNTS}, blank_allowed=("body",)),
     FileSpec("billing.csv", rows.BillingRow, models.BillingEvent, ("account_id", "day", "kind", "amount"), {"date": "day"}, {"account_id": ACCOUNTS}),
     FileSpec("engagement.csv", rows.EngagementRow, models.EngagementEvent, ("account_id", "at", "kind"), refers_to={"account_id": ACCOUNTS}),
     FileSpec("context.csv", rows.ContextRow, models.ContextEvent, ("account_id", "kind", "starts_at"), refers_to={"account_id": ACCOUNTS}),
     FileSpec("milestones.csv", rows.MilestoneRow, models.Milestone, ("account_id", "step"), refers_to={"account_id": ACCOUNTS}),
     FileSpec("outcomes.csv", rows.OutcomeRow, models.RenewalOutcome, ("account_id", "renewal_date"), refers_to={"account_id": ACCOUNTS}),
 )  # fmt: skip
+IMPORT_FILES: tuple[str, ...] = tuple(spec.file for spec in SPECS)

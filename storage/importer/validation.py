@@ -1,0 +1,148 @@
+"""Check one file's rows before anything is written: types, allowed values, references and
+duplicate keys, each problem named by line and field in words an operator can act on.
+
+Pydantic's error types become short sentences ("must be a whole number, got 'ten'") rather
+than its generic "Input should be a valid integer, unable to parse string as an integer".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from storage.importer.csv_reader import CsvFile
+from storage.importer.report import FileResult, RowError
+from storage.importer.specs import PROVIDER_FILE, USERS, FileSpec
+
+MAX_ECHO = 60  # characters of a bad value quoted back in a message
+
+MESSAGES = {
+    "missing": "required value is missing",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "date_from_datetime_inexact": "must be a date without a time of day",
+}
+
+
+@dataclass
+class KnownIds:
+    """User and account ids a row may refer to: the database's, plus those of files already
+    imported in this run. Remembers rejected provider files, to say why an id is unknown."""
+
+    ids: dict[str, set[str]]
+    rejected_files: set[str] = field(default_factory=set)
+
+    def unknown_message(self, kind: str, value: str) -> str:
+        what = "user" if kind == USERS else "account"
+        source = PROVIDER_FILE[kind]
+        if source in self.rejected_files:
+            return f"unknown {what} {value!r} (not in the database, and {source} was rejected)"
+        return f"unknown {what} {value!r} (not in {source} or the database)"
+
+
+@dataclass
+class ValidatedFile:
+    rows: list[dict[str, Any]]  # database column -> value, ready to upsert
+    update_columns: list[str]  # columns the file gives (a re-import updates only these)
+
+
+def validate_file(spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: FileResult) -> ValidatedFile:
+    """Validate every record; problems go into `result`, valid rows into the return value."""
+    missing = [column for column in spec.required_columns if column not in csv_file.header]
+    if missing:
+        header = ", ".join(column for column in csv_file.header if column) or "nothing"
+        result.file_error = f"missing required column(s): {', '.join(missing)} (the header has: {header})"
+        return ValidatedFile([], [])
+    own_ids = _ids_in_file(spec, csv_file)
+    valid: list[dict[str, Any]] = []
+    first_seen: dict[tuple[Any, ...], int] = {}
+    for record in csv_file.records:
+        result.rows_read += 1
+        try:
+            row = spec.model.model_validate(record.values)
+        except ValidationError as error:
+            result.errors.extend(
+                RowError(spec.file, record.line, _field(detail), _message(detail))
+                for detail in error.errors()
+            )
+            continue
+        values = row.model_dump()
+        problem = _reference_problem(spec, values, known, own_ids)
+        if problem is not None:
+            result.errors.append(RowError(spec.file, record.line, *problem))
+            continue
+        db_row = {spec.db_column(name): value for name, value in values.items()}
+        key = tuple(db_row[column] for column in spec.key)
+        if key in first_seen:
+            key_text = ", ".join(f"{column}={db_row[column]}" for column in spec.key)
+            message = f"duplicate of line {first_seen[key]} (same {key_text})"
+            result.errors.append(RowError(spec.file, record.line, "/".join(spec.key), message))
+            continue
+        first_seen[key] = record.line
+        valid.append(db_row)
+    given = [spec.db_column(column) for column in spec.columns if column in csv_file.header]
+    return ValidatedFile(valid, [column for column in given if column not in spec.key])
+
+
+def _ids_in_file(spec: FileSpec, csv_file: CsvFile) -> set[str]:
+    if not spec.provides:
+        return set()
+    return {record.values.get(spec.id_column, "").strip() for record in csv_file.records} - {""}
+
+
+def _reference_problem(
+    spec: FileSpec, values: dict[str, Any], known: KnownIds, own_ids: set[str]
+) -> tuple[str, str] | None:
+    for column, kind in spec.refers_to.items():
+        value = values.get(column)
+        if value is None or value in known.ids[kind]:
+            continue
+        if kind == spec.provides and value in own_ids:
+            continue  # e.g. a manager listed further down the same csms.csv
+        return column, known.unknown_message(kind, value)
+    return None
+
+
+def _field(detail: ErrorDetails) -> str:
+    location = [str(part) for part in detail["loc"]]
+    return location[0] if location else "row"
+
+
+def _message(detail: ErrorDetails) -> str:
+    kind = detail["type"]
+    context = detail.get("ctx") or {}
+    if kind == "missing":
+        return MESSAGES[kind]
+    if kind == "value_error":
+        return str(detail["msg"]).removeprefix("Value error, ")
+    if kind in MESSAGES:
+        text = MESSAGES[kind]
+    elif kind in ("enum", "literal_error"):
+        text = f"must be one of {context.get('expected', '')}"
+    elif kind == "greater_than_equal":
+        text = "must not be negative" if context.get("ge") == 0 else f"must be at least {context.get('ge')}"
+    elif kind == "string_too_short":
+        text = "must not be empty"
+    elif kind == "string_too_long":
+        return f"is longer than {context.get('max_length')} characters"
+    elif kind.startswith(("date", "datetime")):
+        reason = context.get("error")
+        text = f"not a valid {'timestamp' if kind.startswith('datetime') else 'date'}" + (
+            f" ({reason})" if reason else ""
+        )
+    else:
+        text = str(detail["msg"])
+    return f"{text}, got {_echo(detail.get('input'))}"
+
+
+def _echo(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 4] + "…'"
