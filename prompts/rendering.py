@@ -1,5 +1,8 @@
-"""The Jinja2 environment for every prompt and template draft (StrictUndefined: a missing
-variable fails loudly instead of sending a blank)."""
+"""The Jinja2 environment for every prompt and template draft.
+
+StrictUndefined makes a missing variable fail loudly instead of sending a blank. Autoescape is
+off: the output is plain text (emails) or Slack mrkdwn, and the Block Kit layer escapes for Slack.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         undefined=StrictUndefined,
-        autoescape=False,  # plain text and mrkdwn; the Block Kit layer escapes for Slack
+        autoescape=False,  # plain text and mrkdwn, not HTML
         trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=False,
     )
 
 
 def render(name: str, **context: Any) -> str:
+    """Render one template; surrounding blank space is trimmed."""
     return environment().get_template(name).render(**context).strip()

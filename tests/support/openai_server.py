@@ -1,7 +1,14 @@
-"""A local OpenAI-compatible chat completions server for the LLM path (127.0.0.1 only).
+"""A local OpenAI-compatible chat completions server for the LLM path (binds 127.0.0.1 only).
 
-Each test scripts its answers: content to return, invalid JSON, a delay (for timeouts), an
-HTTP status with headers (429 with Retry-After, 500). Every request body is recorded.
+Tests point the real `openai` client at `server.base_url` and script the answers, one per
+request, in order: content (`Behaviour.answer`), invalid JSON, a delay that outlasts the
+client's timeout, HTTP 429 with Retry-After, HTTP 500. When the script runs out, every request
+gets `default`. Every request is recorded (path, headers, parsed JSON body, arrival time).
+
+    with FakeOpenAI() as server:
+        server.script(Behaviour.rate_limited(), Behaviour.answer(subject="Hi", body="Hello"))
+        ...  # use server.base_url
+        assert server.requests[0].body["model"] == "test-model"
 """
 
 from __future__ import annotations
@@ -9,115 +16,198 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
 from typing import Any
 
+LOOPBACK = "127.0.0.1"
+COMPLETION_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 
-@dataclass
+
+@dataclass(frozen=True)
 class Behaviour:
-    content: str | None = None  # the assistant message content
+    """What the server does with one request."""
+
+    content: str = ""  # the assistant message content (status 200)
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds to sleep before answering (a timeout test)
+    finish_reason: str = "stop"
+    prompt_tokens: int | None = None  # None: estimated from the request's length
+    completion_tokens: int | None = None
+
+    @classmethod
+    def answer(
+        cls, *, subject: str, body: str, prompt_tokens: int = 120, completion_tokens: int = 40
+    ) -> Behaviour:
+        content = json.dumps({"subject": subject, "body": body})
+        return cls(content=content, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+
+    @classmethod
+    def text(cls, content: str) -> Behaviour:
+        return cls(content=content)
+
+    @classmethod
+    def invalid_json(cls) -> Behaviour:
+        return cls(content='Sure! Here is your email: {"subject": "Hi", "body": "Hi Sam,')
+
+    @classmethod
+    def sleep(cls, seconds: float) -> Behaviour:
+        return cls(content=json.dumps({"subject": "late", "body": "Too late."}), delay=seconds)
+
+    @classmethod
+    def rate_limited(cls, retry_after: str = "1") -> Behaviour:
+        return cls(status=429, headers=(("Retry-After", retry_after),))
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Behaviour:
+        return cls(status=status)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: dict[str, Any]
+    at: float  # time.monotonic() on arrival
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+    def message(self, role: str) -> str:
+        return next(str(m.get("content", "")) for m in self.messages if m.get("role") == role)
 
 
 @dataclass
-class FakeLLM:
-    port: int = 0
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    script: list[Behaviour] = field(default_factory=list)
-    default: Behaviour = field(
-        default_factory=lambda: Behaviour(content=json.dumps({"subject": "Hi", "body": "Hello."}))
-    )
-    lock: threading.Lock = field(default_factory=threading.Lock)
+class FakeOpenAI:
+    """The server and its script; a context manager (start on enter, stop on exit)."""
+
+    default: Behaviour = field(default_factory=lambda: Behaviour.answer(subject="Hello", body="Hello."))
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _script: list[Behaviour] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    def script(self, *behaviours: Behaviour) -> None:
+        with self._lock:
+            self._script.extend(behaviours)
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the fake OpenAI server is not running")
+        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://{LOOPBACK}:{self.port}/v1"
 
-    def answer(self, *behaviours: Behaviour) -> None:
-        with self.lock:
-            self.script.extend(behaviours)
+    def start(self) -> FakeOpenAI:
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), _handler(self))
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        ).start()
+        return self
 
-    def answer_json(self, subject: str, body: str) -> None:
-        self.answer(Behaviour(content=json.dumps({"subject": subject, "body": body})))
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
-    def next(self) -> Behaviour:
-        with self.lock:
-            return self.script.pop(0) if self.script else self.default
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _record(self, request: RecordedRequest) -> Behaviour | None:
+        """Keep the request; the next scripted behaviour for a completions path, else None."""
+        with self._lock:
+            self.requests.append(request)
+            if request.path not in COMPLETION_PATHS:
+                return None
+            return self._script.pop(0) if self._script else self.default
 
 
-def _handler(state: FakeLLM) -> type[BaseHTTPRequestHandler]:
+def completion_payload(request_body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:
+    """An answer in the shape of OpenAI's chat completion object."""
+    prompt_chars = sum(len(str(m.get("content", ""))) for m in request_body.get("messages", []))
+    prompt_tokens = behaviour.prompt_tokens if behaviour.prompt_tokens is not None else prompt_chars // 4
+    completion_tokens = (
+        behaviour.completion_tokens
+        if behaviour.completion_tokens is not None
+        else len(behaviour.content) // 4
+    )
+    return {
+        "id": f"chatcmpl-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request_body.get("model", "test-model"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": behaviour.content, "refusal": None},
+                "logprobs": None,
+                "finish_reason": behaviour.finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
-            pass
+            pass  # keep the test output quiet
+
+        def do_GET(self) -> None:
+            self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            with state.lock:
-                state.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
-            behaviour = state.next()
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                body = {"_raw": raw.decode(errors="replace")}
+            path = self.path.split("?", 1)[0]
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            recorded = RecordedRequest("POST", path, headers, body, time.monotonic())
+            behaviour = state._record(recorded)
+            if behaviour is None:
+                self._send(404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}})
+                return
             if behaviour.delay:
                 time.sleep(behaviour.delay)
             if behaviour.status != 200:
-                payload = {
-                    "error": {"message": "scripted failure", "type": "server_error", "code": behaviour.status}
-                }
-                self._send(behaviour.status, payload, behaviour.headers)
+                error = {"message": "scripted failure", "type": "server_error", "code": str(behaviour.status)}
+                self._send(behaviour.status, {"error": error}, behaviour.headers)
                 return
-            prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
-            completion = behaviour.content or ""
-            self._send(
-                200,
-                {
-                    "id": "chatcmpl-test",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", "test-model"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": completion},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                    "usage": {
-                        "prompt_tokens": prompt_chars // 4,
-                        "completion_tokens": len(completion) // 4,
-                        "total_tokens": prompt_chars // 4 + len(completion) // 4,
-                    },
-                },
-            )
+            self._send(200, completion_payload(body, behaviour))
 
-        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, payload: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()
+        ) -> None:
             raw = json.dumps(payload).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
-                for key, value in (headers or {}).items():
+                for key, value in headers:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(raw)
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test); nothing to answer
+                pass  # the client gave up (a timeout test): nobody is listening
 
     return Handler
-
-
-@contextmanager
-def running_fake_llm() -> Iterator[FakeLLM]:
-    state = FakeLLM()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
