@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.blocks.mrkdwn import truncate
+from bot.blocks.mrkdwn import escape, truncate
 from prompts.drafting import DraftResult
 
 SECTION_LIMIT = 3000
@@ -17,7 +17,10 @@ def build_brief_message(account_name: str, result: DraftResult) -> tuple[str, li
     """The drafter writes mrkdwn; long briefs are split on line breaks into sections."""
     sections: list[str] = []
     current = ""
-    for line in result.body.splitlines():
+    for raw in result.body.splitlines():
+        # The body quotes ticket subjects and LLM text: escape it so "<!channel>" or a
+        # "<https://evil|link>" arrives as text, not as a mention or a disguised link.
+        line = escape(raw)
         if len(current) + len(line) + 1 > SECTION_LIMIT:
             sections.append(current)
             current = ""

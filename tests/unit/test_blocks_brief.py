@@ -39,3 +39,14 @@ def test_a_long_brief_is_split_into_sections_within_limits() -> None:
     _, blocks = build_brief_message("Acme", _result(body))
     assert block_problems(blocks) == []
     assert len(blocks) > 3 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+
+
+def test_customer_text_in_a_brief_cannot_mention_the_channel() -> None:
+    result = DraftResult(
+        subject="Brief", body="*Acme* tickets:\n• <!channel> please call us & <https://x.example|click>",
+        author="template", prompt_version="brief@1", facts_hash="x",
+    )  # fmt: skip
+    _, blocks = build_brief_message("Acme", result)
+    text = blocks[0]["text"]["text"]
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp;" in text
+    assert "*Acme*" in text  # formatting survives
