@@ -53,11 +53,27 @@ def find_accounts(session: Session, *, query: str, limit: int = 5) -> AccountMat
     )
     if len(same) == 1:
         return AccountMatch(same[0])
+    unique = _unique_name_prefix(session, needle)
+    if unique is not None:
+        return AccountMatch(unique)
     ranked = _rank(needle, session.execute(select(Account.account_id, Account.name)), limit)
     if not ranked:
         return AccountMatch(None, [])
     loaded = {a.account_id: a for a in session.scalars(select(Account).where(Account.account_id.in_(ranked)))}
     return AccountMatch(None, [loaded[account_id] for account_id in ranked if account_id in loaded])
+
+
+def _unique_name_prefix(session: Session, needle: str) -> Account | None:
+    """The one account whose name starts with what was typed, when no other name contains it.
+
+    `/brief acme` with a single Acme in the book is that account, not a question back."""
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    containing = list(
+        session.scalars(select(Account).where(func.lower(Account.name).like(pattern, escape="\\")).limit(2))
+    )
+    if len(containing) == 1 and containing[0].name.lower().startswith(needle):
+        return containing[0]
+    return None
 
 
 def _rank(needle: str, rows: Iterable[Row[str, str]], limit: int) -> list[str]:

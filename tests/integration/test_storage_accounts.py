@@ -99,6 +99,19 @@ def test_find_accounts_ambiguous_prefix_gives_candidates_and_no_exact(book: Data
     assert {a.name for a in match.candidates} == {"Acme Corp", "Acme Labs"}
 
 
+def test_find_accounts_a_unique_name_prefix_is_the_account(book: Database) -> None:
+    with book.session_factory() as session:
+        initech = find_accounts(session, query="initech")
+        glob = find_accounts(session, query="glob")
+        inside = find_accounts(session, query="holdings")  # contained, but not how the name starts
+        wildcard = find_accounts(session, query="%")  # LIKE wildcards are literal text here
+
+    assert initech.exact is not None and initech.exact.account_id == "ACC-4"
+    assert glob.exact is not None and glob.exact.account_id == "ACC-3"
+    assert inside.exact is None and inside.candidates[0].account_id == "ACC-4"
+    assert wildcard.exact is None
+
+
 def test_find_accounts_typo_ranks_the_intended_account_first(book: Database) -> None:
     with book.session_factory() as session:
         crop = find_accounts(session, query="acme crop")
