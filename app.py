@@ -100,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     overrides = commands.add_parser("overrides", help="export the override log")
     overrides.add_argument("--since", type=parse_day, default=None)
     overrides.add_argument("--format", choices=["csv", "json"], default="csv")
+    config = commands.add_parser("config", help="the versioned trigger configuration")
+    config_actions = config.add_subparsers(dest="config_action", required=True, metavar="ACTION")
+    show = config_actions.add_parser("show", help="a version's body (default: the active one)")
+    show.add_argument("version", type=int, nargs="?")
+    diff = config_actions.add_parser("diff", help="what changed between two versions")
+    diff.add_argument("old", type=int)
+    diff.add_argument("new", type=int, nargs="?", help="default: the active version")
+    activate = config_actions.add_parser("activate", help="make a version the active one")
+    activate.add_argument("version", type=int)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -144,10 +153,22 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             return commands.cycle(deps, as_of=args.as_of or today, out=out)
         case "digest":
             return commands.digest(deps, user=args.user, out=out)
+        case "config":
+            return _config(deps, args, out)
         case "overrides":
             since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
             return commands.overrides(deps, since=since, fmt=args.format, out=out)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _config(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
+    from bot import config_commands
+
+    if args.config_action == "show":
+        return config_commands.show(deps, version=args.version, out=out)
+    if args.config_action == "diff":
+        return config_commands.diff(deps, old=args.old, new=args.new, out=out)
+    return config_commands.activate(deps, version=args.version, out=out)
 
 
 def serve(settings: Settings) -> int:

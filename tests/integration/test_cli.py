@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,30 @@ def test_demo_runs_as_the_readme_says(tmp_path: Path) -> None:
     assert "A second click (Take over) changes nothing: already approved" in result.stdout
     assert "approved,ACC-WHALE" in result.stdout  # the override log row
     assert (tmp_path / "tandem-demo.db").exists()
+
+
+def test_config_show_diff_activate(cli: Run) -> None:
+    code, out = cli("config", "show")
+    assert code == 0 and "# version 1 (active)" in out
+    body = json.loads(out.split("\n", 1)[1])
+    assert body["bands"]["green"] == 75
+
+    from bot.settings import get_settings
+    from storage.db import make_engine, make_session_factory, transaction
+    from storage.repositories.configs import create_config_version
+
+    factory = make_session_factory(make_engine(get_settings().database_url))
+    changed = {**body, "bands": {**body["bands"], "green": 80}}
+    with transaction(factory) as session:
+        create_config_version(
+            session, body=changed, author="U0OPS001", now=datetime.now(UTC), note="stricter green"
+        )
+
+    code, out = cli("config", "diff", "1", "2")
+    assert code == 0 and "1 change(s)" in out and "~ bands.green: 75 → 80" in out
+    code, out = cli("config", "activate", "2")
+    assert code == 0 and "version 2 is now active" in out
+    code, out = cli("config", "show")
+    assert "# version 2 (active)" in out and "stricter green" in out
+    code, out = cli("config", "activate", "9")
+    assert code == 1 and "no trigger configuration version 9" in out
