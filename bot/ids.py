@@ -23,5 +23,9 @@ class EditModal(StrEnum):
     DRAFT_INPUT = "escalation-card-edit-draft-input"
 
 
+class AutoTouchAction(StrEnum):
+    CANCEL = "auto-touch-cancel"
+
+
 class Command(StrEnum):
     BRIEF = "/brief"

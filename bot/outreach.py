@@ -17,10 +17,11 @@ from bot.deps import Deps
 from bot.posting import MessagePoster
 from storage.db import transaction
 from storage.models import OutboxMessage
-from storage.repositories import outbox
+from storage.repositories import outbox, overrides
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+AUTOMATION_ACTOR = "tandem"  # the override log's actor for what automation did by itself
 
 
 @dataclass
@@ -82,6 +83,10 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
             continue
         with transaction(deps.session_factory) as session:
             outbox.mark_sent(session, message_id=message.id, now=deps.clock.now())
+            if message.card_id is None:  # an automated touch: logged like any other decision
+                overrides.record_automated(
+                    session, message=message, action="auto_sent", actor=AUTOMATION_ACTOR, now=deps.clock.now()
+                )
         report.sent.append(message.id)
     return report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import brief_command, cards, edit_modal, errors, home
+from handlers import auto_touches, brief_command, cards, edit_modal, errors, home
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -14,3 +14,4 @@ def register_all(app: App, deps: Deps) -> None:
     edit_modal.register(app, deps)
     brief_command.register(app, deps)
     home.register(app, deps)
+    auto_touches.register(app, deps)

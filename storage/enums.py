@@ -20,6 +20,7 @@ class CardState(StrEnum):
 
 class OutboxState(StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker; a cancel can no longer stop it
     SENT = "sent"
     CANCELLED = "cancelled"
     FAILED = "failed"

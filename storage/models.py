@@ -239,17 +239,22 @@ class EscalationCard(Base):
 
 
 class OverrideRecord(Base):
-    """The override log: one row per human decision on a card."""
+    """The override log: one row per decision on a card or an automated touch.
+
+    A card decision has `card_id`; an automated touch (sent after its hold window, or
+    cancelled by a CSM from the digest) has `outbox_id`."""
 
     __tablename__ = "override_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    card_id: Mapped[int] = mapped_column(ForeignKey("escalation_cards.id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
     trigger: Mapped[str] = mapped_column(String(24))
     proposed_route: Mapped[str] = mapped_column(String(10))
     proposed_draft: Mapped[str] = mapped_column(Text, default="")
-    action: Mapped[str] = mapped_column(String(12))  # approved, edited, taken_over, dismissed
+    # approved, edited, taken_over, dismissed (cards); auto_sent, cancelled (automated touches)
+    action: Mapped[str] = mapped_column(String(12))
     edited_text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     actor_slack_id: Mapped[str] = mapped_column(String(32))
@@ -267,6 +272,7 @@ class OutboxMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
     card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"))
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"))  # an automated touch's trigger
     channel: Mapped[str] = mapped_column(String(16))  # record, email, slack
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300), default="")

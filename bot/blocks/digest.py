@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -15,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, band_label, escape, truncate
+from bot.ids import AutoTouchAction
 
 MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit
 LINE_LIMIT = 300  # MAX_LISTED lines of this length fit in one 3,000-character section
@@ -43,6 +45,7 @@ class DigestItem:
     name: str
     label: str  # "health_low · assist", "queued, sends 11:30 UTC", "on hold: security incident"
     at: datetime | None = None
+    outbox_id: int | None = None  # an automated touch that can still be cancelled
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
         ]
         blocks.append(_section("*Biggest movers (7 days)*", lines, len(view.movers)))
     if view.automated:
-        blocks.append(_list_section("*Automated touches queued*", view.automated))
+        blocks.extend(_cancellable(view.automated))
     if view.held:
         blocks.append(_list_section("*On hold*", view.held))
     if not (view.pending_cards or view.red_accounts or view.movers or view.automated or view.held):
@@ -100,6 +103,25 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
             ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(view.notes), 2000))])
         )
     return text, [block.to_dict() for block in blocks]
+
+
+def _cancellable(items: tuple[DigestItem, ...]) -> list[Any]:
+    """Automated touches in their hold window, each with a Cancel button (value: the id only)."""
+    blocks: list[Any] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Automated touches queued ({len(items)})*"))
+    ]
+    for item in items[:MAX_LISTED]:
+        button = None
+        if item.outbox_id is not None:
+            button = ButtonElement(
+                text="Cancel", action_id=AutoTouchAction.CANCEL, value=str(item.outbox_id), style="danger"
+            )
+        text = truncate(f"• *{escape(item.name)}* — {escape(item.label)}", LINE_LIMIT)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=button))
+    if len(items) > MAX_LISTED:
+        more = f"…and {len(items) - MAX_LISTED} more."
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    return blocks
 
 
 def _list_section(title: str, items: tuple[DigestItem, ...]) -> SectionBlock:

@@ -221,6 +221,7 @@ def _queue_automated_touch(
         body=body,
         send_after=now + timedelta(minutes=deps.settings.auto_send_hold_minutes),
         now=now,
+        signal_id=signal_id,
     )
 
 

@@ -200,6 +200,7 @@ def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[st
                 name,
                 f"“{message.subject}” sends {message.send_after:%d %b %H:%M} UTC",
                 message.send_after,
+                outbox_id=message.id,
             ),
         )
         for message, name in rows

@@ -23,6 +23,7 @@ def enqueue(
     body: str,
     send_after: datetime,
     now: datetime,
+    signal_id: int | None = None,
 ) -> OutboxMessage:
     """Queue a message; a second call with the same key returns the first message unchanged."""
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key))
@@ -32,6 +33,7 @@ def enqueue(
         idempotency_key=idempotency_key,
         account_id=account_id,
         card_id=card_id,
+        signal_id=signal_id,
         channel=channel,
         recipient=recipient,
         subject=subject,
@@ -58,10 +60,10 @@ def due_messages(session: Session, *, now: datetime, limit: int = 100) -> list[O
 
 
 def claim_for_sending(session: Session, *, message_id: int, attempts: int) -> bool:
-    """Guarded claim: only the caller that bumps `attempts` from the value it read may send.
+    """Guarded claim: only the caller that moves the row from queued to sending may send.
 
     Two workers reading the same queued row both try; one update matches, the other sends
-    nothing.
+    nothing. A cancel after the claim finds the row no longer queued and changes nothing.
     """
     result = session.execute(
         update(OutboxMessage)
@@ -70,7 +72,7 @@ def claim_for_sending(session: Session, *, message_id: int, attempts: int) -> bo
             OutboxMessage.state == OutboxState.QUEUED,
             OutboxMessage.attempts == attempts,
         )
-        .values(attempts=attempts + 1)
+        .values(attempts=attempts + 1, state=OutboxState.SENDING)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -84,9 +86,11 @@ def mark_sent(session: Session, *, message_id: int, now: datetime) -> None:
 
 
 def mark_failed(session: Session, *, message_id: int, error: str, give_up: bool) -> None:
-    values: dict[str, object] = {"last_error": error[:2000]}
-    if give_up:
-        values["state"] = OutboxState.FAILED
+    # Back in the queue for another attempt, unless it has had its last one.
+    values: dict[str, object] = {
+        "last_error": error[:2000],
+        "state": OutboxState.FAILED if give_up else OutboxState.QUEUED,
+    }
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
 

@@ -1,4 +1,4 @@
-"""The override log: one row per human decision on a card, for ops to review."""
+"""The override log: one row per decision on a card or an automated touch, for ops to review."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Draft, EscalationCard, OverrideRecord, Signal
+from storage.models import Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
 
 
 def record_override(
@@ -36,6 +36,35 @@ def record_override(
         at=now,
         seconds_to_decide=max(0.0, (now - shown_at).total_seconds()),
         config_version=signal.config_version,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def record_automated(
+    session: Session,
+    *,
+    message: OutboxMessage,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+) -> OverrideRecord:
+    """An automated touch was sent after its hold window, or a CSM cancelled it."""
+    signal = session.get(Signal, message.signal_id) if message.signal_id else None
+    record = OverrideRecord(
+        outbox_id=message.id,
+        account_id=message.account_id,
+        trigger=signal.trigger if signal else "",
+        proposed_route=signal.route if signal else "auto",
+        proposed_draft=message.body,
+        action=action,
+        reason=reason,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=max(0.0, (now - message.created_at).total_seconds()),
+        config_version=signal.config_version if signal else None,
     )
     session.add(record)
     session.flush()

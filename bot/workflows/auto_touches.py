@@ -1,0 +1,72 @@
+"""Cancel an automated touch during its hold window (from the digest's Cancel button)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.deps import Deps
+from storage.db import transaction
+from storage.enums import OutboxState
+from storage.models import Account, OutboxMessage, User
+from storage.repositories import outbox, overrides, users
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    account_name: str
+
+
+@dataclass(frozen=True)
+class TooLate:
+    state: str  # sending, sent, cancelled, failed
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    actor: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    outbox_id: int
+
+
+CancelOutcome = Cancelled | TooLate | NotAllowed | Missing
+
+
+def cancel_automated_touch(
+    deps: Deps, *, outbox_id: int, actor: str, reason: str | None = None
+) -> CancelOutcome:
+    now = deps.clock.now()
+    with transaction(deps.session_factory) as session:
+        message = session.get(OutboxMessage, outbox_id)
+        account = session.get(Account, message.account_id) if message else None
+        if message is None or account is None or message.card_id is not None:
+            return Missing(outbox_id)
+        owner = session.get(User, account.owner_slack_id)
+        if not users.can_decide_for(
+            users.get_user(session, slack_id=actor),
+            owner_slack_id=account.owner_slack_id,
+            owner_manager_slack_id=owner.manager_slack_id if owner else None,
+        ):
+            return NotAllowed(actor)
+        if not outbox.cancel(session, message_id=outbox_id):
+            session.refresh(message)
+            return TooLate(message.state)
+        overrides.record_automated(
+            session, message=message, action="cancelled", actor=actor, now=now, reason=reason
+        )
+        return Cancelled(account.name)
+
+
+def describe(outcome: CancelOutcome) -> str:
+    """What the clicker is told, privately."""
+    if isinstance(outcome, Cancelled):
+        return f"Cancelled: the automated message to {outcome.account_name} will not be sent."
+    if isinstance(outcome, TooLate):
+        if outcome.state == OutboxState.CANCELLED:
+            return "Already cancelled. Nothing was changed."
+        return f"Too late to cancel: the message is already {outcome.state}."
+    if isinstance(outcome, NotAllowed):
+        return "Only the account's CSM, their manager, or ops can cancel this message. Nothing was changed."
+    return "This message no longer exists."
