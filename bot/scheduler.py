@@ -6,7 +6,8 @@ a module-level slot set by `start_scheduler`.
 
 Digests are not one cron job per user: a job every few minutes posts each CSM's digest once
 their local morning time has passed, and the (user, local day) claim in `digest_runs` makes
-it happen once, across restarts and replicas.
+it happen once, across restarts and replicas. With several replicas on PostgreSQL, an
+advisory lock per job lets one of them run the cycle and the digests; the others skip.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.deps import Deps
 from bot.outreach import SmtpSender, deliver_due
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from storage.locks import try_job_lock
 
 logger = logging.getLogger(__name__)
 JOBS_TABLE = "scheduler_jobs"
@@ -37,12 +39,20 @@ def _deps() -> Deps:
 
 def daily_cycle_job() -> None:
     deps = _deps()
-    summary = run_cycle(deps, as_of=deps.clock.now().date())
+    with try_job_lock(deps.session_factory.kw["bind"], "daily-cycle") as mine:
+        if not mine:
+            logger.info("daily cycle skipped: another replica is running it")
+            return
+        summary = run_cycle(deps, as_of=deps.clock.now().date())
     logger.info("daily cycle done\n%s", summary.render())
 
 
 def digest_job() -> None:
-    report = post_digests(_deps(), due_only=True)
+    deps = _deps()
+    with try_job_lock(deps.session_factory.kw["bind"], "digests") as mine:
+        if not mine:
+            return  # another replica is posting; the per-day claim would stop a double anyway
+        report = post_digests(deps, due_only=True)
     if report.posted or report.failed:
         logger.info(report.render())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from bot import scheduler
 from bot.clock import FrozenClock
@@ -15,7 +15,8 @@ from bot.settings import Settings
 from bot.workflows.digest import is_due, post_digests
 from prompts.drafting import TemplateDrafter
 from storage.db import transaction
-from storage.models import User
+from storage.locks import try_job_lock
+from storage.models import TriggerConfig, User
 from tests.conftest import Database
 
 
@@ -62,3 +63,20 @@ def test_digest_job_posts_only_to_users_whose_morning_has_come(sqlite_db: Databa
     later = post_digests(deps, due_only=True)
     assert later.posted == ["U2"] and later.skipped_already_posted == ["U1"]
     assert [message["channel"] for message in poster.posted] == ["U1", "U2"]
+
+
+def test_only_one_replica_runs_the_daily_cycle(db: Database, clock: FrozenClock) -> None:
+    deps, _ = _deps(db, clock)
+    scheduler._running = deps  # what start_scheduler sets in a serving process
+    with try_job_lock(db.engine, "daily-cycle") as mine:
+        assert mine
+        with try_job_lock(db.engine, "daily-cycle") as theirs:
+            # PostgreSQL: another connection (replica) is refused; SQLite serves one host.
+            assert theirs is (db.backend == "sqlite")
+        if db.backend == "postgres":
+            scheduler.daily_cycle_job()  # a replica's job while this one holds the lock
+            with db.session_factory() as session:
+                assert session.scalar(select(func.count()).select_from(TriggerConfig)) == 0
+    scheduler.daily_cycle_job()  # the lock is free again: the cycle runs (and seeds config v1)
+    with db.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(TriggerConfig)) == 1
