@@ -15,6 +15,22 @@ class CardAction(StrEnum):
 
 class CardBlock(StrEnum):
     ACTIONS = "escalation-card-actions"
+    WHY = "escalation-card-why"
+
+
+class CardMenu(StrEnum):
+    """The overflow menu beside a card's "Why"; option values are "<verb>:<card id>"."""
+
+    MORE = "escalation-card-more"
+    DISMISS = "dismiss"
+
+
+class DismissModal(StrEnum):
+    CALLBACK = "escalation-card-dismiss-submit"
+    REASON_BLOCK = "escalation-card-dismiss-reason"
+    REASON_INPUT = "escalation-card-dismiss-reason-input"
+    NOTE_BLOCK = "escalation-card-dismiss-note"
+    NOTE_INPUT = "escalation-card-dismiss-note-input"
 
 
 class EditModal(StrEnum):

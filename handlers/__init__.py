@@ -5,13 +5,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import auto_touches, brief_command, cards, edit_modal, errors, home
+from handlers import auto_touches, brief_command, cards, dismiss, edit_modal, errors, home
 
 
 def register_all(app: App, deps: Deps) -> None:
     errors.register(app, deps)
     cards.register(app, deps)
     edit_modal.register(app, deps)
+    dismiss.register(app, deps)
     brief_command.register(app, deps)
     home.register(app, deps)
     auto_touches.register(app, deps)

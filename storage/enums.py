@@ -29,3 +29,16 @@ class OutboxState(StrEnum):
 class RenewalOutcomeKind(StrEnum):
     RENEWED = "renewed"
     CHURNED = "churned"
+
+
+class DismissReason(StrEnum):
+    """Why a CSM dismissed a card: the override log's most useful signal for tuning triggers."""
+
+    FALSE_POSITIVE = "false_positive"
+    KNOWN_CONTEXT = "known_context"
+    ALREADY_HANDLED = "already_handled"
+    WRONG_TIMING = "wrong_timing"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()

@@ -17,11 +17,13 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
     SectionBlock,
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, escape, money, truncate
-from bot.ids import CardAction, CardBlock
+from bot.ids import CardAction, CardBlock, CardMenu
 from bot.workflows.card_views import CardView
 
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
@@ -65,7 +67,11 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
             text=truncate(f"{_band_emoji(view)} {view.account_name} · health {_health(view)}", HEADER_LIMIT)
         ),
         SectionBlock(fields=_fields(view, route_label)),
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"*Why:* {escape(_why(view))}", SECTION_LIMIT))),
+        SectionBlock(
+            block_id=CardBlock.WHY,
+            text=MarkdownTextObject(text=truncate(f"*Why:* {escape(_why(view))}", SECTION_LIMIT)),
+            accessory=_more_menu(view),
+        ),
     ]
     if view.reasons:
         reasons = truncate(escape(" ".join(view.reasons)), CONTEXT_LIMIT)
@@ -91,7 +97,10 @@ def outcome_line(view: CardView) -> str:
     """'✅ Approved by <@U…> at 2026-03-02 09:14 UTC — …' for a decided card."""
     when = f"{view.decided_at:%Y-%m-%d %H:%M} UTC" if view.decided_at else "an unknown time"
     who = f"<@{view.decided_by}>" if view.decided_by else "someone"
-    return OUTCOMES.get(view.state, "Decided by {who} at {when}.").format(who=who, when=when)
+    line = OUTCOMES.get(view.state, "Decided by {who} at {when}.").format(who=who, when=when)
+    if view.state == "dismissed" and view.dismiss_reason:
+        line = f"{line.rstrip('.')} — {view.dismiss_reason.replace('_', ' ')}."
+    return line
 
 
 def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -193,6 +202,14 @@ def _escaped_prefix(raw: str, room: int) -> str:
         out.append(piece)
         used += len(piece)
     return "".join(out).rstrip()
+
+
+def _more_menu(view: CardView) -> OverflowMenuElement | None:
+    """Dismiss lives beside the "Why", away from the three decision buttons."""
+    if not view.is_pending or view.route == "hold":
+        return None
+    dismiss = Option(value=f"{CardMenu.DISMISS}:{view.card_id}", text="Dismiss as a false alarm…")
+    return OverflowMenuElement(action_id=CardMenu.MORE, options=[dismiss])
 
 
 def _actions(view: CardView) -> ActionsBlock | None:

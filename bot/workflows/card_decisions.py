@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from bot.workflows.card_views import SENDING_ROUTES, CardView, load_card_view
 from storage.db import transaction
-from storage.enums import CardState
+from storage.enums import CardState, DismissReason
 from storage.models import Account, Draft, EscalationCard, Signal
 from storage.repositories import accounts, cards, outbox, overrides, users
 
@@ -75,6 +75,29 @@ def take_over(deps: Deps, *, card_id: int, actor: str) -> Outcome:
     return _decide(deps, card_id=card_id, actor=actor, state=CardState.TAKEN_OVER)
 
 
+def dismiss(deps: Deps, *, card_id: int, actor: str, reason: str, note: str = "") -> Outcome:
+    """A false alarm: the card closes with a named reason, which the override log keeps."""
+    if reason not in set(DismissReason):
+        return InvalidInput(f"Choose a reason: {', '.join(r.label.lower() for r in DismissReason)}.")
+    why = DismissReason(reason).label + (f": {note}" if note else "")
+    return _decide(deps, card_id=card_id, actor=actor, state=CardState.DISMISSED, reason=reason, note=why)
+
+
+def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusal:
+    """May `actor` still decide this card? Read-only (the Dismiss modal opens on it)."""
+    with deps.session_factory() as session:
+        loaded = _load(session, card_id)
+        if loaded is None:
+            return NotFound(card_id)
+        card, account, _ = loaded
+        if not _authorized(session, account=account, actor=actor):
+            return NotAuthorized(actor)
+        if card.state != CardState.PENDING:
+            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+        view = load_card_view(session, card_id=card_id)
+        return EditorReady(view) if view is not None else NotFound(card_id)
+
+
 def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusal:
     """May `actor` edit this card's draft now? Read-only: the submission decides."""
     with deps.session_factory() as session:
@@ -93,7 +116,14 @@ def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusa
 
 
 def _decide(
-    deps: Deps, *, card_id: int, actor: str, state: CardState, edited_text: str | None = None
+    deps: Deps,
+    *,
+    card_id: int,
+    actor: str,
+    state: CardState,
+    edited_text: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
 ) -> Outcome:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
@@ -111,7 +141,13 @@ def _decide(
             return InvalidInput(NOTHING_TO_SEND)
         final_text = edited_text if state is CardState.EDITED else (draft.body if draft and sends else None)
         if not cards.decide(
-            session, card_id=card_id, new_state=state, actor=actor, now=now, final_text=final_text
+            session,
+            card_id=card_id,
+            new_state=state,
+            actor=actor,
+            now=now,
+            final_text=final_text,
+            dismiss_reason=reason,
         ):
             session.refresh(card)
             return AlreadyDecided(card.state, card.decided_by, card.decided_at)
@@ -125,6 +161,7 @@ def _decide(
             actor=actor,
             now=now,
             edited_text=edited_text,
+            reason=note,
         )
         if state is CardState.TAKEN_OVER:
             accounts.set_human_handled(session, account_id=account.account_id, by=actor, now=now)

@@ -45,6 +45,7 @@ class CardView:
     decided_at: datetime | None
     final_text: str | None
     explanation: str = ""  # the health snapshot's "why is this account red?", when scored
+    dismiss_reason: str | None = None
 
     @property
     def is_pending(self) -> bool:
@@ -94,6 +95,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         decided_by=card.decided_by,
         decided_at=card.decided_at,
         final_text=card.final_text,
+        dismiss_reason=card.dismiss_reason,
         explanation=snapshot.explanation if snapshot else "",
     )
 

@@ -97,9 +97,11 @@ class SlackSender:
         response_url: str,
         block_id: str = CardBlock.ACTIONS,
         message_blocks: list[dict[str, Any]] | None = None,
+        overflow: bool = False,
         **kw: Any,
     ) -> Reply:
-        """A button click on a bot message, shaped like block_actions_button_on_message.json."""
+        """A button click on a bot message, shaped like block_actions_button_on_message.json;
+        with `overflow`, the choice of the overflow menu option whose value is `value`."""
         payload = {
             "type": "block_actions",
             "user": {
@@ -144,6 +146,16 @@ class SlackSender:
                 }
             ],
         }
+        if overflow:
+            payload["actions"] = [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "type": "overflow",
+                    "selected_option": {"text": {"type": "plain_text", "text": "option"}, "value": value},
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ]
         return self.post(urlencode({"payload": json.dumps(payload)}), **kw)
 
     def view_submission(
