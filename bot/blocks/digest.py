@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.mrkdwn import BAND_EMOJI, band_label, escape, truncate
 from bot.ids import AutoTouchAction
+from bot.trends import arrow
 
 MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit
 LINE_LIMIT = 300  # MAX_LISTED lines of this length fit in one 3,000-character section
@@ -87,7 +88,7 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(_section(f"*Red accounts ({len(view.red_accounts)})*", lines, len(view.red_accounts)))
     if view.movers:
         lines = [
-            f"• *{escape(m.name)}* {m.before} → {m.after} ({m.after - m.before:+d})"
+            f"• {arrow(m.after - m.before)} *{escape(m.name)}* {m.before} → {m.after} ({m.after - m.before:+d})"
             for m in view.movers[:MAX_LISTED]
         ]
         blocks.append(_section("*Biggest movers (7 days)*", lines, len(view.movers)))

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.mrkdwn import BAND_EMOJI, escape, money, truncate
 from bot.ids import CardAction, CardBlock, CardMenu
+from bot.trends import describe_trend
 from bot.workflows.card_views import CardView
 
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
@@ -73,6 +74,10 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
             accessory=_more_menu(view),
         ),
     ]
+    if view.trend:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=f"Trend: {describe_trend(view.trend)}")])
+        )
     if view.reasons:
         reasons = truncate(escape(" ".join(view.reasons)), CONTEXT_LIMIT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))

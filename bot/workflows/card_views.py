@@ -7,14 +7,16 @@ proposes a message Tandem would send (Approve / Edit), or only asks a person to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.trends import TOLERANCE_DAYS, TREND_WINDOWS, score_trend
 from scoring.types import Route
 from storage.enums import CardState
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
+from storage.repositories import snapshots
 
 # Routes whose card proposes an automated send. `auto` reaches a card only when the cycle
 # demoted an automated touch to a human review (the drafter doubted its own draft).
@@ -46,6 +48,7 @@ class CardView:
     final_text: str | None
     explanation: str = ""  # the health snapshot's "why is this account red?", when scored
     dismiss_reason: str | None = None
+    trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
 
     @property
     def is_pending(self) -> bool:
@@ -96,6 +99,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         decided_at=card.decided_at,
         final_text=card.final_text,
         dismiss_reason=card.dismiss_reason,
+        trend=_trend(session, card.account_id, signal.as_of, snapshot.score if snapshot else None),
         explanation=snapshot.explanation if snapshot else "",
     )
 
@@ -103,3 +107,12 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
 def manager_slack_id(session: Session, *, slack_id: str) -> str | None:
     user = session.get(User, slack_id)
     return user.manager_slack_id if user else None
+
+
+def _trend(session: Session, account_id: str, as_of: date, score: int | None) -> tuple[tuple[int, int], ...]:
+    if score is None:
+        return ()
+    since = as_of - timedelta(days=max(TREND_WINDOWS) + TOLERANCE_DAYS)
+    return score_trend(
+        snapshots.score_history(session, account_id=account_id, since=since), as_of=as_of, score=score
+    )

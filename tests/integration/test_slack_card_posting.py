@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from bot.ids import CardAction
 from bot.workflows.card_posting import post_new_card
 from scoring.types import Route
 from storage.db import transaction
-from storage.models import OutboxMessage, OverrideRecord
+from storage.models import HealthSnapshot, OutboxMessage, OverrideRecord
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
 from tests.support import factories
@@ -100,3 +102,19 @@ def test_rate_limits_and_server_errors_are_retried(env: SlackEnv) -> None:
     env.api.fail_next(500)
     second = env.post_card(account_id="ACC-9")
     assert second.ts != first.ts and len(env.api.calls_to("chat.postMessage")) == 4
+
+
+def test_a_card_shows_the_score_trend_from_daily_snapshots(env: SlackEnv) -> None:
+    setup = factories.add_card(env.db.session_factory)  # today's snapshot: 48
+    with transaction(env.db.session_factory) as session:
+        for days_ago, score in ((7, 60), (30, 75)):
+            session.add(
+                HealthSnapshot(
+                    account_id=setup.account_id, as_of=factories.AS_OF - timedelta(days=days_ago),
+                    score=score, band="yellow", confidence=1.0, factors={}, explanation="",
+                )
+            )  # fmt: skip
+    with transaction(env.db.session_factory) as session:
+        post_new_card(session, poster=env.deps.poster, card_id=setup.card_id, now=factories.NOW)
+    posted = env.api.calls_to("chat.postMessage")[-1].body
+    assert "Trend: ↘ −12 in 7 days · ↘ −27 in 30 days" in json.dumps(posted["blocks"], ensure_ascii=False)
