@@ -45,3 +45,4 @@ class AutoTouchAction(StrEnum):
 
 class Command(StrEnum):
     BRIEF = "/brief"
+    FLAG = "/flag"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import auto_touches, brief_command, cards, dismiss, edit_modal, errors, home
+from handlers import auto_touches, brief_command, cards, dismiss, edit_modal, errors, flag_command, home
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -14,5 +14,6 @@ def register_all(app: App, deps: Deps) -> None:
     edit_modal.register(app, deps)
     dismiss.register(app, deps)
     brief_command.register(app, deps)
+    flag_command.register(app, deps)
     home.register(app, deps)
     auto_touches.register(app, deps)

@@ -20,7 +20,7 @@ from datetime import date
 from scoring.config import TriggerConfig
 from scoring.context import complexity_indicators, crisis_events, data_quality_events, days_ago, label, latest
 from scoring.factors import SEVERE, plural
-from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal
+from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
 SEGMENT_WORDS = {
     "enterprise": "enterprise",
@@ -74,6 +74,10 @@ def route_signal(
     )
     if crisis is not None and not decision.celebratory_tone_blocked:
         decision = replace(decision, celebratory_tone_blocked=True)
+    if signal.trigger is TriggerKey.MANUAL_FLAG and decision.route not in (Route.HUMAN, Route.ESCALATE):
+        # A CSM flagged what Tandem missed: a person handles it, whatever automation would do.
+        flagged = Reason("manual_flag", "Human: a CSM flagged this account; a person handles it.")
+        decision = replace(decision, route=Route.HUMAN, reasons=(flagged, *decision.reasons))
     return decision
 
 

@@ -269,3 +269,12 @@ def test_every_decision_carries_a_reason_code_and_a_sentence(facts: AccountFacts
     for decision in decisions.values():
         assert decision.reasons
         assert all(r.code and r.code == r.code.lower() and r.sentence.endswith(".") for r in decision.reasons)
+
+
+def test_a_manual_flag_always_goes_to_a_person() -> None:
+    plain = _route(account(), TriggerKey.MANUAL_FLAG)
+    assert plain.route is Route.HUMAN and _codes(plain)[0] == "manual_flag"
+    in_crisis = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 2),)), TriggerKey.MANUAL_FLAG)
+    assert in_crisis.route is Route.HUMAN and in_crisis.celebratory_tone_blocked  # held would hide it
+    two = (context(ContextKind.CUSTOM_CONTRACT, 9), context(ContextKind.COMPLIANCE_REVIEW, 3))
+    assert _route(account(context=two), TriggerKey.MANUAL_FLAG).route is Route.ESCALATE

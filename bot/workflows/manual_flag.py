@@ -1,0 +1,93 @@
+"""`/flag ACCOUNT: why`: a CSM flags an account Tandem missed; it becomes a card for a person."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.deps import Deps
+from bot.workflows.card_posting import post_new_card
+from bot.workflows.cycle import active_trigger_config
+from scoring.health import score_account
+from scoring.routing import route_signal
+from scoring.types import Decision, Route, Signal, TriggerKey
+from storage.db import transaction
+from storage.repositories import cards, signals, snapshots, users
+from storage.repositories.accounts import find_accounts
+from storage.repositories.facts import book_facts, load_account_facts
+
+# "Acme Corp: champion left", "Acme Corp | champion left", "Acme Corp — champion left"
+SEPARATOR = re.compile(r"\s*(?:\||:|—|–|\s-\s)\s*")
+USAGE = "Usage: `/flag ACCOUNT: why` — e.g. `/flag Acme Corp: their champion left last week`."
+
+
+@dataclass(frozen=True)
+class Flagged:
+    account_name: str
+    owner_slack_id: str
+    route: Route
+
+
+@dataclass(frozen=True)
+class FlagRefused:
+    message: str
+
+
+def parse(text: str) -> tuple[str, str]:
+    """(account query, reason); the reason may be empty."""
+    parts = SEPARATOR.split(text.strip(), maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
+
+
+def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | FlagRefused:
+    query, reason = parse(text)
+    if not query:
+        return FlagRefused(USAGE)
+    if not reason:
+        return FlagRefused(f"Say why, so the card tells the story: `/flag {query}: what you noticed`.")
+    now = deps.clock.now()
+    as_of = now.date()
+    version, config = active_trigger_config(deps)
+    with transaction(deps.session_factory) as session:
+        match = find_accounts(session, query=query)
+        if match.exact is None:
+            closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates)
+            return FlagRefused(
+                f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
+            )
+        account = match.exact
+        owner = users.get_user(session, slack_id=account.owner_slack_id)
+        allowed = users.can_decide_for(
+            users.get_user(session, slack_id=actor),
+            owner_slack_id=account.owner_slack_id,
+            owner_manager_slack_id=owner.manager_slack_id if owner else None,
+        )
+        if not allowed:
+            return FlagRefused(
+                "Only the account's CSM, their manager, or ops can flag it. Nothing was changed."
+            )
+        facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
+        health = score_account(facts, as_of=as_of, config=config)
+        snapshots.save_snapshots(session, results=[health], config_version=version)
+        signal = Signal(
+            account.account_id,
+            TriggerKey.MANUAL_FLAG,
+            f"Flagged by <@{actor}>: {reason}",
+            {"flagged_by": actor, "reason": reason, "score": health.score, "band": health.band.value},
+        )
+        decision: Decision = route_signal(
+            facts, signal, book=book_facts(session), as_of=as_of, config=config, sentiment_fired=False
+        )
+        row, created = signals.record_signal(
+            session, decision=decision, as_of=as_of, now=now, config_version=version
+        )
+        if not created:
+            return FlagRefused(
+                f"{account.name} was already flagged today; the card is with <@{account.owner_slack_id}>."
+            )
+        card = cards.create_card(
+            session, signal_id=row.id, account_id=account.account_id, draft_id=None,
+            recipient_slack_id=account.owner_slack_id, now=now,
+        )  # fmt: skip
+        post_new_card(session, poster=deps.poster, card_id=card.id, now=now)
+        return Flagged(account.name, account.owner_slack_id, decision.route)

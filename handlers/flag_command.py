@@ -1,0 +1,30 @@
+"""`/flag ACCOUNT: why`: acknowledged at once, the card posted and the flagger told privately."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.deps import Deps
+from bot.ids import Command
+from bot.workflows.manual_flag import USAGE, Flagged, flag_account
+
+
+def register(app: App, deps: Deps) -> None:
+    def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
+        text = (command.get("text") or "").strip()
+        ack(text=f"Flagging “{text}”…" if text else USAGE, response_type="ephemeral")
+
+    def answer(command: dict[str, Any], respond: Respond) -> None:
+        text = (command.get("text") or "").strip()
+        if not text:
+            return
+        outcome = flag_account(deps, text=text, actor=command["user_id"])
+        if isinstance(outcome, Flagged):
+            message = f"Flagged {outcome.account_name}: a card is with <@{outcome.owner_slack_id}> ({outcome.route.value})."
+        else:
+            message = outcome.message
+        respond(text=message, response_type="ephemeral")
+
+    app.command(Command.FLAG)(ack=acknowledge, lazy=[answer])
