@@ -8,6 +8,7 @@ override log and the outbox show the other half of the loop.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
@@ -26,7 +27,8 @@ from storage.enums import CardState
 from storage.models import Account, EscalationCard, Signal
 from storage.repositories.overrides import list_overrides
 
-DEMO_DATABASE_URL = "sqlite:///tandem-demo.db"
+DEMO_DATABASE_FILE = Path("tandem-demo.db")
+DEMO_DATABASE_URL = f"sqlite:///{DEMO_DATABASE_FILE}"
 DEMO_ACCOUNTS = 200
 DEMO_SEED = 7
 CARDS_SHOWN = 4
@@ -36,6 +38,13 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
     from app import build_deps
     from storage.synthetic import generate_book
 
+    # The demo's database is disposable: start from an empty file every time, so an old one
+    # (from an earlier version's schema) can never get in the way.
+    for leftover in (
+        DEMO_DATABASE_FILE,
+        *(Path(f"{DEMO_DATABASE_FILE}{suffix}") for suffix in ("-wal", "-shm")),
+    ):
+        leftover.unlink(missing_ok=True)
     settings = settings.model_copy(update={"database_url": DEMO_DATABASE_URL, "slack_bot_token": None})
     rendered = io.StringIO()
     poster = TerminalPoster(out=rendered)

@@ -83,6 +83,7 @@ def test_bad_date_is_a_usage_error(cli: Run) -> None:
 
 def test_demo_runs_as_the_readme_says(tmp_path: Path) -> None:
     """`python app.py demo` from a fresh directory: no Slack, no LLM, no set-up."""
+    (tmp_path / "tandem-demo.db").write_bytes(b"left over from an older version")  # replaced, not read
     result = subprocess.run(
         [sys.executable, str(ROOT / "app.py"), "demo"],
         cwd=tmp_path,
