@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.deps import Deps
 from storage.db import transaction
 from storage.enums import OutboxState
-from storage.models import Account, OutboxMessage, User
+from storage.models import Account, OutboxMessage
 from storage.repositories import outbox, overrides, users
 
 
@@ -43,12 +43,7 @@ def cancel_automated_touch(
         account = session.get(Account, message.account_id) if message else None
         if message is None or account is None or message.card_id is not None:
             return Missing(outbox_id)
-        owner = session.get(User, account.owner_slack_id)
-        if not users.can_decide_for(
-            users.get_user(session, slack_id=actor),
-            owner_slack_id=account.owner_slack_id,
-            owner_manager_slack_id=owner.manager_slack_id if owner else None,
-        ):
+        if not users.may_act_on(session, account=account, actor=actor):
             return NotAllowed(actor)
         if not outbox.cancel(session, message_id=outbox_id):
             session.refresh(message)

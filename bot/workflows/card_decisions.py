@@ -90,7 +90,7 @@ def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refu
         if loaded is None:
             return NotFound(card_id)
         card, account, _ = loaded
-        if not _authorized(session, account=account, actor=actor):
+        if not users.may_act_on(session, account=account, actor=actor):
             return NotAuthorized(actor)
         if card.state != CardState.PENDING:
             return AlreadyDecided(card.state, card.decided_by, card.decided_at)
@@ -100,19 +100,10 @@ def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refu
 
 def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusal:
     """May `actor` edit this card's draft now? Read-only: the submission decides."""
-    with deps.session_factory() as session:
-        loaded = _load(session, card_id)
-        if loaded is None:
-            return NotFound(card_id)
-        card, account, _ = loaded
-        if not _authorized(session, account=account, actor=actor):
-            return NotAuthorized(actor)
-        if card.state != CardState.PENDING:
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
-        view = load_card_view(session, card_id=card_id)
-        if view is None or not view.proposes_send:
-            return InvalidInput(NOTHING_TO_SEND)
-        return EditorReady(view)
+    ready = check_pending(deps, card_id=card_id, actor=actor)
+    if isinstance(ready, EditorReady) and not ready.view.proposes_send:
+        return InvalidInput(NOTHING_TO_SEND)
+    return ready
 
 
 def _decide(
@@ -131,7 +122,7 @@ def _decide(
         if loaded is None:
             return NotFound(card_id)
         card, account, signal = loaded
-        if not _authorized(session, account=account, actor=actor):
+        if not users.may_act_on(session, account=account, actor=actor):
             return NotAuthorized(actor)
         if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
             return AlreadyDecided(card.state, card.decided_by, card.decided_at)
@@ -181,16 +172,6 @@ def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Sign
     if account is None or signal is None:
         return None
     return card, account, signal
-
-
-def _authorized(session: Session, *, account: Account, actor: str) -> bool:
-    """The account's owner CSM, the owner's manager, or ops/admin; unknown users are refused."""
-    owner = users.get_user(session, slack_id=account.owner_slack_id)
-    return users.can_decide_for(
-        users.get_user(session, slack_id=actor),
-        owner_slack_id=account.owner_slack_id,
-        owner_manager_slack_id=owner.manager_slack_id if owner else None,
-    )
 
 
 def _queue_send(

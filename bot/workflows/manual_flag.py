@@ -56,13 +56,7 @@ def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | FlagRefused:
                 f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
             )
         account = match.exact
-        owner = users.get_user(session, slack_id=account.owner_slack_id)
-        allowed = users.can_decide_for(
-            users.get_user(session, slack_id=actor),
-            owner_slack_id=account.owner_slack_id,
-            owner_manager_slack_id=owner.manager_slack_id if owner else None,
-        )
-        if not allowed:
+        if not users.may_act_on(session, account=account, actor=actor):
             return FlagRefused(
                 "Only the account's CSM, their manager, or ops can flag it. Nothing was changed."
             )

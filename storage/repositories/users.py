@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.enums import Role
-from storage.models import User
+from storage.models import Account, User
 
 ANY_ACCOUNT_ROLES = frozenset({Role.OPS, Role.ADMIN})
 
@@ -42,3 +42,13 @@ def can_decide_for(user: User | None, *, owner_slack_id: str, owner_manager_slac
     if user.slack_id == owner_slack_id:
         return True
     return owner_manager_slack_id is not None and user.slack_id == owner_manager_slack_id
+
+
+def may_act_on(session: Session, *, account: Account, actor: str) -> bool:
+    """`can_decide_for` with the actor and the account's owner read from the database."""
+    owner = session.get(User, account.owner_slack_id)
+    return can_decide_for(
+        session.get(User, actor),
+        owner_slack_id=account.owner_slack_id,
+        owner_manager_slack_id=owner.manager_slack_id if owner else None,
+    )
