@@ -55,6 +55,9 @@ class UsageRules(_Section):
     healthy_utilisation: float = Field(default=0.70, gt=0, le=1)
     drop_penalty_per_percent: float = Field(default=0.5, ge=0)
     min_days: int = Field(default=7, ge=1)
+    # Adoption breadth: distinct features used in the window, against a healthy number.
+    breadth_weight: float = Field(default=0.25, ge=0, le=1)  # share of the factor; the rest is utilisation
+    healthy_breadth: int = Field(default=4, ge=1)
 
 
 class TicketPoints(_Section):
@@ -69,6 +72,20 @@ class SupportRules(_Section):
     ticket_points: TicketPoints = TicketPoints()
     escalation_request_points: float = 15
     open_ticket_points: float = 2
+    # Volume against the segment's norm: points per ticket beyond the norm in the window.
+    norm_tickets: dict[Segment, float] = Field(
+        default_factory=lambda: {
+            Segment.ENTERPRISE: 6.0,
+            Segment.MID_MARKET: 3.0,
+            Segment.SMB: 2.0,
+            Segment.SELF_SERVE: 1.0,
+        }
+    )
+    excess_ticket_points: float = Field(default=4, ge=0)
+    # Tone (VADER, -1..1): points at a mean tone of -1 in the window, and per 1.0 the mean
+    # fell against the window before.
+    tone_points: float = Field(default=30, ge=0)
+    tone_worsening_points: float = Field(default=20, ge=0)
     # Without a single ticket on record, "no tickets" is no evidence (the help desk may simply
     # not be connected): the factor is left out rather than scored 100.
     require_history: bool = True
@@ -89,6 +106,7 @@ class EngagementRules(_Section):
     max_meeting_points: float = 15
     public_complaint_points: float = 30
     min_outreach_for_rate: int = Field(default=3, ge=1)
+    survey_scale: float = Field(default=5, gt=0)  # a survey score of this much is 100
 
 
 class OnboardingRules(_Section):
@@ -101,6 +119,38 @@ class ConfidenceRules(_Section):
     data_quality_penalty: float = Field(default=0.35, ge=0, le=1)  # a migration or data gap in view
     data_quality_lookback_days: int = Field(default=30, ge=0)
     min_confidence: float = Field(default=0.1, ge=0, le=1)
+    # No usage row for this many days (while earlier rows exist): missing data, not churn.
+    ingestion_gap_days: int = Field(default=3, ge=1)
+
+
+class ExpansionWeights(_Section):
+    utilisation: float = Field(default=0.40, ge=0)
+    growth: float = Field(default=0.20, ge=0)
+    breadth: float = Field(default=0.15, ge=0)
+    health: float = Field(default=0.25, ge=0)
+
+
+class ExpansionRules(_Section):
+    """Expansion readiness 0-100: seats nearly full, a growing team, broad adoption, good health."""
+
+    utilisation_floor: float = Field(default=0.60, ge=0, le=1)  # seat use of the latest days scoring 0 ...
+    utilisation_full: float = Field(default=0.95, gt=0)  # ... and 100
+    growth_full: float = Field(default=0.25, gt=0)  # active users up this share on the window before: 100
+    weights: ExpansionWeights = ExpansionWeights()
+
+
+class RenewalRiskModel(_Section):
+    """Churn probability at the next renewal: logistic in each factor's shortfall (100 - score) / 100.
+
+    A missing factor counts the account's overall shortfall. `calibrate` fits these numbers on
+    renewal outcomes; the defaults are a reasonable prior until it has.
+    """
+
+    horizon_days: int = Field(default=90, ge=1)  # scored for accounts renewing within this many days
+    intercept: float = -3.2
+    coefficients: FactorWeights = FactorWeights(
+        usage=3.0, support=1.5, billing=1.5, engagement=1.5, onboarding=0.5
+    )
 
 
 class HealthLowTrigger(_Section):
@@ -146,6 +196,7 @@ class Routing(_Section):
 
 class TriggerConfig(_Section):
     bands: Bands = Bands()
+    segment_bands: dict[str, Bands] = Field(default_factory=dict)  # per segment; else `bands`
     weights: dict[str, FactorWeights] = Field(default_factory=lambda: {"default": FactorWeights()})
     usage: UsageRules = UsageRules()
     support: SupportRules = SupportRules()
@@ -153,6 +204,8 @@ class TriggerConfig(_Section):
     engagement: EngagementRules = EngagementRules()
     onboarding: OnboardingRules = OnboardingRules()
     confidence: ConfidenceRules = ConfidenceRules()
+    expansion: ExpansionRules = ExpansionRules()
+    renewal_risk: RenewalRiskModel = RenewalRiskModel()
     triggers: Triggers = Triggers()
     routing: Routing = Routing()
 
@@ -179,6 +232,17 @@ class TriggerConfig(_Section):
             if sum(weights.as_dict().values()) <= 0:
                 raise ValueError(f"weights.{name}: at least one weight must be above zero")
         return value
+
+    @field_validator("segment_bands")
+    @classmethod
+    def _known_band_segments(cls, value: dict[str, Bands]) -> dict[str, Bands]:
+        unknown = sorted(set(value) - SEGMENT_NAMES)
+        if unknown:
+            raise ValueError(f"segment_bands: unknown segment(s) {', '.join(unknown)}")
+        return value
+
+    def bands_for(self, segment: str) -> Bands:
+        return self.segment_bands.get(segment) or self.bands
 
     def weights_for(self, segment: str) -> dict[str, float]:
         return (self.weights.get(segment) or self.weights["default"]).as_dict()

@@ -6,10 +6,13 @@ a bare number.
 
 from __future__ import annotations
 
+from datetime import date
+
 from scoring.context import label
 from scoring.types import Band, ContextEvent, ContextKind, FactorScore
 
 HEALTHY_FACTOR = 90  # every factor at least this good: nothing "pulls the score down"
+MIN_POINTS = 3  # a factor costing fewer points is not worth naming
 
 
 def weakest_factor(factors: tuple[FactorScore, ...]) -> FactorScore | None:
@@ -20,16 +23,39 @@ def weakest_factor(factors: tuple[FactorScore, ...]) -> FactorScore | None:
     return max(factors, key=lambda f: (f.weight * (100 - f.score), -f.score))
 
 
+def points_lost(factor: FactorScore) -> float:
+    """What the factor costs the score: its weight times its shortfall from 100."""
+    return factor.weight * (100 - factor.score)
+
+
+def top_contributors(factors: tuple[FactorScore, ...], *, limit: int = 3) -> list[FactorScore]:
+    """The factors that cost the score the most, at least MIN_POINTS each, worst first."""
+    ranked = sorted(factors, key=lambda f: (-points_lost(f), f.score))
+    return [f for f in ranked[:limit] if points_lost(f) >= MIN_POINTS]
+
+
 def explain(score: int, band: Band, factors: tuple[FactorScore, ...]) -> str:
-    """ "Red (48): usage pulls the score down most (12/100) — 9 of 40 seats active ..." """
+    """ "Red (48): usage pulls the score down most (12/100) — 9 of 40 seats active ...; then
+    support (−8 points) — 4 tickets ..." """
     heading = f"{band.value.capitalize()} ({score})"
     weakest = weakest_factor(factors)
     if weakest is None:
         return f"{heading}: no data to score this account."
     if weakest.score >= HEALTHY_FACTOR:
         return f"{heading}: every factor is healthy; the lowest is {weakest.name} — {weakest.detail}."
+    sentence = (
+        f"{heading}: {weakest.name} pulls the score down most ({weakest.score:.0f}/100) — {weakest.detail}"
+    )
+    others = [f for f in top_contributors(factors) if f is not weakest and f.score < HEALTHY_FACTOR]
+    for other in others:
+        sentence += f"; then {other.name} (−{points_lost(other):.0f} points) — {other.detail}"
+    return sentence + "."
+
+
+def ingestion_gap_note(days: int, last_day: date) -> str:
     return (
-        f"{heading}: {weakest.name} pulls the score down most ({weakest.score:.0f}/100) — {weakest.detail}."
+        f"No usage data for {days} days (the last on {last_day.isoformat()}): a gap in the data feed, "
+        "not churn; usage is scored on the days before it and confidence is lowered."
     )
 
 

@@ -1,225 +1,287 @@
-"""The five health factors, each 0–100 with the figure behind it, or None without data.
+"""The five health factors over a whole FeatureTable at once: 0-100 each, NaN without data.
 
-Each factor is a pure function of one account's facts, the scoring day and its rules, and
-reads each fact list once (the book may hold 100,000 accounts). Problems cost points off 100
-(support, billing, onboarding); usage and engagement are measured against a healthy level.
-Each moves one way with its evidence: more recent usage never lowers usage, more overdue
-invoices never raise billing, more replies never lower engagement.
+Problems cost points off 100 (support, billing, onboarding); usage and engagement are measured
+against a healthy level. Each moves one way with its evidence: more recent usage never lowers
+usage, more overdue invoices never raise billing, more replies never lower engagement.
 
-Windows end on `as_of` and include it: a 30-day window is `as_of` and the 29 days before.
+`*_detail` turns one row's figures into the words a CSM reads ("12 of 40 seats active ...");
+the words and the score come from the same columns, so they cannot disagree.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
-from scoring.config import BillingRules, EngagementRules, OnboardingRules, SupportRules, UsageRules
-from scoring.types import AccountFacts, BillingKind, EngagementKind, FactorScore, Severity
+import numpy as np
 
-SEVERE = frozenset({Severity.HIGH, Severity.URGENT})
-
-
-def clamp(value: float, low: float = 0.0, high: float = 100.0) -> float:
-    return max(low, min(high, value))
-
-
-def window_start(as_of: date, days: int) -> date:
-    return as_of - timedelta(days=days - 1)
+from scoring.config import TriggerConfig
+from scoring.features import FeatureTable, table_from_facts
+from scoring.sentiment import tone_words
+from scoring.types import AccountFacts, FactorScore
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (many or word + 's')}"
+def plural(count: float, word: str, many: str | None = None) -> str:
+    n = int(count)
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def usage_factor(facts: AccountFacts, as_of: date, rules: UsageRules) -> FactorScore | None:
-    """Utilisation over the window against a healthy level, less a penalty for the decline of
-    active users against the baseline (the window before). The baseline never overlaps the
-    window, so more usage inside the window can only raise the factor."""
-    start = window_start(as_of, rules.window_days)
-    trend_start = window_start(as_of, rules.trend_days)
-    base_start = start - timedelta(days=rules.window_days)
-    days = active = seats = trend_days = trend_active = base_days = base_active = 0
-    for row in facts.usage:
-        if row.day > as_of or row.day < base_start:
-            continue
-        if row.day >= start:
-            days += 1
-            active += row.active_users
-            seats += row.licensed_seats
-            if row.day >= trend_start:
-                trend_days += 1
-                trend_active += row.active_users
-        else:
-            base_days += 1
-            base_active += row.active_users
-    if days < rules.min_days:
-        return None
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, 0 where the denominator is 0 (no warning, no inf)."""
+    out = np.zeros_like(numerator, dtype=float)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
+# -- usage ----------------------------------------------------------------------------------
+def usage_change(t: FeatureTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(has a baseline, change of mean active users on the baseline, same for the trend days)."""
+    base_mean = safe_ratio(t["u_base_active"], t["u_base_days"])
+    has_base = base_mean > 0
+    window_mean = safe_ratio(t["u_active"], t["u_days"])
+    change = np.where(has_base, safe_ratio(window_mean, base_mean) - 1, 0.0)
+    trend_mean = safe_ratio(t["u_trend_active"], t["u_trend_days"])
+    trend_change = np.where(has_base & (t["u_trend_days"] > 0), safe_ratio(trend_mean, base_mean) - 1, change)
+    return has_base, change, trend_change
+
+
+def breadth_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """Distinct features used in the window against a healthy number; NaN without feature data."""
+    score = np.minimum(100.0, t["f_breadth"] / config.usage.healthy_breadth * 100)
+    return np.where(t["f_any"] > 0, score, np.nan)
+
+
+def usage_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """Utilisation (and breadth, when feature data exists) against healthy levels, less a
+    penalty for the decline of active users against the baseline (the window before; it never
+    overlaps the window, so more usage inside the window can only raise the factor)."""
+    rules = config.usage
+    utilisation = safe_ratio(t["u_active"], t["u_seats"])
+    score = np.minimum(100.0, utilisation / rules.healthy_utilisation * 100)
+    breadth = breadth_scores(t, config)
+    score = np.where(
+        np.isnan(breadth), score, (1 - rules.breadth_weight) * score + rules.breadth_weight * breadth
+    )
+    has_base, change, trend_change = usage_change(t)
+    enough_base = has_base & (t["u_base_days"] >= rules.min_days)
+    decline = np.where(enough_base, np.maximum(0.0, np.maximum(-change, -trend_change)), 0.0)
+    score = score - decline * 100 * rules.drop_penalty_per_percent
+    return np.where(t["u_days"] >= rules.min_days, np.clip(score, 0, 100), np.nan)
+
+
+def usage_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    rules = config.usage
+    days, active, seats = t["u_days"][i], t["u_active"][i], t["u_seats"][i]
     utilisation = active / seats if seats > 0 else 0.0
-    score = min(100.0, utilisation / rules.healthy_utilisation * 100)
     detail = (
         f"{active / days:.0f} of {seats / days:.0f} seats active on average over the last "
         f"{rules.window_days} days ({utilisation:.0%})"
     )
-    if base_days >= rules.min_days and base_active > 0:
-        base_mean = base_active / base_days
+    if t["f_any"][i] > 0:
+        detail += f", {plural(t['f_breadth'][i], 'feature')} in use"
+    if t["u_base_days"][i] >= rules.min_days and t["u_base_active"][i] > 0:
+        base_mean = t["u_base_active"][i] / t["u_base_days"][i]
         change = (active / days) / base_mean - 1
-        trend_change = (trend_active / trend_days) / base_mean - 1 if trend_days else change
-        decline = max(0.0, -change, -trend_change)  # a sudden drop shows first in the latest days
-        score -= decline * 100 * rules.drop_penalty_per_percent
+        trend_days = t["u_trend_days"][i]
+        trend_mean = t["u_trend_active"][i] / trend_days if trend_days else active / days
+        trend_change = trend_mean / base_mean - 1
         if abs(change) < 0.005:
             detail += f", level with the {rules.window_days} days before"
         else:
-            detail += (
-                f", {'down' if change < 0 else 'up'} {abs(change):.0%} on the {rules.window_days} days before"
-            )
+            direction = "down" if change < 0 else "up"
+            detail += f", {direction} {abs(change):.0%} on the {rules.window_days} days before"
         if -trend_change >= max(0.0, -change) + 0.05:
             detail += (
-                f"; the last {rules.trend_days} days average {trend_active / trend_days:.0f} "
-                f"active users, down {-trend_change:.0%}"
+                f"; the last {rules.trend_days} days average {trend_mean:.0f} active users, "
+                f"down {-trend_change:.0%}"
             )
-    return FactorScore("usage", clamp(score), 0.0, detail, days + base_days)
+    return detail
 
 
-def usage_fell(factor: FactorScore | None) -> bool:
-    """Whether a usage factor reports a decline (its wording is written just above)."""
-    return factor is not None and factor.name == "usage" and " down " in factor.detail
+# -- support --------------------------------------------------------------------------------
+def _mean_tone(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    return np.where(count > 0, safe_ratio(total, count), np.nan)
 
 
-def support_factor(facts: AccountFacts, as_of: date, rules: SupportRules) -> FactorScore | None:
-    """Points off 100 for tickets opened in the window (by severity), escalation requests
-    (opened in the window or still open) and tickets still open. No tickets in the window is
-    good news only when the account has tickets on record at all."""
-    since = window_start(as_of, rules.window_days)
-    on_record = recent = severe = escalations = still_open = 0
-    points = 0.0
-    for ticket in facts.tickets:
-        opened = ticket.opened_at.date()
-        if opened > as_of:
-            continue
-        on_record += 1
-        is_open = ticket.closed_at is None or ticket.closed_at.date() > as_of
-        in_window = opened >= since
-        if in_window:
-            recent += 1
-            points += getattr(rules.ticket_points, ticket.severity.value)
-            severe += ticket.severity in SEVERE
-        if ticket.is_escalation_request and (in_window or is_open):
-            escalations += 1
-        still_open += is_open
-    if on_record == 0 and rules.require_history:
-        return None
-    points += escalations * rules.escalation_request_points + still_open * rules.open_ticket_points
+def support_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """Points off 100: tickets opened in the window (by severity), tickets beyond the segment's
+    norm, escalation requests (opened in the window or still open), tickets still open, a
+    negative tone and a tone that got worse. No tickets is good news only with tickets on record."""
+    rules = config.support
+    points = sum(
+        t[f"s_{name}"] * getattr(rules.ticket_points, name) for name in ("low", "normal", "high", "urgent")
+    )
+    norms = np.array([rules.norm_tickets.get(segment, 0.0) for segment in t.segments])  # type: ignore[call-overload]
+    points = points + np.maximum(0.0, t["s_recent"] - norms) * rules.excess_ticket_points
+    points = (
+        points + t["s_escalations"] * rules.escalation_request_points + t["s_open"] * rules.open_ticket_points
+    )
+    tone = _mean_tone(t["s_tone_sum"], t["s_tone_n"])
+    previous = _mean_tone(t["s_prev_tone_sum"], t["s_prev_tone_n"])
+    points = points + np.nan_to_num(np.maximum(0.0, -tone)) * rules.tone_points
+    points = points + np.nan_to_num(np.maximum(0.0, previous - tone)) * rules.tone_worsening_points
+    score = np.clip(100 - points, 0, 100)
+    return np.where((t["s_on_record"] > 0) | (not rules.require_history), score, np.nan)
+
+
+def support_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    rules = config.support
+    recent, severe, still_open = t["s_recent"][i], t["s_high"][i] + t["s_urgent"][i], t["s_open"][i]
     if recent:
-        detail = f"{plural(recent, 'ticket')} in the last {rules.window_days} days ({severe} high or urgent)"
+        detail = (
+            f"{plural(recent, 'ticket')} in the last {rules.window_days} days ({severe:.0f} high or urgent"
+        )
+        norm = rules.norm_tickets.get(t.segments[i], 0.0)  # type: ignore[call-overload]
+        if recent > norm:
+            detail += f"; the {t.segments[i].replace('_', '-')} norm is {norm:g}"
+        detail += ")"
     else:
         detail = f"no tickets in the last {rules.window_days} days"
-    detail += f", {still_open} open" if still_open else ", none open"
-    if escalations:
-        detail += f", {plural(escalations, 'escalation request')}"
-    return FactorScore("support", clamp(100 - points), 0.0, detail, on_record)
+    detail += f", {still_open:.0f} open" if still_open else ", none open"
+    if t["s_escalations"][i]:
+        detail += f", {plural(t['s_escalations'][i], 'escalation request')}"
+    if t["s_tone_n"][i]:
+        tone = t["s_tone_sum"][i] / t["s_tone_n"][i]
+        detail += f", tone {tone_words(tone)} ({tone:+.2f})"
+        if t["s_prev_tone_n"][i]:
+            previous = t["s_prev_tone_sum"][i] / t["s_prev_tone_n"][i]
+            if previous - tone >= 0.1:
+                detail += f", worse than {previous:+.2f} the {rules.window_days} days before"
+    return detail
 
 
-def billing_factor(facts: AccountFacts, as_of: date, rules: BillingRules) -> FactorScore | None:
+# -- billing --------------------------------------------------------------------------------
+def billing_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     """Points off 100 for overdue invoices, failed payments and downgrades in the window."""
-    since = window_start(as_of, rules.window_days)
-    events = overdue = failed = downgrades = 0
-    for event in facts.billing:
-        if not since <= event.day <= as_of:
-            continue
-        events += 1
-        overdue += event.kind is BillingKind.INVOICE_OVERDUE
-        failed += event.kind is BillingKind.PAYMENT_FAILED
-        downgrades += event.kind is BillingKind.DOWNGRADE
-    if not events:
-        return None
+    rules = config.billing
     points = (
-        overdue * rules.overdue_points
-        + failed * rules.failed_payment_points
-        + downgrades * rules.downgrade_points
+        t["b_overdue"] * rules.overdue_points
+        + t["b_failed"] * rules.failed_payment_points
+        + t["b_downgrades"] * rules.downgrade_points
     )
-    parts = [
-        plural(n, word)
-        for n, word in ((overdue, "overdue invoice"), (failed, "failed payment"), (downgrades, "downgrade"))
-        if n
-    ]
+    return np.where(t["b_events"] > 0, np.clip(100 - points, 0, 100), np.nan)
+
+
+def billing_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    named = (("b_overdue", "overdue invoice"), ("b_failed", "failed payment"), ("b_downgrades", "downgrade"))
+    parts = [plural(t[column][i], word) for column, word in named if t[column][i]]
     problems = ", ".join(parts) if parts else "no overdue invoices, failed payments or downgrades"
-    detail = f"{problems} in the last {rules.window_days} days"
-    return FactorScore("billing", clamp(100 - points), 0.0, detail, events)
+    return f"{problems} in the last {config.billing.window_days} days"
 
 
-def outreach_counts(facts: AccountFacts, as_of: date, days: int) -> tuple[int, int]:
-    """(outreach sent, outreach replied) in the last `days` days."""
-    since = window_start(as_of, days)
-    sent = replied = 0
-    for event in facts.engagement:
-        if since <= event.at.date() <= as_of:
-            sent += event.kind is EngagementKind.OUTREACH_SENT
-            replied += event.kind is EngagementKind.OUTREACH_REPLIED
-    return sent, replied
+# -- engagement -----------------------------------------------------------------------------
+def engagement_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """The mean of what there is of: the outreach reply rate (against an excellent rate), the
+    latest NPS (times ten) and the latest survey (against its scale); a neutral level without
+    any. Plus meetings, less public complaints."""
+    rules = config.engagement
+    has_rate = t["e_sent"] >= rules.min_outreach_for_rate
+    rate = np.minimum(1.0, safe_ratio(t["e_replied"], t["e_sent"]))
+    parts = np.stack(
+        [
+            np.where(has_rate, np.minimum(100.0, rate / rules.excellent_reply_rate * 100), np.nan),
+            np.clip(t["e_nps"] * 10, 0, 100),
+            np.clip(t["e_survey"] / rules.survey_scale * 100, 0, 100),
+        ]
+    )
+    counted = (~np.isnan(parts)).sum(axis=0)
+    score = np.where(counted > 0, np.nansum(parts, axis=0) / np.maximum(counted, 1), rules.neutral)
+    score = score + np.minimum(rules.max_meeting_points, t["e_meetings"] * rules.meeting_points)
+    score = score - t["e_complaints"] * rules.public_complaint_points
+    return np.where(t["e_events"] > 0, np.clip(score, 0, 100), np.nan)
 
 
-def engagement_factor(facts: AccountFacts, as_of: date, rules: EngagementRules) -> FactorScore | None:
-    """The mean of the outreach reply rate (against an excellent rate) and the latest NPS
-    (0–10, times ten), or a neutral level without either; plus meetings, less public complaints."""
-    since = window_start(as_of, rules.window_days)
-    events = sent = replied = meetings = complaints = 0
-    nps_at, nps = None, None
-    for event in facts.engagement:
-        if not since <= event.at.date() <= as_of:
-            continue
-        events += 1
-        kind = event.kind
-        sent += kind is EngagementKind.OUTREACH_SENT
-        replied += kind is EngagementKind.OUTREACH_REPLIED
-        meetings += kind is EngagementKind.MEETING
-        complaints += kind is EngagementKind.PUBLIC_COMPLAINT
-        if kind is EngagementKind.NPS and event.value is not None and (nps_at is None or event.at > nps_at):
-            nps_at, nps = event.at, event.value
-    if not events:
-        return None
-    parts: list[float] = []
+def engagement_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    rules = config.engagement
     words: list[str] = []
+    sent, replied = t["e_sent"][i], t["e_replied"][i]
     if sent >= rules.min_outreach_for_rate:
-        rate = min(1.0, replied / sent)
-        parts.append(min(100.0, rate / rules.excellent_reply_rate * 100))
-        words.append(f"replied to {replied} of {sent} outreach emails ({rate:.0%})")
-    if nps is not None:
-        parts.append(clamp(nps * 10))
-        words.append(f"latest NPS {nps:.0f}")
-    score = sum(parts) / len(parts) if parts else rules.neutral
-    score += min(rules.max_meeting_points, meetings * rules.meeting_points)
-    score -= complaints * rules.public_complaint_points
-    words.append(plural(meetings, "meeting"))
-    if complaints:
-        words.append(plural(complaints, "public complaint"))
-    detail = ", ".join(words) + f" in the last {rules.window_days} days"
-    return FactorScore("engagement", clamp(score), 0.0, detail, events)
+        words.append(
+            f"replied to {replied:.0f} of {sent:.0f} outreach emails ({min(1.0, replied / sent):.0%})"
+        )
+    if not np.isnan(t["e_nps"][i]):
+        words.append(f"latest NPS {t['e_nps'][i]:.0f}")
+    if not np.isnan(t["e_survey"][i]):
+        words.append(f"latest survey {t['e_survey'][i]:g} of {rules.survey_scale:g}")
+    words.append(plural(t["e_meetings"][i], "meeting"))
+    if t["e_complaints"][i]:
+        words.append(plural(t["e_complaints"][i], "public complaint"))
+    return ", ".join(words) + f" in the last {rules.window_days} days"
 
 
-def onboarding_factor(facts: AccountFacts, as_of: date, rules: OnboardingRules) -> FactorScore | None:
+# -- onboarding -----------------------------------------------------------------------------
+def onboarding_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     """Points off 100 for steps overdue and not done, fewer for steps done late. Counts while
-    onboarding runs and for `relevant_days` after the last step, not forever."""
-    if not facts.milestones:
-        return None
-    done = overdue = late = 0
-    last_done: date | None = None
-    oldest = None
-    for step in facts.milestones:
-        finished = step.completed_at.date() if step.completed_at is not None else None
-        if finished is not None and finished <= as_of:
-            done += 1
-            late += finished > step.due_date
-            last_done = finished if last_done is None else max(last_done, finished)
-        elif step.due_date < as_of:
-            overdue += 1
-            oldest = step if oldest is None or step.due_date < oldest.due_date else oldest
-    total = len(facts.milestones)
-    if done == total and last_done is not None and (as_of - last_done).days > rules.relevant_days:
-        return None  # onboarding finished long ago: it no longer says anything about health
-    score = 100 - overdue * rules.overdue_points - late * rules.late_done_points
-    detail = f"{done} of {total} onboarding steps done"
+    onboarding runs and for `relevant_days` after the last step was done, not forever."""
+    rules = config.onboarding
+    score = np.clip(
+        100 - t["o_overdue"] * rules.overdue_points - t["o_late"] * rules.late_done_points, 0, 100
+    )
+    finished_long_ago = (t["o_done"] == t["o_total"]) & (
+        np.nan_to_num(t["o_last_done_age"]) > rules.relevant_days
+    )
+    return np.where((t["o_total"] > 0) & ~finished_long_ago, score, np.nan)
+
+
+def onboarding_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    detail = f"{t['o_done'][i]:.0f} of {t['o_total'][i]:.0f} onboarding steps done"
+    oldest = t.oldest_overdue[i]
     if oldest is not None:
-        detail += f", {overdue} overdue (“{oldest.step}” was due {oldest.due_date.isoformat()})"
-    if late:
-        detail += f", {late} done late"
-    return FactorScore("onboarding", clamp(score), 0.0, detail, total)
+        detail += f", {t['o_overdue'][i]:.0f} overdue (“{oldest.step}” was due {oldest.due_date.isoformat()})"
+    if t["o_late"][i]:
+        detail += f", {t['o_late'][i]:.0f} done late"
+    return detail
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    name: str
+    scores: Callable[[FeatureTable, TriggerConfig], np.ndarray]
+    detail: Callable[[FeatureTable, int, TriggerConfig], str]
+    data_points: tuple[str, ...]  # columns summed for "how much data is behind it"
+
+
+FACTOR_SPECS = (
+    FactorSpec("usage", usage_scores, usage_detail, ("u_days", "u_base_days")),
+    FactorSpec("support", support_scores, support_detail, ("s_on_record",)),
+    FactorSpec("billing", billing_scores, billing_detail, ("b_events",)),
+    FactorSpec("engagement", engagement_scores, engagement_detail, ("e_events",)),
+    FactorSpec("onboarding", onboarding_scores, onboarding_detail, ("o_total",)),
+)
+
+
+def usage_fell(detail: str) -> bool:
+    """Whether a usage detail reports a decline (its wording is written in `usage_detail`)."""
+    return " down " in detail
+
+
+def factor_for(name: str, facts: AccountFacts, as_of: date, config: TriggerConfig) -> FactorScore | None:
+    """One factor of one account (weight 0: not yet weighed), or None without data."""
+    spec = next(spec for spec in FACTOR_SPECS if spec.name == name)
+    table = table_from_facts([facts], as_of=as_of, config=config)
+    score = float(spec.scores(table, config)[0])
+    if np.isnan(score):
+        return None
+    points = int(sum(table[column][0] for column in spec.data_points))
+    return FactorScore(name, score, 0.0, spec.detail(table, 0, config), points)
+
+
+def usage_factor(facts: AccountFacts, as_of: date, config: TriggerConfig) -> FactorScore | None:
+    return factor_for("usage", facts, as_of, config)
+
+
+def support_factor(facts: AccountFacts, as_of: date, config: TriggerConfig) -> FactorScore | None:
+    return factor_for("support", facts, as_of, config)
+
+
+def billing_factor(facts: AccountFacts, as_of: date, config: TriggerConfig) -> FactorScore | None:
+    return factor_for("billing", facts, as_of, config)
+
+
+def engagement_factor(facts: AccountFacts, as_of: date, config: TriggerConfig) -> FactorScore | None:
+    return factor_for("engagement", facts, as_of, config)
+
+
+def onboarding_factor(facts: AccountFacts, as_of: date, config: TriggerConfig) -> FactorScore | None:
+    return factor_for("onboarding", facts, as_of, config)

@@ -1,88 +1,189 @@
-"""The health score: weighted factors, a band, a confidence and a sentence saying why.
+"""The health score over a whole FeatureTable: weighted factors, a band, a confidence, words.
 
 A factor without data is left out and its weight spread over the others. Confidence is the
-share of the segment's core-factor weight that had data, lowered further when a migration or
-data gap is in view (named in `notes`, so a data problem never reads as churn).
+share of the segment's core-factor weight that had data, lowered further when a migration,
+a data gap or an ingestion gap is in view (named in `notes`, so a data problem never reads as
+churn). Weights and bands are per segment.
+
+`score_table` is the one implementation; `score_account` and `score_book` run it on facts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import date
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from scoring.config import TriggerConfig
-from scoring.context import data_quality_events, latest
-from scoring.explain import data_quality_note, explain, missing_note
-from scoring.factors import (
-    billing_factor,
-    engagement_factor,
-    onboarding_factor,
-    support_factor,
-    usage_factor,
-    usage_fell,
-)
+import numpy as np
+
+from scoring.config import FACTORS, TriggerConfig
+from scoring.expansion import expansion_readiness
+from scoring.explain import data_quality_note, explain, ingestion_gap_note, missing_note
+from scoring.factors import FACTOR_SPECS, usage_fell
+from scoring.features import FeatureTable, table_from_facts
+from scoring.renewal_risk import renewal_risk
+from scoring.trends import TREND_WINDOWS, prior_score
 from scoring.types import AccountFacts, Band, FactorScore, HealthResult
 
 # Onboarding is left out of confidence: most accounts finished it long ago, which is not missing data.
 CORE_FACTORS = ("usage", "support", "billing", "engagement")
 
 
-def band_for(score: float, config: TriggerConfig) -> Band:
-    if score >= config.bands.green:
+def band_for(score: float, config: TriggerConfig, segment: str | None = None) -> Band:
+    bands = config.bands_for(segment) if segment else config.bands
+    if score >= bands.green:
         return Band.GREEN
-    if score >= config.bands.yellow:
+    if score >= bands.yellow:
         return Band.YELLOW
     return Band.RED
 
 
-def factor_scores(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -> list[FactorScore]:
-    """The factors that have data, with their raw (not yet redistributed) zero weight."""
-    candidates = (
-        usage_factor(facts, as_of, config.usage),
-        support_factor(facts, as_of, config.support),
-        billing_factor(facts, as_of, config.billing),
-        engagement_factor(facts, as_of, config.engagement),
-        onboarding_factor(facts, as_of, config.onboarding),
+@dataclass(frozen=True)
+class ScoredTable:
+    """The columns of a scored table (for bulk consumers that need no per-account objects)."""
+
+    factor_scores: np.ndarray  # n x 5 in FACTORS order, NaN: left out
+    weights: np.ndarray  # n x 5 effective weights (rows sum to 1 where any factor has data)
+    scores: np.ndarray  # n ints
+    confidence: np.ndarray
+    expansion: np.ndarray  # NaN: no usage data
+    renewal_risk: np.ndarray  # NaN: no renewal in view
+
+
+def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
+    n = len(t)
+    raw = np.stack([spec.scores(t, config) for spec in FACTOR_SPECS], axis=1) if n else np.zeros((0, 5))
+    segment_weights = {segment: config.weights_for(segment) for segment in set(t.segments)}
+    weights = np.array([[segment_weights[s][name] for name in FACTORS] for s in t.segments]).reshape(n, 5)
+    present = ~np.isnan(raw) & (weights > 0)
+    used = np.where(present, weights, 0.0)
+    total = used.sum(axis=1)
+    effective = used / np.where(total > 0, total, 1.0)[:, None]
+    weighted = np.where(present, raw, 0.0) * effective
+    yellow = np.array([config.bands_for(s).yellow for s in t.segments], dtype=float)
+    scores = np.where(total > 0, np.floor(weighted.sum(axis=1) + 0.5), yellow).astype(int)
+
+    core = [FACTORS.index(name) for name in CORE_FACTORS]
+    core_weight = weights[:, core].sum(axis=1)
+    covered = np.where(present[:, core], weights[:, core], 0.0).sum(axis=1)
+    confidence = np.where(core_weight > 0, covered / np.where(core_weight > 0, core_weight, 1), 1.0)
+    confidence = confidence * np.where(
+        _data_quality_flags(t, config), 1 - config.confidence.data_quality_penalty, 1
     )
-    return [factor for factor in candidates if factor is not None]
+    confidence = np.round(np.maximum(config.confidence.min_confidence, confidence), 2)
+
+    factor_scores = np.where(present, raw, np.nan)
+    return ScoredTable(
+        factor_scores=factor_scores,
+        weights=effective,
+        scores=scores,
+        confidence=confidence,
+        expansion=expansion_readiness(t, scores, config),
+        renewal_risk=renewal_risk(factor_scores, scores, t["renewal_days"], config),
+    )
 
 
-def score_account(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -> HealthResult:
-    weights = config.weights_for(facts.segment.value)
-    present = [f for f in factor_scores(facts, as_of=as_of, config=config) if weights[f.name] > 0]
-    total_weight = sum(weights[f.name] for f in present)
-    factors = tuple(replace(f, weight=weights[f.name] / total_weight) for f in present)
+def _ingestion_gaps(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """Accounts whose usage feed stopped: rows on record, but none for ingestion_gap_days."""
+    return np.nan_to_num(t["u_last_gap"], nan=-1.0) >= config.confidence.ingestion_gap_days
+
+
+def _data_quality_flags(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    context = np.array([event is not None for event in t.data_quality], dtype=bool)
+    return context | _ingestion_gaps(t, config)
+
+
+def score_table(
+    t: FeatureTable,
+    config: TriggerConfig,
+    *,
+    prior_scores: Mapping[int, np.ndarray] | None = None,
+) -> list[HealthResult]:
+    """HealthResults for every row. `prior_scores[days]` holds each account's score that many
+    days back (NaN: none), for the 7/30/90-day trend."""
+    scored = score_columns(t, config)
+    gaps = _ingestion_gaps(t, config)
+    results = []
+    for i, account_id in enumerate(t.account_ids):
+        segment = t.segments[i]
+        factors = tuple(
+            FactorScore(
+                spec.name,
+                float(scored.factor_scores[i, k]),
+                float(scored.weights[i, k]),
+                spec.detail(t, i, config),
+                int(sum(t[column][i] for column in spec.data_points)),
+            )
+            for k, spec in enumerate(FACTOR_SPECS)
+            if not np.isnan(scored.factor_scores[i, k])
+        )
+        score = int(scored.scores[i])
+        band = band_for(score, config, segment)
+        results.append(
+            HealthResult(
+                account_id=account_id,
+                as_of=t.as_of,
+                score=score,
+                band=band,
+                confidence=float(scored.confidence[i]),
+                factors=factors,
+                explanation=explain(score, band, factors),
+                notes=_notes(t, i, factors, config, ingestion_gap=bool(gaps[i])),
+                trend=_trend(prior_scores, i, score),
+                expansion_readiness=None if np.isnan(scored.expansion[i]) else int(scored.expansion[i]),
+                renewal_risk=None if np.isnan(scored.renewal_risk[i]) else float(scored.renewal_risk[i]),
+            )
+        )
+    return results
+
+
+def _notes(
+    t: FeatureTable, i: int, factors: tuple[FactorScore, ...], config: TriggerConfig, *, ingestion_gap: bool
+) -> tuple[str, ...]:
+    weights = config.weights_for(t.segments[i])
     names = {f.name for f in factors}
-
-    core_weight = sum(weights[name] for name in CORE_FACTORS)
-    covered = sum(weights[name] for name in CORE_FACTORS if name in names)
-    confidence = covered / core_weight if core_weight > 0 else 1.0
     notes = [missing_note(name) for name in CORE_FACTORS if name not in names and weights[name] > 0]
-    event = latest(data_quality_events(facts, as_of, config.confidence.data_quality_lookback_days))
+    event = t.data_quality[i]
+    usage = next((f for f in factors if f.name == "usage"), None)
     if event is not None:
-        confidence *= 1 - config.confidence.data_quality_penalty
-        usage = next((f for f in factors if f.name == "usage"), None)
-        notes.append(data_quality_note(event, usage_fell=usage_fell(usage)))
-
-    if factors:
-        score = int(sum(f.score * f.weight for f in factors) + 0.5)  # half up, not to even
-    else:
-        # Nothing to go on: shown at the Yellow line (worth a look), and no trigger fires on it.
-        score = config.bands.yellow
+        notes.append(data_quality_note(event, usage_fell=usage is not None and usage_fell(usage.detail)))
+    if ingestion_gap:
+        gap = int(t["u_last_gap"][i])
+        notes.append(ingestion_gap_note(gap, t.as_of - timedelta(days=gap)))
+    if not factors:
         notes.append("No data at all: the score is a placeholder at the Yellow line until data arrives.")
-    band = band_for(score, config)
-    return HealthResult(
-        account_id=facts.account_id,
-        as_of=as_of,
-        score=score,
-        band=band,
-        confidence=round(max(config.confidence.min_confidence, confidence), 2),
-        factors=factors,
-        explanation=explain(score, band, factors),
-        notes=tuple(notes),
+    return tuple(notes)
+
+
+def _trend(prior_scores: Mapping[int, np.ndarray] | None, i: int, score: int) -> tuple[tuple[int, int], ...]:
+    if not prior_scores:
+        return ()
+    return tuple(
+        (days, score - int(prior_scores[days][i]))
+        for days in TREND_WINDOWS
+        if days in prior_scores and not np.isnan(prior_scores[days][i])
     )
+
+
+def prior_scores_from_facts(facts: list[AccountFacts], as_of: date) -> dict[int, np.ndarray]:
+    """The trend's earlier scores from each account's own score history."""
+    return {
+        days: np.array(
+            [
+                np.nan if (score := prior_score(a.score_history, as_of=as_of, days=days)) is None else score
+                for a in facts
+            ],
+            dtype=float,
+        )
+        for days in TREND_WINDOWS
+    }
 
 
 def score_book(facts: Iterable[AccountFacts], *, as_of: date, config: TriggerConfig) -> list[HealthResult]:
-    return [score_account(account, as_of=as_of, config=config) for account in facts]
+    accounts = list(facts)
+    table = table_from_facts(accounts, as_of=as_of, config=config)
+    return score_table(table, config, prior_scores=prior_scores_from_facts(accounts, as_of))
+
+
+def score_account(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -> HealthResult:
+    return score_book([facts], as_of=as_of, config=config)[0]

@@ -19,7 +19,8 @@ from datetime import date
 
 from scoring.config import TriggerConfig
 from scoring.context import complexity_indicators, crisis_events, data_quality_events, days_ago, label, latest
-from scoring.factors import SEVERE, plural
+from scoring.factors import plural
+from scoring.features import SEVERE
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
 SEGMENT_WORDS = {

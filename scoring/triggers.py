@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from scoring.config import SentimentTrigger, TriggerConfig
 from scoring.context import complexity_indicators, label
 from scoring.explain import weakest_factor
-from scoring.factors import outreach_counts, plural, window_start
+from scoring.factors import plural
+from scoring.features import outreach_counts, window_start
 from scoring.types import (
     AccountFacts,
     ContextKind,

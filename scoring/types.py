@@ -123,6 +123,15 @@ class UsageDay:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureUse:
+    """Uses of one product feature on one day (adoption breadth)."""
+
+    day: date
+    feature: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     ticket_id: str
     opened_at: datetime
@@ -131,6 +140,7 @@ class Ticket:
     body: str
     closed_at: datetime | None = None
     is_escalation_request: bool = False
+    sentiment: float | None = None  # VADER compound tone, -1..1; None: not scored (left out of tone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +194,7 @@ class AccountFacts:
     engagement: tuple[EngagementEvent, ...] = ()
     context: tuple[ContextEvent, ...] = ()
     milestones: tuple[Milestone, ...] = ()
+    features: tuple[FeatureUse, ...] = ()
     # Earlier scores by day, for drop and trend rules (oldest first).
     score_history: tuple[tuple[date, int], ...] = ()
 
@@ -223,6 +234,9 @@ class HealthResult:
     factors: tuple[FactorScore, ...]
     explanation: str  # names the factor pulling the score down most, with its figure
     notes: tuple[str, ...] = ()  # data-quality remarks ("usage drop during a migration")
+    trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
+    expansion_readiness: int | None = None  # 0-100; None without usage data
+    renewal_risk: float | None = None  # churn probability at the next renewal, when it is in view
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,8 @@ class Ticket(Base):
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
     is_escalation_request: Mapped[bool] = mapped_column(Boolean, default=False)
+    # VADER compound tone of subject and body (-1..1), set whenever the text is written.
+    sentiment: Mapped[float | None] = mapped_column(Float)
 
 
 class BillingEvent(Base):
@@ -177,6 +179,8 @@ class HealthSnapshot(Base):
     factors: Mapped[dict[str, Any]]
     explanation: Mapped[str] = mapped_column(Text)
     config_version: Mapped[int | None] = mapped_column(Integer)
+    expansion_readiness: Mapped[int | None] = mapped_column(Integer)  # 0-100
+    renewal_risk: Mapped[float | None] = mapped_column(Float)  # churn probability; within 90 days of renewal
 
 
 class Signal(Base):

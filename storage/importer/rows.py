@@ -19,10 +19,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    computed_field,
     field_validator,
     model_validator,
 )
 
+from scoring.sentiment import ticket_tone
 from scoring.types import AutomationMode, BillingKind, ContextKind, EngagementKind, Segment, Severity
 from storage.enums import RenewalOutcomeKind, Role
 
@@ -142,6 +144,12 @@ class TicketRow(Row):
     body: Annotated[str, Field(max_length=100_000)] = ""
     closed_at: IsoTimestamp | None = None
     is_escalation_request: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sentiment(self) -> float:
+        """The ticket's tone, stored with its text so scoring never re-reads the text."""
+        return ticket_tone(self.subject, self.body)
 
     @field_validator("closed_at")
     @classmethod

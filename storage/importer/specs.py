@@ -27,6 +27,7 @@ class FileSpec:
     provides: str | None = None  # the ids this file adds (USERS / ACCOUNTS)
     id_column: str = ""  # the CSV column holding those ids
     blank_allowed: tuple[str, ...] = ()  # required columns whose cells may be empty
+    derived: tuple[str, ...] = ()  # columns computed from the row (always rewritten on re-import)
 
     @property
     def columns(self) -> list[str]:
@@ -49,7 +50,7 @@ SPECS: tuple[FileSpec, ...] = (
     FileSpec("accounts.csv", rows.AccountRow, models.Account, ("account_id",), refers_to={"owner_slack_id": USERS}, provides=ACCOUNTS, id_column="account_id"),
     FileSpec("usage.csv", rows.UsageRow, models.UsageDaily, ("account_id", "day"), {"date": "day"}, {"account_id": ACCOUNTS}),
     FileSpec("feature_usage.csv", rows.FeatureUsageRow, models.FeatureUsage, ("account_id", "day", "feature"), {"date": "day"}, {"account_id": ACCOUNTS}),
-    FileSpec("tickets.csv", rows.TicketRow, models.Ticket, ("ticket_id",), refers_to={"account_id": ACCOUNTS}, blank_allowed=("body",)),
+    FileSpec("tickets.csv", rows.TicketRow, models.Ticket, ("ticket_id",), refers_to={"account_id": ACCOUNTS}, blank_allowed=("body",), derived=("sentiment",)),
     FileSpec("billing.csv", rows.BillingRow, models.BillingEvent, ("account_id", "day", "kind", "amount"), {"date": "day"}, {"account_id": ACCOUNTS}),
     FileSpec("engagement.csv", rows.EngagementRow, models.EngagementEvent, ("account_id", "at", "kind"), refers_to={"account_id": ACCOUNTS}),
     FileSpec("context.csv", rows.ContextRow, models.ContextEvent, ("account_id", "kind", "starts_at"), refers_to={"account_id": ACCOUNTS}),

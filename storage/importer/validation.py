@@ -89,6 +89,7 @@ def validate_file(spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: Fi
         first_seen[key] = record.line
         valid.append(db_row)
     given = [spec.db_column(column) for column in spec.columns if column in csv_file.header]
+    given.extend(spec.derived)
     return ValidatedFile(valid, [column for column in given if column not in spec.key])
 
 

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
+from scoring.sentiment import ticket_tone
 from storage import models
 from storage.synthetic import vocabulary as words
 from storage.synthetic.rows import BookRows
@@ -151,6 +152,7 @@ class AccountBuilder:
             "ticket_id": ticket_id, "account_id": account_id, "opened_at": opened,
             "closed_at": closed if closed is None or closed > opened else None, "severity": severity,
             "subject": text[0], "body": text[1], "is_escalation_request": escalation,
+            "sentiment": ticket_tone(*text),
         })  # fmt: skip
         return ticket_id
 

@@ -31,7 +31,7 @@ CONFIG = load_default_config()
 
 
 def _usage(days: tuple[UsageDay, ...]) -> FactorScore:
-    factor = usage_factor(account(usage=days), AS_OF, CONFIG.usage)
+    factor = usage_factor(account(usage=days), AS_OF, CONFIG)
     assert factor is not None
     return factor
 
@@ -40,9 +40,9 @@ def _usage(days: tuple[UsageDay, ...]) -> FactorScore:
 
 
 def test_usage_without_enough_days_is_no_data() -> None:
-    assert usage_factor(account(usage=()), AS_OF, CONFIG.usage) is None
-    assert usage_factor(account(usage=usage(50, days=6)), AS_OF, CONFIG.usage) is None
-    assert usage_factor(account(usage=usage(50, days=7)), AS_OF, CONFIG.usage) is not None
+    assert usage_factor(account(usage=()), AS_OF, CONFIG) is None
+    assert usage_factor(account(usage=usage(50, days=6)), AS_OF, CONFIG) is None
+    assert usage_factor(account(usage=usage(50, days=7)), AS_OF, CONFIG) is not None
 
 
 def test_healthy_utilisation_scores_full_marks_and_says_so() -> None:
@@ -94,24 +94,24 @@ def test_higher_usage_before_the_window_means_a_bigger_drop() -> None:
 
 
 def test_support_without_any_ticket_on_record_is_no_data() -> None:
-    assert support_factor(account(tickets=()), AS_OF, CONFIG.support) is None
+    assert support_factor(account(tickets=()), AS_OF, CONFIG) is None
 
 
 def test_a_quiet_month_counts_as_good_support_when_there_is_history() -> None:
-    factor = support_factor(account(tickets=(ticket(60),)), AS_OF, CONFIG.support)
+    factor = support_factor(account(tickets=(ticket(60),)), AS_OF, CONFIG)
     assert factor is not None and factor.score == 100.0
     assert factor.detail == "no tickets in the last 30 days, none open" and factor.data_points == 1
 
 
 def test_severity_escalation_and_open_tickets_weigh_on_support() -> None:
-    calm = support_factor(account(tickets=(ticket(3, Severity.LOW),)), AS_OF, CONFIG.support)
-    urgent = support_factor(account(tickets=(ticket(3, Severity.URGENT),)), AS_OF, CONFIG.support)
+    calm = support_factor(account(tickets=(ticket(3, Severity.LOW),)), AS_OF, CONFIG)
+    urgent = support_factor(account(tickets=(ticket(3, Severity.URGENT),)), AS_OF, CONFIG)
     angry = support_factor(
         account(
             tickets=(ticket(3, Severity.URGENT, escalation=True), ticket(5, Severity.HIGH, closed=False))
         ),
         AS_OF,
-        CONFIG.support,
+        CONFIG,
     )
     assert calm is not None and urgent is not None and angry is not None
     assert angry.score < urgent.score < calm.score
@@ -120,8 +120,8 @@ def test_severity_escalation_and_open_tickets_weigh_on_support() -> None:
 
 
 def test_an_old_ticket_still_open_weighs_but_a_closed_one_does_not() -> None:
-    old_open = support_factor(account(tickets=(ticket(80, closed=False),)), AS_OF, CONFIG.support)
-    old_closed = support_factor(account(tickets=(ticket(80),)), AS_OF, CONFIG.support)
+    old_open = support_factor(account(tickets=(ticket(80, closed=False),)), AS_OF, CONFIG)
+    old_closed = support_factor(account(tickets=(ticket(80),)), AS_OF, CONFIG)
     assert old_open is not None and old_closed is not None
     assert old_open.score == 98.0 and old_closed.score == 100.0
 
@@ -129,8 +129,8 @@ def test_an_old_ticket_still_open_weighs_but_a_closed_one_does_not() -> None:
 @pytest.mark.parametrize("severity", list(Severity))
 def test_another_ticket_never_raises_support(severity: Severity) -> None:
     tickets = (ticket(2, Severity.NORMAL), ticket(4, Severity.HIGH))
-    fewer = support_factor(account(tickets=tickets), AS_OF, CONFIG.support)
-    more = support_factor(account(tickets=(*tickets, ticket(6, severity))), AS_OF, CONFIG.support)
+    fewer = support_factor(account(tickets=tickets), AS_OF, CONFIG)
+    more = support_factor(account(tickets=(*tickets, ticket(6, severity))), AS_OF, CONFIG)
     assert fewer is not None and more is not None and more.score < fewer.score
 
 
@@ -138,11 +138,11 @@ def test_another_ticket_never_raises_support(severity: Severity) -> None:
 
 
 def test_billing_without_events_in_90_days_is_no_data() -> None:
-    assert billing_factor(account(billing=()), AS_OF, CONFIG.billing) is None
+    assert billing_factor(account(billing=()), AS_OF, CONFIG) is None
 
 
 def test_paid_invoices_score_full_marks() -> None:
-    factor = billing_factor(account(billing=paid_billing()), AS_OF, CONFIG.billing)
+    factor = billing_factor(account(billing=paid_billing()), AS_OF, CONFIG)
     assert factor is not None and factor.score == 100.0
     assert factor.detail == "no overdue invoices, failed payments or downgrades in the last 90 days"
 
@@ -152,15 +152,15 @@ def test_paid_invoices_score_full_marks() -> None:
 )
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 4])
 def test_more_billing_trouble_never_raises_billing(kind: BillingKind, count: int) -> None:
-    fewer = billing_factor(account(billing=billing(kind, count)), AS_OF, CONFIG.billing)
-    more = billing_factor(account(billing=billing(kind, count + 1)), AS_OF, CONFIG.billing)
+    fewer = billing_factor(account(billing=billing(kind, count)), AS_OF, CONFIG)
+    more = billing_factor(account(billing=billing(kind, count + 1)), AS_OF, CONFIG)
     assert fewer is not None and more is not None
     assert more.score <= fewer.score and (more.score < fewer.score or fewer.score == 0)
 
 
 def test_billing_names_each_problem() -> None:
     events = billing(BillingKind.INVOICE_OVERDUE, 1) + billing(BillingKind.PAYMENT_FAILED, 2)[3:]
-    factor = billing_factor(account(billing=events), AS_OF, CONFIG.billing)
+    factor = billing_factor(account(billing=events), AS_OF, CONFIG)
     assert factor is not None and factor.score == 100 - 25 - 40
     assert factor.detail == "1 overdue invoice, 2 failed payments in the last 90 days"
 
@@ -169,13 +169,13 @@ def test_billing_names_each_problem() -> None:
 
 
 def test_engagement_without_events_in_90_days_is_no_data() -> None:
-    assert engagement_factor(account(engagement=()), AS_OF, CONFIG.engagement) is None
+    assert engagement_factor(account(engagement=()), AS_OF, CONFIG) is None
 
 
 @pytest.mark.parametrize("replies", range(8))
 def test_more_replies_never_lower_engagement(replies: int) -> None:
-    fewer = engagement_factor(account(engagement=engaged(replies, 8)), AS_OF, CONFIG.engagement)
-    more = engagement_factor(account(engagement=engaged(replies + 1, 8)), AS_OF, CONFIG.engagement)
+    fewer = engagement_factor(account(engagement=engaged(replies, 8)), AS_OF, CONFIG)
+    more = engagement_factor(account(engagement=engaged(replies + 1, 8)), AS_OF, CONFIG)
     assert fewer is not None and more is not None and more.score >= fewer.score
 
 
@@ -186,7 +186,7 @@ def test_engagement_blends_reply_rate_and_latest_nps_then_meetings_and_complaint
         event(EngagementKind.NPS, 10, 6.0),  # the latest counts → 60
         event(EngagementKind.MEETING, 20),
     )
-    factor = engagement_factor(account(engagement=events), AS_OF, CONFIG.engagement)
+    factor = engagement_factor(account(engagement=events), AS_OF, CONFIG)
     assert factor is not None and factor.score == pytest.approx((50 + 60) / 2 + 5)
     assert (
         factor.detail
@@ -194,12 +194,12 @@ def test_engagement_blends_reply_rate_and_latest_nps_then_meetings_and_complaint
     )
 
     complaint = (*events, event(EngagementKind.PUBLIC_COMPLAINT, 4))
-    worse = engagement_factor(account(engagement=complaint), AS_OF, CONFIG.engagement)
+    worse = engagement_factor(account(engagement=complaint), AS_OF, CONFIG)
     assert worse is not None and worse.score == factor.score - 30 and "1 public complaint" in worse.detail
 
 
 def test_too_few_outreach_emails_give_no_reply_rate() -> None:
-    factor = engagement_factor(account(engagement=engaged(0, 2)), AS_OF, CONFIG.engagement)
+    factor = engagement_factor(account(engagement=engaged(0, 2)), AS_OF, CONFIG)
     assert factor is not None and factor.score == CONFIG.engagement.neutral
     assert "replied" not in factor.detail
 
@@ -208,7 +208,7 @@ def test_too_few_outreach_emails_give_no_reply_rate() -> None:
 
 
 def test_onboarding_without_milestones_is_no_data() -> None:
-    assert onboarding_factor(account(), AS_OF, CONFIG.onboarding) is None
+    assert onboarding_factor(account(), AS_OF, CONFIG) is None
 
 
 def test_an_overdue_step_costs_more_than_a_late_one_and_is_named() -> None:
@@ -218,7 +218,7 @@ def test_an_overdue_step_costs_more_than_a_late_one_and_is_named() -> None:
         milestone("Data import", 5),  # overdue
         milestone("Admin training", -10),  # not due yet
     )
-    factor = onboarding_factor(account(milestones=steps), AS_OF, CONFIG.onboarding)
+    factor = onboarding_factor(account(milestones=steps), AS_OF, CONFIG)
     assert factor is not None and factor.score == 100 - 25 - 8
     assert (
         factor.detail
@@ -229,5 +229,5 @@ def test_an_overdue_step_costs_more_than_a_late_one_and_is_named() -> None:
 def test_onboarding_finished_long_ago_no_longer_counts() -> None:
     recent = (milestone("Kickoff call", 100, done_days_ago=60),)
     long_ago = (milestone("Kickoff call", 300, done_days_ago=200),)
-    assert onboarding_factor(account(milestones=recent), AS_OF, CONFIG.onboarding) is not None
-    assert onboarding_factor(account(milestones=long_ago), AS_OF, CONFIG.onboarding) is None
+    assert onboarding_factor(account(milestones=recent), AS_OF, CONFIG) is not None
+    assert onboarding_factor(account(milestones=long_ago), AS_OF, CONFIG) is None
