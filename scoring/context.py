@@ -6,6 +6,7 @@ Shared by health (data-quality notes), triggers (complexity, public complaints) 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from scoring.types import (
@@ -37,10 +38,17 @@ def in_view(
 ) -> list[ContextEvent]:
     """Events of these kinds that started by `as_of` and are active on it or ended within
     `lookback_days` before it (0: active on `as_of` itself)."""
+    return events_in_view(facts.context, as_of, kinds, lookback_days)
+
+
+def events_in_view(
+    events: Iterable[ContextEvent], as_of: date, kinds: frozenset[ContextKind], lookback_days: int = 0
+) -> list[ContextEvent]:
+    """`in_view` over a plain list of events (for callers that hold no AccountFacts)."""
     horizon = as_of - timedelta(days=lookback_days)
     return [
         event
-        for event in facts.context
+        for event in events
         if event.kind in kinds
         and event.starts_at.date() <= as_of
         and (event.ends_at is None or event.ends_at.date() >= horizon)

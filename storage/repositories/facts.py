@@ -24,6 +24,7 @@ from typing import TypeVarTuple
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from scoring.features import HISTORY_DAYS
 from scoring.types import (
     AccountFacts,
     AutomationMode,
@@ -34,6 +35,7 @@ from scoring.types import (
     ContextKind,
     EngagementEvent,
     EngagementKind,
+    FeatureUse,
     Milestone,
     Segment,
     Severity,
@@ -60,7 +62,7 @@ def load_account_facts(
     session: Session,
     *,
     as_of: date,
-    window_days: int = 120,
+    window_days: int = HISTORY_DAYS,
     account_ids: Collection[str] | None = None,
 ) -> list[AccountFacts]:
     """AccountFacts for every account (or the given ones), ordered by account_id.
@@ -75,7 +77,7 @@ def load_account_facts(
 
 
 def iter_account_facts(
-    session: Session, *, as_of: date, window_days: int = 120, batch_size: int = 5_000
+    session: Session, *, as_of: date, window_days: int = HISTORY_DAYS, batch_size: int = 5_000
 ) -> Iterator[list[AccountFacts]]:
     """The whole book in batches of `batch_size` accounts, to bound memory on large books.
 
@@ -122,6 +124,7 @@ def _load(session: Session, *, as_of: date, window_days: int, scope: _Scope) -> 
         end_at=datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC),
     )
     usage = _usage(session, scope, window)
+    features = _features(session, scope, window)
     tickets = _tickets(session, scope, window)
     billing = _billing(session, scope, window)
     engagement = _engagement(session, scope, window)
@@ -151,6 +154,7 @@ def _load(session: Session, *, as_of: date, window_days: int, scope: _Scope) -> 
             engagement=tuple(engagement.get(account_id, ())),
             context=tuple(context.get(account_id, ())),
             milestones=tuple(milestones.get(account_id, ())),
+            features=tuple(features.get(account_id, ())),
             score_history=tuple(history.get(account_id, ())),
         )
         for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by in _rows(
@@ -172,19 +176,29 @@ def _usage(session: Session, scope: _Scope, w: _Window) -> dict[str, list[UsageD
     return grouped
 
 
+def _features(session: Session, scope: _Scope, w: _Window) -> dict[str, list[FeatureUse]]:
+    f = models.FeatureUsage
+    query = select(f.account_id, f.day, f.feature, f.count)
+    query = query.where(f.day >= w.start_day, f.day <= w.as_of).order_by(f.account_id, f.day, f.feature)
+    grouped: dict[str, list[FeatureUse]] = defaultdict(list)
+    for account_id, day, feature, count in _rows(session, query, f.account_id, scope):
+        grouped[account_id].append(FeatureUse(day, feature, count))
+    return grouped
+
+
 def _tickets(session: Session, scope: _Scope, w: _Window) -> dict[str, list[Ticket]]:
     t = models.Ticket
     query = select(
         t.account_id, t.ticket_id, t.opened_at, t.severity, t.subject, t.body, t.closed_at,
-        t.is_escalation_request,
+        t.is_escalation_request, t.sentiment,
     )  # fmt: skip
     query = query.where(t.opened_at < w.end_at, (t.opened_at >= w.start_at) | t.closed_at.is_(None))
     query = query.order_by(t.account_id, t.opened_at, t.ticket_id)
     grouped: dict[str, list[Ticket]] = defaultdict(list)
-    for account_id, ticket_id, opened, severity, subject, body, closed, escalation in _rows(
+    for account_id, ticket_id, opened, severity, subject, body, closed, escalation, tone in _rows(
         session, query, t.account_id, scope
     ):
-        ticket = Ticket(ticket_id, opened, Severity(severity), subject, body, closed, bool(escalation))
+        ticket = Ticket(ticket_id, opened, Severity(severity), subject, body, closed, bool(escalation), tone)
         grouped[account_id].append(ticket)
     return grouped
 

@@ -95,7 +95,7 @@ def test_the_explanation_names_support_when_support_is_the_cause() -> None:
     tickets = tuple(ticket(n + 1, Severity.URGENT, closed=False) for n in range(4))
     result = score_account(account(tickets=tickets), as_of=AS_OF, config=CONFIG)
     assert "support pulls the score down most" in result.explanation
-    assert "4 tickets in the last 30 days (4 high or urgent), 4 open" in result.explanation
+    assert "4 tickets in the last 30 days (4 high or urgent; the smb norm is 2), 4 open" in result.explanation
 
 
 def test_a_healthy_account_is_explained_as_healthy() -> None:
