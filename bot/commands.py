@@ -19,7 +19,7 @@ from bot.workflows.cycle import active_trigger_config, run_cycle, score_all
 from bot.workflows.digest import post_digests
 from scoring.decisions import decide
 from scoring.health import score_account
-from storage.repositories.accounts import find_accounts
+from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.repositories.overrides import list_overrides
 
@@ -54,8 +54,10 @@ def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
 
 
 def score(deps: Deps, *, as_of: date, fmt: str, out: TextIO) -> int:
-    _, _, facts, results = score_all(deps, as_of=as_of)
-    print(scores_report.render(scores_report.score_rows(facts, results), fmt), file=out)
+    _, _, results = score_all(deps, as_of=as_of)
+    with deps.session_factory() as session:
+        accounts = account_labels(session)
+    print(scores_report.render(scores_report.score_rows(accounts, results), fmt), file=out)
     return 0
 
 

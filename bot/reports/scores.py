@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from scoring.types import AccountFacts, HealthResult
+from scoring.types import HealthResult
 
 COLUMNS = (
     "account_id",
@@ -18,25 +18,40 @@ COLUMNS = (
     "confidence",
     "weakest_factor",
     "explanation",
+    "change_7d",
+    "change_30d",
+    "change_90d",
+    "expansion_readiness",
+    "renewal_risk",
 )
 
 
-def score_rows(facts: Sequence[AccountFacts], results: Sequence[HealthResult]) -> list[dict[str, object]]:
-    by_id = {account.account_id: account for account in facts}
+def score_rows(
+    accounts: Mapping[str, tuple[str, str]], results: Sequence[HealthResult]
+) -> list[dict[str, object]]:
+    """`accounts`: account_id -> (name, segment)."""
     rows: list[dict[str, object]] = []
     for result in results:
-        account = by_id[result.account_id]
+        name, segment = accounts[result.account_id]
         weakest = min(result.factors, key=lambda f: f.score, default=None)
+        trend = dict(result.trend)
         rows.append(
             {
                 "account_id": result.account_id,
-                "name": account.name,
-                "segment": account.segment.value,
+                "name": name,
+                "segment": segment,
                 "score": result.score,
                 "band": result.band.value,
                 "confidence": round(result.confidence, 2),
                 "weakest_factor": weakest.name if weakest else "",
                 "explanation": result.explanation,
+                "change_7d": trend.get(7, ""),
+                "change_30d": trend.get(30, ""),
+                "change_90d": trend.get(90, ""),
+                "expansion_readiness": ""
+                if result.expansion_readiness is None
+                else result.expansion_readiness,
+                "renewal_risk": "" if result.renewal_risk is None else round(result.renewal_risk, 3),
             }
         )
     rows.sort(key=lambda row: (int(str(row["score"])), str(row["account_id"])))

@@ -22,19 +22,20 @@ from bot.workflows.card_posting import post_new_card
 from bot.workflows.draft_requests import draft_request_for
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import decide, primary_decision
-from scoring.health import score_book
 from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route
 from storage.db import transaction
 from storage.enums import CardState
 from storage.models import EscalationCard, User
 from storage.repositories import cards, configs, drafts, outbox, signals, snapshots
 from storage.repositories.accounts import get_account
-from storage.repositories.facts import book_facts, load_account_facts
+from storage.repositories.facts import book_facts, iter_account_facts
+from storage.repositories.feature_table import score_whole_book
 
 logger = logging.getLogger(__name__)
 
 CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
 DRAFTED_ROUTES = frozenset({Route.AUTO, Route.ASSIST})
+FACTS_BATCH = 5_000  # accounts whose full facts are in memory at once during decisions
 
 
 @dataclass
@@ -82,21 +83,18 @@ def active_trigger_config(deps: Deps) -> tuple[int, TriggerConfig]:
         return row.version, TriggerConfig.model_validate(row.body)
 
 
-def score_all(
-    deps: Deps, *, as_of: date
-) -> tuple[int, TriggerConfig, list[AccountFacts], list[HealthResult]]:
-    """Score every account and store today's snapshots."""
+def score_all(deps: Deps, *, as_of: date) -> tuple[int, TriggerConfig, list[HealthResult]]:
+    """Score every account in one bulk pass and store today's snapshots."""
     version, config = active_trigger_config(deps)
     with transaction(deps.session_factory) as session:
-        facts = load_account_facts(session, as_of=as_of)
-        results = score_book(facts, as_of=as_of, config=config)
+        results = score_whole_book(session, as_of=as_of, config=config)
         snapshots.save_snapshots(session, results=results, config_version=version)
-    return version, config, facts, results
+    return version, config, results
 
 
 def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     started = time.perf_counter()
-    version, config, facts, results = score_all(deps, as_of=as_of)
+    version, config, results = score_all(deps, as_of=as_of)
     summary = CycleSummary(as_of=as_of, config_version=version, accounts_scored=len(results))
     summary.bands.update(result.band.value for result in results)
 
@@ -105,12 +103,18 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         owners = {user.slack_id: user for user in session.scalars(select(User))}
 
     health_by_id = {result.account_id: result for result in results}
-    for account in facts:
-        health = health_by_id[account.account_id]
-        decisions = decide(account, health, book=book, as_of=as_of, config=config)
-        lead = primary_decision(decisions)
-        if lead is not None:
-            _handle_account(deps, summary, account, health, decisions, lead, owners, version)
+    # Decisions need each account's facts (context, tickets); read in batches to bound memory.
+    with deps.session_factory() as session:
+        batches = iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH)
+        for batch in batches:
+            for account in batch:
+                health = health_by_id.get(account.account_id)
+                if health is None:  # an account added since the scoring pass: next run
+                    continue
+                decisions = decide(account, health, book=book, as_of=as_of, config=config)
+                lead = primary_decision(decisions)
+                if lead is not None:
+                    _handle_account(deps, summary, account, health, decisions, lead, owners, version)
 
     summary.cards_posted += post_unposted_cards(deps)
     summary.seconds = time.perf_counter() - started

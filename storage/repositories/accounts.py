@@ -31,6 +31,16 @@ def get_account(session: Session, *, account_id: str) -> Account | None:
     return session.get(Account, account_id)
 
 
+def account_labels(session: Session) -> dict[str, tuple[str, str]]:
+    """account_id -> (name, segment) for every account, in one query."""
+    return {
+        account_id: (name, segment)
+        for account_id, name, segment in session.execute(
+            select(Account.account_id, Account.name, Account.segment)
+        )
+    }
+
+
 def find_accounts(session: Session, *, query: str, limit: int = 5) -> AccountMatch:
     """An exact id or (case-insensitive) name, else up to `limit` closest accounts, best first.
 

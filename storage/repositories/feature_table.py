@@ -26,8 +26,9 @@ from scoring.features import (
     OverdueStep,
     Windows,
 )
+from scoring.health import score_table
 from scoring.trends import TOLERANCE_DAYS, TREND_WINDOWS
-from scoring.types import DATA_QUALITY_CONTEXT, ContextEvent, ContextKind, EngagementKind
+from scoring.types import DATA_QUALITY_CONTEXT, ContextEvent, ContextKind, EngagementKind, HealthResult
 from storage import models
 
 
@@ -50,7 +51,9 @@ def load_feature_table(session: Session, *, as_of: date, config: TriggerConfig) 
     ids = [row[0] for row in accounts]
     table = FeatureTable.empty(as_of, ids, [row[1] for row in accounts])
     table.columns["arr"][:] = [float(row[2]) for row in accounts]
-    table.columns["renewal_days"][:] = [np.nan if row[3] is None else (row[3] - as_of).days for row in accounts]
+    table.columns["renewal_days"][:] = [
+        np.nan if row[3] is None else (row[3] - as_of).days for row in accounts
+    ]
     index = {account_id: i for i, account_id in enumerate(ids)}
     _usage(session, table, index, w)
     _features(session, table, index, w)
@@ -80,11 +83,16 @@ def _usage(session: Session, table: FeatureTable, index: dict[str, int], w: Wind
     query = (
         select(
             u.account_id,
-            _count_if(window), _sum_if(window, u.active_users), _sum_if(window, u.licensed_seats),
-            _count_if(trend), _sum_if(trend, u.active_users), _sum_if(trend, u.licensed_seats),
-            _count_if(base), _sum_if(base, u.active_users),
+            _count_if(window),
+            _sum_if(window, u.active_users),
+            _sum_if(window, u.licensed_seats),
+            _count_if(trend),
+            _sum_if(trend, u.active_users),
+            _sum_if(trend, u.licensed_seats),
+            _count_if(base),
+            _sum_if(base, u.active_users),
             func.max(u.day),
-        )  # fmt: skip
+        )
         .where(u.day >= w.history_start, u.day <= w.as_of)
         .group_by(u.account_id)
     )
@@ -113,12 +121,18 @@ def _tickets(session: Session, table: FeatureTable, index: dict[str, int], w: Wi
     toned = t.sentiment.is_not(None)
     query = (
         select(
-            t.account_id, func.count(), _count_if(window),
+            t.account_id,
+            func.count(),
+            _count_if(window),
             *(_count_if(window & (t.severity == name)) for name in ("low", "normal", "high", "urgent")),
-            _count_if(t.is_escalation_request.is_(True) & (window | is_open)), _count_if(is_open),
-            _sum_if(window & toned, t.sentiment), _count_if(window & toned),
-            _count_if(previous), _sum_if(previous & toned, t.sentiment), _count_if(previous & toned),
-        )  # fmt: skip
+            _count_if(t.is_escalation_request.is_(True) & (window | is_open)),
+            _count_if(is_open),
+            _sum_if(window & toned, t.sentiment),
+            _count_if(window & toned),
+            _count_if(previous),
+            _sum_if(previous & toned, t.sentiment),
+            _count_if(previous & toned),
+        )
         .where(t.opened_at < end_at, (t.opened_at >= _midnight(w.history_start)) | t.closed_at.is_(None))
         .group_by(t.account_id)
     )
@@ -131,9 +145,10 @@ def _billing(session: Session, table: FeatureTable, index: dict[str, int], w: Wi
     b = models.BillingEvent
     query = (
         select(
-            b.account_id, func.count(),
+            b.account_id,
+            func.count(),
             *(_count_if(b.kind == kind) for kind in ("invoice_overdue", "payment_failed", "downgrade")),
-        )  # fmt: skip
+        )
         .where(b.day >= w.billing_start, b.day <= w.as_of)
         .group_by(b.account_id)
     )
@@ -146,9 +161,10 @@ def _engagement(session: Session, table: FeatureTable, index: dict[str, int], w:
     kinds = (EngagementKind.OUTREACH_SENT, EngagementKind.OUTREACH_REPLIED, EngagementKind.MEETING)
     query = (
         select(
-            e.account_id, func.count(),
+            e.account_id,
+            func.count(),
             *(_count_if(e.kind == kind.value) for kind in (*kinds, EngagementKind.PUBLIC_COMPLAINT)),
-        )  # fmt: skip
+        )
         .where(*in_window)
         .group_by(e.account_id)
     )
@@ -166,12 +182,16 @@ def _engagement(session: Session, table: FeatureTable, index: dict[str, int], w:
         key = (account_id, kind)
         if key not in latest_at or at > latest_at[key]:
             latest_at[key] = at
-            table.columns["e_nps" if kind == EngagementKind.NPS.value else "e_survey"][index[account_id]] = value
+            table.columns["e_nps" if kind == EngagementKind.NPS.value else "e_survey"][index[account_id]] = (
+                value
+            )
 
 
 def _milestones(session: Session, table: FeatureTable, index: dict[str, int], as_of: date) -> None:
     m = models.Milestone
-    query = select(m.account_id, m.step, m.due_date, m.completed_at).order_by(m.account_id, m.due_date, m.step)
+    query = select(m.account_id, m.step, m.due_date, m.completed_at).order_by(
+        m.account_id, m.due_date, m.step
+    )
     c = table.columns
     for account_id, step, due, completed in session.execute(query):
         i = index[account_id]
@@ -181,7 +201,9 @@ def _milestones(session: Session, table: FeatureTable, index: dict[str, int], as
             c["o_done"][i] += 1
             c["o_late"][i] += finished > due
             age = (as_of - finished).days
-            c["o_last_done_age"][i] = age if np.isnan(c["o_last_done_age"][i]) else min(c["o_last_done_age"][i], age)
+            c["o_last_done_age"][i] = (
+                age if np.isnan(c["o_last_done_age"][i]) else min(c["o_last_done_age"][i], age)
+            )
         elif due < as_of:
             c["o_overdue"][i] += 1
             oldest = table.oldest_overdue[i]
@@ -206,6 +228,13 @@ def _data_quality(
     for account_id, account_events in events.items():
         in_view = events_in_view(account_events, w.as_of, DATA_QUALITY_CONTEXT, lookback_days)
         table.data_quality[index[account_id]] = latest(in_view)
+
+
+def score_whole_book(session: Session, *, as_of: date, config: TriggerConfig) -> list[HealthResult]:
+    """The bulk scoring pass: the feature table and earlier scores, read in bulk, scored at once."""
+    table = load_feature_table(session, as_of=as_of, config=config)
+    prior = load_prior_scores(session, account_ids=table.account_ids, as_of=as_of)
+    return score_table(table, config, prior_scores=prior)
 
 
 def load_prior_scores(session: Session, *, account_ids: Sequence[str], as_of: date) -> dict[int, np.ndarray]:

@@ -65,6 +65,8 @@ def _row(result: HealthResult, config_version: int | None) -> dict[str, Any]:
         },
         "explanation": result.explanation,
         "config_version": config_version,
+        "expansion_readiness": result.expansion_readiness,
+        "renewal_risk": result.renewal_risk,
     }
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from scoring.config import load_default_config
 from scoring.health import score_book, score_table
 from scoring.types import HealthResult
@@ -71,3 +69,15 @@ def test_bulk_and_per_account_scoring_agree_on_every_account(db: Database) -> No
 
 def test_bulk_scoring_of_an_empty_book_is_empty(db: Database) -> None:
     assert _bulk(db, AS_OF) == []
+
+
+def test_the_bulk_pass_runs_the_same_few_queries_whatever_the_book_size(db: Database) -> None:
+    from tests.integration.test_storage_facts_bulk import selects_run
+
+    def queries_for(accounts: int) -> int:
+        generate_book(db.session_factory, accounts=accounts, seed=3, as_of=AS_OF, replace=True)
+        with selects_run(db.engine) as seen:
+            assert len(_bulk(db, AS_OF)) == accounts
+        return len(seen)
+
+    assert queries_for(40) == queries_for(160) <= 12  # one aggregate per table, never one per account
