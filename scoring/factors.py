@@ -10,6 +10,7 @@ the words and the score come from the same columns, so they cannot disagree.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -71,20 +72,21 @@ def usage_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
 
 
 def usage_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    v = t.py
     rules = config.usage
-    days, active, seats = t["u_days"][i], t["u_active"][i], t["u_seats"][i]
+    days, active, seats = v["u_days"][i], v["u_active"][i], v["u_seats"][i]
     utilisation = active / seats if seats > 0 else 0.0
     detail = (
         f"{active / days:.0f} of {seats / days:.0f} seats active on average over the last "
         f"{rules.window_days} days ({utilisation:.0%})"
     )
-    if t["f_any"][i] > 0:
-        detail += f", {plural(t['f_breadth'][i], 'feature')} in use"
-    if t["u_base_days"][i] >= rules.min_days and t["u_base_active"][i] > 0:
-        base_mean = t["u_base_active"][i] / t["u_base_days"][i]
+    if v["f_any"][i] > 0:
+        detail += f", {plural(v['f_breadth'][i], 'feature')} in use"
+    if v["u_base_days"][i] >= rules.min_days and v["u_base_active"][i] > 0:
+        base_mean = v["u_base_active"][i] / v["u_base_days"][i]
         change = (active / days) / base_mean - 1
-        trend_days = t["u_trend_days"][i]
-        trend_mean = t["u_trend_active"][i] / trend_days if trend_days else active / days
+        trend_days = v["u_trend_days"][i]
+        trend_mean = v["u_trend_active"][i] / trend_days if trend_days else active / days
         trend_change = trend_mean / base_mean - 1
         if abs(change) < 0.005:
             detail += f", level with the {rules.window_days} days before"
@@ -126,8 +128,9 @@ def support_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
 
 
 def support_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    v = t.py
     rules = config.support
-    recent, severe, still_open = t["s_recent"][i], t["s_high"][i] + t["s_urgent"][i], t["s_open"][i]
+    recent, severe, still_open = v["s_recent"][i], v["s_high"][i] + v["s_urgent"][i], v["s_open"][i]
     if recent:
         detail = (
             f"{plural(recent, 'ticket')} in the last {rules.window_days} days ({severe:.0f} high or urgent"
@@ -139,13 +142,13 @@ def support_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
     else:
         detail = f"no tickets in the last {rules.window_days} days"
     detail += f", {still_open:.0f} open" if still_open else ", none open"
-    if t["s_escalations"][i]:
-        detail += f", {plural(t['s_escalations'][i], 'escalation request')}"
-    if t["s_tone_n"][i]:
-        tone = t["s_tone_sum"][i] / t["s_tone_n"][i]
+    if v["s_escalations"][i]:
+        detail += f", {plural(v['s_escalations'][i], 'escalation request')}"
+    if v["s_tone_n"][i]:
+        tone = v["s_tone_sum"][i] / v["s_tone_n"][i]
         detail += f", tone {tone_words(tone)} ({tone:+.2f})"
-        if t["s_prev_tone_n"][i]:
-            previous = t["s_prev_tone_sum"][i] / t["s_prev_tone_n"][i]
+        if v["s_prev_tone_n"][i]:
+            previous = v["s_prev_tone_sum"][i] / v["s_prev_tone_n"][i]
             if previous - tone >= 0.1:
                 detail += f", worse than {previous:+.2f} the {rules.window_days} days before"
     return detail
@@ -164,8 +167,9 @@ def billing_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
 
 
 def billing_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    v = t.py
     named = (("b_overdue", "overdue invoice"), ("b_failed", "failed payment"), ("b_downgrades", "downgrade"))
-    parts = [plural(t[column][i], word) for column, word in named if t[column][i]]
+    parts = [plural(v[column][i], word) for column, word in named if v[column][i]]
     problems = ", ".join(parts) if parts else "no overdue invoices, failed payments or downgrades"
     return f"{problems} in the last {config.billing.window_days} days"
 
@@ -193,20 +197,21 @@ def engagement_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
 
 
 def engagement_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
+    v = t.py
     rules = config.engagement
     words: list[str] = []
-    sent, replied = t["e_sent"][i], t["e_replied"][i]
+    sent, replied = v["e_sent"][i], v["e_replied"][i]
     if sent >= rules.min_outreach_for_rate:
         words.append(
             f"replied to {replied:.0f} of {sent:.0f} outreach emails ({min(1.0, replied / sent):.0%})"
         )
-    if not np.isnan(t["e_nps"][i]):
-        words.append(f"latest NPS {t['e_nps'][i]:.0f}")
-    if not np.isnan(t["e_survey"][i]):
-        words.append(f"latest survey {t['e_survey'][i]:g} of {rules.survey_scale:g}")
-    words.append(plural(t["e_meetings"][i], "meeting"))
-    if t["e_complaints"][i]:
-        words.append(plural(t["e_complaints"][i], "public complaint"))
+    if not math.isnan(v["e_nps"][i]):
+        words.append(f"latest NPS {v['e_nps'][i]:.0f}")
+    if not math.isnan(v["e_survey"][i]):
+        words.append(f"latest survey {v['e_survey'][i]:g} of {rules.survey_scale:g}")
+    words.append(plural(v["e_meetings"][i], "meeting"))
+    if v["e_complaints"][i]:
+        words.append(plural(v["e_complaints"][i], "public complaint"))
     return ", ".join(words) + f" in the last {rules.window_days} days"
 
 
@@ -225,12 +230,13 @@ def onboarding_scores(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
 
 
 def onboarding_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
-    detail = f"{t['o_done'][i]:.0f} of {t['o_total'][i]:.0f} onboarding steps done"
+    v = t.py
+    detail = f"{v['o_done'][i]:.0f} of {v['o_total'][i]:.0f} onboarding steps done"
     oldest = t.oldest_overdue[i]
     if oldest is not None:
-        detail += f", {t['o_overdue'][i]:.0f} overdue (“{oldest.step}” was due {oldest.due_date.isoformat()})"
-    if t["o_late"][i]:
-        detail += f", {t['o_late'][i]:.0f} done late"
+        detail += f", {v['o_overdue'][i]:.0f} overdue (“{oldest.step}” was due {oldest.due_date.isoformat()})"
+    if v["o_late"][i]:
+        detail += f", {v['o_late'][i]:.0f} done late"
     return detail
 
 

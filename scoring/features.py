@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 import numpy as np
 
@@ -36,7 +37,7 @@ USAGE_COLUMNS = (
     "u_days", "u_active", "u_seats",  # the utilisation window: rows, sums
     "u_trend_days", "u_trend_active", "u_trend_seats",  # the latest trend_days
     "u_base_days", "u_base_active",  # the window before the utilisation window
-    "u_last_gap",  # days since the latest usage row (NaN: none in HISTORY_DAYS)
+    "u_last_gap",  # days since the latest usage row in the window or the baseline (NaN: none)
     "f_any", "f_breadth",  # feature rows on record at all; distinct features used in the window
 )  # fmt: skip
 SUPPORT_COLUMNS = (
@@ -119,6 +120,12 @@ class FeatureTable:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
+    @cached_property
+    def py(self) -> dict[str, list[float]]:
+        """The columns as Python lists: reading one account's figures for its words is ~10x
+        faster from lists than from numpy scalars (100,000 accounts, a dozen figures each)."""
+        return {name: column.tolist() for name, column in self.columns.items()}
+
     @classmethod
     def empty(cls, as_of: date, account_ids: Sequence[str], segments: Sequence[str]) -> FeatureTable:
         """A table of zeros (NaN for the NaN-able columns), for the bulk loader to fill in."""
@@ -160,7 +167,7 @@ def _usage(facts: AccountFacts, w: Windows) -> dict[str, float]:
     last: date | None = None
     for usage in facts.usage:
         day = usage.day
-        if day > w.as_of or day < w.history_start:
+        if day > w.as_of or day < w.base_start:
             continue
         last = day if last is None or day > last else last
         if day >= w.usage_start:
@@ -171,7 +178,7 @@ def _usage(facts: AccountFacts, w: Windows) -> dict[str, float]:
                 row["u_trend_days"] += 1
                 row["u_trend_active"] += usage.active_users
                 row["u_trend_seats"] += usage.licensed_seats
-        elif day >= w.base_start:
+        else:
             row["u_base_days"] += 1
             row["u_base_active"] += usage.active_users
     row["u_last_gap"] = (w.as_of - last).days if last is not None else NAN

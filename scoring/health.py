@@ -10,6 +10,7 @@ churn). Weights and bands are per segment.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -102,22 +103,29 @@ def score_table(
     """HealthResults for every row. `prior_scores[days]` holds each account's score that many
     days back (NaN: none), for the 7/30/90-day trend."""
     scored = score_columns(t, config)
-    gaps = _ingestion_gaps(t, config)
+    gaps = _ingestion_gaps(t, config).tolist()
+    values = t.py
+    factor_rows = scored.factor_scores.tolist()
+    weight_rows = scored.weights.tolist()
+    scores = scored.scores.tolist()
+    confidence = scored.confidence.tolist()
+    expansion = scored.expansion.tolist()
+    risk = scored.renewal_risk.tolist()
     results = []
     for i, account_id in enumerate(t.account_ids):
         segment = t.segments[i]
         factors = tuple(
             FactorScore(
                 spec.name,
-                float(scored.factor_scores[i, k]),
-                float(scored.weights[i, k]),
+                factor_rows[i][k],
+                weight_rows[i][k],
                 spec.detail(t, i, config),
-                int(sum(t[column][i] for column in spec.data_points)),
+                int(sum(values[column][i] for column in spec.data_points)),
             )
             for k, spec in enumerate(FACTOR_SPECS)
-            if not np.isnan(scored.factor_scores[i, k])
+            if not math.isnan(factor_rows[i][k])
         )
-        score = int(scored.scores[i])
+        score = scores[i]
         band = band_for(score, config, segment)
         results.append(
             HealthResult(
@@ -125,13 +133,13 @@ def score_table(
                 as_of=t.as_of,
                 score=score,
                 band=band,
-                confidence=float(scored.confidence[i]),
+                confidence=confidence[i],
                 factors=factors,
                 explanation=explain(score, band, factors),
-                notes=_notes(t, i, factors, config, ingestion_gap=bool(gaps[i])),
+                notes=_notes(t, i, factors, config, ingestion_gap=gaps[i]),
                 trend=_trend(prior_scores, i, score),
-                expansion_readiness=None if np.isnan(scored.expansion[i]) else int(scored.expansion[i]),
-                renewal_risk=None if np.isnan(scored.renewal_risk[i]) else float(scored.renewal_risk[i]),
+                expansion_readiness=None if math.isnan(expansion[i]) else int(expansion[i]),
+                renewal_risk=None if math.isnan(risk[i]) else risk[i],
             )
         )
     return results

@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -69,3 +69,9 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (idempotent)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def refresh_planner_statistics(session: Session) -> None:
+    """ANALYZE after a bulk load, so the query planner knows the tables' sizes (SQLite keeps no
+    statistics until asked; without them it scans daily usage by day instead of by account)."""
+    session.execute(text("ANALYZE"))

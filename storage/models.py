@@ -70,6 +70,8 @@ class Account(Base):
 
 class UsageDaily(Base):
     __tablename__ = "usage_daily"
+    # Covers the scoring pass's aggregate (per account, by day), so it reads the index alone.
+    __table_args__ = (Index("ix_usage_daily_scoring", "account_id", "day", "active_users", "licensed_seats"),)
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)  # window scans

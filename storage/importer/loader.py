@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import models
-from storage.db import transaction
+from storage.db import refresh_planner_statistics, transaction
 from storage.importer.csv_reader import CsvFileError, read_csv
 from storage.importer.report import FileResult, ImportReport
 from storage.importer.specs import ACCOUNTS, IMPORT_FILES, SPECS, USERS, FileSpec
@@ -46,6 +46,9 @@ def import_directory(session_factory: sessionmaker[Session], directory: Path) ->
         report.files.append(result)
         if not result.ok:
             known.rejected_files.add(spec.file)
+    if any(result.rows_written for result in report.files):
+        with transaction(session_factory) as session:
+            refresh_planner_statistics(session)
     return report
 
 

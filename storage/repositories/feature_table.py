@@ -93,7 +93,7 @@ def _usage(session: Session, table: FeatureTable, index: dict[str, int], w: Wind
             _sum_if(base, u.active_users),
             func.max(u.day),
         )
-        .where(u.day >= w.history_start, u.day <= w.as_of)
+        .where(u.day >= w.base_start, u.day <= w.as_of)
         .group_by(u.account_id)
     )
     rows = [(*row[:-1], (w.as_of - row[-1]).days) for row in session.execute(query)]

@@ -12,6 +12,8 @@ digests); trigger configurations stay.
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import models
-from storage.db import transaction
+from storage.db import refresh_planner_statistics, transaction
 from storage.synthetic import planted
 from storage.synthetic.builder import AccountBuilder
 from storage.synthetic.bulk_write import bulk_insert
@@ -27,6 +29,7 @@ from storage.synthetic.people import add_people
 from storage.synthetic.random_accounts import add_random_account
 from storage.synthetic.rows import BookRows
 
+CHUNK_ACCOUNTS = 5_000  # accounts built and written at a time
 KEPT_ON_REPLACE = frozenset({models.TriggerConfig.__tablename__})  # configuration, not book data
 
 
@@ -74,19 +77,20 @@ def generate_book(
                 f"the database already holds {existing:,} accounts; "
                 "seed with replace=True (`seed --replace`) to delete them and start over"
             )
-        rows = build_rows(accounts=accounts, seed=seed, as_of=as_of, days=days)
         if replace:
             _delete_book(session)
-        _write(session, rows.rows)
-    account_rows = rows.rows.of(models.Account)
-    return BookSummary(
-        as_of=as_of,
-        seed=seed,
-        accounts=len(account_rows),
-        counts=rows.rows.counts(),
-        planted=rows.planted,
-        total_arr=sum(row["arr"] for row in account_rows),
-    )
+        summary = BookSummary(as_of=as_of, seed=seed, accounts=0)
+        counts: Counter[str] = Counter()
+        for chunk in iter_book_chunks(accounts=accounts, seed=seed, as_of=as_of, days=days):
+            _write(session, chunk.rows)
+            counts.update(chunk.rows.counts())
+            account_rows = chunk.rows.of(models.Account)
+            summary.accounts += len(account_rows)
+            summary.total_arr += sum(row["arr"] for row in account_rows)
+            summary.planted.update(chunk.planted)
+        summary.counts = dict(counts)
+        refresh_planner_statistics(session)
+    return summary
 
 
 @dataclass
@@ -97,6 +101,21 @@ class BuiltBook:
 
 def build_rows(*, accounts: int, seed: int, as_of: date, days: int) -> BuiltBook:
     """Every row of the book, in memory (pure: no database, same arguments, same rows)."""
+    rows = BookRows()
+    planted_ids: dict[str, str] = {}
+    for chunk in iter_book_chunks(accounts=accounts, seed=seed, as_of=as_of, days=days):
+        for model, table_rows in chunk.rows.tables.items():
+            rows.extend(model, table_rows)
+        planted_ids.update(chunk.planted)
+    return BuiltBook(rows, planted_ids)
+
+
+def iter_book_chunks(
+    *, accounts: int, seed: int, as_of: date, days: int, chunk_accounts: int = CHUNK_ACCOUNTS
+) -> Iterator[BuiltBook]:
+    """The book's rows a few thousand accounts at a time (people in the first chunk, the planted
+    cases in the last), so a 100,000-account book never sits in memory whole. The chunking does
+    not change the book: one random stream runs through every chunk."""
     rng = random.Random(seed)
     rows = BookRows()
     owners = add_people(rng, rows, accounts=accounts)
@@ -104,7 +123,10 @@ def build_rows(*, accounts: int, seed: int, as_of: date, days: int) -> BuiltBook
     builder.reserve_names(planted.NAMES.values())
     for index in range(accounts - len(planted.CASES)):
         add_random_account(builder, f"ACC-{index + 1:05d}", owners[index % len(owners)])
-    return BuiltBook(rows, planted.plant_all(builder, owners))
+        if (index + 1) % chunk_accounts == 0:
+            yield BuiltBook(rows, {})
+            rows = builder.rows = BookRows()
+    yield BuiltBook(rows, planted.plant_all(builder, owners))
 
 
 def _delete_book(session: Session) -> None:

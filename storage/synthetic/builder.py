@@ -31,6 +31,7 @@ class AccountBuilder:
         self.weekday_factor = [1.0 if day.weekday() < 5 else WEEKEND_FACTOR for day in self.day_list]
         self._names: set[str] = set()
         self._tickets = 0
+        self.total_arr = 0.0  # every account's ARR so far (the rows may be written in chunks)
 
     # -- names and times ---------------------------------------------------------------
     def reserve_names(self, names: Iterable[str]) -> None:
@@ -70,6 +71,7 @@ class AccountBuilder:
         contact = f"{rng.choice(words.FIRST_NAMES).lower()}.{rng.choice(words.LAST_NAMES).lower()}"
         contact = "".join(ch for ch in contact if ch.isascii() and (ch.isalnum() or ch == "."))
         renewal = self.as_of + timedelta(days=renewal_in_days)
+        self.total_arr += arr
         self.rows.add(models.Account, {
             "account_id": account_id, "name": name, "segment": segment, "arr": arr, "owner_slack_id": owner,
             "renewal_date": renewal, "industry": rng.choice(words.INDUSTRIES), "contract_start": contract_start,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import models
 from storage.synthetic.builder import YEAR, AccountBuilder
 from storage.synthetic.vocabulary import CALM_TICKETS, FRUSTRATED_TICKETS, INCIDENT_TICKETS
 
@@ -109,7 +108,7 @@ def plant_all(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
     builder.engagement(account_id, replied_to=(0, 2, 5), nps=6, meetings=0)  # 3 of 7 in 90 days
 
     # The whale: sized after every other account, so its share holds for any book size.
-    others = sum(row["arr"] for row in builder.rows.of(models.Account))
+    others = builder.total_arr
     whale_arr = max(WHALE_MIN_ARR, round(others * WHALE_SHARE / (1 - WHALE_SHARE), -2))
     account_id = established("whale", "enterprise", whale_arr, renewal_in_days=240, years=3)
     builder.usage(account_id, 1500, lambda d: 0.6 - 0.5 * d / days, features=3)

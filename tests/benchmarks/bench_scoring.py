@@ -1,96 +1,149 @@
-"""Benchmark: the scoring pass and a whole cycle (no Slack, no LLM) on a seeded book.
+"""Benchmark: the bulk scoring pass and a whole cycle (no Slack, no LLM) on a seeded book.
 
-Prints, for each size, the wall time, accounts per second and peak resident memory of:
-seeding, loading facts, scoring, and a whole cycle (score, decide, draft from templates,
-post to a terminal stand-in). Not part of the test suite.
+For each size, prints the wall time, accounts per second and peak resident memory of:
+- seed: the synthetic book (120 days of daily usage per account);
+- score: the scoring pass as `score` and the cycle run it: read the feature table and
+  earlier scores in bulk, compute with numpy, write the day's snapshots (each part timed);
+- cycle: a whole daily cycle: the scoring pass, decisions over every account's facts, template
+  drafts, cards rendered to a terminal stand-in.
+Each step runs in its own process, so its peak memory is its own (ru_maxrss never falls).
+Not part of the test suite.
 
-    python tests/benchmarks/bench_scoring.py --sizes 1000 10000 [--database-url URL]
+    python tests/benchmarks/bench_scoring.py --sizes 10000 100000 [--database-url URL] [--no-cycle]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.clock import FrozenClock
-from bot.deps import Deps
-from bot.posting import TerminalPoster
-from bot.settings import Settings
-from bot.workflows.cycle import run_cycle
-from prompts.drafting import TemplateDrafter
-from scoring.config import load_default_config
-from scoring.health import score_book
-from storage.db import make_engine, make_session_factory, upgrade
-from storage.repositories.facts import load_account_facts
-from storage.synthetic import generate_book
-
-T = TypeVar("T")
 AS_OF = date(2026, 3, 2)
 
 
-def measure(label: str, accounts: int, step: Callable[[], T]) -> T:
-    """Wall time of one step, and the process's peak resident memory so far (ru_maxrss:
-    no tracing overhead, but it only ever grows, so read it step by step)."""
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_seed(url: str, size: int) -> dict[str, float]:
+    from storage.db import make_engine, make_session_factory, upgrade
+    from storage.synthetic import generate_book
+
+    engine = make_engine(url)
+    upgrade(engine)
     started = time.perf_counter()
-    result = step()
-    seconds = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"  {label:<12} {seconds:8.2f} s  {accounts / seconds:10,.0f} accounts/s  peak RSS {peak_mib:7.0f} MiB"
+    generate_book(make_session_factory(engine), accounts=size, seed=1, as_of=AS_OF, replace=True)
+    return {"seconds": time.perf_counter() - started}
+
+
+def child_score(url: str, size: int) -> dict[str, float]:
+    from scoring.config import load_default_config
+    from scoring.health import score_table
+    from storage.db import make_engine, make_session_factory, transaction
+    from storage.repositories import snapshots
+    from storage.repositories.feature_table import load_feature_table, load_prior_scores
+
+    factory = make_session_factory(make_engine(url))
+    config = load_default_config()
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    with transaction(factory) as session:
+        table = load_feature_table(session, as_of=AS_OF, config=config)
+        prior = load_prior_scores(session, account_ids=table.account_ids, as_of=AS_OF)
+        figures["read"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        results = score_table(table, config, prior_scores=prior)
+        figures["compute"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        snapshots.save_snapshots(session, results=results, config_version=None)
+        figures["write"] = time.perf_counter() - mark
+    figures["seconds"] = time.perf_counter() - started
+    figures["accounts"] = len(results)
+    return figures
+
+
+def child_cycle(url: str, size: int) -> dict[str, float]:
+    from bot.clock import FrozenClock
+    from bot.deps import Deps
+    from bot.posting import TerminalPoster
+    from bot.settings import Settings
+    from bot.workflows.cycle import run_cycle
+    from prompts.drafting import TemplateDrafter
+    from storage.db import make_engine, make_session_factory
+
+    factory = make_session_factory(make_engine(url))
+    clock = FrozenClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
+    deps = Deps(Settings(), factory, clock, TemplateDrafter(), TerminalPoster(io.StringIO()))
+    started = time.perf_counter()
+    summary = run_cycle(deps, as_of=AS_OF)
+    return {
+        "seconds": time.perf_counter() - started,
+        "signals": sum(summary.signals.values()),
+        "cards": summary.cards_posted,
+    }
+
+
+CHILDREN = {"seed": child_seed, "score": child_score, "cycle": child_cycle}
+
+
+def run_child(step: str, url: str, size: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", step, "--url", url, "--size", str(size)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    return result
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(size: int, database_url: str | None) -> None:
+def line(label: str, size: int, figures: dict[str, float]) -> str:
+    seconds = figures["seconds"]
+    return (
+        f"  {label:<6} {seconds:8.2f} s  {size / seconds:10,.0f} accounts/s  "
+        f"{seconds / size * 1e6:7.0f} µs/account  peak RSS {figures['peak_mib']:6.0f} MiB"
+    )
+
+
+def bench(size: int, database_url: str | None, *, cycle: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        print(f"{size:,} accounts on {engine.dialect.name}")
-        measure(
-            "seed", size, lambda: generate_book(factory, accounts=size, seed=1, as_of=AS_OF, replace=True)
-        )
-        config = load_default_config()
-
-        def load() -> list[object]:
-            with factory() as session:
-                return list(load_account_facts(session, as_of=AS_OF))
-
-        facts = measure("load facts", size, load)
-        measure("score", size, lambda: score_book(facts, as_of=AS_OF, config=config))  # type: ignore[arg-type]
-        deps = Deps(
-            Settings(),
-            factory,
-            FrozenClock(datetime(2026, 3, 2, 6, tzinfo=UTC)),
-            TemplateDrafter(),
-            TerminalPoster(io.StringIO()),
-        )
-        summary = measure("whole cycle", size, lambda: run_cycle(deps, as_of=AS_OF))
-        print(
-            f"  cycle: {summary.accounts_scored:,} scored, {sum(summary.signals.values()):,} signals, {summary.cards_posted:,} cards"
-        )
-        engine.dispose()
+        print(f"{size:,} accounts on {url.split(':')[0].split('+')[0]}", flush=True)
+        print(line("seed", size, run_child("seed", url, size)), flush=True)
+        scored = run_child("score", url, size)
+        print(line("score", size, scored), flush=True)
+        print(f"         read {scored['read']:.2f} s, compute {scored['compute']:.2f} s, write {scored['write']:.2f} s")
+        if cycle:
+            figures = run_child("cycle", url, size)
+            print(line("cycle", size, figures), flush=True)
+            print(f"         {figures['signals']:,.0f} signals, {figures['cards']:,.0f} cards")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", default=os.environ.get("TANDEM_BENCH_DATABASE_URL"))
+    parser.add_argument("--no-cycle", action="store_true", help="skip the whole-cycle step")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        figures = CHILDREN[args.child](args.url, args.size)
+        figures["peak_mib"] = _peak_mib()
+        print(json.dumps(figures))
+        return
     for size in args.sizes:
-        bench(size, args.database_url)
+        bench(size, args.database_url, cycle=not args.no_cycle)
 
 
 if __name__ == "__main__":
