@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.workflows.cycle import active_trigger_config, run_cycle, score_all
 from bot.workflows.digest import post_digests
 from scoring.decisions import decide
+from scoring.evidence import contributors
 from scoring.health import score_account
 from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
@@ -74,7 +75,9 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
     account = facts[0]
     health = score_account(account, as_of=as_of, config=config)
     decisions = decide(account, health, book=book, as_of=as_of, config=config)
-    payload = explain_report.explain_payload(account, health, decisions)
+    payload = explain_report.explain_payload(
+        account, health, decisions, contributors(account, health, config)
+    )
     print(explain_report.render(payload, as_json=as_json), file=out)
     return 0
 

@@ -78,6 +78,11 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=f"Trend: {describe_trend(view.trend)}")])
         )
+    if view.evidence:
+        lines = "\n".join(f"• {escape(line)}" for line in view.evidence)
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Evidence*\n{lines}", CONTEXT_LIMIT))])
+        )
     if view.reasons:
         reasons = truncate(escape(" ".join(view.reasons)), CONTEXT_LIMIT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))

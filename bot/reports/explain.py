@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from bot.trends import describe_trend
 from scoring.decisions import primary_decision
+from scoring.evidence import Contributor
 from scoring.types import AccountFacts, Decision, HealthResult
 
 
 def explain_payload(
-    account: AccountFacts, health: HealthResult, decisions: Sequence[Decision]
+    account: AccountFacts,
+    health: HealthResult,
+    decisions: Sequence[Decision],
+    contributors: Sequence[Contributor] = (),
 ) -> dict[str, object]:
     primary = primary_decision(list(decisions))
     route = primary.route if primary else None
@@ -25,6 +30,20 @@ def explain_payload(
         "confidence": round(health.confidence, 2),
         "explanation": health.explanation,
         "notes": list(health.notes),
+        "contributors": [
+            {
+                "factor": c.factor,
+                "score": round(c.score, 1),
+                "points": round(c.points, 1),
+                "detail": c.detail,
+                "evidence": list(c.evidence),
+            }
+            for c in contributors
+        ],
+        "trend": {f"{days}d": change for days, change in health.trend},
+        "expansion_readiness": health.expansion_readiness,
+        "renewal_risk": health.renewal_risk,
+        "renewal_date": account.renewal_date.isoformat() if account.renewal_date else None,
         "factors": [
             {
                 "name": f.name,
@@ -70,6 +89,21 @@ def render_text(payload: dict[str, object]) -> str:
     ]
     for note in payload["notes"]:  # type: ignore[attr-defined]
         lines.append(f"Note: {note}")
+    contributors = payload.get("contributors") or []
+    if contributors:
+        lines.append("What costs the most points, with the evidence:")
+    for c in contributors:  # type: ignore[attr-defined]
+        lines.append(f"  {c['factor']} (−{c['points']:.0f} points): {c['detail']}")
+        lines.extend(f"    · {line}" for line in c["evidence"])
+    trend = payload.get("trend") or {}
+    if trend:
+        lines.append("Trend: " + describe_trend([(int(k[:-1]), v) for k, v in trend.items()]))  # type: ignore[attr-defined]
+    if payload.get("expansion_readiness") is not None:
+        lines.append(f"Expansion readiness: {payload['expansion_readiness']}/100")
+    if payload.get("renewal_risk") is not None:
+        lines.append(
+            f"Renewal risk: {payload['renewal_risk']:.0%} chance of churn at the renewal on {payload['renewal_date']}"
+        )
     lines.append("Factors:")
     for factor in payload["factors"]:  # type: ignore[attr-defined]
         lines.append(

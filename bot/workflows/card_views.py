@@ -49,6 +49,7 @@ class CardView:
     explanation: str = ""  # the health snapshot's "why is this account red?", when scored
     dismiss_reason: str | None = None
     trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
+    evidence: tuple[str, ...] = ()  # the top contributors' evidence (tickets, weeks of usage)
 
     @property
     def is_pending(self) -> bool:
@@ -76,6 +77,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         )
     )
     sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+    evidence = signal.details.get("evidence", []) if isinstance(signal.details, dict) else []
     return CardView(
         card_id=card.id,
         state=card.state,
@@ -98,6 +100,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         decided_by=card.decided_by,
         decided_at=card.decided_at,
         final_text=card.final_text,
+        evidence=tuple(str(line) for line in evidence),
         dismiss_reason=card.dismiss_reason,
         trend=_trend(session, card.account_id, signal.as_of, snapshot.score if snapshot else None),
         explanation=snapshot.explanation if snapshot else "",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from bot.workflows.card_posting import post_new_card
 from bot.workflows.draft_requests import draft_request_for
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import decide, primary_decision
+from scoring.evidence import contributors
 from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route
 from storage.db import transaction
 from storage.enums import CardState
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
 DRAFTED_ROUTES = frozenset({Route.AUTO, Route.ASSIST})
+MAX_EVIDENCE_LINES = 6  # on a card; `explain` shows them all
 FACTS_BATCH = 5_000  # accounts whose full facts are in memory at once during decisions
 
 
@@ -114,11 +116,24 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
                 decisions = decide(account, health, book=book, as_of=as_of, config=config)
                 lead = primary_decision(decisions)
                 if lead is not None:
+                    lead = with_evidence(lead, account, health, config)
+                    decisions = [lead if d.trigger is lead.trigger else d for d in decisions]
                     _handle_account(deps, summary, account, health, decisions, lead, owners, version)
 
     summary.cards_posted += post_unposted_cards(deps)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def with_evidence(
+    decision: Decision, account: AccountFacts, health: HealthResult, config: TriggerConfig
+) -> Decision:
+    """The decision with its evidence (tickets, weeks of usage) in the signal's details, for the card."""
+    lines = [line for c in contributors(account, health, config) for line in c.evidence][:MAX_EVIDENCE_LINES]
+    if not lines:
+        return decision
+    signal = replace(decision.signal, details={**decision.signal.details, "evidence": lines})
+    return replace(decision, signal=signal)
 
 
 def _handle_account(
