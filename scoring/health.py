@@ -104,26 +104,27 @@ def score_table(
     days back (NaN: none), for the 7/30/90-day trend."""
     scored = score_columns(t, config)
     gaps = _ingestion_gaps(t, config).tolist()
-    values = t.py
     factor_rows = scored.factor_scores.tolist()
     weight_rows = scored.weights.tolist()
     scores = scored.scores.tolist()
     confidence = scored.confidence.tolist()
     expansion = scored.expansion.tolist()
     risk = scored.renewal_risk.tolist()
+    # How much data is behind each factor, per account, summed once per factor (not per row).
+    data_points = [
+        np.sum([t[c] for c in spec.data_points], axis=0).astype(int).tolist() for spec in FACTOR_SPECS
+    ]
+    specs = list(enumerate(FACTOR_SPECS))
     results = []
     for i, account_id in enumerate(t.account_ids):
         segment = t.segments[i]
+        row, weights = factor_rows[i], weight_rows[i]
         factors = tuple(
-            FactorScore(
-                spec.name,
-                factor_rows[i][k],
-                weight_rows[i][k],
-                spec.detail(t, i, config),
-                int(sum(values[column][i] for column in spec.data_points)),
-            )
-            for k, spec in enumerate(FACTOR_SPECS)
-            if not math.isnan(factor_rows[i][k])
+            [
+                FactorScore(spec.name, row[k], weights[k], spec.detail(t, i, config), data_points[k][i])
+                for k, spec in specs
+                if row[k] == row[k]  # not NaN: the factor has data
+            ]
         )
         score = scores[i]
         band = band_for(score, config, segment)

@@ -88,9 +88,9 @@ def active_trigger_config(deps: Deps) -> tuple[int, TriggerConfig]:
 def score_all(deps: Deps, *, as_of: date) -> tuple[int, TriggerConfig, list[HealthResult]]:
     """Score every account in one bulk pass and store today's snapshots."""
     version, config = active_trigger_config(deps)
+    results = score_whole_book(deps.session_factory, as_of=as_of, config=config)
     with transaction(deps.session_factory) as session:
-        results = score_whole_book(session, as_of=as_of, config=config)
-        snapshots.save_snapshots(session, results=results, config_version=version)
+        snapshots.replace_day(session, as_of=as_of, results=results, config_version=version)
     return version, config, results
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import case
 
 from scoring.config import TriggerConfig
@@ -45,7 +46,36 @@ def _sum_if(condition: ColumnElement[bool], column: Any) -> Any:
 
 
 def load_feature_table(session: Session, *, as_of: date, config: TriggerConfig) -> FeatureTable:
+    """Every account's figures, read on one session (one consistent snapshot of the data)."""
     w = Windows.for_day(as_of, config)
+    table, index = _accounts(session, as_of)
+    _fill(table, index, _usage_rows(session, w), USAGE_FILLED)
+    _read_the_rest(session, table, index, w, config)
+    return table
+
+
+def load_feature_table_concurrently(
+    session_factory: sessionmaker[Session], *, as_of: date, config: TriggerConfig
+) -> FeatureTable:
+    """As `load_feature_table`, with the daily-usage aggregate (the biggest scan by far) running
+    on a second connection while the first reads everything else: on two cores the read takes
+    about as long as the usage scan alone. The drivers release the GIL while the database works.
+    Rows of an account created between the two reads are skipped until the next pass."""
+    w = Windows.for_day(as_of, config)
+    with ThreadPoolExecutor(max_workers=1) as pool, session_factory() as session:
+        usage = pool.submit(_usage_rows_on_own_session, session_factory, w)
+        table, index = _accounts(session, as_of)
+        _read_the_rest(session, table, index, w, config)
+        _fill(table, index, usage.result(), USAGE_FILLED)
+    return table
+
+
+def _usage_rows_on_own_session(session_factory: sessionmaker[Session], w: Windows) -> list[Any]:
+    with session_factory() as session:
+        return _usage_rows(session, w)
+
+
+def _accounts(session: Session, as_of: date) -> tuple[FeatureTable, dict[str, int]]:
     a = models.Account
     accounts = sorted(session.execute(select(a.account_id, a.segment, a.arr, a.renewal_date)).all())
     ids = [row[0] for row in accounts]
@@ -54,19 +84,23 @@ def load_feature_table(session: Session, *, as_of: date, config: TriggerConfig) 
     table.columns["renewal_days"][:] = [
         np.nan if row[3] is None else (row[3] - as_of).days for row in accounts
     ]
-    index = {account_id: i for i, account_id in enumerate(ids)}
-    _usage(session, table, index, w)
+    return table, {account_id: i for i, account_id in enumerate(ids)}
+
+
+def _read_the_rest(
+    session: Session, table: FeatureTable, index: dict[str, int], w: Windows, config: TriggerConfig
+) -> None:
     _features(session, table, index, w)
     _tickets(session, table, index, w)
     _billing(session, table, index, w)
     _engagement(session, table, index, w)
-    _milestones(session, table, index, as_of)
+    _milestones(session, table, index, w.as_of)
     _data_quality(session, table, index, w, config.confidence.data_quality_lookback_days)
-    return table
 
 
 def _fill(table: FeatureTable, index: dict[str, int], rows: Sequence[Any], names: Sequence[str]) -> None:
     """Write query rows (account_id, *values) into the named columns, one array op per column."""
+    rows = [row for row in rows if row[0] in index]  # an account created since the accounts were read
     if not rows:
         return
     columns = list(zip(*rows, strict=True))
@@ -75,7 +109,13 @@ def _fill(table: FeatureTable, index: dict[str, int], rows: Sequence[Any], names
         table.columns[name][positions] = np.array(values, dtype=float)
 
 
-def _usage(session: Session, table: FeatureTable, index: dict[str, int], w: Windows) -> None:
+USAGE_FILLED = (
+    "u_days", "u_active", "u_seats", "u_trend_days", "u_trend_active", "u_trend_seats",
+    "u_base_days", "u_base_active", "u_last_gap",
+)  # fmt: skip
+
+
+def _usage_rows(session: Session, w: Windows) -> list[Any]:
     u = models.UsageDaily
     window = u.day >= w.usage_start
     trend = window & (u.day >= w.trend_start)
@@ -96,9 +136,7 @@ def _usage(session: Session, table: FeatureTable, index: dict[str, int], w: Wind
         .where(u.day >= w.base_start, u.day <= w.as_of)
         .group_by(u.account_id)
     )
-    rows = [(*row[:-1], (w.as_of - row[-1]).days) for row in session.execute(query)]
-    names = ("u_days", "u_active", "u_seats", "u_trend_days", "u_trend_active", "u_trend_seats")
-    _fill(table, index, rows, (*names, "u_base_days", "u_base_active", "u_last_gap"))
+    return [(*row[:-1], (w.as_of - row[-1]).days) for row in session.execute(query)]
 
 
 def _features(session: Session, table: FeatureTable, index: dict[str, int], w: Windows) -> None:
@@ -230,10 +268,13 @@ def _data_quality(
         table.data_quality[index[account_id]] = latest(in_view)
 
 
-def score_whole_book(session: Session, *, as_of: date, config: TriggerConfig) -> list[HealthResult]:
+def score_whole_book(
+    session_factory: sessionmaker[Session], *, as_of: date, config: TriggerConfig
+) -> list[HealthResult]:
     """The bulk scoring pass: the feature table and earlier scores, read in bulk, scored at once."""
-    table = load_feature_table(session, as_of=as_of, config=config)
-    prior = load_prior_scores(session, account_ids=table.account_ids, as_of=as_of)
+    table = load_feature_table_concurrently(session_factory, as_of=as_of, config=config)
+    with session_factory() as session:
+        prior = load_prior_scores(session, account_ids=table.account_ids, as_of=as_of)
     return score_table(table, config, prior_scores=prior)
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from scoring.types import HealthResult
 from storage.models import HealthSnapshot
 
 DELETE_CHUNK = 900
+SNAPSHOTS = cast(Table, HealthSnapshot.__table__)
 CHANGE_TOLERANCE_DAYS = 3  # a missing day falls back to the closest earlier snapshot
 
 
@@ -40,7 +41,22 @@ def save_snapshots(session: Session, *, results: Sequence[HealthResult], config_
             )
     rows = [_row(result, config_version) for result in latest.values()]
     if rows:
-        session.execute(insert(HealthSnapshot), rows)
+        session.connection().execute(SNAPSHOTS.insert(), rows)  # Core executemany: no ORM bookkeeping
+    return len(rows)
+
+
+def replace_day(
+    session: Session, *, as_of: date, results: Sequence[HealthResult], config_version: int | None
+) -> int:
+    """The whole book's snapshots for one day: that day's rows are deleted in one statement
+    (not in IN-list chunks) and the results inserted. For the bulk pass, which scores every
+    account; a day's snapshot of an account that no longer exists goes with it."""
+    if any(result.as_of != as_of for result in results):
+        raise ValueError(f"every result must be for {as_of.isoformat()}")
+    session.execute(delete(HealthSnapshot).where(HealthSnapshot.as_of == as_of))
+    rows = [_row(result, config_version) for result in results]
+    if rows:
+        session.connection().execute(SNAPSHOTS.insert(), rows)  # Core executemany: no ORM bookkeeping
     return len(rows)
 
 

@@ -51,22 +51,23 @@ def child_score(url: str, size: int) -> dict[str, float]:
     from scoring.health import score_table
     from storage.db import make_engine, make_session_factory, transaction
     from storage.repositories import snapshots
-    from storage.repositories.feature_table import load_feature_table, load_prior_scores
+    from storage.repositories.feature_table import load_feature_table_concurrently, load_prior_scores
 
     factory = make_session_factory(make_engine(url))
     config = load_default_config()
     figures: dict[str, float] = {}
     started = time.perf_counter()
-    with transaction(factory) as session:
-        table = load_feature_table(session, as_of=AS_OF, config=config)
+    table = load_feature_table_concurrently(factory, as_of=AS_OF, config=config)
+    with factory() as session:
         prior = load_prior_scores(session, account_ids=table.account_ids, as_of=AS_OF)
-        figures["read"] = time.perf_counter() - started
-        mark = time.perf_counter()
-        results = score_table(table, config, prior_scores=prior)
-        figures["compute"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        snapshots.save_snapshots(session, results=results, config_version=None)
-        figures["write"] = time.perf_counter() - mark
+    figures["read"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    results = score_table(table, config, prior_scores=prior)
+    figures["compute"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    with transaction(factory) as session:
+        snapshots.replace_day(session, as_of=AS_OF, results=results, config_version=None)
+    figures["write"] = time.perf_counter() - mark
     figures["seconds"] = time.perf_counter() - started
     figures["accounts"] = len(results)
     return figures
@@ -94,6 +95,7 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
 
 
 CHILDREN = {"seed": child_seed, "score": child_score, "cycle": child_cycle}
+# `--reuse URL --sizes N` skips seeding: re-measure the passes on a book seeded earlier.
 
 
 def run_child(step: str, url: str, size: int) -> dict[str, float]:
@@ -121,7 +123,9 @@ def bench(size: int, database_url: str | None, *, cycle: bool) -> None:
         print(line("seed", size, run_child("seed", url, size)), flush=True)
         scored = run_child("score", url, size)
         print(line("score", size, scored), flush=True)
-        print(f"         read {scored['read']:.2f} s, compute {scored['compute']:.2f} s, write {scored['write']:.2f} s")
+        print(
+            f"         read {scored['read']:.2f} s, compute {scored['compute']:.2f} s, write {scored['write']:.2f} s"
+        )
         if cycle:
             figures = run_child("cycle", url, size)
             print(line("cycle", size, figures), flush=True)
