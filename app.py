@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=7)
     seed.add_argument("--as-of", type=parse_day, default=None)
     seed.add_argument("--replace", action="store_true", help="delete existing data first")
+    seed.add_argument(
+        "--outcomes",
+        action="store_true",
+        help="also draw a renewal outcome per account from a known churn model (for `calibrate`)",
+    )
     imp = commands.add_parser("import", help="import the CSV files in DIR")
     imp.add_argument("directory", type=Path)
     score = commands.add_parser("score", help="score every account and print the results")
@@ -109,6 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", type=int, nargs="?", help="default: the active version")
     activate = config_actions.add_parser("activate", help="make a version the active one")
     activate.add_argument("version", type=int)
+    calibrate = commands.add_parser(
+        "calibrate", help="fit weights, bands and renewal risk on renewal outcomes; propose a config version"
+    )
+    calibrate.add_argument(
+        "--outcomes", type=Path, help="outcomes.csv to import first (account_id, renewal_date, outcome)"
+    )
+    calibrate.add_argument(
+        "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
+    )
+    calibrate.add_argument("--json", action="store_true")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -141,6 +156,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
                 seed=args.seed,
                 as_of=args.as_of or today,
                 replace=args.replace,
+                outcomes=args.outcomes,
                 out=out,
             )
         case "import":
@@ -155,6 +171,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             return commands.digest(deps, user=args.user, out=out)
         case "config":
             return _config(deps, args, out)
+        case "calibrate":
+            from bot.calibrate import calibrate
+
+            return calibrate(
+                deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out
+            )
         case "overrides":
             since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
             return commands.overrides(deps, since=since, fmt=args.format, out=out)

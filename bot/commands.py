@@ -20,12 +20,15 @@ from bot.workflows.digest import post_digests
 from scoring.decisions import decide
 from scoring.evidence import contributors
 from scoring.health import score_account
+from storage.db import transaction
 from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.repositories.overrides import list_overrides
 
 
-def seed(deps: Deps, *, accounts: int, seed: int, as_of: date, replace: bool, out: TextIO) -> int:
+def seed(
+    deps: Deps, *, accounts: int, seed: int, as_of: date, replace: bool, out: TextIO, outcomes: bool = False
+) -> int:
     from storage.synthetic import generate_book
 
     if accounts < 10:
@@ -40,6 +43,18 @@ def seed(deps: Deps, *, accounts: int, seed: int, as_of: date, replace: bool, ou
         return 1
     print(f"Seeded {accounts} accounts (seed {seed}, as of {as_of.isoformat()}).", file=out)
     print(summary.render() if hasattr(summary, "render") else summary, file=out)
+    if outcomes:
+        from storage.synthetic.outcomes import plant_outcomes
+
+        _, config = active_trigger_config(deps)
+        with transaction(deps.session_factory) as session:
+            planted = plant_outcomes(session, as_of=as_of, config=config, seed=seed)
+        weights = ", ".join(f"{name} {value:.2f}" for name, value in planted.weights.items())
+        print(
+            f"Drew {planted.outcomes:,} renewal outcomes in the last 30 days ({planted.churned:,} churned) "
+            f"from a churn model with weights {weights}.",
+            file=out,
+        )
     return 0
 
 

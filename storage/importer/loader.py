@@ -30,7 +30,21 @@ def import_directory(session_factory: sessionmaker[Session], directory: Path) ->
     ignored = [
         path.name for name, path in found.items() if name.endswith(".csv") and name not in IMPORT_FILES
     ]
-    report = ImportReport(ignored=ignored)
+    return import_files(session_factory, found, ignored=ignored)
+
+
+def import_file_as(session_factory: sessionmaker[Session], path: Path, *, kind: str) -> ImportReport:
+    """Import one file as the design's `kind` file (e.g. "outcomes.csv"), whatever its name."""
+    if kind not in IMPORT_FILES:
+        raise ValueError(f"unknown import file kind {kind!r}")
+    return import_files(session_factory, {kind: path})
+
+
+def import_files(
+    session_factory: sessionmaker[Session], found: dict[str, Path], *, ignored: list[str] | None = None
+) -> ImportReport:
+    """Import the given files (design file name -> path), in dependency order."""
+    report = ImportReport(ignored=ignored or [])
     with session_factory() as session:
         known = KnownIds(
             {

@@ -186,10 +186,12 @@ class AccountBuilder:
         self, account_id: str, arr: float, *, trouble: str | None = None, change: str | None = None
     ) -> None:
         """Four monthly invoices, paid; `trouble` (invoice_overdue / payment_failed) replaces
-        the latest; `change` (downgrade / upgrade) adds a plan change six weeks ago."""
+        the latest and the one two months before (a troubled payer is late again and again,
+        which also lets calibration see billing trouble before a renewal); `change` (downgrade /
+        upgrade) adds a plan change six weeks ago."""
         monthly = round(arr / 12, 2)
         for month in range(4):
-            kind = trouble if trouble and month == 0 else "invoice_paid"
+            kind = trouble if trouble and month in (0, 2) else "invoice_paid"
             day = self.as_of - timedelta(days=5 + 30 * month)
             self.rows.add(
                 models.BillingEvent, {"account_id": account_id, "day": day, "kind": kind, "amount": monthly}
