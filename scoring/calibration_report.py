@@ -139,6 +139,11 @@ def calibrate(
     x = deficit_matrix(ordered)
     split_date = ordered[min(len(ordered) - 1, int(len(ordered) * (1 - test_share)))].renewal_date
     test = np.array([s.renewal_date >= split_date for s in ordered])
+    if not (~test).any():
+        raise ValueError(
+            f"every renewal falls on or after {split_date.isoformat()}: a time-ordered backtest needs "
+            "renewals spread over time (earlier ones to fit on, later ones to judge with)"
+        )
     for part, mask in (("training", ~test), ("test", test)):
         if len(set(y[mask].tolist())) < 2:
             raise ValueError(f"the {part} renewals are all churned or all renewed: the backtest cannot judge")

@@ -7,34 +7,15 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-import app
 from bot.settings import get_settings
+from tests.integration.conftest import Run
 
 ROOT = Path(__file__).resolve().parents[2]
-Run = Callable[..., tuple[int, str]]
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    for name in ("SLACK_BOT_TOKEN", "OPENAI_API_KEY", "SLACK_APP_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    get_settings.cache_clear()
-
-    def run(*argv: str) -> tuple[int, str]:
-        out = io.StringIO()
-        code = app.main(list(argv), out=out)
-        return code, out.getvalue()
-
-    yield run
-    get_settings.cache_clear()
 
 
 def test_seed_score_explain_cycle_overrides(cli: Run) -> None:
@@ -106,7 +87,6 @@ def test_config_show_diff_activate(cli: Run) -> None:
     body = json.loads(out.split("\n", 1)[1])
     assert body["bands"]["green"] == 75
 
-    from bot.settings import get_settings
     from storage.db import make_engine, make_session_factory, transaction
     from storage.repositories.configs import create_config_version
 
