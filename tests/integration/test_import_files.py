@@ -3,6 +3,7 @@ lands, typed and in UTC; re-importing changes nothing; a corrected export update
 
 from __future__ import annotations
 
+import csv
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -211,3 +212,30 @@ def test_a_directory_without_import_files_is_not_ok(db: Database, tmp_path: Path
 
     assert not report.ok and report.files == []
     assert "No import files found" in report.render()
+
+
+def test_ticket_tone_is_stored_on_import_and_follows_a_corrected_text(db: Database, tmp_path: Path) -> None:
+    from scoring.sentiment import ticket_tone
+
+    export = _copy(tmp_path)
+    assert import_directory(db.session_factory, export).ok
+    with db.session_factory() as session:
+        tickets = {t.ticket_id: t for t in session.scalars(select(models.Ticket))}
+    assert tickets and all(t.sentiment == ticket_tone(t.subject, t.body) for t in tickets.values())
+
+    ticket_id = sorted(tickets)[0]
+    path = export / "tickets.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["ticket_id"] == ticket_id]
+    rows[0]["subject"] = "Unacceptable and furious: third outage this week"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert import_directory(db.session_factory, export).ok
+    with db.session_factory() as session:
+        corrected = session.get(models.Ticket, ticket_id)
+    assert corrected is not None and corrected.sentiment is not None
+    assert (
+        corrected.sentiment == ticket_tone(corrected.subject, corrected.body) < tickets[ticket_id].sentiment
+    )
