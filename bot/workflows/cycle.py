@@ -24,9 +24,9 @@ from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import decide, primary_decision
 from scoring.evidence import contributors
 from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route
-from storage.db import transaction
+from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardState
-from storage.models import EscalationCard, User
+from storage.models import EscalationCard, HealthSnapshot, User
 from storage.repositories import cards, configs, drafts, outbox, signals, snapshots
 from storage.repositories.accounts import get_account
 from storage.repositories.facts import book_facts, iter_account_facts
@@ -91,6 +91,7 @@ def score_all(deps: Deps, *, as_of: date) -> tuple[int, TriggerConfig, list[Heal
     results = score_whole_book(deps.session_factory, as_of=as_of, config=config)
     with transaction(deps.session_factory) as session:
         snapshots.replace_day(session, as_of=as_of, results=results, config_version=version)
+        refresh_planner_statistics(session, HealthSnapshot.__tablename__)  # a whole day was just rewritten
     return version, config, results
 
 

@@ -49,7 +49,7 @@ def child_seed(url: str, size: int) -> dict[str, float]:
 def child_score(url: str, size: int) -> dict[str, float]:
     from scoring.config import load_default_config
     from scoring.health import score_table
-    from storage.db import make_engine, make_session_factory, transaction
+    from storage.db import make_engine, make_session_factory, refresh_planner_statistics, transaction
     from storage.repositories import snapshots
     from storage.repositories.feature_table import load_feature_table_concurrently, load_prior_scores
 
@@ -67,6 +67,7 @@ def child_score(url: str, size: int) -> dict[str, float]:
     mark = time.perf_counter()
     with transaction(factory) as session:
         snapshots.replace_day(session, as_of=AS_OF, results=results, config_version=None)
+        refresh_planner_statistics(session, "health_snapshots")
     figures["write"] = time.perf_counter() - mark
     figures["seconds"] = time.perf_counter() - started
     figures["accounts"] = len(results)
@@ -95,7 +96,6 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
 
 
 CHILDREN = {"seed": child_seed, "score": child_score, "cycle": child_cycle}
-# `--reuse URL --sizes N` skips seeding: re-measure the passes on a book seeded earlier.
 
 
 def run_child(step: str, url: str, size: int) -> dict[str, float]:
@@ -116,11 +116,12 @@ def line(label: str, size: int, figures: dict[str, float]) -> str:
     )
 
 
-def bench(size: int, database_url: str | None, *, cycle: bool) -> None:
+def bench(size: int, database_url: str | None, *, cycle: bool, seed: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         print(f"{size:,} accounts on {url.split(':')[0].split('+')[0]}", flush=True)
-        print(line("seed", size, run_child("seed", url, size)), flush=True)
+        if seed:
+            print(line("seed", size, run_child("seed", url, size)), flush=True)
         scored = run_child("score", url, size)
         print(line("score", size, scored), flush=True)
         print(
@@ -137,6 +138,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", default=os.environ.get("TANDEM_BENCH_DATABASE_URL"))
     parser.add_argument("--no-cycle", action="store_true", help="skip the whole-cycle step")
+    parser.add_argument(
+        "--no-seed", action="store_true", help="re-measure a book already seeded at --database-url (one size)"
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -146,8 +150,10 @@ def main() -> None:
         figures["peak_mib"] = _peak_mib()
         print(json.dumps(figures))
         return
+    if args.no_seed and not args.database_url:
+        parser.error("--no-seed needs --database-url (a temporary SQLite book is gone after each run)")
     for size in args.sizes:
-        bench(size, args.database_url, cycle=not args.no_cycle)
+        bench(size, args.database_url, cycle=not args.no_cycle, seed=not args.no_seed)
 
 
 if __name__ == "__main__":
