@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from bot.workflows.card_posting import post_new_card
 from bot.workflows.draft_requests import draft_request_for
+from bot.workflows.draft_step import store_draft, write_drafts
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import decide, primary_decision
 from scoring.evidence import contributors
@@ -27,7 +28,7 @@ from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardState
 from storage.models import EscalationCard, HealthSnapshot, User
-from storage.repositories import cards, configs, drafts, outbox, signals, snapshots
+from storage.repositories import cards, configs, outbox, signals, snapshots
 from storage.repositories.accounts import get_account
 from storage.repositories.facts import book_facts, iter_account_facts
 from storage.repositories.feature_table import score_whole_book
@@ -174,21 +175,14 @@ def _handle_account(
             request = draft_request_for(
                 account, health, decision, owner_name=owner.name if owner else "your CSM"
             )
-            result = deps.drafter.draft(request)
+            (result,) = write_drafts(deps, [request])
             summary.drafts_by_author[result.author.split(":")[0]] += 1
-            draft = drafts.save_draft(
+            draft = store_draft(
                 session,
+                request=request,
+                result=result,
                 account_id=account.account_id,
                 signal_id=signal.id,
-                kind=request.kind,
-                subject=result.subject,
-                body=result.body,
-                author=result.author,
-                prompt_version=result.prompt_version,
-                facts_hash=result.facts_hash,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                needs_review=result.needs_review,
                 now=now,
             )
             draft_id, draft_body, draft_subject = draft.id, result.body, result.subject
