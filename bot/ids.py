@@ -46,3 +46,20 @@ class AutoTouchAction(StrEnum):
 class Command(StrEnum):
     BRIEF = "/brief"
     FLAG = "/flag"
+    VETO = "/veto"
+
+
+class CircuitAction(StrEnum):
+    """The ops alert of a tripped circuit breaker; the button's value is "<as_of>|<trigger>"."""
+
+    RELEASE = "circuit-breaker-release"
+
+
+class DigestAction(StrEnum):
+    OPEN_CARD = "digest-open-card"  # a card that waited in the digest (over the day's budget)
+
+
+class VetoAction(StrEnum):
+    """The card menu's veto option; its value is "veto:<card id>"."""
+
+    VETO = "veto"

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scoring.types import Segment, TriggerKey
+from scoring.types import Route, Segment, TriggerKey
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 FACTORS = ("usage", "support", "billing", "engagement", "onboarding")
@@ -178,10 +178,100 @@ class SentimentTrigger(_Section):
         return tuple(phrase.strip().lower() for phrase in value if phrase.strip())
 
 
+class ExpansionReadyTrigger(_Section):
+    threshold: int = Field(default=80, ge=0, le=100)  # expansion readiness above this: sales hand-off
+    min_health: int = Field(default=60, ge=0, le=100)  # an unhealthy account is not an upsell
+
+
+class RenewalRiskTrigger(_Section):
+    """Renewals between `nearest_days` and `furthest_days` away are scored for churn risk."""
+
+    nearest_days: int = Field(default=30, ge=0)
+    furthest_days: int = Field(default=60, ge=0)
+    high_risk: float = Field(default=0.30, gt=0, le=1)  # churn probability from which a CSM reaches out
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RenewalRiskTrigger:
+        if self.nearest_days > self.furthest_days:
+            raise ValueError("triggers.renewal_risk: nearest_days must not be above furthest_days")
+        return self
+
+
+class RenewalReminderTrigger(_Section):
+    """Low-risk renewals get an automated reminder, from `start_days` before the renewal on."""
+
+    start_days: int = Field(default=90, ge=1)
+    stop_days: int = Field(default=7, ge=0)  # this close to the renewal the CSM handles it
+    low_risk: float = Field(default=0.15, gt=0, le=1)  # churn probability below this
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RenewalReminderTrigger:
+        if self.stop_days >= self.start_days:
+            raise ValueError("triggers.renewal_reminder: stop_days must be below start_days")
+        return self
+
+
+class OnboardingStalledTrigger(_Section):
+    grace_days: int = Field(default=3, ge=0)  # a step this many days past due and not done
+
+
 class Triggers(_Section):
     health_low: HealthLowTrigger = HealthLowTrigger()
     health_drop: HealthDropTrigger = HealthDropTrigger()
+    expansion_ready: ExpansionReadyTrigger = ExpansionReadyTrigger()
+    renewal_risk: RenewalRiskTrigger = RenewalRiskTrigger()
+    renewal_reminder: RenewalReminderTrigger = RenewalReminderTrigger()
+    onboarding_stalled: OnboardingStalledTrigger = OnboardingStalledTrigger()
     sentiment: SentimentTrigger = SentimentTrigger()
+
+
+DEFAULT_COOLDOWN_DAYS: dict[TriggerKey, int] = {
+    TriggerKey.HEALTH_LOW: 14,
+    TriggerKey.HEALTH_DROP: 14,
+    TriggerKey.EXPANSION_READY: 30,
+    TriggerKey.RENEWAL_RISK: 14,
+    TriggerKey.RENEWAL_REMINDER: 30,
+    TriggerKey.ONBOARDING_STALLED: 14,
+    TriggerKey.SENTIMENT: 7,
+    TriggerKey.COMPLEXITY: 14,
+    TriggerKey.MANUAL_FLAG: 0,
+}
+
+
+class CardBudget(_Section):
+    per_csm_per_day: int = Field(
+        default=10, ge=1
+    )  # new cards in a CSM's DM per day; the rest go in the digest
+    exempt_routes: tuple[Route, ...] = (Route.ESCALATE,)  # always posted at once
+
+
+class CircuitBreaker(_Section):
+    """One trigger firing on an implausible share of the book in one run: a data problem."""
+
+    max_share: float = Field(default=0.30, gt=0, le=1)  # of the accounts scored in the run
+    min_accounts: int = Field(default=20, ge=1)  # a small book can't trip it by chance
+    exempt: tuple[TriggerKey, ...] = (TriggerKey.MANUAL_FLAG,)
+
+
+class Guardrails(_Section):
+    # A trigger that acted on an account (a card or a touch) stays quiet this many days.
+    cooldown_days: dict[TriggerKey, int] = Field(default_factory=lambda: dict(DEFAULT_COOLDOWN_DAYS))
+    auto_touch_cap: int = Field(default=2, ge=0)  # automated touches per account ...
+    auto_touch_window_days: int = Field(default=30, ge=1)  # ... in this many days; beyond, a person
+    # An automated touch queued or sent this recently and not answered: the next goes to a person.
+    cascade_window_days: int = Field(default=30, ge=1)
+    card_budget: CardBudget = CardBudget()
+    circuit_breaker: CircuitBreaker = CircuitBreaker()
+
+    @field_validator("cooldown_days")
+    @classmethod
+    def _every_trigger(cls, value: dict[TriggerKey, int]) -> dict[TriggerKey, int]:
+        if any(days < 0 for days in value.values()):
+            raise ValueError("guardrails.cooldown_days: days must be >= 0")
+        return {**DEFAULT_COOLDOWN_DAYS, **value}
+
+    def cooldown_for(self, trigger: TriggerKey) -> int:
+        return self.cooldown_days.get(trigger, 0)
 
 
 class Routing(_Section):
@@ -192,6 +282,8 @@ class Routing(_Section):
     complex_triggers: tuple[TriggerKey, ...] = (TriggerKey.RENEWAL_RISK, TriggerKey.EXPANSION_READY)
     complex_open_severe_tickets: int = Field(default=2, ge=1)  # open high/urgent tickets
     crisis_lookback_days: int = Field(default=30, ge=0)
+    # Triggers a person hands to sales (expansion): always a card, never an automated email.
+    handoff_triggers: tuple[TriggerKey, ...] = (TriggerKey.EXPANSION_READY,)
 
 
 class TriggerConfig(_Section):
@@ -208,6 +300,7 @@ class TriggerConfig(_Section):
     renewal_risk: RenewalRiskModel = RenewalRiskModel()
     triggers: Triggers = Triggers()
     routing: Routing = Routing()
+    guardrails: Guardrails = Guardrails()
 
     @model_validator(mode="before")
     @classmethod

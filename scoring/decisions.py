@@ -7,8 +7,10 @@ trigger configuration; `primary_decision` picks the one that leads the account's
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Literal
 
 from scoring.config import TriggerConfig
+from scoring.guardrails import apply_guardrails
 from scoring.health import score_account
 from scoring.routing import route_signal
 from scoring.triggers import fire_triggers
@@ -16,15 +18,31 @@ from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Route
 
 
 def decide(
-    facts: AccountFacts, health: HealthResult, *, book: BookFacts, as_of: date, config: TriggerConfig
+    facts: AccountFacts,
+    health: HealthResult,
+    *,
+    book: BookFacts,
+    as_of: date,
+    config: TriggerConfig,
+    previous: int | Literal["compute"] | None = "compute",
 ) -> list[Decision]:
-    """One decision per fired trigger (none when nothing fires)."""
-    previous = previous_score(facts, as_of=as_of, config=config)
+    """One decision per fired trigger (none when nothing fires): routed, then guarded by what
+    Tandem already did on the account. `previous` is the score `health_drop.window_days` ago
+    when the caller has it (the bulk cycle does); by default it is found from the facts."""
+    if previous == "compute":
+        previous = previous_score(facts, as_of=as_of, config=config)
     signals = fire_triggers(facts, health, as_of=as_of, config=config, previous_score=previous)
     # Sentiment makes automation step aside on every touchpoint of the account, not only its own.
     sentiment_fired = any(signal.trigger is TriggerKey.SENTIMENT for signal in signals)
     return [
-        route_signal(facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired)
+        apply_guardrails(
+            route_signal(
+                facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired
+            ),
+            facts,
+            as_of=as_of,
+            config=config,
+        )
         for signal in signals
     ]
 
@@ -55,10 +73,11 @@ TRIGGER_PRIORITY = tuple(TriggerKey)
 
 
 def primary_decision(decisions: list[Decision]) -> Decision | None:
-    """The one decision that leads an account's card or automated touch today."""
+    """The one decision that leads an account's card or automated touch today. A decision a
+    guardrail suppressed (nothing new) leads only when every decision was suppressed."""
     if not decisions:
         return None
     return max(
         decisions,
-        key=lambda d: (ROUTE_CAUTION.index(d.route), -TRIGGER_PRIORITY.index(d.trigger)),
+        key=lambda d: (not d.suppressed, ROUTE_CAUTION.index(d.route), -TRIGGER_PRIORITY.index(d.trigger)),
     )

@@ -5,7 +5,8 @@ Hard rules, most binding first (the first that applies decides):
 2. two or more complexity indicators at once → escalate (CSM and manager);
 3. a crisis context (security incident, layoffs, merger, champion change) → hold;
 4. one complexity indicator → human;
-5. a migration or data gap in view → human, no outreach (known context explains the drop).
+5. a migration or data gap in view → human, no outreach (known context explains the drop);
+6. a sales hand-off trigger (expansion) → human: a person brings in the account team.
 Then the matrix (high value: segment or top-decile ARR; high complexity: a commercial trigger
 or several open severe tickets), after which sentiment, the 2%-of-ARR rule and an account set
 to assist each lift `auto` to `assist`. A crisis in view blocks celebratory tone whatever the
@@ -125,6 +126,10 @@ def _hard_rules(
             f"({label(quality.kind)} started {quality.starts_at.date().isoformat()})."
         )
         return _one(signal, Route.HUMAN, "known_context", sentence)
+
+    if signal.trigger in config.routing.handoff_triggers:
+        sentence = f"Hand-off to sales: {name} looks ready to grow; a person brings in the account team."
+        return _one(signal, Route.HUMAN, "sales_handoff", sentence)
     return None
 
 

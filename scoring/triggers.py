@@ -1,7 +1,8 @@
 """Which triggers fire for an account today, before routing: one `Signal` per trigger.
 
-v1 fires health_low, health_drop, sentiment and complexity. A summary is one sentence a CSM
-can read; `details` holds the figures (score, band, evidence, indicators).
+Every trigger key but manual_flag (a person raises that one, in Slack) fires here. A summary
+is one sentence a CSM can read; `details` holds the figures (score, band, evidence, renewal
+date and risk, the overdue step, indicators) for cards, drafts and the override log.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from scoring.config import SentimentTrigger, TriggerConfig
 from scoring.context import complexity_indicators, label
 from scoring.explain import weakest_factor
 from scoring.factors import plural
-from scoring.features import outreach_counts, window_start
+from scoring.features import oldest_overdue_step, outreach_counts, window_start
 from scoring.types import (
     AccountFacts,
     ContextKind,
@@ -128,6 +129,8 @@ def fire_triggers(
                 {**details, "evidence": evidence},
             )
         )
+    if scored:
+        signals.extend(_commercial_signals(facts, health, as_of, config, details))
     indicators = complexity_indicators(facts, as_of)
     if indicators:
         names = " and ".join(label(kind) for kind in indicators)
@@ -141,3 +144,82 @@ def fire_triggers(
             )
         )
     return signals
+
+
+def _commercial_signals(
+    facts: AccountFacts, health: HealthResult, as_of: date, config: TriggerConfig, details: dict[str, object]
+) -> list[Signal]:
+    """expansion_ready, renewal_risk, renewal_reminder and onboarding_stalled."""
+    rules = config.triggers
+    signals: list[Signal] = []
+    readiness = health.expansion_readiness
+    if (
+        readiness is not None
+        and readiness > rules.expansion_ready.threshold
+        and health.score >= rules.expansion_ready.min_health
+    ):
+        usage = next((f.detail for f in health.factors if f.name == "usage"), "")
+        signals.append(
+            Signal(
+                facts.account_id,
+                TriggerKey.EXPANSION_READY,
+                f"Expansion ready ({readiness}/100): {usage}."
+                if usage
+                else f"Expansion ready ({readiness}/100).",
+                {**details, "expansion_readiness": readiness},
+            )
+        )
+    renewal = _renewal_signal(facts, health, as_of, config, details)
+    if renewal is not None:
+        signals.append(renewal)
+    stalled = oldest_overdue_step(facts, as_of)
+    if stalled is not None and (as_of - stalled.due_date).days > rules.onboarding_stalled.grace_days:
+        late = (as_of - stalled.due_date).days
+        done = sum(
+            1 for m in facts.milestones if m.completed_at is not None and m.completed_at.date() <= as_of
+        )
+        signals.append(
+            Signal(
+                facts.account_id,
+                TriggerKey.ONBOARDING_STALLED,
+                f"Onboarding stalled: “{stalled.step}” is {plural(late, 'day')} overdue "
+                f"({done} of {len(facts.milestones)} steps done).",
+                {**details, "overdue_step": stalled.step, "overdue_days": late, "steps_done": done,
+                 "steps_total": len(facts.milestones)},
+            )
+        )  # fmt: skip
+    return signals
+
+
+def _renewal_signal(
+    facts: AccountFacts, health: HealthResult, as_of: date, config: TriggerConfig, details: dict[str, object]
+) -> Signal | None:
+    """renewal_risk for a risky renewal 30-60 days out; renewal_reminder for a safe one up to 90."""
+    if facts.renewal_date is None or health.renewal_risk is None:
+        return None
+    days = (facts.renewal_date - as_of).days
+    risk = health.renewal_risk
+    facts_of_it = {
+        **details,
+        "renewal_date": facts.renewal_date.isoformat(),
+        "days_to_renewal": days,
+        "renewal_risk": round(risk, 3),
+    }
+    when = f"Renewal in {plural(days, 'day')} ({facts.renewal_date.isoformat()})"
+    at_risk = config.triggers.renewal_risk
+    if at_risk.nearest_days <= days <= at_risk.furthest_days and risk >= at_risk.high_risk:
+        return Signal(
+            facts.account_id,
+            TriggerKey.RENEWAL_RISK,
+            f"{when} with a {risk:.0%} chance of churn: {_why(health)}.",
+            facts_of_it,
+        )
+    reminder = config.triggers.renewal_reminder
+    if reminder.stop_days <= days <= reminder.start_days and risk < reminder.low_risk:
+        return Signal(
+            facts.account_id,
+            TriggerKey.RENEWAL_REMINDER,
+            f"{when}, low risk ({risk:.0%} chance of churn): a renewal reminder is due.",
+            facts_of_it,
+        )
+    return None

@@ -176,6 +176,21 @@ class Milestone:
 
 
 @dataclass(frozen=True, slots=True)
+class AutomationHistory:
+    """What Tandem already did on an account before the scoring day (for the guardrails)."""
+
+    # The latest day each trigger acted (a card or an automated touch; not a hold).
+    last_acted: tuple[tuple[TriggerKey, date], ...] = ()
+    # Automated touches (queued, sending or sent), when each was sent (or queued), oldest first.
+    auto_touches: tuple[datetime, ...] = ()
+    # A card posted on an earlier day that nobody has decided yet: (trigger, posted day).
+    waiting_card: tuple[TriggerKey, date] | None = None
+
+    def last_acted_on(self, trigger: TriggerKey) -> date | None:
+        return next((day for key, day in self.last_acted if key is trigger), None)
+
+
+@dataclass(frozen=True, slots=True)
 class AccountFacts:
     """Everything scoring and decisions may know about one account on one day."""
 
@@ -197,6 +212,8 @@ class AccountFacts:
     features: tuple[FeatureUse, ...] = ()
     # Earlier scores by day, for drop and trend rules (oldest first).
     score_history: tuple[tuple[date, int], ...] = ()
+    history: AutomationHistory = AutomationHistory()
+    account_executive: str | None = None  # Slack id of the account's AE, for sales hand-offs
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +281,9 @@ class Decision:
     reasons: tuple[Reason, ...]
     notify_manager: bool = False
     celebratory_tone_blocked: bool = False
+    # Held by a guardrail because nothing is new (cooldown, a card already waiting): recorded,
+    # never leads the account's card over a decision that is new.
+    suppressed: bool = False
 
     @property
     def account_id(self) -> str:

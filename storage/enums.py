@@ -16,6 +16,12 @@ class CardState(StrEnum):
     EDITED = "edited"
     TAKEN_OVER = "taken_over"
     DISMISSED = "dismissed"
+    SUPERSEDED = "superseded"  # never opened from the digest, and a newer card took its place
+
+
+class CardDelivery(StrEnum):
+    DM = "dm"  # posted to the recipient's DM at once
+    DIGEST = "digest"  # over the day's card budget: waits in the next digest
 
 
 class OutboxState(StrEnum):

@@ -60,6 +60,7 @@ class Account(Base):
     automation_mode: Mapped[str | None] = mapped_column(String(8))  # AutomationMode
     contact_email: Mapped[str | None] = mapped_column(String(320))
     shared_channel_id: Mapped[str | None] = mapped_column(String(32))
+    account_executive_slack_id: Mapped[str | None] = mapped_column(String(32))  # sales hand-offs
     # A CSM's veto ("always human"): sticks until the CSM lifts it.
     always_human: Mapped[bool] = mapped_column(Boolean, default=False)
     always_human_by: Mapped[str | None] = mapped_column(String(32))
@@ -242,6 +243,9 @@ class EscalationCard(Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))
     final_text: Mapped[str | None] = mapped_column(Text)
     dismiss_reason: Mapped[str | None] = mapped_column(String(32))
+    # "dm": posted to the recipient at once; "digest": over the day's card budget, it waits in
+    # the next digest until the CSM opens it from there (storage.enums.CardDelivery).
+    delivery: Mapped[str] = mapped_column(String(8), default="dm", server_default="dm")
 
 
 class OverrideRecord(Base):
@@ -289,6 +293,24 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CircuitBreakerTrip(Base):
+    """A trigger that fired on an implausible share of the book in one run: its signals were
+    held and ops alerted. One per scoring day and trigger; ops may release it."""
+
+    __tablename__ = "circuit_breaker_trips"
+
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(24), primary_key=True)
+    fired: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    max_share: Mapped[float] = mapped_column(Float)
+    config_version: Mapped[int | None] = mapped_column(Integer)
+    tripped_at: Mapped[datetime]
+    alerted_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(32))
+    released_at: Mapped[datetime | None]
 
 
 class DigestRun(Base):

@@ -1,9 +1,17 @@
-"""The daily cycle: score every account, decide, draft, and put each decision where it goes.
+"""The daily cycle: score every account, decide, guard, draft, and put each decision where it goes.
 
-Data flows one way (storage → scoring → decisions → drafting → Slack). Each step commits on
-its own, so a crash midway loses nothing already decided, and a rerun of the same day only
-does what is left: signals are keyed by (account, trigger, day), cards by signal, outbox
-messages by an idempotency key, and unposted cards are posted by the next run.
+Data flows one way (storage → scoring → decisions → drafting → Slack):
+1. the bulk scoring pass stores the day's snapshots;
+2. every account's decisions are planned from its facts (routing and the per-account
+   guardrails: cooldowns, a card waiting, no cascades, the touch cap);
+3. the run-wide guardrails: the circuit breaker holds a trigger that fired on an implausible
+   share of the book (and ops is alerted), and each CSM's card budget decides which cards go
+   to the DM today and which wait in the digest;
+4. drafts are written outside any transaction (an LLM may be slow), then signals, drafts,
+   cards and automated touches are written in batches;
+5. new DM cards are posted.
+A rerun of the same day only does what is left: signals are keyed by (account, trigger, day),
+and an account whose lead signal was already recorded is not acted on again.
 """
 
 from __future__ import annotations
@@ -12,32 +20,28 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.workflows.card_posting import post_new_card
-from bot.workflows.draft_requests import draft_request_for
-from bot.workflows.draft_step import store_draft, write_drafts
+from bot.workflows.circuit_alerts import record_and_alert
+from bot.workflows.cycle_plan import AccountPlan, apply_run_guardrails, plan_account
+from bot.workflows.cycle_write import write_plans
+from bot.workflows.draft_step import write_drafts
+from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
-from scoring.decisions import decide, primary_decision
-from scoring.evidence import contributors
-from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route
+from scoring.types import HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
-from storage.enums import CardState
+from storage.enums import CardDelivery, CardState
 from storage.models import EscalationCard, HealthSnapshot, User
-from storage.repositories import cards, configs, outbox, signals, snapshots
-from storage.repositories.accounts import get_account
+from storage.repositories import cards, configs, signals, snapshots
 from storage.repositories.facts import book_facts, iter_account_facts
 from storage.repositories.feature_table import score_whole_book
 
 logger = logging.getLogger(__name__)
 
-CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
-DRAFTED_ROUTES = frozenset({Route.AUTO, Route.ASSIST})
-MAX_EVIDENCE_LINES = 6  # on a card; `explain` shows them all
 FACTS_BATCH = 5_000  # accounts whose full facts are in memory at once during decisions
 
 
@@ -48,30 +52,35 @@ class CycleSummary:
     accounts_scored: int = 0
     bands: Counter[str] = field(default_factory=Counter)
     signals: Counter[str] = field(default_factory=Counter)  # new signals by trigger
-    routes: Counter[str] = field(default_factory=Counter)  # new signals by route
-    already_recorded: int = 0  # signals a previous run of the same day had recorded
+    routes: Counter[str] = field(default_factory=Counter)  # new leads by route
+    already_recorded: int = 0  # accounts a previous run of the same day had handled
+    held: int = 0  # leads on hold or kept quiet by a guardrail
     cards_posted: int = 0
+    cards_to_digest: int = 0  # over a CSM's daily card budget: they wait in the digest
     auto_queued: int = 0
     drafts_by_author: Counter[str] = field(default_factory=Counter)
+    breaker_trips: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def render(self) -> str:
         def counts(counter: Counter[str]) -> str:
             return ", ".join(f"{key} {value}" for key, value in sorted(counter.items())) or "none"
 
-        return "\n".join(
-            [
-                f"Cycle for {self.as_of.isoformat()} (trigger config v{self.config_version})",
-                f"  accounts scored: {self.accounts_scored} ({counts(self.bands)})",
-                f"  new signals: {sum(self.signals.values())} ({counts(self.signals)})",
-                f"  routes: {counts(self.routes)}",
-                f"  escalation cards posted: {self.cards_posted}",
-                f"  automated touches queued: {self.auto_queued}",
-                f"  drafts: {counts(self.drafts_by_author)}",
-                f"  accounts already handled earlier today: {self.already_recorded}",
-                f"  took {self.seconds:.2f} s",
-            ]
-        )
+        lines = [
+            f"Cycle for {self.as_of.isoformat()} (trigger config v{self.config_version})",
+            f"  accounts scored: {self.accounts_scored} ({counts(self.bands)})",
+            f"  new signals: {sum(self.signals.values())} ({counts(self.signals)})",
+            f"  routes: {counts(self.routes)}",
+            f"  escalation cards posted: {self.cards_posted}",
+            f"  cards over the CSMs' daily budget, waiting in the digest: {self.cards_to_digest}",
+            f"  automated touches queued: {self.auto_queued}",
+            f"  on hold or kept quiet by a guardrail: {self.held}",
+            f"  drafts: {counts(self.drafts_by_author)}",
+            f"  accounts already handled earlier today: {self.already_recorded}",
+        ]
+        lines.extend(f"  circuit breaker: {trip}" for trip in self.breaker_trips)
+        lines.append(f"  took {self.seconds:.2f} s")
+        return "\n".join(lines)
 
 
 def active_trigger_config(deps: Deps) -> tuple[int, TriggerConfig]:
@@ -102,150 +111,121 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     summary = CycleSummary(as_of=as_of, config_version=version, accounts_scored=len(results))
     summary.bands.update(result.band.value for result in results)
 
+    plans = plan_book(deps, as_of=as_of, config=config, results=results)
+    day_start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     with deps.session_factory() as session:
-        book = book_facts(session)
-        owners = {user.slack_id: user for user in session.scalars(select(User))}
+        done = signals.keys_on(session, as_of=as_of)
+        posted_today = cards.dm_cards_created_on(session, start=day_start, end=day_start + timedelta(days=1))
+    trips = apply_run_guardrails(plans, scored=len(results), posted_today=posted_today, config=config)
+    if trips:
+        record_and_alert(deps, trips, as_of=as_of, config_version=version)
+        summary.breaker_trips = [trip.sentence() for trip in trips]
 
-    health_by_id = {result.account_id: result for result in results}
-    # Decisions need each account's facts (context, tickets); read in batches to bound memory.
-    with deps.session_factory() as session:
-        batches = iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH)
-        for batch in batches:
-            for account in batch:
-                health = health_by_id.get(account.account_id)
-                if health is None:  # an account added since the scoring pass: next run
-                    continue
-                decisions = decide(account, health, book=book, as_of=as_of, config=config)
-                lead = primary_decision(decisions)
-                if lead is not None:
-                    lead = with_evidence(lead, account, health, config)
-                    decisions = [lead if d.trigger is lead.trigger else d for d in decisions]
-                    _handle_account(deps, summary, account, health, decisions, lead, owners, version)
-
+    fresh = [plan for plan in plans if (plan.account_id, plan.lead.trigger.value) not in done]
+    summary.already_recorded = len(plans) - len(fresh)
+    drafted = draft_leads(deps, fresh)
+    summary.drafts_by_author.update(result.author.split(":")[0] for _, result in drafted.values())
+    counts = write_plans(
+        deps, plans, act_on={plan.account_id for plan in fresh}, drafted=drafted, config_version=version
+    )
+    summary.signals.update(counts.signals)
+    summary.routes.update(counts.routes)
+    summary.auto_queued, summary.held, summary.cards_to_digest = (
+        counts.auto_queued,
+        counts.held,
+        counts.cards_digest,
+    )
     summary.cards_posted += post_unposted_cards(deps)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def with_evidence(
-    decision: Decision, account: AccountFacts, health: HealthResult, config: TriggerConfig
-) -> Decision:
-    """The decision with its evidence (tickets, weeks of usage) in the signal's details, for the card."""
-    lines = [line for c in contributors(account, health, config) for line in c.evidence][:MAX_EVIDENCE_LINES]
-    if not lines:
-        return decision
-    signal = replace(decision.signal, details={**decision.signal.details, "evidence": lines})
-    return replace(decision, signal=signal)
-
-
-def _handle_account(
-    deps: Deps,
-    summary: CycleSummary,
-    account: AccountFacts,
-    health: HealthResult,
-    decisions: list[Decision],
-    decision: Decision,
-    owners: dict[str, User],
-    config_version: int,
-) -> None:
-    """Record every fired signal; the lead decision alone gets a draft and a card or touch,
-    so a CSM sees one card per account per day, not one per trigger."""
-    now = deps.clock.now()
-    with transaction(deps.session_factory) as session:
-        recorded = {
-            d.trigger: signals.record_signal(
-                session, decision=d, as_of=summary.as_of, now=now, config_version=config_version
-            )
-            for d in decisions
-        }
-        signal, created = recorded[decision.trigger]
-        for d in decisions:
-            if recorded[d.trigger][1]:
-                summary.signals[d.trigger.value] += 1
-        if not created:
-            summary.already_recorded += 1
-            return
-        summary.routes[decision.route.value] += 1
-
-        draft_id: int | None = None
-        draft_body = ""
-        draft_subject = ""
-        if decision.route in DRAFTED_ROUTES:
-            owner = owners.get(account.owner_slack_id)
-            request = draft_request_for(
-                account, health, decision, owner_name=owner.name if owner else "your CSM"
-            )
-            (result,) = write_drafts(deps, [request])
-            summary.drafts_by_author[result.author.split(":")[0]] += 1
-            draft = store_draft(
-                session,
-                request=request,
-                result=result,
-                account_id=account.account_id,
-                signal_id=signal.id,
-                now=now,
-            )
-            draft_id, draft_body, draft_subject = draft.id, result.body, result.subject
-            if result.needs_review and decision.route is Route.AUTO:
-                # A draft the validator doubted never goes out unseen: a person reviews it,
-                # and the signal says so, so the override log shows the route really proposed.
-                review = Reason(
-                    "draft_needs_review", "Human review: the automated draft needs a person to check it."
+def plan_book(
+    deps: Deps, *, as_of: date, config: TriggerConfig, results: list[HealthResult]
+) -> list[AccountPlan]:
+    """Every account's decisions, from its facts read in batches (memory stays bounded)."""
+    with deps.session_factory() as session:
+        book = book_facts(session)
+        owner_names = {user.slack_id: user.name for user in session.scalars(select(User))}
+    previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
+    health_by_id = {result.account_id: result for result in results}
+    plans: list[AccountPlan] = []
+    with deps.session_factory() as session:
+        for batch in iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH):
+            for account in batch:
+                health = health_by_id.get(account.account_id)
+                if health is None:  # an account added since the scoring pass: next run
+                    continue
+                plan = plan_account(
+                    account,
+                    health,
+                    book=book,
+                    as_of=as_of,
+                    config=config,
+                    previous=previous.get(account.account_id),
+                    owner_name=owner_names.get(account.owner_slack_id, "your CSM"),
                 )
-                decision = Decision(
-                    signal=decision.signal, route=Route.ASSIST, reasons=(review, *decision.reasons)
-                )
-                signal.route = Route.ASSIST.value
-                signal.reasons = {
-                    "codes": [r.code for r in decision.reasons],
-                    "sentences": [r.sentence for r in decision.reasons],
-                }
-                summary.routes[Route.AUTO.value] -= 1
-                summary.routes[Route.ASSIST.value] += 1
+                if plan is not None:
+                    plans.append(plan)
+    return plans
 
-        if decision.route is Route.AUTO:
-            _queue_automated_touch(deps, session, account, signal.id, draft_subject, draft_body)
-            summary.auto_queued += 1
-        elif decision.route in CARD_ROUTES:
-            cards.create_card(
-                session,
-                signal_id=signal.id,
-                account_id=account.account_id,
-                draft_id=draft_id,
-                recipient_slack_id=account.owner_slack_id,
-                now=now,
+
+def previous_scores(
+    deps: Deps, *, as_of: date, config: TriggerConfig, account_ids: list[str]
+) -> dict[str, int]:
+    """Each account's score `health_drop.window_days` ago, for health_drop: the stored snapshot
+    nearest that day, else the score recomputed by a bulk pass on that day (a new book has no
+    history yet). An account without usage data that far back has none."""
+    rules = config.triggers.health_drop
+    then = as_of - timedelta(days=rules.window_days)
+    with deps.session_factory() as session:
+        stored = snapshots.scores_near(session, day=then, tolerance_days=rules.history_tolerance_days)
+    if all(account_id in stored for account_id in account_ids):
+        return stored
+    recomputed = score_whole_book(deps.session_factory, as_of=then, config=config)
+    for result in recomputed:
+        if result.account_id not in stored and any(f.name == "usage" for f in result.factors):
+            stored[result.account_id] = result.score
+    return stored
+
+
+def draft_leads(deps: Deps, plans: list[AccountPlan]) -> dict[str, tuple[DraftRequest, DraftResult]]:
+    """Drafts for the leads that need one now (an automated touch, or a DM card that proposes a
+    send); a card waiting in the digest is drafted when its CSM opens it. A doubted automated
+    draft never goes out unseen: its lead becomes a human review."""
+    wanted = [
+        plan
+        for plan in plans
+        if plan.draft_request is not None
+        and (plan.lead.route is Route.AUTO or plan.delivery is CardDelivery.DM)
+    ]
+    requests = [plan.draft_request for plan in wanted if plan.draft_request is not None]
+    results = write_drafts(deps, requests)
+    drafted: dict[str, tuple[DraftRequest, DraftResult]] = {}
+    for plan, request, result in zip(wanted, requests, results, strict=True):
+        drafted[plan.account_id] = (request, result)
+        lead = plan.lead
+        if result.needs_review and lead.route is Route.AUTO:
+            review = Reason(
+                "draft_needs_review", "Human review: the automated draft needs a person to check it."
             )
-
-
-def _queue_automated_touch(
-    deps: Deps, session: Session, account: AccountFacts, signal_id: int, subject: str, body: str
-) -> None:
-    """Full automation: the touch waits a hold window (visible in the digest), then is sent."""
-    row = get_account(session, account_id=account.account_id)
-    recipient = (row.contact_email if row else None) or ""
-    now = deps.clock.now()
-    outbox.enqueue(
-        session,
-        idempotency_key=f"signal:{signal_id}:auto",
-        account_id=account.account_id,
-        card_id=None,
-        channel="email" if recipient else "record",
-        recipient=recipient or f"account:{account.account_id}",
-        subject=subject,
-        body=body,
-        send_after=now + timedelta(minutes=deps.settings.auto_send_hold_minutes),
-        now=now,
-        signal_id=signal_id,
-    )
+            reviewed = replace(lead, route=Route.ASSIST, reasons=(review, *lead.reasons))
+            plan.decisions = [reviewed if d.trigger is lead.trigger else d for d in plan.decisions]
+            plan.delivery = CardDelivery.DM
+    return drafted
 
 
 def post_unposted_cards(deps: Deps) -> int:
-    """Post every pending card that has no Slack message yet (this run's and any a crash left)."""
+    """Post every pending DM card that has no Slack message yet (this run's and any a crash left)."""
     with deps.session_factory() as session:
         card_ids = list(
             session.scalars(
                 select(EscalationCard.id)
-                .where(EscalationCard.state == CardState.PENDING, EscalationCard.message_ts.is_(None))
+                .where(
+                    EscalationCard.state == CardState.PENDING,
+                    EscalationCard.message_ts.is_(None),
+                    EscalationCard.delivery == CardDelivery.DM.value,
+                )
                 .order_by(EscalationCard.id)
             )
         )

@@ -118,6 +118,7 @@ class AccountRow(Row):
     automation_mode: AutomationMode | None = None
     contact_email: Email | None = None
     shared_channel_id: SlackId | None = None
+    account_executive_slack_id: SlackId | None = None  # named on sales hand-off cards
 
 
 class UsageRow(Row):

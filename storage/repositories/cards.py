@@ -6,15 +6,50 @@ or two people clicking at once change the card once, and the losers learn who wo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.enums import CardState
+from storage.enums import CardDelivery, CardState
 from storage.models import EscalationCard
+from storage.repositories.bulk import insert_many
+
+CARDS = cast(Table, EscalationCard.__table__)
+IN_CHUNK = 900
+SYSTEM_ACTOR = "tandem"
 
 DECIDED_STATES = frozenset(CardState) - {CardState.PENDING}
+
+
+def create_cards(session: Session, *, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Many new cards at once (the cycle's bulk path); a signal that already has its card is
+    skipped. Each row: signal_id, account_id, draft_id, recipient_slack_id, delivery.
+
+    A pending card of the same account that was never posted (it waited in a digest and
+    nobody opened it) is superseded: the newer card tells today's story."""
+    if not rows:
+        return
+    accounts = sorted({row["account_id"] for row in rows})
+    for start in range(0, len(accounts), IN_CHUNK):
+        session.execute(
+            update(EscalationCard)
+            .where(
+                EscalationCard.account_id.in_(accounts[start : start + IN_CHUNK]),
+                EscalationCard.state == CardState.PENDING,
+                EscalationCard.message_ts.is_(None),
+            )
+            .values(state=CardState.SUPERSEDED, decided_at=now, decided_by=SYSTEM_ACTOR)
+            .execution_options(synchronize_session=False)
+        )
+    full = [
+        {"state": CardState.PENDING.value, "version": 1, "created_at": now, "delivery": CardDelivery.DM.value}
+        | dict(row)
+        for row in rows
+    ]
+    insert_many(session, CARDS, ("signal_id",), full)
 
 
 def create_card(
@@ -98,3 +133,17 @@ def decide(
         if card is not None:
             session.refresh(card)
     return won
+
+
+def dm_cards_created_on(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Cards created in [start, end) for the DM, per recipient (what today's budget has spent)."""
+    rows = session.execute(
+        select(EscalationCard.recipient_slack_id, func.count(EscalationCard.id))
+        .where(
+            EscalationCard.created_at >= start,
+            EscalationCard.created_at < end,
+            EscalationCard.delivery == CardDelivery.DM.value,
+        )
+        .group_by(EscalationCard.recipient_slack_id)
+    )
+    return {recipient: int(count) for recipient, count in rows}

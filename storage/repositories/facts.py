@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from scoring.features import HISTORY_DAYS
 from scoring.types import (
     AccountFacts,
+    AutomationHistory,
     AutomationMode,
     BillingEvent,
     BillingKind,
@@ -37,12 +38,15 @@ from scoring.types import (
     EngagementKind,
     FeatureUse,
     Milestone,
+    Route,
     Segment,
     Severity,
     Ticket,
+    TriggerKey,
     UsageDay,
 )
 from storage import models
+from storage.enums import CardState, OutboxState
 
 SQLITE_IN_LIMIT = 900  # SQLite's bound-parameter limit (999 on old builds), with room to spare
 STREAM_BATCH = 10_000  # rows fetched at a time from the big tables
@@ -131,11 +135,12 @@ def _load(session: Session, *, as_of: date, window_days: int, scope: _Scope) -> 
     context = _context(session, scope, window)
     milestones = _milestones(session, scope)
     history = _history(session, scope, window)
+    automation = automation_history(session, scope, window)
 
     a = models.Account
     query = select(
         a.account_id, a.name, a.segment, a.arr, a.owner_slack_id, a.renewal_date, a.automation_mode,
-        a.always_human, a.human_handled_by,
+        a.always_human, a.human_handled_by, a.account_executive_slack_id,
     )  # fmt: skip
     facts = [
         AccountFacts(
@@ -156,8 +161,10 @@ def _load(session: Session, *, as_of: date, window_days: int, scope: _Scope) -> 
             milestones=tuple(milestones.get(account_id, ())),
             features=tuple(features.get(account_id, ())),
             score_history=tuple(history.get(account_id, ())),
+            history=automation.get(account_id, NO_HISTORY),
+            account_executive=executive,
         )
-        for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by in _rows(
+        for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive in _rows(
             session, query, a.account_id, scope
         )
     ]
@@ -252,6 +259,62 @@ def _history(session: Session, scope: _Scope, w: _Window) -> dict[str, list[tupl
     for account_id, day, score in _rows(session, query, h.account_id, scope):
         grouped[account_id].append((day, int(score)))
     return grouped
+
+
+NO_HISTORY = AutomationHistory()
+ACTIVE_TOUCH_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.SENT)
+
+
+def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str, AutomationHistory]:
+    """What Tandem did on each account before `as_of` (within the window): the latest day each
+    trigger acted, the automated touches, and a posted card still waiting for a decision."""
+    acted: dict[str, list[tuple[TriggerKey, date]]] = defaultdict(list)
+    s = models.Signal
+    query = (
+        select(s.account_id, s.trigger, func.max(s.as_of))
+        .where(s.as_of >= w.start_day, s.as_of < w.as_of, s.route != Route.HOLD.value)
+        .group_by(s.account_id, s.trigger)
+    )
+    for account_id, trigger, day in _rows(session, query, s.account_id, scope):
+        acted[account_id].append((TriggerKey(trigger), day))
+
+    touches: dict[str, list[datetime]] = defaultdict(list)
+    o = models.OutboxMessage
+    touch_query = select(o.account_id, func.coalesce(o.sent_at, o.created_at)).where(
+        o.card_id.is_(None),
+        o.state.in_([state.value for state in ACTIVE_TOUCH_STATES]),
+        o.created_at >= w.start_at,
+        o.created_at < w.end_at,
+    )
+    for account_id, at in _rows(session, touch_query, o.account_id, scope):
+        touches[account_id].append(_aware(at))
+
+    waiting: dict[str, tuple[TriggerKey, date]] = {}
+    c = models.EscalationCard
+    card_query = (
+        select(c.account_id, s.trigger, c.posted_at)
+        .join(s, s.id == c.signal_id)
+        .where(c.state == CardState.PENDING.value, c.message_ts.is_not(None), c.posted_at < w.end_at)
+        .order_by(c.posted_at)
+    )
+    today_start = w.end_at - timedelta(days=1)
+    for account_id, trigger, posted in _rows(session, card_query, c.account_id, scope):
+        if posted is not None and _aware(posted) < today_start:  # today's own cards are not "waiting"
+            waiting[account_id] = (TriggerKey(trigger), _aware(posted).date())  # the latest wins
+
+    return {
+        account_id: AutomationHistory(
+            last_acted=tuple(sorted(acted.get(account_id, ()))),
+            auto_touches=tuple(sorted(touches.get(account_id, ()))),
+            waiting_card=waiting.get(account_id),
+        )
+        for account_id in set(acted) | set(touches) | set(waiting)
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    """COALESCE bypasses the UTC column type on SQLite: a naive value there is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _rows(

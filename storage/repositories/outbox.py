@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import OutboxState
 from storage.models import OutboxMessage
+from storage.repositories.bulk import insert_many
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
+def enqueue_many(session: Session, *, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Queue many messages at once; a row whose idempotency key is already queued is skipped.
+    Each row: idempotency_key, account_id, card_id, signal_id, channel, recipient, subject,
+    body, send_after."""
+    full = [{"state": OutboxState.QUEUED.value, "created_at": now, "attempts": 0} | dict(row) for row in rows]
+    insert_many(session, OUTBOX, ("idempotency_key",), full)
 
 
 def enqueue(

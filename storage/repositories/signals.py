@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.orm import Session
 
-from scoring.types import Decision
+from scoring.types import Decision, Reason
 from storage.models import Signal
+from storage.repositories.bulk import insert_ignoring_duplicates, insert_many
 
 _KEY = ("account_id", "trigger", "as_of")
+SIGNALS = cast(Table, Signal.__table__)
+IN_CHUNK = 900  # SQLite's bound-parameter limit, with room to spare
 
 
 def record_signal(
@@ -34,26 +36,7 @@ def record_signal(
     existing = _find(session, account_id, trigger, as_of)
     if existing is not None:
         return existing, False
-    values = {
-        "account_id": account_id,
-        "trigger": trigger,
-        "as_of": as_of,
-        "fired_at": now,
-        "summary": decision.signal.summary,
-        "details": json_safe(
-            {
-                **decision.signal.details,
-                "notify_manager": decision.notify_manager,
-                "celebratory_tone_blocked": decision.celebratory_tone_blocked,
-            }
-        ),
-        "route": decision.route.value,
-        "reasons": {
-            "codes": [reason.code for reason in decision.reasons],
-            "sentences": [reason.sentence for reason in decision.reasons],
-        },
-        "config_version": config_version,
-    }
+    values = _values(decision, as_of, now, config_version)
     new_id = session.scalar(_insert_ignoring_duplicates(session, values).returning(Signal.id))
     if new_id is not None:
         signal = session.get(Signal, new_id)
@@ -66,12 +49,82 @@ def record_signal(
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(Signal).values(**values).on_conflict_do_nothing(index_elements=list(_KEY))
-    if dialect == "sqlite":
-        return sqlite.insert(Signal).values(**values).on_conflict_do_nothing(index_elements=list(_KEY))
-    return insert(Signal).values(**values)  # elsewhere the unique constraint raises on a race
+    return insert_ignoring_duplicates(session, SIGNALS, _KEY).values(**values)
+
+
+def record_signals(
+    session: Session,
+    *,
+    decisions: Sequence[Decision],
+    as_of: date,
+    now: datetime,
+    config_version: int | None,
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    """Record many decisions at once: (account_id, trigger) -> (signal id, created by this call).
+
+    The cycle's bulk path: one read of the day's existing keys for these accounts, one
+    executemany of the new rows (duplicates skipped), one read of the ids."""
+    account_ids = sorted({d.account_id for d in decisions})
+    before = _ids_on(session, account_ids, as_of)
+    rows = [
+        _values(d, as_of, now, config_version)
+        for d in decisions
+        if (d.account_id, d.trigger.value) not in before
+    ]
+    if rows:
+        insert_many(session, SIGNALS, _KEY, rows)
+    after = _ids_on(session, account_ids, as_of) if rows else before
+    return {key: (signal_id, key not in before) for key, signal_id in after.items()}
+
+
+def keys_on(session: Session, *, as_of: date) -> set[tuple[str, str]]:
+    """(account_id, trigger) of every signal recorded for the day."""
+    return {
+        (account_id, trigger)
+        for account_id, trigger in session.execute(
+            select(Signal.account_id, Signal.trigger).where(Signal.as_of == as_of)
+        )
+    }
+
+
+def _ids_on(session: Session, account_ids: Sequence[str], as_of: date) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(account_ids), IN_CHUNK):
+        chunk = account_ids[start : start + IN_CHUNK]
+        query = select(Signal.id, Signal.account_id, Signal.trigger).where(
+            Signal.as_of == as_of, Signal.account_id.in_(chunk)
+        )
+        for signal_id, account_id, trigger in session.execute(query):
+            found[(account_id, trigger)] = signal_id
+    return found
+
+
+def _values(decision: Decision, as_of: date, now: datetime, config_version: int | None) -> dict[str, Any]:
+    return {
+        "account_id": decision.account_id,
+        "trigger": decision.trigger.value,
+        "as_of": as_of,
+        "fired_at": now,
+        "summary": decision.signal.summary,
+        "details": json_safe(
+            {
+                **decision.signal.details,
+                "notify_manager": decision.notify_manager,
+                "celebratory_tone_blocked": decision.celebratory_tone_blocked,
+                "suppressed": decision.suppressed,
+            }
+        ),
+        "route": decision.route.value,
+        "reasons": reasons_body(decision.reasons),
+        "config_version": config_version,
+    }
+
+
+def reasons_body(reasons: Sequence[Reason]) -> dict[str, list[str]]:
+    return {
+        "codes": [reason.code for reason in reasons],
+        "sentences": [reason.sentence for reason in reasons],
+    }
 
 
 def _find(session: Session, account_id: str, trigger: str, as_of: date) -> Signal | None:

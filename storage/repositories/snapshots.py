@@ -132,3 +132,20 @@ def score_history(session: Session, *, account_id: str, since: date) -> list[tup
         .order_by(HealthSnapshot.as_of)
     )
     return [(day, score) for day, score in rows]
+
+
+def scores_near(session: Session, *, day: date, tolerance_days: int) -> dict[str, int]:
+    """account_id -> the stored score closest to `day` (within `tolerance_days` either side;
+    on a tie the earlier day), for the accounts that have one."""
+    rows = session.execute(
+        select(HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score).where(
+            HealthSnapshot.as_of >= day - timedelta(days=tolerance_days),
+            HealthSnapshot.as_of <= day + timedelta(days=tolerance_days),
+        )
+    )
+    best: dict[str, tuple[int, date, int]] = {}
+    for account_id, as_of, score in rows:
+        candidate = (abs((as_of - day).days), as_of, int(score))
+        if account_id not in best or candidate < best[account_id]:
+            best[account_id] = candidate
+    return {account_id: score for account_id, (_, _, score) in best.items()}

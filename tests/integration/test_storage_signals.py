@@ -76,7 +76,7 @@ def test_record_signal_round_trips(book: Database) -> None:
         "codes": ["matrix_high_value", "arr_share_above_limit"],
         "sentences": ["Human with automation assist.", "Human review: Acme is 3.1% of total ARR."],
     }
-    assert stored.details == {"notify_manager": True, "celebratory_tone_blocked": False}
+    assert stored.details == {"notify_manager": True, "celebratory_tone_blocked": False, "suppressed": False}
 
 
 def test_record_signal_is_idempotent_per_account_trigger_and_day(book: Database) -> None:
@@ -171,6 +171,7 @@ def test_record_signal_stores_json_safe_details(book: Database) -> None:
         "history": [["2026-03-02", 48]],
         "notify_manager": True,
         "celebratory_tone_blocked": False,
+        "suppressed": False,
     }
     assert stored.config_version is None
 

@@ -1,0 +1,154 @@
+"""A tripped circuit breaker: record the trip, alert ops once, and let ops release it.
+
+The alert goes to every ops user (admins when there is no ops user) once per trip, claimed
+before posting like a digest. Releasing sends the held signals to their CSMs' digests as cards
+(an automated touch becomes a human review): after a data scare, a person looks first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+
+from bot.blocks.circuit_alert import TripView, build_circuit_alert
+from bot.deps import Deps
+from scoring.circuit_breaker import Trip
+from scoring.types import Route
+from storage.db import transaction
+from storage.enums import CardDelivery, Role
+from storage.models import Account, CircuitBreakerTrip, EscalationCard, Signal, User
+from storage.repositories import cards, circuit_trips
+
+logger = logging.getLogger(__name__)
+RELEASE_ROLES = frozenset({Role.OPS, Role.ADMIN})
+
+
+def trip_view(trip: CircuitBreakerTrip) -> TripView:
+    return TripView(
+        trip.as_of, trip.trigger, trip.fired, trip.scored, trip.max_share, trip.released_by, trip.released_at
+    )
+
+
+def alert_recipients(deps: Deps) -> list[str]:
+    with deps.session_factory() as session:
+        ops = list(
+            session.scalars(select(User.slack_id).where(User.role == Role.OPS).order_by(User.slack_id))
+        )
+        if ops:
+            return ops
+        return list(
+            session.scalars(select(User.slack_id).where(User.role == Role.ADMIN).order_by(User.slack_id))
+        )
+
+
+def record_and_alert(deps: Deps, trips: list[Trip], *, as_of: date, config_version: int) -> int:
+    """Store the trips and alert ops about each one not alerted yet; returns alerts posted."""
+    now = deps.clock.now()
+    rows = [
+        {
+            "as_of": as_of,
+            "trigger": trip.trigger.value,
+            "fired": trip.fired,
+            "scored": trip.scored,
+            "max_share": trip.limit,
+            "config_version": config_version,
+            "tripped_at": now,
+        }
+        for trip in trips
+    ]
+    with transaction(deps.session_factory) as session:
+        circuit_trips.record_trips(session, rows=rows)
+    recipients = alert_recipients(deps)
+    if not recipients:
+        logger.warning("circuit breaker tripped on %s but there is no ops or admin user to alert", as_of)
+    posted = 0
+    for trip in trips:
+        with transaction(deps.session_factory) as session:
+            if not circuit_trips.claim_alert(session, as_of=as_of, trigger=trip.trigger.value, now=now):
+                continue  # an earlier run of the day already alerted
+            stored = circuit_trips.get_trip(session, as_of=as_of, trigger=trip.trigger.value)
+            assert stored is not None  # recorded above
+            text, blocks = build_circuit_alert(trip_view(stored))
+            for recipient in recipients:
+                deps.poster.post(channel=recipient, text=text, blocks=blocks)
+                posted += 1
+    return posted
+
+
+@dataclass(frozen=True)
+class Released:
+    trigger: str
+    cards: int
+
+
+@dataclass(frozen=True)
+class ReleaseRefused:
+    message: str
+
+
+def release_trip(deps: Deps, *, as_of: date, trigger: str, actor: str) -> Released | ReleaseRefused:
+    now = deps.clock.now()
+    with transaction(deps.session_factory) as session:
+        user = session.get(User, actor)
+        if user is None or user.role not in RELEASE_ROLES:
+            return ReleaseRefused("Only ops or an admin can release a circuit breaker. Nothing was changed.")
+        trip = circuit_trips.get_trip(session, as_of=as_of, trigger=trigger)
+        if trip is None:
+            return ReleaseRefused(f"There is no circuit-breaker trip for {trigger} on {as_of.isoformat()}.")
+        if not circuit_trips.release(session, as_of=as_of, trigger=trigger, by=actor, now=now):
+            session.refresh(trip)
+            return ReleaseRefused(f"Already released by <@{trip.released_by}>. Nothing was changed.")
+        held = list(
+            session.scalars(
+                select(Signal).where(
+                    Signal.as_of == as_of, Signal.trigger == trigger, Signal.route == Route.HOLD.value
+                )
+            )
+        )
+        held = [s for s in held if (s.reasons or {}).get("codes", [None])[:1] == ["circuit_breaker"]]
+        carded = set(
+            session.scalars(
+                select(EscalationCard.account_id)
+                .join(Signal, Signal.id == EscalationCard.signal_id)
+                .where(Signal.as_of == as_of)
+            )
+        )
+        sentence = (
+            f"Released by <@{actor}> after a circuit-breaker hold: a person looks before anything is sent."
+        )
+        to_card: list[Signal] = []
+        for signal in held:
+            route = str((signal.details or {}).get("held_route", Route.HUMAN.value))
+            route = Route.ASSIST.value if route == Route.AUTO.value else route
+            codes = ["breaker_released", *signal.reasons.get("codes", [])[1:]]
+            sentences = [sentence, *signal.reasons.get("sentences", [])[1:]]
+            session.execute(
+                update(Signal)
+                .where(Signal.id == signal.id, Signal.route == Route.HOLD.value)
+                .values(route=route, reasons={"codes": codes, "sentences": sentences})
+            )
+            if signal.account_id not in carded and route != Route.HOLD.value:
+                carded.add(signal.account_id)
+                to_card.append(signal)
+        owners = dict(
+            session.execute(
+                select(Account.account_id, Account.owner_slack_id)
+                .join(Signal, Signal.account_id == Account.account_id)
+                .where(Signal.as_of == as_of, Signal.trigger == trigger)
+            ).tuples()
+        )
+        card_rows = [
+            {
+                "signal_id": signal.id,
+                "account_id": signal.account_id,
+                "draft_id": None,
+                "recipient_slack_id": owners[signal.account_id],
+                "delivery": CardDelivery.DIGEST.value,
+            }
+            for signal in to_card
+        ]
+        cards.create_cards(session, rows=card_rows, now=now)
+        return Released(trigger, len(card_rows))

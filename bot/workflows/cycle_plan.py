@@ -1,0 +1,125 @@
+"""The cycle's plan: every account's decisions for the day, then the run-wide guardrails.
+
+`plan_book` walks the book's facts in batches (memory stays bounded), keeps only what the rest
+of the cycle needs (decisions, the health result, draft requests, never the full facts), then
+`apply_run_guardrails` applies what only the whole run can see: the circuit breaker (one
+trigger on an implausible share of the book) and each CSM's daily card budget.
+Everything here is computed, nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from bot.workflows.draft_requests import draft_request_for
+from prompts.drafting import DraftRequest
+from scoring import card_budget, circuit_breaker
+from scoring.config import TriggerConfig
+from scoring.decisions import decide, primary_decision
+from scoring.evidence import contributors
+from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Route, TriggerKey
+from storage.enums import CardDelivery
+
+CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
+DRAFTED_ROUTES = frozenset({Route.AUTO, Route.ASSIST})
+MAX_EVIDENCE_LINES = 6  # on a card; `explain` shows them all
+
+
+@dataclass
+class AccountPlan:
+    account_id: str
+    name: str
+    owner: str
+    arr: float
+    health: HealthResult
+    decisions: list[Decision]
+    # Draft requests for each decision that could lead with a draft (auto, assist), by trigger:
+    # the circuit breaker may hold today's lead, and the next decision then leads.
+    requests: dict[TriggerKey, DraftRequest] = field(default_factory=dict)
+    delivery: CardDelivery = CardDelivery.DM
+
+    @property
+    def lead(self) -> Decision:
+        lead = primary_decision(self.decisions)
+        assert lead is not None  # a plan is only made for an account with decisions
+        return lead
+
+    @property
+    def gets_card(self) -> bool:
+        return self.lead.route in CARD_ROUTES and not self.lead.suppressed
+
+    @property
+    def draft_request(self) -> DraftRequest | None:
+        lead = self.lead
+        return self.requests.get(lead.trigger) if lead.route in DRAFTED_ROUTES else None
+
+
+def plan_account(
+    account: AccountFacts,
+    health: HealthResult,
+    *,
+    book: BookFacts,
+    as_of: date,
+    config: TriggerConfig,
+    previous: int | None,
+    owner_name: str,
+) -> AccountPlan | None:
+    decisions = decide(account, health, book=book, as_of=as_of, config=config, previous=previous)
+    lead = primary_decision(decisions)
+    if lead is None:
+        return None
+    evidence = [line for c in contributors(account, health, config) for line in c.evidence][
+        :MAX_EVIDENCE_LINES
+    ]
+    if evidence:
+        decisions = [with_evidence(d, evidence) for d in decisions]
+    requests = {
+        d.trigger: draft_request_for(account, health, d, owner_name=owner_name)
+        for d in decisions
+        if d.route in DRAFTED_ROUTES
+    }
+    return AccountPlan(
+        account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions, requests
+    )
+
+
+def with_evidence(decision: Decision, lines: list[str]) -> Decision:
+    """The decision with its evidence (tickets, weeks of usage) in the signal's details, for the card."""
+    signal = replace(decision.signal, details={**decision.signal.details, "evidence": lines})
+    return replace(decision, signal=signal)
+
+
+def fired_counts(plans: Iterable[AccountPlan]) -> Counter[TriggerKey]:
+    """How many accounts each trigger fired on (the circuit breaker's input)."""
+    counts: Counter[TriggerKey] = Counter()
+    for plan in plans:
+        counts.update({d.trigger for d in plan.decisions})
+    return counts
+
+
+def apply_run_guardrails(
+    plans: list[AccountPlan],
+    *,
+    scored: int,
+    posted_today: Mapping[str, int],
+    config: TriggerConfig,
+) -> list[circuit_breaker.Trip]:
+    """Hold the tripped triggers' decisions, then choose which cards go to the DM today.
+    Changes the plans in place; returns the trips (for storage and the ops alert)."""
+    trips = circuit_breaker.check(fired_counts(plans), scored=scored, config=config)
+    if trips:
+        by_trigger = {trip.trigger: trip for trip in trips}
+        for plan in plans:
+            plan.decisions = [circuit_breaker.hold_tripped(d, by_trigger) for d in plan.decisions]
+    candidates = [
+        card_budget.CardCandidate(plan.account_id, plan.owner, plan.lead.route, plan.lead.trigger, plan.arr)
+        for plan in plans
+        if plan.gets_card
+    ]
+    _, later = card_budget.allocate(candidates, posted_today=posted_today, config=config)
+    for plan in plans:
+        plan.delivery = CardDelivery.DIGEST if plan.account_id in later else CardDelivery.DM
+    return trips
