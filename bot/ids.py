@@ -23,6 +23,7 @@ class CardMenu(StrEnum):
 
     MORE = "escalation-card-more"
     DISMISS = "dismiss"
+    VETO = "veto"  # "always human" on the card's account
 
 
 class DismissModal(StrEnum):
@@ -57,9 +58,3 @@ class CircuitAction(StrEnum):
 
 class DigestAction(StrEnum):
     OPEN_CARD = "digest-open-card"  # a card that waited in the digest (over the day's budget)
-
-
-class VetoAction(StrEnum):
-    """The card menu's veto option; its value is "veto:<card id>"."""
-
-    VETO = "veto"

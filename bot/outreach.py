@@ -10,14 +10,23 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
+from sqlalchemy.orm import Session
+
 from bot.deps import Deps
 from bot.posting import MessagePoster
+from bot.workflows.cycle import active_trigger_config
+from scoring.config import TriggerConfig
+from scoring.routing import hard_rules
+from scoring.types import Route, Signal, TriggerKey
 from storage.db import transaction
 from storage.models import OutboxMessage
-from storage.repositories import outbox, overrides
+from storage.models import Signal as SignalRow
+from storage.repositories import engagement, outbox, overrides
+from storage.repositories.facts import load_account_facts
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -28,9 +37,10 @@ AUTOMATION_ACTOR = "tandem"  # the override log's actor for what automation did 
 class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)  # automated touches stopped at send time
 
     def render(self) -> str:
-        return f"outbox: {len(self.sent)} sent, {len(self.failed)} failed"
+        return f"outbox: {len(self.sent)} sent, {len(self.failed)} failed, {len(self.held)} held at send time"
 
 
 class SmtpSender:
@@ -64,8 +74,23 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
     now = deps.clock.now()
     with deps.session_factory() as session:
         due = outbox.due_messages(session, now=now, limit=limit)
+    config = active_trigger_config(deps)[1] if any(m.card_id is None for m in due) else None
     for message in due:
         with transaction(deps.session_factory) as session:
+            if message.card_id is None and config is not None:
+                paused = automation_paused(session, message, now=now, config=config)
+                if paused is not None:
+                    if outbox.cancel(session, message_id=message.id):
+                        overrides.record_automated(
+                            session,
+                            message=message,
+                            action="held",
+                            actor=AUTOMATION_ACTOR,
+                            now=now,
+                            reason=paused,
+                        )
+                        report.held.append(message.id)
+                    continue
             if not outbox.claim_for_sending(session, message_id=message.id, attempts=message.attempts):
                 continue  # another worker has it
         try:
@@ -83,12 +108,35 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
             continue
         with transaction(deps.session_factory) as session:
             outbox.mark_sent(session, message_id=message.id, now=deps.clock.now())
+            if (message.channel == "email" and smtp is not None) or message.channel == "slack":
+                # What really reached the customer counts in their reply rate, as imported outreach does.
+                engagement.record_outreach_sent(session, account_id=message.account_id, at=deps.clock.now())
             if message.card_id is None:  # an automated touch: logged like any other decision
                 overrides.record_automated(
                     session, message=message, action="auto_sent", actor=AUTOMATION_ACTOR, now=deps.clock.now()
                 )
         report.sent.append(message.id)
     return report
+
+
+def automation_paused(
+    session: Session, message: OutboxMessage, *, now: datetime, config: TriggerConfig
+) -> str | None:
+    """Why an automated touch must not go out now, or None. The same hard rules that route a
+    signal are checked again at send time: a security incident recorded, a CSM's veto, a take
+    over or a complexity indicator since the touch was queued each stop it."""
+    lookback = max(config.routing.crisis_lookback_days, config.confidence.data_quality_lookback_days)
+    found = load_account_facts(
+        session, as_of=now.date(), window_days=lookback, account_ids=[message.account_id]
+    )
+    signal = session.get(SignalRow, message.signal_id) if message.signal_id else None
+    if not found:
+        return "The account no longer exists."
+    trigger = TriggerKey(signal.trigger) if signal else TriggerKey.HEALTH_LOW
+    decision = hard_rules(found[0], Signal(message.account_id, trigger, ""), as_of=now.date(), config=config)
+    if decision is None or decision.route is Route.AUTO:
+        return None
+    return "Held at send time: " + decision.reason_sentence
 
 
 def _send(message: OutboxMessage, *, smtp: SmtpSender | None, poster: MessagePoster) -> None:

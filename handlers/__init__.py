@@ -5,7 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import auto_touches, brief_command, cards, dismiss, edit_modal, errors, flag_command, home
+from handlers import (
+    auto_touches,
+    brief_command,
+    cards,
+    circuit_breaker,
+    digest_cards,
+    dismiss,
+    edit_modal,
+    errors,
+    flag_command,
+    home,
+    veto_command,
+)
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -17,3 +29,6 @@ def register_all(app: App, deps: Deps) -> None:
     flag_command.register(app, deps)
     home.register(app, deps)
     auto_touches.register(app, deps)
+    digest_cards.register(app, deps)
+    circuit_breaker.register(app, deps)
+    veto_command.register(app, deps)

@@ -1,4 +1,5 @@
-"""Dismiss a card as a false alarm: the overflow menu opens a modal asking why."""
+"""The menu beside a card's "Why": Dismiss as a false alarm (a modal asks why), or Always human
+(the CSM's veto on the account)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 from bot.blocks.dismiss_modal import build_dismiss_modal, submitted_reason
 from bot.deps import Deps
 from bot.ids import CardMenu, DismissModal
-from bot.workflows import card_decisions
+from bot.workflows import card_decisions, veto
 from bot.workflows.card_decisions import Decided, EditorReady
 from handlers.cards import tell_privately, update_card
 from handlers.replies import private_reply
@@ -21,8 +22,16 @@ def register(app: App, deps: Deps) -> None:
     def open_dismisser(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         verb, _, card_id = str(body["actions"][0]["selected_option"]["value"]).partition(":")
-        if verb != CardMenu.DISMISS or not card_id.isdigit():
-            return  # an option this version does not know: nothing to do
+        if not card_id.isdigit():
+            return  # a value this version does not know: nothing to do
+        if verb == CardMenu.VETO:
+            outcome_text = veto.describe(
+                veto.veto_from_card(deps, card_id=int(card_id), actor=body["user"]["id"])
+            )
+            respond(text=outcome_text, response_type="ephemeral", replace_original=False)
+            return
+        if verb != CardMenu.DISMISS:
+            return
         outcome = card_decisions.check_pending(deps, card_id=int(card_id), actor=body["user"]["id"])
         if not isinstance(outcome, EditorReady):
             tell_privately(respond, outcome)

@@ -83,6 +83,12 @@ def route_signal(
     return decision
 
 
+def hard_rules(facts: AccountFacts, signal: Signal, *, as_of: date, config: TriggerConfig) -> Decision | None:
+    """The hard rule that decides this signal's route, or None when the matrix decides. Also the
+    outbox's last check before an automated touch goes out (a crisis may have begun since)."""
+    return _hard_rules(facts, signal, as_of=as_of, config=config)
+
+
 def _hard_rules(
     facts: AccountFacts, signal: Signal, *, as_of: date, config: TriggerConfig
 ) -> Decision | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,10 +17,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, band_label, escape, truncate
-from bot.ids import AutoTouchAction
+from bot.ids import AutoTouchAction, DigestAction
 from bot.trends import arrow
 
-MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit
+MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit (two button lists: 2 x 10)
 LINE_LIMIT = 300  # MAX_LISTED lines of this length fit in one 3,000-character section
 
 
@@ -47,6 +48,7 @@ class DigestItem:
     label: str  # "health_low · assist", "queued, sends 11:30 UTC", "on hold: security incident"
     at: datetime | None = None
     outbox_id: int | None = None  # an automated touch that can still be cancelled
+    card_id: int | None = None  # a card over the day's budget, not posted yet: opened from here
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class DigestView:
     automated: tuple[DigestItem, ...] = ()
     held: tuple[DigestItem, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Cards over yesterday's or today's card budget: waiting here, most important first.
+    overflow: tuple[DigestItem, ...] = ()
+    quiet: int = 0  # repeats a guardrail kept quiet today (cooldown, a card already waiting)
 
 
 def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
@@ -80,6 +85,20 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     ]
     if view.pending_cards:
         blocks.append(_list_section(f"*Waiting for you ({len(view.pending_cards)})*", view.pending_cards))
+    if view.overflow:
+        blocks.extend(
+            _with_buttons(
+                f"*Also needs you: over your daily card budget ({len(view.overflow)})*",
+                view.overflow,
+                lambda item: (
+                    None
+                    if item.card_id is None
+                    else ButtonElement(
+                        text="Open card", action_id=DigestAction.OPEN_CARD, value=str(item.card_id)
+                    )
+                ),
+            )
+        )
     if view.red_accounts:
         lines = [
             f"• *{escape(a.name)}* {band_label(a.band, a.score)} — {escape(a.why)}"
@@ -93,10 +112,33 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
         ]
         blocks.append(_section("*Biggest movers (7 days)*", lines, len(view.movers)))
     if view.automated:
-        blocks.extend(_cancellable(view.automated))
+        blocks.extend(
+            _with_buttons(
+                f"*Automated touches queued ({len(view.automated)})*",
+                view.automated,
+                lambda item: (
+                    None
+                    if item.outbox_id is None
+                    else ButtonElement(
+                        text="Cancel",
+                        action_id=AutoTouchAction.CANCEL,
+                        value=str(item.outbox_id),
+                        style="danger",
+                    )
+                ),
+            )
+        )
     if view.held:
         blocks.append(_list_section("*On hold*", view.held))
-    if not (view.pending_cards or view.red_accounts or view.movers or view.automated or view.held):
+    if view.quiet:
+        quiet = (
+            f"{view.quiet} repeat signal{'s' if view.quiet != 1 else ''} kept quiet today "
+            "(a cooldown, or a card already with you)."
+        )
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=quiet)]))
+    if not (
+        view.pending_cards or view.overflow or view.red_accounts or view.movers or view.automated or view.held
+    ):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing needs you today. ☕")))
     if view.notes:
         blocks.append(DividerBlock())
@@ -106,19 +148,14 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     return text, [block.to_dict() for block in blocks]
 
 
-def _cancellable(items: tuple[DigestItem, ...]) -> list[Any]:
-    """Automated touches in their hold window, each with a Cancel button (value: the id only)."""
-    blocks: list[Any] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Automated touches queued ({len(items)})*"))
-    ]
+def _with_buttons(
+    title: str, items: tuple[DigestItem, ...], button: Callable[[DigestItem], ButtonElement | None]
+) -> list[Any]:
+    """A titled list, one section per item with its button (a button's value is an id only)."""
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=title))]
     for item in items[:MAX_LISTED]:
-        button = None
-        if item.outbox_id is not None:
-            button = ButtonElement(
-                text="Cancel", action_id=AutoTouchAction.CANCEL, value=str(item.outbox_id), style="danger"
-            )
         text = truncate(f"• *{escape(item.name)}* — {escape(item.label)}", LINE_LIMIT)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=button))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=button(item)))
     if len(items) > MAX_LISTED:
         more = f"…and {len(items) - MAX_LISTED} more."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))

@@ -219,7 +219,8 @@ def _more_menu(view: CardView) -> OverflowMenuElement | None:
     if not view.is_pending or view.route == "hold":
         return None
     dismiss = Option(value=f"{CardMenu.DISMISS}:{view.card_id}", text="Dismiss as a false alarm…")
-    return OverflowMenuElement(action_id=CardMenu.MORE, options=[dismiss])
+    veto = Option(value=f"{CardMenu.VETO}:{view.card_id}", text="Always human on this account")
+    return OverflowMenuElement(action_id=CardMenu.MORE, options=[dismiss, veto])
 
 
 def _actions(view: CardView) -> ActionsBlock | None:

@@ -20,6 +20,9 @@ from bot.blocks.digest import (
     build_digest_message,
 )
 from bot.deps import Deps
+from scoring.card_budget import CardCandidate, urgency
+from scoring.guardrails import SUPPRESSING_CODES
+from scoring.types import Route, TriggerKey
 from storage.db import transaction
 from storage.enums import CardState, OutboxState, Role
 from storage.models import (
@@ -121,9 +124,10 @@ def build_digest_views(session: Session, *, users: list[User], now: datetime) ->
         by_owner[account.owner_slack_id].append(account)
     today = snapshots.snapshots_on(session, as_of=as_of)
     changes = snapshots.score_changes(session, as_of=as_of, days=MOVER_DAYS)
-    pending = _pending_cards(session, owner_ids)
+    pending = _pending_cards(session, owner_ids, posted=True)
+    overflow = _pending_cards(session, owner_ids, posted=False)
     automated = _queued_automated(session, list(accounts))
-    held = _held_signals(session, list(accounts), as_of)
+    held, quiet, tripped = _held_signals(session, list(accounts), as_of)
 
     views: dict[str, DigestView] = {}
     for user in users:
@@ -155,33 +159,49 @@ def build_digest_views(session: Session, *, users: list[User], now: datetime) ->
             movers=tuple(movers),
             pending_cards=tuple(item for item in pending.get(user.slack_id, [])),
             automated=tuple(item for acc_id, item in automated if acc_id in owned_ids),
-            held=tuple(item for acc_id, item in held if acc_id in owned_ids),
+            held=(
+                *(item for acc_id, item in held if acc_id in owned_ids),
+                *_breaker_lines(tripped, owned_ids),
+            ),
+            overflow=tuple(overflow.get(user.slack_id, [])),
+            quiet=sum(1 for acc_id in quiet if acc_id in owned_ids),
         )
     return views
 
 
-def _pending_cards(session: Session, owner_ids: list[str]) -> dict[str, list[DigestItem]]:
+def _pending_cards(session: Session, owner_ids: list[str], *, posted: bool) -> dict[str, list[DigestItem]]:
+    """Pending cards per recipient: those already in their DM (`posted`), or those over a day's
+    card budget that wait here to be opened (most important first, each with its card id)."""
+    sent = EscalationCard.message_ts.is_not(None) if posted else EscalationCard.message_ts.is_(None)
     rows = session.execute(
-        select(EscalationCard, Account.name, Signal.trigger, Signal.route)
+        select(EscalationCard, Account.name, Account.arr, Signal.trigger, Signal.route)
         .join(Account, Account.account_id == EscalationCard.account_id)
         .join(Signal, Signal.id == EscalationCard.signal_id)
         .where(
             EscalationCard.state == CardState.PENDING,
             EscalationCard.recipient_slack_id.in_(owner_ids),
+            sent,
         )
-        .order_by(EscalationCard.created_at)
+        .order_by(EscalationCard.created_at, EscalationCard.id)
     )
-    result: dict[str, list[DigestItem]] = defaultdict(list)
-    for card, name, trigger, route in rows:
-        result[card.recipient_slack_id].append(
-            DigestItem(
-                card.account_id,
-                name,
-                f"{trigger} · {route}, waiting since {card.created_at:%d %b %H:%M} UTC",
-                card.created_at,
-            )
+    ranked: dict[str, list[tuple[tuple[int, int, float], DigestItem]]] = defaultdict(list)
+    for card, name, arr, trigger, route in rows:
+        since = f"waiting since {card.created_at:%d %b %H:%M} UTC"
+        item = DigestItem(
+            card.account_id,
+            name,
+            f"{trigger} · {route}, {since}",
+            card.created_at,
+            card_id=None if posted else card.id,
         )
-    return result
+        rank = urgency(
+            CardCandidate(card.account_id, card.recipient_slack_id, Route(route), TriggerKey(trigger), arr)
+        )
+        ranked[card.recipient_slack_id].append(((0, 0, 0.0) if posted else rank, item))
+    return {
+        owner: [item for _, item in sorted(items, key=lambda pair: pair[0])]
+        for owner, items in ranked.items()
+    }
 
 
 def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[str, DigestItem]]:
@@ -208,21 +228,50 @@ def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[st
     ]
 
 
-def _held_signals(session: Session, account_ids: list[str], as_of: date) -> list[tuple[str, DigestItem]]:
+def _held_signals(
+    session: Session, account_ids: list[str], as_of: date
+) -> tuple[list[tuple[str, DigestItem]], list[str], dict[str, list[str]]]:
+    """(what is on hold and why, the accounts whose repeat signals were only kept quiet).
+
+    A circuit-breaker hold is one line per trigger, not one per account: the cause is the data."""
     rows = session.execute(
         select(Signal, Account.name)
         .join(Account, Account.account_id == Signal.account_id)
         .where(Signal.as_of == as_of, Signal.route == "hold")
+        .order_by(Signal.account_id, Signal.id)
     )
     wanted = set(account_ids)
-    items = []
+    items: list[tuple[str, DigestItem]] = []
+    quiet: list[str] = []
+    tripped: dict[str, list[str]] = defaultdict(list)
     for signal, name in rows:
-        if signal.account_id in wanted:
-            sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+        if signal.account_id not in wanted:
+            continue
+        codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
+        sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+        if codes and codes[0] in SUPPRESSING_CODES:
+            quiet.append(signal.account_id)
+        elif codes and codes[0] == "circuit_breaker":
+            tripped[signal.trigger].append(signal.account_id)
+        else:
             items.append(
                 (
                     signal.account_id,
                     DigestItem(signal.account_id, name, " ".join(sentences) or signal.summary),
                 )
             )
-    return items
+    return items, quiet, dict(tripped)
+
+
+def _breaker_lines(tripped: dict[str, list[str]], owned_ids: set[str]) -> list[DigestItem]:
+    """One line per tripped trigger with how many of this CSM's accounts it held."""
+    lines = []
+    for trigger, held_ids in sorted(tripped.items()):
+        mine = [account_id for account_id in held_ids if account_id in owned_ids]
+        if mine:
+            label = (
+                f"{trigger} held on {len(mine)} of your account{'s' if len(mine) != 1 else ''}: it fired on an "
+                "implausible share of the book, likely a data problem; ops has been alerted."
+            )
+            lines.append(DigestItem(mine[0], "Circuit breaker", label))
+    return lines

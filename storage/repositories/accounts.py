@@ -130,6 +130,11 @@ def set_human_handled(session: Session, *, account_id: str, by: str, now: dateti
     _update_one(session, account_id, human_handled_by=by, human_handled_since=now)
 
 
+def clear_human_handled(session: Session, *, account_id: str) -> None:
+    """A take-over's pause ends: automation handles the account again."""
+    _update_one(session, account_id, human_handled_by=None, human_handled_since=None)
+
+
 def set_always_human(session: Session, *, account_id: str, on: bool, by: str) -> None:
     """The CSM's veto; it sticks until lifted with on=False (who may lift it is the caller's call)."""
     _update_one(session, account_id, always_human=on, always_human_by=by if on else None)

@@ -28,7 +28,9 @@ def get_trip(session: Session, *, as_of: date, trigger: str) -> CircuitBreakerTr
 def trips_on(session: Session, *, as_of: date) -> list[CircuitBreakerTrip]:
     return list(
         session.scalars(
-            select(CircuitBreakerTrip).where(CircuitBreakerTrip.as_of == as_of).order_by(CircuitBreakerTrip.trigger)
+            select(CircuitBreakerTrip)
+            .where(CircuitBreakerTrip.as_of == as_of)
+            .order_by(CircuitBreakerTrip.trigger)
         )
     )
 

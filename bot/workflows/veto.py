@@ -1,0 +1,149 @@
+"""A CSM's veto: "always human" on an account, until they lift it (`/veto`, or a card's menu).
+
+Setting it cancels the account's automated touches still in their hold window; lifting it also
+ends a take-over's pause, so automation resumes. Both are override-log rows: ops sees who
+overrode automation on which account and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from storage.db import transaction
+from storage.enums import OutboxState
+from storage.models import Account, EscalationCard, OutboxMessage, OverrideRecord
+from storage.repositories import accounts, outbox, overrides, users
+from storage.repositories.accounts import find_accounts
+
+USAGE = (
+    "Usage: `/veto ACCOUNT: why` keeps a person on every touchpoint of the account; "
+    "`/veto lift ACCOUNT` hands it back to automation."
+)
+SEPARATOR = re.compile(r"\s*(?:\||:|—|–|\s-\s)\s*")
+LIFT_WORDS = ("lift ", "off ", "remove ")
+
+
+@dataclass(frozen=True)
+class VetoSet:
+    account_name: str
+    on: bool
+    cancelled: int  # automated touches stopped in their hold window
+
+
+@dataclass(frozen=True)
+class VetoRefused:
+    message: str
+
+
+VetoOutcome = VetoSet | VetoRefused
+
+
+def parse(text: str) -> tuple[bool, str, str]:
+    """(veto on?, account query, note) from "/veto Acme: why" or "/veto lift Acme"."""
+    text = text.strip()
+    lowered = text.lower()
+    on = True
+    for word in LIFT_WORDS:
+        if lowered.startswith(word):
+            on, text = False, text[len(word) :].strip()
+            break
+    parts = SEPARATOR.split(text, maxsplit=1)
+    return on, parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
+
+
+def veto_from_command(deps: Deps, *, text: str, actor: str) -> VetoOutcome:
+    on, query, note = parse(text)
+    if not query:
+        return VetoRefused(USAGE)
+    with deps.session_factory() as session:
+        match = find_accounts(session, query=query)
+        if match.exact is None:
+            closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates)
+            return VetoRefused(
+                f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
+            )
+        account_id = match.exact.account_id
+    return set_veto(deps, account_id=account_id, actor=actor, on=on, note=note)
+
+
+def veto_from_card(deps: Deps, *, card_id: int, actor: str) -> VetoOutcome:
+    with deps.session_factory() as session:
+        card = session.get(EscalationCard, card_id)
+        if card is None:
+            return VetoRefused("This card no longer exists.")
+        account_id = card.account_id
+    return set_veto(deps, account_id=account_id, actor=actor, on=True, note="from a card")
+
+
+def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "") -> VetoOutcome:
+    now = deps.clock.now()
+    with transaction(deps.session_factory) as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return VetoRefused(f"Unknown account {account_id}.")
+        if not users.may_act_on(session, account=account, actor=actor):
+            return VetoRefused(
+                "Only the account's CSM, their manager, or ops can change its veto. Nothing was changed."
+            )
+        if on and account.always_human:
+            return VetoRefused(
+                f"{account.name} is already “always human” (set by <@{account.always_human_by}>)."
+            )
+        if not on and not account.always_human and account.human_handled_by is None:
+            return VetoRefused(f"{account.name} has no veto to lift; automation already handles it as usual.")
+        accounts.set_always_human(session, account_id=account_id, on=on, by=actor)
+        cancelled = 0
+        if on:
+            cancelled = _cancel_queued_touches(session, account_id, actor, now)
+        else:
+            accounts.clear_human_handled(session, account_id=account_id)
+        session.add(
+            OverrideRecord(
+                account_id=account_id,
+                trigger="",
+                proposed_route="",
+                proposed_draft="",
+                action="vetoed" if on else "veto_lifted",
+                reason=note or None,
+                actor_slack_id=actor,
+                at=now,
+                seconds_to_decide=0.0,
+            )
+        )
+        return VetoSet(account.name, on, cancelled)
+
+
+def _cancel_queued_touches(session: Session, account_id: str, actor: str, now: datetime) -> int:
+    queued = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.account_id == account_id,
+            OutboxMessage.state == OutboxState.QUEUED,
+            OutboxMessage.card_id.is_(None),
+        )
+    )
+    cancelled = 0
+    for message in list(queued):
+        if outbox.cancel(session, message_id=message.id):
+            overrides.record_automated(
+                session, message=message, action="cancelled", actor=actor, now=now, reason="the CSM's veto"
+            )
+            cancelled += 1
+    return cancelled
+
+
+def describe(outcome: VetoOutcome) -> str:
+    if isinstance(outcome, VetoRefused):
+        return outcome.message
+    if outcome.on:
+        stopped = f" {outcome.cancelled} queued automated message(s) cancelled." if outcome.cancelled else ""
+        return (
+            f"{outcome.account_name} is now “always human”: every touchpoint goes to a person until you "
+            f"lift it with `/veto lift {outcome.account_name}`.{stopped}"
+        )
+    return f"Veto lifted: automation handles {outcome.account_name} as usual again."
