@@ -17,6 +17,7 @@ from bot.reports import scores as scores_report
 from bot.settings import Settings
 from bot.workflows.cycle import active_trigger_config, run_cycle, score_all
 from bot.workflows.digest import post_digests
+from bot.workflows.stored_decisions import day_record
 from scoring.decisions import decide
 from scoring.evidence import contributors
 from scoring.health import score_account
@@ -87,11 +88,17 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
             return 1
         facts = load_account_facts(session, as_of=as_of, account_ids=[match.exact.account_id])
         book = book_facts(session)
+        record = day_record(session, account_id=match.exact.account_id, as_of=as_of)
     account = facts[0]
     health = score_account(account, as_of=as_of, config=config)
-    decisions = decide(account, health, book=book, as_of=as_of, config=config)
+    # What the day's cycle decided, when it ran; otherwise what it would decide now.
+    decisions = record.decisions if record else decide(account, health, book=book, as_of=as_of, config=config)
     payload = explain_report.explain_payload(
-        account, health, decisions, contributors(account, health, config)
+        account,
+        health,
+        decisions,
+        contributors(account, health, config),
+        actions=record.actions if record else None,
     )
     print(explain_report.render(payload, as_json=as_json), file=out)
     return 0

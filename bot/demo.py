@@ -8,6 +8,7 @@ override log and the outbox show the other half of the loop.
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -23,8 +24,10 @@ from bot.settings import Settings
 from bot.workflows.card_decisions import AlreadyDecided, Decided, approve, take_over
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from bot.workflows.stored_decisions import day_record
+from scoring.decisions import primary_decision
 from storage.enums import CardState
-from storage.models import Account, EscalationCard, Signal
+from storage.models import Account, EscalationCard
 from storage.repositories.overrides import list_overrides
 
 DEMO_DATABASE_FILE = Path("tandem-demo.db")
@@ -63,7 +66,7 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
     print(summary.render(), file=out)
 
     _title(out, "2. The seeds' hard cases, and what Tandem decided")
-    _show_planted(deps, planted, out)
+    _show_planted(deps, planted, as_of, out)
 
     _title(
         out, f"3. Escalation cards in the CSMs' DMs (hard cases first; {len(poster.posted)} Slack messages)"
@@ -95,19 +98,25 @@ def _show_cards(deps: Deps, poster: TerminalPoster, planted: dict[str, str], out
         print(f"… and {len(messages) - CARDS_SHOWN} more cards.\n", file=out)
 
 
-def _show_planted(deps: Deps, planted: dict[str, str], out: TextIO) -> None:
+def _show_planted(deps: Deps, planted: dict[str, str], as_of: date, out: TextIO) -> None:
+    """One line per planted case: the decision that leads, why, and what Tandem did about it."""
     with deps.session_factory() as session:
         for case, account_id in planted.items():
             account = session.get(Account, account_id)
-            rows = session.execute(
-                select(Signal.trigger, Signal.route, Signal.reasons).where(Signal.account_id == account_id)
-            ).all()
             name = account.name if account else account_id
-            if not rows:
+            record = day_record(session, account_id=account_id, as_of=as_of)
+            lead = primary_decision(record.decisions) if record else None
+            if record is None or lead is None:
                 print(f"• {case} — {name}: no trigger fired", file=out)
-            for trigger, route, reasons in rows:
-                sentences = " ".join(reasons.get("sentences", [])) if isinstance(reasons, dict) else ""
-                print(f"• {case} — {name}: {trigger} → {route}. {sentences}", file=out)
+                continue
+            also = sorted(d.trigger.value for d in record.decisions if d.trigger is not lead.trigger)
+            also_text = f" (also {', '.join(also)})" if also else ""
+            done = "; ".join(record.actions) or "nothing sent, nothing posted"
+            print(
+                f"• {case} — {name}: {lead.trigger.value}{also_text} → {lead.route.value}. "
+                f"{lead.reason_sentence} [{done}]",
+                file=out,
+            )
 
 
 def _approve_a_card(deps: Deps, poster: TerminalPoster, planted: dict[str, str], out: TextIO) -> None:

@@ -1,4 +1,4 @@
-"""Expansion readiness 0-100: seats nearly full, a growing team, broad adoption and good health.
+"""Expansion readiness 0-100: seats nearly full on busy days, a growing team, broad adoption, good health.
 
 Computed over a whole FeatureTable at once. NaN for accounts without usage data (no seat use
 to read). A part without data (no feature data for breadth) is left out and the other parts'
@@ -19,9 +19,11 @@ PARTS = ("utilisation", "growth", "breadth", "health")
 def expansion_parts(t: FeatureTable, health: np.ndarray, config: TriggerConfig) -> dict[str, np.ndarray]:
     """Each part 0-100 (NaN without data), by name."""
     rules = config.expansion
+    # Seats nearly full means a busy day nearly fills them: the peak of the latest days, not
+    # their average, which weekends pull down for every business customer.
     recent_use = np.where(
         t["u_trend_days"] > 0,
-        safe_ratio(t["u_trend_active"], t["u_trend_seats"]),
+        t["u_trend_peak"],
         safe_ratio(t["u_active"], t["u_seats"]),
     )
     span = max(rules.utilisation_full - rules.utilisation_floor, 1e-9)

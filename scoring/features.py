@@ -37,6 +37,7 @@ USAGE_COLUMNS = (
     "u_days", "u_active", "u_seats",  # the utilisation window: rows, sums
     "u_trend_days", "u_trend_active", "u_trend_seats",  # the latest trend_days
     "u_base_days", "u_base_active",  # the window before the utilisation window
+    "u_trend_peak",  # the busiest day's share of seats in use in the latest trend_days (0 without)
     "u_last_gap",  # days since the latest usage row in the window or the baseline (NaN: none)
     "f_any", "f_breadth",  # feature rows on record at all; distinct features used in the window
 )  # fmt: skip
@@ -178,6 +179,8 @@ def _usage(facts: AccountFacts, w: Windows) -> dict[str, float]:
                 row["u_trend_days"] += 1
                 row["u_trend_active"] += usage.active_users
                 row["u_trend_seats"] += usage.licensed_seats
+                if usage.licensed_seats > 0:
+                    row["u_trend_peak"] = max(row["u_trend_peak"], usage.active_users / usage.licensed_seats)
         else:
             row["u_base_days"] += 1
             row["u_base_active"] += usage.active_users

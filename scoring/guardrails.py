@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from scoring.config import TriggerConfig
 from scoring.factors import plural
+from scoring.routing import demoted
 from scoring.types import AccountFacts, AutomationHistory, Decision, EngagementKind, Reason, Route, TriggerKey
 
 # Reason codes of a hold that only says "nothing new": such a decision never leads a card.
@@ -42,7 +43,7 @@ def apply_guardrails(
     if decision.route is Route.AUTO:
         lifts = _automation_limits(facts, as_of, config)
         if lifts:
-            return replace(decision, route=Route.ASSIST, reasons=(*lifts, *decision.reasons))
+            return replace(decision, route=Route.ASSIST, reasons=demoted((*lifts, *decision.reasons)))
     return decision
 
 

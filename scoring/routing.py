@@ -181,8 +181,23 @@ def _matrix(
         if facts.automation_mode is AutomationMode.ASSIST:
             lifts.append(Reason("account_assist_mode", f"Human review: {facts.name} is set to assist."))
     if lifts:
-        route = Route.ASSIST
-    return Decision(signal, route, (*lifts, Reason(code, sentence)))
+        return Decision(signal, Route.ASSIST, demoted((*lifts, Reason(code, sentence))))
+    return Decision(signal, route, (Reason(code, sentence),))
+
+
+def demoted(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """The reasons of a touch lifted from full automation to a person: the matrix's "Full
+    automation" sentence then says that automation would have applied, not that it does."""
+    return tuple(
+        Reason(
+            r.code,
+            r.sentence.replace("Full automation: ", "Full automation would apply (", 1).rstrip(".")
+            + "); a person reviews instead.",
+        )
+        if r.code == "matrix_low_value_low_complexity" and r.sentence.startswith("Full automation: ")
+        else r
+        for r in reasons
+    )
 
 
 def _one(signal: Signal, route: Route, code: str, sentence: str) -> Decision:

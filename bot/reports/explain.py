@@ -16,7 +16,11 @@ def explain_payload(
     health: HealthResult,
     decisions: Sequence[Decision],
     contributors: Sequence[Contributor] = (),
+    *,
+    actions: Sequence[str] | None = None,
 ) -> dict[str, object]:
+    """`actions` is what the day's cycle did (cards, touches) when it ran; None: not run yet,
+    and the decisions are what it would decide now."""
     primary = primary_decision(list(decisions))
     route = primary.route if primary else None
     return {
@@ -56,6 +60,9 @@ def explain_payload(
         ],
         "triggers": [d.trigger.value for d in decisions],
         "route": route.value if route else None,
+        "reason": primary.reason_sentence if primary else None,
+        "decided_by_cycle": actions is not None,
+        "actions": list(actions or []),
         "reasons": [
             {
                 "trigger": d.trigger.value,
@@ -112,9 +119,15 @@ def render_text(payload: dict[str, object]) -> str:
     decisions = payload["decisions"]
     if not decisions:
         lines.append("Triggers: none fired; no action proposed.")
+    elif payload.get("decided_by_cycle"):
+        lines.append(f"Today's cycle decided: {payload['route']}. {payload['reason']}")
+    else:
+        lines.append(f"The cycle has not run today; it would decide: {payload['route']}. {payload['reason']}")
     for decision in decisions:  # type: ignore[attr-defined]
         lines.append(f"Trigger {decision['trigger']} → route {decision['route']}: {decision['summary']}")
         lines.append(f"  {decision['reason']}")
+    for action in payload.get("actions") or []:  # type: ignore[attr-defined]
+        lines.append(f"Done: {action}")
     return "\n".join(lines)
 
 

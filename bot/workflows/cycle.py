@@ -32,6 +32,7 @@ from bot.workflows.cycle_write import write_plans
 from bot.workflows.draft_step import write_drafts
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
+from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardDelivery, CardState
@@ -209,7 +210,7 @@ def draft_leads(deps: Deps, plans: list[AccountPlan]) -> dict[str, tuple[DraftRe
             review = Reason(
                 "draft_needs_review", "Human review: the automated draft needs a person to check it."
             )
-            reviewed = replace(lead, route=Route.ASSIST, reasons=(review, *lead.reasons))
+            reviewed = replace(lead, route=Route.ASSIST, reasons=demoted((review, *lead.reasons)))
             plan.decisions = [reviewed if d.trigger is lead.trigger else d for d in plan.decisions]
             plan.delivery = CardDelivery.DM
     return drafted

@@ -15,9 +15,10 @@ from bot.workflows.card_views import SENDING_ROUTES
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.draft_requests import draft_request_for
 from bot.workflows.draft_step import store_draft, write_drafts
+from bot.workflows.stored_decisions import decision_from_row
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.health import score_account
-from scoring.types import Decision, Reason, Route, Signal, TriggerKey
+from scoring.types import Route
 from storage.db import transaction
 from storage.enums import CardDelivery, CardState
 from storage.models import Account, EscalationCard, User
@@ -34,22 +35,6 @@ class Opened:
 @dataclass(frozen=True)
 class OpenRefused:
     message: str
-
-
-def decision_from_row(signal: SignalRow) -> Decision:
-    """The stored signal as scoring's Decision (for a draft written after the cycle)."""
-    details = signal.details if isinstance(signal.details, dict) else {}
-    reasons = signal.reasons if isinstance(signal.reasons, dict) else {}
-    return Decision(
-        Signal(signal.account_id, TriggerKey(signal.trigger), signal.summary, dict(details)),
-        Route(signal.route),
-        tuple(
-            Reason(code, sentence)
-            for code, sentence in zip(reasons.get("codes", []), reasons.get("sentences", []), strict=False)
-        ),
-        notify_manager=bool(details.get("notify_manager")),
-        celebratory_tone_blocked=bool(details.get("celebratory_tone_blocked")),
-    )
 
 
 def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | OpenRefused:

@@ -111,7 +111,7 @@ def _fill(table: FeatureTable, index: dict[str, int], rows: Sequence[Any], names
 
 USAGE_FILLED = (
     "u_days", "u_active", "u_seats", "u_trend_days", "u_trend_active", "u_trend_seats",
-    "u_base_days", "u_base_active", "u_last_gap",
+    "u_base_days", "u_base_active", "u_trend_peak", "u_last_gap",
 )  # fmt: skip
 
 
@@ -131,6 +131,9 @@ def _usage_rows(session: Session, w: Windows) -> list[Any]:
             _sum_if(trend, u.licensed_seats),
             _count_if(base),
             _sum_if(base, u.active_users),
+            func.coalesce(
+                func.max(case((trend & (u.licensed_seats > 0), u.active_users * 1.0 / u.licensed_seats))), 0
+            ),
             func.max(u.day),
         )
         .where(u.day >= w.base_start, u.day <= w.as_of)

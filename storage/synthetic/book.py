@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import models
@@ -89,6 +89,7 @@ def generate_book(
             summary.total_arr += sum(row["arr"] for row in account_rows)
             summary.planted.update(chunk.planted)
         summary.counts = dict(counts)
+        _sync_id_sequences(session)
         refresh_planner_statistics(session)
     return summary
 
@@ -133,6 +134,20 @@ def _delete_book(session: Session) -> None:
     for table in reversed(models.Base.metadata.sorted_tables):  # children before parents
         if table.name not in KEPT_ON_REPLACE:
             session.execute(delete(table))
+
+
+def _sync_id_sequences(session: Session) -> None:
+    """Planted rows that carry their own ids (an earlier cycle's signal) leave PostgreSQL's
+    sequences behind; move each past the largest id so the next insert does not collide."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite picks max(rowid) + 1 by itself
+    for table in (models.Signal.__tablename__, models.OutboxMessage.__tablename__):
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+            )
+        )
 
 
 def _write(session: Session, rows: BookRows) -> None:

@@ -20,7 +20,8 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+    has_json = any(isinstance(value, dict) for value in rows[0].values())  # COPY can't take a dict as-is
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg" and not has_json:
         _copy(connection.connection.driver_connection, table, rows)
         return
     for start in range(0, len(rows), INSERT_BATCH):

@@ -10,6 +10,8 @@ Each is shaped so that the right answer is unambiguous:
 - safe_to_automate: small SMB account, calm, responsive, no context, but only ~15% of seats
   active (Red): exactly what full automation is for;
 - two_complexity: a custom contract negotiation and a compliance review at once: escalate.
+More stories (the enterprise exception, the ignored check-in, a veto, frustration, a low reply
+rate, self-serve automation, expansion) are in `planted_stories`; `CASES` holds them all.
 """
 
 from __future__ import annotations
@@ -17,23 +19,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.synthetic.builder import YEAR, AccountBuilder
+from storage.synthetic.planted_stories import STORIES, STORY_NAMES, plant_stories
 from storage.synthetic.vocabulary import CALM_TICKETS, FRUSTRATED_TICKETS, INCIDENT_TICKETS
 
-CASES = {
+HARD_CASES = {
     "migration": "ACC-MIGRATE",
     "incident_renewal": "ACC-INCIDENT",
     "whale": "ACC-WHALE",
     "safe_to_automate": "ACC-SMBAUTO",
     "two_complexity": "ACC-COMPLEX",
 }
+CASES = {**HARD_CASES, **STORIES}
 NAMES = {
     "migration": "Northwind Migration Co",
     "incident_renewal": "Meridian Health Partners",
     "whale": "Atlas Global Freight",
     "safe_to_automate": "Lark Bakery Supplies",
     "two_complexity": "Cobalt Compliance Group",
+    **STORY_NAMES,
 }
-MIN_ACCOUNTS = 10
+MIN_ACCOUNTS = 20
 WHALE_SHARE = 0.03  # of the whole book's ARR, comfortably above the 2% rule
 WHALE_MIN_ARR = 150_000.0  # still an enterprise contract in a tiny book
 MIGRATION_DAYS = 10
@@ -42,9 +47,10 @@ INCIDENT_DAYS_AGO = 3
 
 
 def plant_all(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
-    """Adds the five cases, after every other account (the whale is sized on their ARR)."""
+    """Adds every planted case, after every other account (the whale, last, is sized on their ARR)."""
     days, as_of = builder.days, builder.as_of
-    owner = {case: owners[index % len(owners)] for index, case in enumerate(CASES)}
+    owner = {case: owners[index % len(owners)] for index, case in enumerate(HARD_CASES)}
+    plant_stories(builder, owners)
 
     def established(case: str, segment: str, arr: float, renewal_in_days: int, years: int = 2) -> str:
         account_id = CASES[case]

@@ -87,13 +87,22 @@ def test_summary_counts_are_what_the_database_holds(db: Database) -> None:
     assert summary.accounts == 40 and stored["accounts"] == 40
     assert {table: stored[table] for table in summary.counts} == summary.counts
     assert total_arr == pytest.approx(summary.total_arr)
-    assert set(summary.planted) == {
+    assert set(summary.planted) >= {
         "migration",
         "incident_renewal",
         "whale",
         "safe_to_automate",
         "two_complexity",
+        "enterprise_onboarding",
+        "smb_onboarding",
+        "cascade",
+        "veto",
+        "frustrated",
+        "low_reply",
+        "self_serve",
+        "expansion",
     }
+    assert set(summary.planted) == set(PLANTED_CASES)
     assert "ACC-WHALE" in summary.render() and "40 accounts" in summary.render()
 
 
@@ -124,17 +133,17 @@ def test_replace_deletes_derived_rows_but_keeps_trigger_configs(db: Database) ->
             )
         )
 
-    summary = generate_book(db.session_factory, accounts=12, seed=2, as_of=AS_OF, replace=True)
+    summary = generate_book(db.session_factory, accounts=24, seed=2, as_of=AS_OF, replace=True)
 
     with db.session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(models.Account)) == summary.accounts == 12
+        assert session.scalar(select(func.count()).select_from(models.Account)) == summary.accounts == 24
         assert session.scalar(select(func.count()).select_from(models.HealthSnapshot)) == 0
         assert session.scalar(select(func.count()).select_from(models.TriggerConfig)) == 1
 
 
 def test_a_book_too_small_for_the_planted_cases_is_refused(sqlite_db: Database) -> None:
-    with pytest.raises(ValueError, match="at least 10 accounts"):
-        generate_book(sqlite_db.session_factory, accounts=9, as_of=AS_OF)
+    with pytest.raises(ValueError, match="at least 20 accounts"):
+        generate_book(sqlite_db.session_factory, accounts=19, as_of=AS_OF)
 
 
 def test_the_people_one_csm_per_forty_accounts_two_managers_ops_and_admin() -> None:

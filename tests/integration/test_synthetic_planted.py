@@ -27,7 +27,7 @@ class Planted:
     total_arr: float
 
 
-@pytest.fixture(params=[10, 60], ids=["10-accounts", "60-accounts"])
+@pytest.fixture(params=[20, 60], ids=["20-accounts", "60-accounts"])
 def planted(request: pytest.FixtureRequest, db: Database) -> Iterator[Planted]:
     summary = generate_book(db.session_factory, accounts=request.param, seed=5, as_of=AS_OF)
     with db.session_factory() as session:
@@ -72,6 +72,14 @@ def test_the_planted_ids_are_fixed(planted: Planted) -> None:
         "whale": "ACC-WHALE",
         "safe_to_automate": "ACC-SMBAUTO",
         "two_complexity": "ACC-COMPLEX",
+        "enterprise_onboarding": "ACC-ENTONBOARD",
+        "smb_onboarding": "ACC-SMBONBOARD",
+        "cascade": "ACC-CASCADE",
+        "veto": "ACC-VETO",
+        "frustrated": "ACC-FRUSTRATED",
+        "low_reply": "ACC-LOWREPLY",
+        "self_serve": "ACC-SELFSERVE",
+        "expansion": "ACC-EXPAND",
     }
 
 

@@ -1,0 +1,65 @@
+"""The cycle's stored decisions read back: what Tandem decided and did for an account on a day.
+
+`explain` shows these rather than recomputing, so it tells what the cycle really did (the
+circuit breaker and the card budget only exist over a whole run), and a card opened later is
+drafted from the decision that made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring.types import Decision, Reason, Route, Signal, TriggerKey
+from storage.models import EscalationCard, OutboxMessage
+from storage.models import Signal as SignalRow
+
+
+def decision_from_row(signal: SignalRow) -> Decision:
+    """The stored signal as scoring's Decision (for a draft written after the cycle)."""
+    details = signal.details if isinstance(signal.details, dict) else {}
+    reasons = signal.reasons if isinstance(signal.reasons, dict) else {}
+    return Decision(
+        Signal(signal.account_id, TriggerKey(signal.trigger), signal.summary, dict(details)),
+        Route(signal.route),
+        tuple(
+            Reason(code, sentence)
+            for code, sentence in zip(reasons.get("codes", []), reasons.get("sentences", []), strict=False)
+        ),
+        notify_manager=bool(details.get("notify_manager")),
+        celebratory_tone_blocked=bool(details.get("celebratory_tone_blocked")),
+    )
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    decisions: list[Decision]
+    actions: list[str]  # "card pending in the DM of U0CSM001", "automated touch queued, sends 08:00 UTC"
+
+
+def day_record(session: Session, *, account_id: str, as_of: date) -> DayRecord | None:
+    """The decisions the cycle stored for the account on `as_of` and what came of them, or None."""
+    rows = list(
+        session.scalars(
+            select(SignalRow)
+            .where(SignalRow.account_id == account_id, SignalRow.as_of == as_of)
+            .order_by(SignalRow.id)
+        )
+    )
+    if not rows:
+        return None
+    ids = [row.id for row in rows]
+    actions = []
+    for card in session.scalars(select(EscalationCard).where(EscalationCard.signal_id.in_(ids))):
+        where = (
+            f"posted to <@{card.recipient_slack_id}>'s DM"
+            if card.message_ts
+            else f"waiting in <@{card.recipient_slack_id}>'s digest (over the day's card budget)"
+        )
+        actions.append(f"card {where}" if card.state == "pending" else f"card {card.state} by {card.decided_by}")
+    for touch in session.scalars(select(OutboxMessage).where(OutboxMessage.signal_id.in_(ids))):
+        actions.append(f"automated touch {touch.state}, send after {touch.send_after:%Y-%m-%d %H:%M} UTC")
+    return DayRecord([decision_from_row(row) for row in rows], actions)
