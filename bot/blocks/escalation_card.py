@@ -28,6 +28,7 @@ from bot.trends import describe_trend
 from bot.workflows.card_views import CardView
 
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
+INTERNAL_NOTE_KINDS = frozenset({"expansion_note"})  # drafts for colleagues: shown, never sent
 HEADER_LIMIT = 150
 CONTEXT_LIMIT = 2000
 SUBJECT_SHOWN = 150  # characters of the subject shown in the draft heading
@@ -88,6 +89,10 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))
     if view.draft_body is not None and view.proposes_send:
         blocks.extend(_draft_blocks(view))
+    elif view.draft_body is not None and view.draft_kind in INTERNAL_NOTE_KINDS:
+        heading = "*Hand-off note for sales* (internal, never sent to the customer)"
+        quoted, _ = quote_within(view.draft_body, SECTION_LIMIT - len(heading) - 1)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{heading}\n{quoted}")))
     note = ROUTE_NOTES.get(view.route)
     if note and view.is_pending:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))

@@ -50,6 +50,7 @@ class CardView:
     dismiss_reason: str | None = None
     trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
     evidence: tuple[str, ...] = ()  # the top contributors' evidence (tickets, weeks of usage)
+    draft_kind: str | None = None  # check_in, renewal_reminder, ..., expansion_note (internal, never sent)
 
     @property
     def is_pending(self) -> bool:
@@ -104,6 +105,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         dismiss_reason=card.dismiss_reason,
         trend=_trend(session, card.account_id, signal.as_of, snapshot.score if snapshot else None),
         explanation=snapshot.explanation if snapshot else "",
+        draft_kind=draft.kind if draft else None,
     )
 
 

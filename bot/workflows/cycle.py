@@ -165,6 +165,7 @@ def plan_book(
                     config=config,
                     previous=previous.get(account.account_id),
                     owner_name=owner_names.get(account.owner_slack_id, "your CSM"),
+                    sales_channel=deps.settings.sales_channel,
                 )
                 if plan is not None:
                     plans.append(plan)

@@ -20,7 +20,7 @@ from scoring import card_budget, circuit_breaker
 from scoring.config import TriggerConfig
 from scoring.decisions import decide, primary_decision
 from scoring.evidence import contributors
-from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Route, TriggerKey
+from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Reason, Route, TriggerKey
 from storage.enums import CardDelivery
 
 CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
@@ -53,8 +53,8 @@ class AccountPlan:
 
     @property
     def draft_request(self) -> DraftRequest | None:
-        lead = self.lead
-        return self.requests.get(lead.trigger) if lead.route in DRAFTED_ROUTES else None
+        lead = self.lead  # a hold wants no draft; a hand-off wants its internal note
+        return self.requests.get(lead.trigger) if lead.route is not Route.HOLD else None
 
 
 def plan_account(
@@ -66,6 +66,7 @@ def plan_account(
     config: TriggerConfig,
     previous: int | None,
     owner_name: str,
+    sales_channel: str | None = None,
 ) -> AccountPlan | None:
     decisions = decide(account, health, book=book, as_of=as_of, config=config, previous=previous)
     lead = primary_decision(decisions)
@@ -76,10 +77,15 @@ def plan_account(
     ]
     if evidence:
         decisions = [with_evidence(d, evidence) for d in decisions]
+    contact = f"<@{account.account_executive}>" if account.account_executive else sales_channel
+    decisions = [
+        with_sales_contact(d, contact) if d.trigger in config.routing.handoff_triggers else d
+        for d in decisions
+    ]
     requests = {
         d.trigger: draft_request_for(account, health, d, owner_name=owner_name)
         for d in decisions
-        if d.route in DRAFTED_ROUTES
+        if d.route in DRAFTED_ROUTES or is_handoff(d, config)
     }
     return AccountPlan(
         account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions, requests
@@ -90,6 +96,22 @@ def with_evidence(decision: Decision, lines: list[str]) -> Decision:
     """The decision with its evidence (tickets, weeks of usage) in the signal's details, for the card."""
     signal = replace(decision.signal, details={**decision.signal.details, "evidence": lines})
     return replace(decision, signal=signal)
+
+
+def is_handoff(decision: Decision, config: TriggerConfig) -> bool:
+    """A sales hand-off a person makes: it gets an internal note drafted, never a customer email."""
+    return decision.trigger in config.routing.handoff_triggers and decision.route is Route.HUMAN
+
+
+def with_sales_contact(decision: Decision, contact: str | None) -> Decision:
+    """A hand-off names who to bring in: the account executive, else the sales channel."""
+    who = contact or "your sales team (set TANDEM_SALES_CHANNEL or the account's executive)"
+    signal = replace(decision.signal, details={**decision.signal.details, "sales_contact": who})
+    reasons = tuple(
+        Reason(r.code, f"{r.sentence} Bring in {who}.") if r.code == "sales_handoff" else r
+        for r in decision.reasons
+    )
+    return replace(decision, signal=signal, reasons=reasons)
 
 
 def fired_counts(plans: Iterable[AccountPlan]) -> Counter[TriggerKey]:

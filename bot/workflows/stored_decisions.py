@@ -59,7 +59,9 @@ def day_record(session: Session, *, account_id: str, as_of: date) -> DayRecord |
             if card.message_ts
             else f"waiting in <@{card.recipient_slack_id}>'s digest (over the day's card budget)"
         )
-        actions.append(f"card {where}" if card.state == "pending" else f"card {card.state} by {card.decided_by}")
+        actions.append(
+            f"card {where}" if card.state == "pending" else f"card {card.state} by {card.decided_by}"
+        )
     for touch in session.scalars(select(OutboxMessage).where(OutboxMessage.signal_id.in_(ids))):
         actions.append(f"automated touch {touch.state}, send after {touch.send_after:%Y-%m-%d %H:%M} UTC")
     return DayRecord([decision_from_row(row) for row in rows], actions)
