@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.circuit_alert import build_circuit_alert, parse_release_value
 from bot.deps import Deps
 from bot.ids import CircuitAction
 from bot.workflows.circuit_alerts import Released, release_trip, trip_view
 from storage.repositories import circuit_trips
+
+logger = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -27,16 +31,20 @@ def register(app: App, deps: Deps) -> None:
         if not isinstance(outcome, Released):
             respond(text=outcome.message, response_type="ephemeral", replace_original=False)
             return
-        with deps.session_factory() as session:
-            trip = circuit_trips.get_trip(session, as_of=as_of, trigger=trigger)
-        container = body.get("container", {})
-        if trip is not None and container.get("channel_id") and container.get("message_ts"):
-            text, blocks = build_circuit_alert(trip_view(trip))
-            client.chat_update(
-                channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks
-            )
         respond(
             text=f"Released: {outcome.cards} {trigger} card(s) wait in their CSMs' digests.",
             response_type="ephemeral",
             replace_original=False,
         )
+        with deps.session_factory() as session:
+            trip = circuit_trips.get_trip(session, as_of=as_of, trigger=trigger)
+        container = body.get("container", {})
+        if trip is None or not (container.get("channel_id") and container.get("message_ts")):
+            return
+        text, blocks = build_circuit_alert(trip_view(trip))
+        try:  # the release stands whether or not the alert can be re-rendered
+            client.chat_update(
+                channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks
+            )
+        except SlackApiError as error:
+            logger.warning("could not update the circuit-breaker alert: %s", error.response.get("error"))

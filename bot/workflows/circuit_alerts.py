@@ -133,13 +133,12 @@ def release_trip(deps: Deps, *, as_of: date, trigger: str, actor: str) -> Releas
             if signal.account_id not in carded and route != Route.HOLD.value:
                 carded.add(signal.account_id)
                 to_card.append(signal)
-        owners = dict(
-            session.execute(
-                select(Account.account_id, Account.owner_slack_id)
-                .join(Signal, Signal.account_id == Account.account_id)
-                .where(Signal.as_of == as_of, Signal.trigger == trigger)
-            ).tuples()
+        owner_query = (
+            select(Account.account_id, Account.owner_slack_id)
+            .join(Signal, Signal.account_id == Account.account_id)
+            .where(Signal.as_of == as_of, Signal.trigger == trigger)
         )
+        owners = {account_id: owner for account_id, owner in session.execute(owner_query)}
         card_rows = [
             {
                 "signal_id": signal.id,

@@ -77,6 +77,8 @@ class AccountBuilder:
             "renewal_date": renewal, "industry": rng.choice(words.INDUSTRIES), "contract_start": contract_start,
             "timezone": rng.choice(words.TIMEZONES), "automation_mode": automation_mode,
             "contact_email": f"{contact}@{slug}.example", "shared_channel_id": None, "always_human": False,
+            # Every row has every column: a bulk insert takes its columns from the first row.
+            "always_human_by": None, "account_executive_slack_id": None,
         })  # fmt: skip
         previous = renewal - timedelta(days=YEAR)
         while previous - timedelta(days=YEAR - 30) >= contract_start:  # every anniversary already passed

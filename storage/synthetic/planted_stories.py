@@ -11,7 +11,9 @@
 - low_reply: a small account that answers 1 in 7 automated emails (below 20%): a person;
 - self_serve: a tiny self-serve account barely using its seats: full automation, end to end;
 - expansion: a mid-market account with nearly every seat in use and a growing team: a sales
-  hand-off card naming its account executive.
+  hand-off card naming its account executive;
+- renewal_campaign: a healthy small account renewing in 60 days at low risk: an automated
+  renewal reminder (the campaign a breach must stop).
 Renewals are kept out of the renewal windows so each story is the only thing that fires.
 """
 
@@ -32,6 +34,7 @@ STORIES = {
     "low_reply": "ACC-LOWREPLY",
     "self_serve": "ACC-SELFSERVE",
     "expansion": "ACC-EXPAND",
+    "renewal_campaign": "ACC-RENEWAL",
 }
 STORY_NAMES = {
     "enterprise_onboarding": "Halcyon Bank Group",
@@ -42,6 +45,7 @@ STORY_NAMES = {
     "low_reply": "Cinder Coffee Roasters",
     "self_serve": "Tiny Kite Apps",
     "expansion": "Summit Robotics",
+    "renewal_campaign": "Harbor Light Dental",
 }
 ACCOUNT_EXECUTIVE = "U0AE00001"  # Summit Robotics' account executive, named on its hand-off card
 CASCADE_TOUCH_DAYS_AGO = 20
@@ -52,7 +56,15 @@ def plant_stories(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
     as_of = builder.as_of
     owner = {case: owners[index % len(owners)] for index, case in enumerate(STORIES)}
 
-    def account(case: str, segment: str, arr: float, *, started_days_ago: int = 500, **extra: object) -> str:
+    def account(
+        case: str,
+        segment: str,
+        arr: float,
+        *,
+        started_days_ago: int = 500,
+        renewal: int = RENEWAL_FAR,
+        **extra: object,
+    ) -> str:
         account_id = STORIES[case]
         builder.account(
             account_id,
@@ -60,7 +72,7 @@ def plant_stories(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
             segment,
             arr,
             owner[case],
-            renewal_in_days=RENEWAL_FAR,
+            renewal_in_days=renewal,
             contract_start=as_of - timedelta(days=started_days_ago),
         )
         if extra:
@@ -86,9 +98,9 @@ def plant_stories(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
 
     # The ignored check-in: Tandem's automated email 20 days ago, unanswered; health still low.
     account_id = account("cascade", "smb", 7_200.0)
-    builder.usage(account_id, 30, lambda d: 0.09, features=2)
+    builder.usage(account_id, 30, lambda d: 0.07, features=2)
     builder.ticket(account_id, CALM_TICKETS[1], severity="low", days_ago=50, still_open=False)
-    builder.engagement(account_id, replied_to=(3, 4, 6), nps=7, meetings=0)  # the last reply 45+ days ago
+    builder.engagement(account_id, replied_to=(3, 4, 6), nps=4, meetings=0)  # the last reply 45+ days ago
     _earlier_automated_touch(builder, account_id, days_ago=CASCADE_TOUCH_DAYS_AGO)
 
     # The CSM's veto: would be automated, stays human.
@@ -122,6 +134,12 @@ def plant_stories(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
     builder.usage(account_id, 50, lambda d: 0.75 + 0.3 * d / builder.days, features=6)
     builder.ticket(account_id, CALM_TICKETS[11], severity="low", days_ago=15, still_open=False)
     builder.engagement(account_id, reply_rate=0.6, nps=9, meetings=3)
+
+    # A healthy renewal 60 days out: the automated reminder a renewal campaign sends.
+    account_id = account("renewal_campaign", "smb", 9_600.0, renewal=60)
+    builder.usage(account_id, 20, lambda d: 0.8, features=4)
+    builder.ticket(account_id, CALM_TICKETS[3], severity="low", days_ago=35, still_open=False)
+    builder.engagement(account_id, reply_rate=0.6, nps=9, meetings=1)
     return dict(STORIES)
 
 

@@ -101,6 +101,7 @@ def test_summary_counts_are_what_the_database_holds(db: Database) -> None:
         "low_reply",
         "self_serve",
         "expansion",
+        "renewal_campaign",
     }
     assert set(summary.planted) == set(PLANTED_CASES)
     assert "ACC-WHALE" in summary.render() and "40 accounts" in summary.render()

@@ -80,6 +80,7 @@ def test_the_planted_ids_are_fixed(planted: Planted) -> None:
         "low_reply": "ACC-LOWREPLY",
         "self_serve": "ACC-SELFSERVE",
         "expansion": "ACC-EXPAND",
+        "renewal_campaign": "ACC-RENEWAL",
     }
 
 
@@ -92,7 +93,7 @@ def test_migration_drop_is_explained_by_the_move(planted: Planted) -> None:
     [migration] = _contexts(planted, "migration")
 
     assert account.segment in ("mid_market", "enterprise")
-    assert 0.60 <= 1 - after / before <= 0.70  # usage fell ~65% ...
+    assert 0.58 <= 1 - after / before <= 0.72  # usage fell ~65% (weekday noise either side) ...
     assert migration.kind == "migration" and migration.note == "Moving to the EU instance"
     assert (
         migration.starts_at.date() == AS_OF - timedelta(days=9) and migration.ends_at is None

@@ -1,0 +1,409 @@
+"""The seeds' stories, each through the whole cycle: a seeded book (or a change to it), the daily
+cycle, then what was posted to Slack (the Web API stand-in), held, queued or sent. On SQLite
+and PostgreSQL. Each test is named after its story in ../shared/seeds/000.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from sqlalchemy import select, update
+
+from bot.app_factory import create_app
+from bot.clock import FrozenClock
+from bot.deps import Deps
+from bot.ids import AutoTouchAction, CircuitAction
+from bot.outreach import SmtpSender, deliver_due
+from bot.posting import SlackPoster
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from bot.workflows import card_decisions
+from bot.workflows.cycle import run_cycle
+from bot.workflows.digest import post_digests
+from handlers import register_all
+from prompts.drafting import TemplateDrafter
+from scoring.config import config_to_dict, load_default_config
+from storage.db import transaction
+from storage.models import (
+    Account,
+    CircuitBreakerTrip,
+    ContextEvent,
+    EngagementEvent,
+    EscalationCard,
+    OutboxMessage,
+    OverrideRecord,
+    Signal,
+    UsageDaily,
+    User,
+)
+from storage.repositories import configs
+from storage.synthetic import generate_book
+from tests.conftest import Database
+from tests.integration.slack_env import SECRET, TOKEN, serving
+from tests.support.slack_requests import SlackSender
+from tests.support.slack_stand_in import StandIn, running_stand_in
+from tests.support.waiting import wait_for
+
+NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+AS_OF = NOW.date()
+BOOK = 40
+OPS = "U0OPS001"
+
+
+class Inbox(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[Any] = []
+
+    def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+
+
+@dataclass
+class Story:
+    db: Database
+    deps: Deps
+    clock: FrozenClock
+    api: StandIn
+    slack: SlackSender
+    planted: dict[str, str]
+
+    def cycle(self) -> None:
+        run_cycle(self.deps, as_of=self.clock.now().date())
+
+    def signals(self, case: str) -> dict[str, Signal]:
+        with self.db.session_factory() as session:
+            rows = session.scalars(
+                select(Signal).where(
+                    Signal.account_id == self.planted[case], Signal.as_of == self.clock.now().date()
+                )
+            )
+            return {row.trigger: row for row in rows}
+
+    def codes(self, case: str, trigger: str) -> list[str]:
+        return list(self.signals(case)[trigger].reasons["codes"])
+
+    def cards(self, case: str) -> list[EscalationCard]:
+        with self.db.session_factory() as session:
+            query = select(EscalationCard).where(EscalationCard.account_id == self.planted[case])
+            return list(session.scalars(query.order_by(EscalationCard.id)))
+
+    def touches(self, case: str) -> list[OutboxMessage]:
+        with self.db.session_factory() as session:
+            query = select(OutboxMessage).where(OutboxMessage.account_id == self.planted[case])
+            return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+    def owner(self, case: str) -> str:
+        with self.db.session_factory() as session:
+            account = session.get(Account, self.planted[case])
+            assert account is not None
+            return account.owner_slack_id
+
+    def dms_to(self, user: str) -> list[dict[str, Any]]:
+        """Messages the app posted into this user's DM, as the stand-in received them."""
+        return [c.body for c in self.api.calls_to("chat.postMessage") if c.body.get("channel") == user]
+
+    def card_message(self, case: str) -> dict[str, Any]:
+        name = self._name(case)
+        found = [m for m in self.dms_to(self.owner(case)) if str(m.get("text", "")).startswith(name)]
+        assert found, f"no card for {name} in the owner's DM"
+        return found[-1]
+
+    def _name(self, case: str) -> str:
+        with self.db.session_factory() as session:
+            account = session.get(Account, self.planted[case])
+            assert account is not None
+            return account.name
+
+
+def _buttons(message: dict[str, Any]) -> list[str]:
+    return [
+        element["text"]["text"]
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+@pytest.fixture
+def story(db: Database) -> Iterator[Story]:
+    clock = FrozenClock(NOW)
+    with running_stand_in() as api:
+        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
+        deps = Deps(
+            settings=settings,
+            session_factory=db.session_factory,
+            clock=clock,
+            drafter=TemplateDrafter(),
+            poster=SlackPoster(make_web_client(token=TOKEN, api_url=api.api_url)),
+        )
+        app = create_app(deps)
+        register_all(app, deps)
+        summary = generate_book(db.session_factory, accounts=BOOK, seed=3, as_of=AS_OF)
+        with serving(app, db.session_factory) as server:
+            sender = SlackSender(f"http://127.0.0.1:{server.server_address[1]}/slack/events", SECRET)
+            yield Story(db, deps, clock, api, sender, dict(summary.planted))
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, SmtpSender]]:
+    inbox = Inbox()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, SmtpSender(f"smtp://127.0.0.1:{port}", "tandem@localhost")
+    controller.stop()
+
+
+def test_the_migration_false_positive(story: Story) -> None:
+    """Usage fell 40% because the client moved to a new instance: no concerned check-in."""
+    story.cycle()
+    signals = story.signals("migration")
+    assert signals["health_drop"].route == "human"
+    assert story.codes("migration", "health_drop") == ["known_context"]
+    assert story.touches("migration") == []  # no automated "concerned" email
+    card = story.card_message("migration")
+    assert _buttons(card) == ["Take over"]  # nothing for Tandem to send
+    assert "instance migration" in str(card["blocks"])
+
+
+def test_the_breach_during_a_renewal_campaign(story: Story, smtp: tuple[Inbox, SmtpSender]) -> None:
+    """ "Time to celebrate another successful year!" must not land during a data breach."""
+    inbox, sender = smtp
+    story.cycle()
+    # The client already in crisis: every touchpoint on hold, celebratory tone blocked.
+    held = story.signals("incident_renewal")
+    assert held and all(s.route == "hold" for s in held.values())
+    assert all(s.details["celebratory_tone_blocked"] for s in held.values())
+    assert "renewal_risk" in held
+    assert story.cards("incident_renewal") == [] and story.touches("incident_renewal") == []
+    # The campaign: a healthy renewal gets its automated reminder, waiting out its hold window...
+    assert story.signals("renewal_campaign")["renewal_reminder"].route == "auto"
+    (reminder,) = story.touches("renewal_campaign")
+    assert reminder.state == "queued"
+    # ... when the client reports a breach. The reminder is stopped at send time.
+    with transaction(story.db.session_factory) as session:
+        session.add(
+            ContextEvent(
+                account_id=story.planted["renewal_campaign"],
+                kind="security_incident",
+                starts_at=NOW + timedelta(minutes=30),
+                note="Ransomware",
+            )
+        )
+    story.clock.advance(hours=3)
+    report = deliver_due(story.deps, smtp=sender)
+    assert reminder.id in report.held and reminder.id not in report.sent
+    assert report.sent  # the other accounts' touches went out as usual
+    assert reminder.recipient not in {message["To"] for message in inbox.messages}
+    (stopped,) = story.touches("renewal_campaign")
+    assert stopped.state == "cancelled"
+    with story.db.session_factory() as session:
+        log = session.scalars(select(OverrideRecord).where(OverrideRecord.outbox_id == reminder.id)).one()
+    assert log.action == "held" and "security incident" in (log.reason or "")
+
+
+def test_the_enterprise_exception(story: Story) -> None:
+    """The onboarding nudge built for small customers must not reach the enterprise client
+    with a multi-stakeholder implementation: a person takes it."""
+    story.cycle()
+    enterprise = story.signals("enterprise_onboarding")
+    assert enterprise["onboarding_stalled"].route == "human"
+    assert story.codes("enterprise_onboarding", "onboarding_stalled") == ["complexity_single"]
+    assert story.touches("enterprise_onboarding") == []
+    assert "Security review" in enterprise["onboarding_stalled"].summary
+    assert story.cards("enterprise_onboarding")
+    # Its small twin, the same overdue step and nothing else: the automated nudge.
+    assert story.signals("smb_onboarding")["onboarding_stalled"].route == "auto"
+    (nudge,) = story.touches("smb_onboarding")
+    assert nudge.send_after == NOW + timedelta(hours=2) and story.cards("smb_onboarding") == []
+
+
+def test_the_ignored_check_in_cascade(story: Story) -> None:
+    """An automated check-in went unanswered; health is still low. The next touch goes to a
+    person, not another automated email that would be ignored in turn."""
+    story.cycle()
+    assert story.signals("cascade")["health_low"].route == "assist"
+    assert story.codes("cascade", "health_low")[0] == "no_cascade"
+    assert [t.state for t in story.touches("cascade")] == ["sent"]  # only the earlier, unanswered one
+    card = story.card_message("cascade")
+    assert "unanswered" in str(card["blocks"])
+    assert _buttons(card) == ["Approve", "Edit", "Take over"]
+
+
+def test_the_account_above_two_percent_of_arr(story: Story) -> None:
+    story.cycle()
+    lead = story.signals("whale")["health_low"]
+    assert lead.route == "assist" and "arr_share_above_limit" in lead.reasons["codes"]
+    assert any("of total ARR" in sentence for sentence in lead.reasons["sentences"])
+    assert story.touches("whale") == []
+    assert _buttons(story.card_message("whale")) == ["Approve", "Edit", "Take over"]
+
+
+def test_the_self_serve_account_handled_end_to_end_by_automation(
+    story: Story, smtp: tuple[Inbox, SmtpSender]
+) -> None:
+    inbox, sender = smtp
+    story.cycle()
+    assert story.signals("self_serve")["health_low"].route == "auto"
+    assert story.cards("self_serve") == []  # no card: nobody needs to click anything
+    (touch,) = story.touches("self_serve")
+    # The CSM sees it in the digest during its hold window, with a Cancel button.
+    story.clock.advance(hours=1)
+    post_digests(story.deps, only_user=story.owner("self_serve"))
+    (digest,) = [m for m in story.dms_to(story.owner("self_serve")) if "digest" in str(m.get("text", ""))]
+    cancel_values = [
+        block["accessory"]["value"]
+        for block in digest["blocks"]
+        if block.get("accessory", {}).get("action_id") == AutoTouchAction.CANCEL
+    ]
+    assert str(touch.id) in cancel_values
+    assert touch.id not in deliver_due(story.deps, smtp=sender).sent  # still inside the window
+    story.clock.advance(hours=1, minutes=5)
+    assert touch.id in deliver_due(story.deps, smtp=sender).sent
+    assert deliver_due(story.deps, smtp=sender).sent == []  # sent once
+    assert [message["To"] for message in inbox.messages].count(touch.recipient) == 1
+    with story.db.session_factory() as session:
+        log = session.scalars(select(OverrideRecord).where(OverrideRecord.outbox_id == touch.id)).one()
+        counted = session.scalars(
+            select(EngagementEvent).where(
+                EngagementEvent.account_id == touch.account_id, EngagementEvent.kind == "outreach_sent"
+            )
+        ).all()
+    assert log.action == "auto_sent" and log.actor_slack_id == "tandem"
+    assert any(event.at == story.clock.now() for event in counted)  # the reply rate counts it
+
+
+def test_two_complexity_indicators_at_once(story: Story) -> None:
+    story.cycle()
+    lead = story.signals("two_complexity")["complexity"]
+    assert lead.route == "escalate" and lead.reasons["codes"] == ["complexity_multiple"]
+    assert _buttons(story.card_message("two_complexity")) == ["Take over"]
+    with story.db.session_factory() as session:
+        manager = session.get(User, story.owner("two_complexity"))
+        assert manager is not None and manager.manager_slack_id
+        manager_id = manager.manager_slack_id
+    notices = [m for m in story.dms_to(manager_id) if "Escalation" in str(m.get("text", ""))]
+    assert notices and "Cobalt Compliance Group" in notices[0]["text"]
+
+
+def test_a_csms_veto(story: Story) -> None:
+    """The CSM's gut says this account needs a person: the veto sticks, cycle after cycle,
+    until they lift it; then automation handles the account again."""
+    # Cooldown 0 for the nudge (an ops configuration change), so each day's cycle re-decides.
+    with transaction(story.db.session_factory) as session:
+        body = config_to_dict(load_default_config())
+        body["guardrails"]["cooldown_days"]["onboarding_stalled"] = 0
+        version = configs.create_config_version(session, body=body, author=OPS, now=NOW, note="daily nudges")
+        configs.activate(session, version=version.version)
+    owner = story.owner("smb_onboarding")
+    hook = story.api.response_url("veto")
+    refused = story.slack.slash_command(
+        "Pip and Parcel: prefers a call", user_id="U0CSM999", response_url=hook, command="/veto"
+    )
+    assert refused.status == 200 and "Only the account's CSM" in refused.json()["text"]
+    reply = story.slack.slash_command(
+        "Pip and Parcel: prefers a call", user_id=owner, response_url=hook, command="/veto"
+    )
+    assert reply.status == 200 and "always human" in reply.json()["text"]
+    for _ in range(2):  # two daily cycles: the veto holds on both
+        story.cycle()
+        nudge = story.signals("smb_onboarding")["onboarding_stalled"]
+        assert nudge.route == "human" and nudge.reasons["codes"][0] == "csm_veto"
+        assert story.touches("smb_onboarding") == []
+        card = story.cards("smb_onboarding")[-1]
+        outcome = card_decisions.dismiss(story.deps, card_id=card.id, actor=owner, reason="already_handled")
+        assert isinstance(outcome, card_decisions.Decided)
+        story.clock.advance(days=1)
+    lifted = story.slack.slash_command(
+        "lift Pip and Parcel", user_id=owner, response_url=hook, command="/veto"
+    )
+    assert "Veto lifted" in lifted.json()["text"]
+    story.cycle()
+    assert story.signals("smb_onboarding")["onboarding_stalled"].route == "auto"
+    assert [t.state for t in story.touches("smb_onboarding")] == ["queued"]
+    with story.db.session_factory() as session:
+        actions = session.scalars(
+            select(OverrideRecord.action).where(OverrideRecord.account_id == story.planted["smb_onboarding"])
+        ).all()
+    assert actions.count("vetoed") == 1 and actions.count("veto_lifted") == 1
+
+
+def test_frustrated_tickets_make_automation_step_aside(story: Story) -> None:
+    story.cycle()
+    sentiment = story.signals("frustrated")["sentiment"]
+    assert sentiment.route == "assist" and sentiment.reasons["codes"][0] == "sentiment"
+    assert "frustrated language" in sentiment.summary
+    assert story.touches("frustrated") == []  # nothing leaves without a person
+    assert story.cards("frustrated")
+
+
+def test_a_response_rate_below_twenty_percent(story: Story) -> None:
+    story.cycle()
+    sentiment = story.signals("low_reply")["sentiment"]
+    assert "replies to 1 of 7 automated emails (14%)" in sentiment.summary
+    assert sentiment.route == "assist"
+    assert story.touches("low_reply") == []
+    assert story.cards("low_reply")
+
+
+def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:
+    """Every account's usage drops at once: a broken feed, not a churn wave. Hold, alert ops."""
+    with transaction(story.db.session_factory) as session:
+        session.execute(
+            update(UsageDaily)
+            .where(UsageDaily.day > AS_OF - timedelta(days=7))
+            .values(active_users=UsageDaily.active_users / 20)
+        )
+    story.cycle()
+    with story.db.session_factory() as session:
+        trips = session.scalars(select(CircuitBreakerTrip)).all()
+        dropped = session.scalars(select(Signal).where(Signal.trigger == "health_drop")).all()
+        cards_for_drops = session.scalars(
+            select(EscalationCard)
+            .join(Signal, Signal.id == EscalationCard.signal_id)
+            .where(Signal.trigger == "health_drop")
+        ).all()
+    assert "health_drop" in {trip.trigger for trip in trips}
+    assert len(dropped) > BOOK * 0.3
+    assert all(s.route == "hold" and s.reasons["codes"][0] == "circuit_breaker" for s in dropped)
+    assert cards_for_drops == []
+    (alert,) = [m for m in story.dms_to(OPS) if "Circuit breaker" in str(m.get("text", ""))][:1]
+    release = next(
+        element
+        for block in alert["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == CircuitAction.RELEASE
+    )
+    channel, ts = next(key for key, body in story.api.messages.items() if body.get("text") == alert["text"])
+    # A CSM may not release it; ops may, once.
+    csm = story.owner("migration")
+    story.slack.block_action(
+        CircuitAction.RELEASE, release["value"], user_id=csm, channel_id=channel, message_ts=ts,
+        response_url=story.api.response_url("csm"),
+    )  # fmt: skip
+    assert "Only ops" in wait_for(lambda: story.api.responses_at("csm"))[-1].body["text"]
+    story.slack.block_action(
+        CircuitAction.RELEASE, release["value"], user_id=OPS, channel_id=channel, message_ts=ts,
+        response_url=story.api.response_url("ops"),
+    )  # fmt: skip
+    assert "Released" in wait_for(lambda: story.api.responses_at("ops"))[-1].body["text"]
+    updated = wait_for(lambda: [c for c in story.api.calls_to("chat.update") if c.body.get("ts") == ts])
+    assert "Released by" in str(updated[-1].body["blocks"])  # the alert now says who released it
+    with story.db.session_factory() as session:
+        released = session.scalars(
+            select(EscalationCard)
+            .join(Signal, Signal.id == EscalationCard.signal_id)
+            .where(Signal.trigger == "health_drop")
+        ).all()
+    assert released and all(card.delivery == "digest" and card.message_ts is None for card in released)
