@@ -27,7 +27,13 @@ from sqlalchemy import select
 from bot.deps import Deps
 from bot.workflows.card_posting import post_new_card
 from bot.workflows.circuit_alerts import record_and_alert
-from bot.workflows.cycle_plan import AccountPlan, apply_run_guardrails, plan_account
+from bot.workflows.cycle_plan import (
+    AccountPlan,
+    add_details,
+    apply_run_guardrails,
+    needs_details,
+    plan_account,
+)
 from bot.workflows.cycle_write import write_plans
 from bot.workflows.draft_step import write_drafts
 from prompts.drafting import DraftRequest, DraftResult
@@ -38,7 +44,7 @@ from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardDelivery, CardState
 from storage.models import EscalationCard, HealthSnapshot, User
 from storage.repositories import cards, configs, signals, snapshots
-from storage.repositories.facts import book_facts, iter_account_facts
+from storage.repositories.facts import book_facts, iter_account_facts, load_account_facts
 from storage.repositories.feature_table import score_whole_book
 
 logger = logging.getLogger(__name__)
@@ -62,6 +68,7 @@ class CycleSummary:
     drafts_by_author: Counter[str] = field(default_factory=Counter)
     breaker_trips: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks and logs
 
     def render(self) -> str:
         def counts(counter: Counter[str]) -> str:
@@ -80,7 +87,8 @@ class CycleSummary:
             f"  accounts already handled earlier today: {self.already_recorded}",
         ]
         lines.extend(f"  circuit breaker: {trip}" for trip in self.breaker_trips)
-        lines.append(f"  took {self.seconds:.2f} s")
+        steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.phases.items())
+        lines.append(f"  took {self.seconds:.2f} s" + (f" ({steps})" if steps else ""))
         return "\n".join(lines)
 
 
@@ -107,12 +115,22 @@ def score_all(deps: Deps, *, as_of: date) -> tuple[int, TriggerConfig, list[Heal
 
 
 def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
-    started = time.perf_counter()
+    started = mark = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = now - mark
+        mark = now
+
     version, config, results = score_all(deps, as_of=as_of)
-    summary = CycleSummary(as_of=as_of, config_version=version, accounts_scored=len(results))
+    summary = CycleSummary(as_of=as_of, config_version=version, accounts_scored=len(results), phases=phases)
     summary.bands.update(result.band.value for result in results)
+    lap("score")
 
     plans = plan_book(deps, as_of=as_of, config=config, results=results)
+    lap("decide")
     day_start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     with deps.session_factory() as session:
         done = signals.keys_on(session, as_of=as_of)
@@ -121,11 +139,15 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     if trips:
         record_and_alert(deps, trips, as_of=as_of, config_version=version)
         summary.breaker_trips = [trip.sentence() for trip in trips]
+    lap("guardrails")
 
     fresh = [plan for plan in plans if (plan.account_id, plan.lead.trigger.value) not in done]
     summary.already_recorded = len(plans) - len(fresh)
+    detail_plans(deps, fresh, as_of=as_of, config=config)
+    lap("details")
     drafted = draft_leads(deps, fresh)
     summary.drafts_by_author.update(result.author.split(":")[0] for _, result in drafted.values())
+    lap("draft")
     counts = write_plans(
         deps, plans, act_on={plan.account_id for plan in fresh}, drafted=drafted, config_version=version
     )
@@ -136,7 +158,9 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         counts.held,
         counts.cards_digest,
     )
+    lap("write")
     summary.cards_posted += post_unposted_cards(deps)
+    lap("post")
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -144,15 +168,15 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
 def plan_book(
     deps: Deps, *, as_of: date, config: TriggerConfig, results: list[HealthResult]
 ) -> list[AccountPlan]:
-    """Every account's decisions, from its facts read in batches (memory stays bounded)."""
+    """Every account's decisions, from its facts read in batches (memory stays bounded). The
+    daily usage rows stay in the database: the bulk pass has already turned them into scores."""
     with deps.session_factory() as session:
         book = book_facts(session)
-        owner_names = {user.slack_id: user.name for user in session.scalars(select(User))}
     previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
     health_by_id = {result.account_id: result for result in results}
     plans: list[AccountPlan] = []
     with deps.session_factory() as session:
-        for batch in iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH):
+        for batch in iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH, with_usage=False):
             for account in batch:
                 health = health_by_id.get(account.account_id)
                 if health is None:  # an account added since the scoring pass: next run
@@ -164,12 +188,28 @@ def plan_book(
                     as_of=as_of,
                     config=config,
                     previous=previous.get(account.account_id),
-                    owner_name=owner_names.get(account.owner_slack_id, "your CSM"),
                     sales_channel=deps.settings.sales_channel,
                 )
                 if plan is not None:
                     plans.append(plan)
     return plans
+
+
+def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: TriggerConfig) -> None:
+    """Evidence and draft requests for the leads that go out now, from their full facts."""
+    wanted = [plan for plan in plans if needs_details(plan, config)]
+    with deps.session_factory() as session:
+        owner_names = {user.slack_id: user.name for user in session.scalars(select(User))}
+        for start in range(0, len(wanted), FACTS_BATCH):
+            chunk = wanted[start : start + FACTS_BATCH]
+            facts = load_account_facts(session, as_of=as_of, account_ids=[plan.account_id for plan in chunk])
+            by_id = {account.account_id: account for account in facts}
+            for plan in chunk:
+                account = by_id.get(plan.account_id)
+                if account is not None:
+                    add_details(
+                        plan, account, config=config, owner_name=owner_names.get(plan.owner, "your CSM")
+                    )
 
 
 def previous_scores(

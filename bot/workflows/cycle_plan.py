@@ -1,9 +1,9 @@
-"""The cycle's plan: every account's decisions for the day, then the run-wide guardrails.
+"""The cycle's plan: every account's decisions for the day, the run-wide guardrails, the details.
 
-`plan_book` walks the book's facts in batches (memory stays bounded), keeps only what the rest
-of the cycle needs (decisions, the health result, draft requests, never the full facts), then
+`plan_account` decides from facts without daily usage (the bulk pass has scored it already);
 `apply_run_guardrails` applies what only the whole run can see: the circuit breaker (one
-trigger on an implausible share of the book) and each CSM's daily card budget.
+trigger on an implausible share of the book) and each CSM's daily card budget; `add_details`
+then gives the leads that go out now their evidence and draft request from full facts.
 Everything here is computed, nothing is written.
 """
 
@@ -36,8 +36,7 @@ class AccountPlan:
     arr: float
     health: HealthResult
     decisions: list[Decision]
-    # Draft requests for each decision that could lead with a draft (auto, assist), by trigger:
-    # the circuit breaker may hold today's lead, and the next decision then leads.
+    # The lead's draft request (auto, assist, a hand-off note), added with its details.
     requests: dict[TriggerKey, DraftRequest] = field(default_factory=dict)
     delivery: CardDelivery = CardDelivery.DM
 
@@ -65,31 +64,40 @@ def plan_account(
     as_of: date,
     config: TriggerConfig,
     previous: int | None,
-    owner_name: str,
     sales_channel: str | None = None,
 ) -> AccountPlan | None:
+    """The account's decisions, from facts that need not hold its daily usage (the scores
+    already do); None when nothing fires."""
     decisions = decide(account, health, book=book, as_of=as_of, config=config, previous=previous)
-    lead = primary_decision(decisions)
-    if lead is None:
+    if not decisions:
         return None
-    evidence = [line for c in contributors(account, health, config) for line in c.evidence][
-        :MAX_EVIDENCE_LINES
-    ]
-    if evidence:
-        decisions = [with_evidence(d, evidence) for d in decisions]
     contact = f"<@{account.account_executive}>" if account.account_executive else sales_channel
     decisions = [
         with_sales_contact(d, contact) if d.trigger in config.routing.handoff_triggers else d
         for d in decisions
     ]
-    requests = {
-        d.trigger: draft_request_for(account, health, d, owner_name=owner_name)
-        for d in decisions
-        if d.route in DRAFTED_ROUTES or is_handoff(d, config)
-    }
     return AccountPlan(
-        account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions, requests
+        account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions
     )
+
+
+def needs_details(plan: AccountPlan, config: TriggerConfig) -> bool:
+    """Whether the lead goes out now (a touch, a DM card): it then needs its evidence and draft
+    request, which read the account's full facts. A card waiting in the digest gets them when opened."""
+    lead = plan.lead
+    if lead.route is Route.HOLD:
+        return False
+    return lead.route is Route.AUTO or (plan.gets_card and plan.delivery is CardDelivery.DM)
+
+
+def add_details(plan: AccountPlan, account: AccountFacts, *, config: TriggerConfig, owner_name: str) -> None:
+    """The lead's evidence (tickets, weeks of usage) on every decision, and its draft request."""
+    evidence = [line for c in contributors(account, plan.health, config) for line in c.evidence]
+    if evidence:
+        plan.decisions = [with_evidence(d, evidence[:MAX_EVIDENCE_LINES]) for d in plan.decisions]
+    lead = plan.lead
+    if lead.route in DRAFTED_ROUTES or is_handoff(lead, config):
+        plan.requests[lead.trigger] = draft_request_for(account, plan.health, lead, owner_name=owner_name)
 
 
 def with_evidence(decision: Decision, lines: list[str]) -> Decision:

@@ -13,10 +13,12 @@ from bot.deps import Deps
 from bot.workflows.card_posting import post_new_card
 from bot.workflows.card_views import SENDING_ROUTES
 from bot.workflows.cycle import active_trigger_config
+from bot.workflows.cycle_plan import MAX_EVIDENCE_LINES
 from bot.workflows.draft_requests import draft_request_for
 from bot.workflows.draft_step import store_draft, write_drafts
 from bot.workflows.stored_decisions import decision_from_row
 from prompts.drafting import DraftRequest, DraftResult
+from scoring.evidence import contributors
 from scoring.health import score_account
 from scoring.types import Route
 from storage.db import transaction
@@ -37,15 +39,24 @@ class OpenRefused:
     message: str
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What opening needs, worked out outside any transaction (an LLM may be slow)."""
+
+    evidence: list[str]
+    draft: tuple[DraftRequest, DraftResult] | None  # None: the card proposes no send, or has one
+
+
 def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | OpenRefused:
-    draft = _draft_for(deps, card_id=card_id, actor=actor)
-    if isinstance(draft, OpenRefused):
-        return draft
+    prepared = _prepare(deps, card_id=card_id, actor=actor)
+    if isinstance(prepared, OpenRefused):
+        return prepared
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         card = session.get(EscalationCard, card_id)
         account = session.get(Account, card.account_id) if card else None
-        if card is None or account is None:
+        signal = session.get(SignalRow, card.signal_id) if card else None
+        if card is None or account is None or signal is None:
             return OpenRefused("This card no longer exists.")
         if card.state != CardState.PENDING:
             return OpenRefused(
@@ -53,8 +64,8 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
             )
         if card.message_ts:
             return OpenRefused(f"The {account.name} card is already in <@{card.recipient_slack_id}>'s DM.")
-        if draft is not None and card.draft_id is None:
-            request, result = draft
+        if prepared.draft is not None and card.draft_id is None:
+            request, result = prepared.draft
             stored = store_draft(
                 session,
                 request=request,
@@ -64,17 +75,17 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
                 now=now,
             )
             card.draft_id = stored.id
+        if prepared.evidence and not (signal.details or {}).get("evidence"):
+            signal.details = {**(signal.details or {}), "evidence": prepared.evidence}
         card.delivery = CardDelivery.DM.value
         session.flush()
         post_new_card(session, poster=deps.poster, card_id=card_id, now=now)
         return Opened(account.name)
 
 
-def _draft_for(
-    deps: Deps, *, card_id: int, actor: str
-) -> tuple[DraftRequest, DraftResult] | OpenRefused | None:
-    """The draft the card needs (None when it proposes no send or has one), written outside any
-    transaction; or why the actor may not open it."""
+def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:
+    """The card's evidence and the draft it needs, from the facts of the signal's day; or why
+    the actor may not open it."""
     _, config = active_trigger_config(deps)
     with deps.session_factory() as session:
         card = session.get(EscalationCard, card_id)
@@ -86,19 +97,21 @@ def _draft_for(
             return OpenRefused(
                 "Only the account's CSM, their manager, or ops can open this card. Nothing was changed."
             )
-        if (
-            card.draft_id is not None
-            or card.state != CardState.PENDING
-            or Route(signal.route) not in SENDING_ROUTES
-        ):
-            return None
+        if card.state != CardState.PENDING or card.message_ts:
+            return Prepared([], None)  # the transaction says what happened to it
         facts = load_account_facts(session, as_of=signal.as_of, account_ids=[account.account_id])
         owner = session.get(User, account.owner_slack_id)
+        wants_draft = card.draft_id is None and Route(signal.route) in SENDING_ROUTES
     if not facts:
         return OpenRefused("This card's account no longer exists.")
     health = score_account(facts[0], as_of=signal.as_of, config=config)
+    evidence = [line for c in contributors(facts[0], health, config) for line in c.evidence][
+        :MAX_EVIDENCE_LINES
+    ]
+    if not wants_draft:
+        return Prepared(evidence, None)
     request = draft_request_for(
         facts[0], health, decision_from_row(signal), owner_name=owner.name if owner else "your CSM"
     )
     (result,) = write_drafts(deps, [request])
-    return request, result
+    return Prepared(evidence, (request, result))

@@ -81,9 +81,16 @@ def load_account_facts(
 
 
 def iter_account_facts(
-    session: Session, *, as_of: date, window_days: int = HISTORY_DAYS, batch_size: int = 5_000
+    session: Session,
+    *,
+    as_of: date,
+    window_days: int = HISTORY_DAYS,
+    batch_size: int = 5_000,
+    with_usage: bool = True,
 ) -> Iterator[list[AccountFacts]]:
     """The whole book in batches of `batch_size` accounts, to bound memory on large books.
+    Without `with_usage` the daily usage and feature rows (by far the most rows) are left out,
+    for callers that have the scores already and decide from the rest (the cycle).
 
     Each batch is a key range of account_ids, so it costs one query per table (no IN-lists).
     """
@@ -92,9 +99,8 @@ def iter_account_facts(
     ids = list(session.scalars(select(models.Account.account_id).order_by(models.Account.account_id)))
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        yield _load(
-            session, as_of=as_of, window_days=window_days, scope=_Scope(key_range=(chunk[0], chunk[-1]))
-        )
+        scope = _Scope(key_range=(chunk[0], chunk[-1]))
+        yield _load(session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage)
 
 
 def book_facts(session: Session) -> BookFacts:
@@ -119,7 +125,9 @@ class _Window:
     end_at: datetime  # the day after as_of at 00:00 UTC (exclusive)
 
 
-def _load(session: Session, *, as_of: date, window_days: int, scope: _Scope) -> list[AccountFacts]:
+def _load(
+    session: Session, *, as_of: date, window_days: int, scope: _Scope, with_usage: bool = True
+) -> list[AccountFacts]:
     start_day = as_of - timedelta(days=window_days)
     window = _Window(
         start_day=start_day,
@@ -127,8 +135,8 @@ def _load(session: Session, *, as_of: date, window_days: int, scope: _Scope) -> 
         start_at=datetime.combine(start_day, time.min, tzinfo=UTC),
         end_at=datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC),
     )
-    usage = _usage(session, scope, window)
-    features = _features(session, scope, window)
+    usage = _usage(session, scope, window) if with_usage else {}
+    features = _features(session, scope, window) if with_usage else {}
     tickets = _tickets(session, scope, window)
     billing = _billing(session, scope, window)
     engagement = _engagement(session, scope, window)

@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -49,11 +50,13 @@ def child_seed(url: str, size: int) -> dict[str, float]:
 def child_score(url: str, size: int) -> dict[str, float]:
     from scoring.config import load_default_config
     from scoring.health import score_table
-    from storage.db import make_engine, make_session_factory, refresh_planner_statistics, transaction
+    from storage.db import make_engine, make_session_factory, refresh_planner_statistics, transaction, upgrade
     from storage.repositories import snapshots
     from storage.repositories.feature_table import load_feature_table_concurrently, load_prior_scores
 
-    factory = make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    upgrade(engine)  # a book seeded by an older version gets the newer columns
+    factory = make_session_factory(engine)
     config = load_default_config()
     figures: dict[str, float] = {}
     started = time.perf_counter()
@@ -81,9 +84,12 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
     from bot.settings import Settings
     from bot.workflows.cycle import run_cycle
     from prompts.drafting import TemplateDrafter
-    from storage.db import make_engine, make_session_factory
+    from storage.db import make_engine, make_session_factory, upgrade
 
-    factory = make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    forget_the_day(factory)
     clock = FrozenClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
     deps = Deps(Settings(), factory, clock, TemplateDrafter(), TerminalPoster(io.StringIO()))
     started = time.perf_counter()
@@ -92,7 +98,38 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
         "seconds": time.perf_counter() - started,
         "signals": sum(summary.signals.values()),
         "cards": summary.cards_posted,
+        "digest_cards": summary.cards_to_digest,
+        "auto": summary.auto_queued,
+        **{f"phase_{name}": seconds for name, seconds in summary.phases.items()},
     }
+
+
+def forget_the_day(factory: Any) -> None:
+    """What an earlier benchmark run decided on AS_OF, deleted, so a re-run (--no-seed) does the
+    whole cycle again instead of finding every account already handled."""
+    from sqlalchemy import delete, select
+
+    from storage.db import transaction
+    from storage.models import (
+        CircuitBreakerTrip,
+        Draft,
+        EscalationCard,
+        OutboxMessage,
+        OverrideRecord,
+        Signal,
+    )
+
+    with transaction(factory) as session:
+        day = select(Signal.id).where(Signal.as_of == AS_OF)
+        cards = select(EscalationCard.id).where(EscalationCard.signal_id.in_(day))
+        session.execute(delete(OverrideRecord).where(OverrideRecord.card_id.in_(cards)))
+        session.execute(
+            delete(OutboxMessage).where(OutboxMessage.signal_id.in_(day) | OutboxMessage.card_id.in_(cards))
+        )
+        session.execute(delete(EscalationCard).where(EscalationCard.signal_id.in_(day)))
+        session.execute(delete(Draft).where(Draft.signal_id.in_(day)))
+        session.execute(delete(Signal).where(Signal.as_of == AS_OF))
+        session.execute(delete(CircuitBreakerTrip).where(CircuitBreakerTrip.as_of == AS_OF))
 
 
 CHILDREN = {"seed": child_seed, "score": child_score, "cycle": child_cycle}
@@ -130,7 +167,14 @@ def bench(size: int, database_url: str | None, *, cycle: bool, seed: bool = True
         if cycle:
             figures = run_child("cycle", url, size)
             print(line("cycle", size, figures), flush=True)
-            print(f"         {figures['signals']:,.0f} signals, {figures['cards']:,.0f} cards")
+            print(
+                f"         {figures['signals']:,.0f} signals, {figures['cards']:,.0f} cards in DMs, "
+                f"{figures['digest_cards']:,.0f} cards waiting in digests, {figures['auto']:,.0f} automated touches"
+            )
+            phases = ", ".join(
+                f"{k.removeprefix('phase_')} {v:.2f} s" for k, v in figures.items() if k.startswith("phase_")
+            )
+            print(f"         {phases}")
 
 
 def main() -> None:
