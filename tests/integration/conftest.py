@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 import app
+from bot.outreach import SmtpSender
 from bot.settings import get_settings
+from tests.conftest import Database
+from tests.integration.seeded_env import Inbox, Story, local_smtp, seeded_story
 
 Run = Callable[..., tuple[int, str]]
 
@@ -29,3 +32,16 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
 
     yield run
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def story(db: Database) -> Iterator[Story]:
+    """A seeded book behind the real Slack edge (see seeded_env), on each backend."""
+    with seeded_story(db) as env:
+        yield env
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, SmtpSender]]:
+    with local_smtp() as server:
+        yield server

@@ -5,163 +5,29 @@ and PostgreSQL. Each test is named after its story in ../shared/seeds/000.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select, update
 
-from bot.app_factory import create_app
-from bot.clock import FrozenClock
-from bot.deps import Deps
 from bot.ids import AutoTouchAction, CircuitAction
 from bot.outreach import SmtpSender, deliver_due
-from bot.posting import SlackPoster
-from bot.settings import Settings
-from bot.slack_client import make_web_client
 from bot.workflows import card_decisions
-from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
-from handlers import register_all
-from prompts.drafting import TemplateDrafter
 from scoring.config import config_to_dict, load_default_config
 from storage.db import transaction
 from storage.models import (
-    Account,
     CircuitBreakerTrip,
     ContextEvent,
     EngagementEvent,
     EscalationCard,
-    OutboxMessage,
     OverrideRecord,
     Signal,
     UsageDaily,
     User,
 )
 from storage.repositories import configs
-from storage.synthetic import generate_book
-from tests.conftest import Database
-from tests.integration.slack_env import SECRET, TOKEN, serving
-from tests.support.slack_requests import SlackSender
-from tests.support.slack_stand_in import StandIn, running_stand_in
+from tests.integration.seeded_env import AS_OF, BOOK, NOW, OPS, Inbox, Story, buttons
 from tests.support.waiting import wait_for
-
-NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-AS_OF = NOW.date()
-BOOK = 40
-OPS = "U0OPS001"
-
-
-class Inbox(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[Any] = []
-
-    def handle_message(self, message: Any) -> None:
-        self.messages.append(message)
-
-
-@dataclass
-class Story:
-    db: Database
-    deps: Deps
-    clock: FrozenClock
-    api: StandIn
-    slack: SlackSender
-    planted: dict[str, str]
-
-    def cycle(self) -> None:
-        run_cycle(self.deps, as_of=self.clock.now().date())
-
-    def signals(self, case: str) -> dict[str, Signal]:
-        with self.db.session_factory() as session:
-            rows = session.scalars(
-                select(Signal).where(
-                    Signal.account_id == self.planted[case], Signal.as_of == self.clock.now().date()
-                )
-            )
-            return {row.trigger: row for row in rows}
-
-    def codes(self, case: str, trigger: str) -> list[str]:
-        return list(self.signals(case)[trigger].reasons["codes"])
-
-    def cards(self, case: str) -> list[EscalationCard]:
-        with self.db.session_factory() as session:
-            query = select(EscalationCard).where(EscalationCard.account_id == self.planted[case])
-            return list(session.scalars(query.order_by(EscalationCard.id)))
-
-    def touches(self, case: str) -> list[OutboxMessage]:
-        with self.db.session_factory() as session:
-            query = select(OutboxMessage).where(OutboxMessage.account_id == self.planted[case])
-            return list(session.scalars(query.order_by(OutboxMessage.id)))
-
-    def owner(self, case: str) -> str:
-        with self.db.session_factory() as session:
-            account = session.get(Account, self.planted[case])
-            assert account is not None
-            return account.owner_slack_id
-
-    def dms_to(self, user: str) -> list[dict[str, Any]]:
-        """Messages the app posted into this user's DM, as the stand-in received them."""
-        return [c.body for c in self.api.calls_to("chat.postMessage") if c.body.get("channel") == user]
-
-    def card_message(self, case: str) -> dict[str, Any]:
-        name = self._name(case)
-        found = [m for m in self.dms_to(self.owner(case)) if str(m.get("text", "")).startswith(name)]
-        assert found, f"no card for {name} in the owner's DM"
-        return found[-1]
-
-    def _name(self, case: str) -> str:
-        with self.db.session_factory() as session:
-            account = session.get(Account, self.planted[case])
-            assert account is not None
-            return account.name
-
-
-def _buttons(message: dict[str, Any]) -> list[str]:
-    return [
-        element["text"]["text"]
-        for block in message["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
-
-
-@pytest.fixture
-def story(db: Database) -> Iterator[Story]:
-    clock = FrozenClock(NOW)
-    with running_stand_in() as api:
-        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
-        deps = Deps(
-            settings=settings,
-            session_factory=db.session_factory,
-            clock=clock,
-            drafter=TemplateDrafter(),
-            poster=SlackPoster(make_web_client(token=TOKEN, api_url=api.api_url)),
-        )
-        app = create_app(deps)
-        register_all(app, deps)
-        summary = generate_book(db.session_factory, accounts=BOOK, seed=3, as_of=AS_OF)
-        with serving(app, db.session_factory) as server:
-            sender = SlackSender(f"http://127.0.0.1:{server.server_address[1]}/slack/events", SECRET)
-            yield Story(db, deps, clock, api, sender, dict(summary.planted))
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, SmtpSender]]:
-    inbox = Inbox()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, SmtpSender(f"smtp://127.0.0.1:{port}", "tandem@localhost")
-    controller.stop()
 
 
 def test_the_migration_false_positive(story: Story) -> None:
@@ -172,7 +38,7 @@ def test_the_migration_false_positive(story: Story) -> None:
     assert story.codes("migration", "health_drop") == ["known_context"]
     assert story.touches("migration") == []  # no automated "concerned" email
     card = story.card_message("migration")
-    assert _buttons(card) == ["Take over"]  # nothing for Tandem to send
+    assert buttons(card) == ["Take over"]  # nothing for Tandem to send
     assert "instance migration" in str(card["blocks"])
 
 
@@ -237,7 +103,7 @@ def test_the_ignored_check_in_cascade(story: Story) -> None:
     assert [t.state for t in story.touches("cascade")] == ["sent"]  # only the earlier, unanswered one
     card = story.card_message("cascade")
     assert "unanswered" in str(card["blocks"])
-    assert _buttons(card) == ["Approve", "Edit", "Take over"]
+    assert buttons(card) == ["Approve", "Edit", "Take over"]
 
 
 def test_the_account_above_two_percent_of_arr(story: Story) -> None:
@@ -246,7 +112,7 @@ def test_the_account_above_two_percent_of_arr(story: Story) -> None:
     assert lead.route == "assist" and "arr_share_above_limit" in lead.reasons["codes"]
     assert any("of total ARR" in sentence for sentence in lead.reasons["sentences"])
     assert story.touches("whale") == []
-    assert _buttons(story.card_message("whale")) == ["Approve", "Edit", "Take over"]
+    assert buttons(story.card_message("whale")) == ["Approve", "Edit", "Take over"]
 
 
 def test_the_self_serve_account_handled_end_to_end_by_automation(
@@ -287,7 +153,7 @@ def test_two_complexity_indicators_at_once(story: Story) -> None:
     story.cycle()
     lead = story.signals("two_complexity")["complexity"]
     assert lead.route == "escalate" and lead.reasons["codes"] == ["complexity_multiple"]
-    assert _buttons(story.card_message("two_complexity")) == ["Take over"]
+    assert buttons(story.card_message("two_complexity")) == ["Take over"]
     with story.db.session_factory() as session:
         manager = session.get(User, story.owner("two_complexity"))
         assert manager is not None and manager.manager_slack_id

@@ -87,4 +87,6 @@ def test_facts_query_count_does_not_grow_with_the_book(db: Database) -> None:
     large = load_counting()
 
     assert small[0] == 3 and large[0] == 40
-    assert small[1] == large[1] == 12  # one query per table (and 3 for automation history), whatever the size of the book
+    assert (
+        small[1] == large[1] == 12
+    )  # one query per table (and 3 for automation history), whatever the size of the book
