@@ -69,7 +69,7 @@ def plant_all(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
     # The migration: healthy for months, then ~65% fewer active users since the move began.
     account_id = established("migration", "mid_market", 96_000.0, renewal_in_days=200)
     drop_from = days - MIGRATION_DAYS
-    builder.usage(account_id, 120, lambda d: 0.78 if d < drop_from else 0.27, features=5)
+    builder.usage(account_id, 120, lambda d: 0.84 if d < drop_from else 0.27, features=5)
     builder.calm_tickets(account_id, 1)
     builder.billing(account_id, 96_000.0)
     builder.engagement(account_id, reply_rate=0.5, nps=8, meetings=2)

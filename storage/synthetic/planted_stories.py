@@ -131,7 +131,7 @@ def plant_stories(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
 
     # Ready to grow: nearly every seat in use, the team growing, broad adoption, happy.
     account_id = account("expansion", "mid_market", 60_000.0, account_executive_slack_id=ACCOUNT_EXECUTIVE)
-    builder.usage(account_id, 50, lambda d: 0.75 + 0.3 * d / builder.days, features=6)
+    builder.usage(account_id, 50, lambda d: 0.55 + 0.45 * d / builder.days, features=6)
     builder.ticket(account_id, CALM_TICKETS[11], severity="low", days_ago=15, still_open=False)
     builder.engagement(account_id, reply_rate=0.6, nps=9, meetings=3)
 
