@@ -1,7 +1,7 @@
 """The seeds' hard cases, planted in every synthetic book with fixed ids and names.
 
 Each is shaped so that the right answer is unambiguous:
-- migration: usage fell ~65% over the last 10 days, explained by an instance migration that
+- migration: usage fell ~70% over the last 10 days, explained by an instance migration that
   started the day the drop began; otherwise a healthy account (a false positive to avoid);
 - incident_renewal: a security incident three days ago, 45 days before renewal, urgent and
   frustrated tickets about it, weak usage (Red): outreach must hold;
@@ -66,7 +66,7 @@ def plant_all(builder: AccountBuilder, owners: list[str]) -> dict[str, str]:
         )
         return account_id
 
-    # The migration: healthy for months, then ~65% fewer active users since the move began.
+    # The migration: healthy for months, then ~70% fewer active users since the move began.
     account_id = established("migration", "mid_market", 96_000.0, renewal_in_days=200)
     drop_from = days - MIGRATION_DAYS
     builder.usage(account_id, 120, lambda d: 0.84 if d < drop_from else 0.27, features=5)

@@ -93,7 +93,7 @@ def test_migration_drop_is_explained_by_the_move(planted: Planted) -> None:
     [migration] = _contexts(planted, "migration")
 
     assert account.segment in ("mid_market", "enterprise")
-    assert 0.58 <= 1 - after / before <= 0.72  # usage fell ~65% (weekday noise either side) ...
+    assert 0.62 <= 1 - after / before <= 0.78  # usage fell ~70% (weekday noise either side) ...
     assert migration.kind == "migration" and migration.note == "Moving to the EU instance"
     assert (
         migration.starts_at.date() == AS_OF - timedelta(days=9) and migration.ends_at is None
