@@ -38,6 +38,7 @@ from bot.workflows.cycle_write import write_plans
 from bot.workflows.draft_step import write_drafts
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
+from scoring.decisions import previous_score
 from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
@@ -50,6 +51,7 @@ from storage.repositories.feature_table import score_whole_book
 logger = logging.getLogger(__name__)
 
 FACTS_BATCH = 5_000  # accounts whose full facts are in memory at once during decisions
+FEW_MISSING = 2_000  # accounts without a stored score 30 days back, below which each is recomputed alone
 
 
 @dataclass
@@ -222,11 +224,22 @@ def previous_scores(
     then = as_of - timedelta(days=rules.window_days)
     with deps.session_factory() as session:
         stored = snapshots.scores_near(session, day=then, tolerance_days=rules.history_tolerance_days)
-    if all(account_id in stored for account_id in account_ids):
+    missing = [account_id for account_id in account_ids if account_id not in stored]
+    if not missing:
+        return stored
+    if len(missing) <= FEW_MISSING:  # a few new accounts: their own facts, not a whole-book pass
+        with deps.session_factory() as session:
+            for start in range(0, len(missing), FACTS_BATCH):
+                chunk = missing[start : start + FACTS_BATCH]
+                for account in load_account_facts(session, as_of=as_of, account_ids=chunk):
+                    score = previous_score(account, as_of=as_of, config=config)
+                    if score is not None:
+                        stored[account.account_id] = score
         return stored
     recomputed = score_whole_book(deps.session_factory, as_of=then, config=config)
+    wanted = set(missing)
     for result in recomputed:
-        if result.account_id not in stored and any(f.name == "usage" for f in result.factors):
+        if result.account_id in wanted and any(f.name == "usage" for f in result.factors):
             stored[result.account_id] = result.score
     return stored
 

@@ -18,7 +18,7 @@ from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
 from prompts.drafting import DraftRequest, DraftResult, TemplateDrafter
 from scoring.types import Route
-from storage.models import EscalationCard, HealthSnapshot, OutboxMessage, Signal
+from storage.models import Account, EscalationCard, HealthSnapshot, OutboxMessage, Signal
 from storage.synthetic import generate_book
 from tests.conftest import Database
 
@@ -139,3 +139,21 @@ def test_a_doubted_draft_is_never_sent_automatically(
         card = session.scalars(select(EscalationCard).where(EscalationCard.signal_id == signal.id)).one()
     assert signal.route == Route.ASSIST and signal.reasons["codes"][0] == "draft_needs_review"
     assert card.draft_id is not None
+
+
+def test_the_score_30_days_back_is_the_same_from_a_bulk_pass_or_account_by_account(
+    seeded: tuple[Deps, TerminalPoster, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.workflows import cycle
+    from scoring.config import load_default_config
+
+    deps, _, _ = seeded
+    config = load_default_config()
+    with deps.session_factory() as session:
+        ids = list(session.scalars(select(Account.account_id)))
+    one_by_one = cycle.previous_scores(deps, as_of=AS_OF.date(), config=config, account_ids=ids)
+    monkeypatch.setattr(cycle, "FEW_MISSING", 0)  # as on a large new book
+    in_bulk = cycle.previous_scores(deps, as_of=AS_OF.date(), config=config, account_ids=ids)
+    assert len(one_by_one) >= len(ids) - 5  # nearly every account has usage that far back
+    differing = {k for k in one_by_one if abs(one_by_one[k] - in_bulk.get(k, -100)) > 1}
+    assert not differing, {k: (one_by_one[k], in_bulk.get(k)) for k in differing}
