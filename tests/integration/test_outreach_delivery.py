@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
@@ -22,15 +21,7 @@ from storage.enums import OutboxState
 from storage.models import Account, OutboxMessage, User
 from storage.repositories import outbox
 from tests.conftest import Database
-
-
-class Inbox(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[object] = []
-
-    def handle_message(self, message: object) -> None:
-        self.messages.append(message)
+from tests.integration.seeded_env import Inbox
 
 
 def _free_port() -> int:
