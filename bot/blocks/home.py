@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.blocks.circuit_alert import TripView, build_circuit_alert
 from bot.blocks.digest import DigestView, build_digest_message
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
 
 
 def build_home_view(
-    digest: DigestView | None, *, override_counts: dict[str, int] | None = None
+    digest: DigestView | None,
+    *,
+    override_counts: dict[str, int] | None = None,
+    trips: Sequence[TripView] = (),
 ) -> dict[str, Any]:
-    """A `home` view. `digest` is None for users who own no accounts (managers, ops)."""
+    """A `home` view. `digest` is None for users who own no accounts (managers, ops); `trips`
+    are the circuit-breaker trips ops may still release."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -30,6 +36,8 @@ def build_home_view(
                 )
             ).to_dict()
         )
+    for trip in trips:
+        blocks.extend(build_circuit_alert(trip)[1])
     if override_counts is not None:
         lines = [f"• {action}: {count}" for action, count in sorted(override_counts.items())] or [
             "• none yet"

@@ -8,13 +8,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.blocks.circuit_alert import TripView
 from bot.blocks.home import build_home_view
 from bot.deps import Deps
+from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.digest import build_digest_views
 from storage.enums import Role
-from storage.models import Account, OverrideRecord, User
+from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
 
 OPS_ROLES = frozenset({Role.OPS, Role.ADMIN, Role.MANAGER})
+TRIP_DAYS_SHOWN = 7  # circuit-breaker trips still waiting for ops, this recent
 
 
 def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
@@ -28,9 +31,18 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         )
         digest = build_digest_views(session, users=[user], now=now)[slack_id] if owns_accounts else None
         counts: dict[str, int] | None = None
+        trips: list[TripView] = []
         if user.role in OPS_ROLES:
             actions = session.scalars(
                 select(OverrideRecord.action).where(OverrideRecord.at >= now - timedelta(days=30))
             )
             counts = dict(Counter(actions))
-    return build_home_view(digest, override_counts=counts)
+        if user.role in RELEASE_ROLES:
+            unreleased = select(CircuitBreakerTrip).where(
+                CircuitBreakerTrip.released_at.is_(None),
+                CircuitBreakerTrip.as_of >= now.date() - timedelta(days=TRIP_DAYS_SHOWN),
+            )
+            trips = [
+                trip_view(trip) for trip in session.scalars(unreleased.order_by(CircuitBreakerTrip.as_of))
+            ]
+    return build_home_view(digest, override_counts=counts, trips=trips)

@@ -13,6 +13,7 @@ from bot.ids import AutoTouchAction, CircuitAction
 from bot.outreach import SmtpSender, deliver_due
 from bot.workflows import card_decisions
 from bot.workflows.digest import post_digests
+from bot.workflows.home import home_view_for
 from scoring.config import config_to_dict, load_default_config
 from storage.db import transaction
 from storage.models import (
@@ -251,6 +252,8 @@ def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:
         for element in block["elements"]
         if element["action_id"] == CircuitAction.RELEASE
     )
+    home = str(home_view_for(story.deps, slack_id=OPS)["blocks"])  # ops sees it in App Home too
+    assert "Circuit breaker tripped" in home and CircuitAction.RELEASE in home
     channel, ts = next(key for key, body in story.api.messages.items() if body.get("text") == alert["text"])
     # A CSM may not release it; ops may, once.
     csm = story.owner("migration")
@@ -266,6 +269,7 @@ def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:
     assert "Released" in wait_for(lambda: story.api.responses_at("ops"))[-1].body["text"]
     updated = wait_for(lambda: [c for c in story.api.calls_to("chat.update") if c.body.get("ts") == ts])
     assert "Released by" in str(updated[-1].body["blocks"])  # the alert now says who released it
+    assert "Circuit breaker tripped" not in str(home_view_for(story.deps, slack_id=OPS)["blocks"])
     with story.db.session_factory() as session:
         released = session.scalars(
             select(EscalationCard)
