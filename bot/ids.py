@@ -46,3 +46,4 @@ class AutoTouchAction(StrEnum):
 class Command(StrEnum):
     BRIEF = "/brief"
     FLAG = "/flag"
+    QBR = "/qbr"
