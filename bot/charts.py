@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 BANDS = ((0, 60, "#f4cccc"), (60, 75, "#fff2cc"), (75, 100, "#d9ead3"))  # red, yellow, green defaults
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -37,10 +38,10 @@ def coverage_note(label: str, have: int, days: int) -> str:
 def health_usage_png(data: ChartData) -> bytes:
     """The chart as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import DateFormatter
+    from matplotlib.dates import DateFormatter, date2num
     from matplotlib.figure import Figure
 
-    days = data.days
+    days: list[Any] = list(data.days)  # matplotlib takes dates; its stubs say floats
     health = {day: score for day, score in data.health if data.start <= day <= data.end}
     usage = {day: (active, seats) for day, active, seats in data.usage if data.start <= day <= data.end}
     scores = [float(health[d]) if d in health else math.nan for d in days]
@@ -55,7 +56,7 @@ def health_usage_png(data: ChartData) -> bytes:
     axis.plot(days, scores, color="#1f3a5f", linewidth=2, marker="o", markersize=2.5, label="Health score")
     axis.set_ylim(0, 100)
     axis.set_ylabel("Health score (0-100)")
-    axis.set_xlim(data.start - timedelta(days=1), data.end + timedelta(days=1))
+    axis.set_xlim(date2num(data.start - timedelta(days=1)), date2num(data.end + timedelta(days=1)))
     axis.xaxis.set_major_formatter(DateFormatter("%b %d"))
     users = axis.twinx()
     users.plot(days, active, color="#e69138", linewidth=1.5, label="Daily active users")

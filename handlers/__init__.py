@@ -5,7 +5,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import auto_touches, brief_command, cards, dismiss, edit_modal, errors, flag_command, home
+from handlers import (
+    auto_touches,
+    brief_command,
+    cards,
+    dismiss,
+    edit_modal,
+    errors,
+    flag_command,
+    home,
+    qbr_command,
+)
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -14,6 +24,7 @@ def register_all(app: App, deps: Deps) -> None:
     edit_modal.register(app, deps)
     dismiss.register(app, deps)
     brief_command.register(app, deps)
+    qbr_command.register(app, deps)
     flag_command.register(app, deps)
     home.register(app, deps)
     auto_touches.register(app, deps)

@@ -50,7 +50,7 @@ class Usage:
     def __add__(self, other: Usage) -> Usage:
         cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
         return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
-                     None if cost is None else round(cost, 6), self.calls + other.calls)  # fmt: skip
+                     None if cost is None else round(cost, 9), self.calls + other.calls)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ class Price:
     output_per_mtok: float
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return round((prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok) / 1e6, 6)
+        return round((prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok) / 1e6, 9)
 
 
 KNOWN_PRICES: dict[str, Price] = {

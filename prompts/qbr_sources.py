@@ -15,6 +15,7 @@ from prompts.sources import (
     factor_sources,
     health_source,
     note_sources,
+    plural,
     renewal_source,
     signal_sources,
     ticket_sources,
@@ -104,8 +105,8 @@ def support_source(request: QBRRequest) -> Source:
     by_severity = ", ".join(f"{severity[s]} {s}" for s in ("urgent", "high", "normal", "low") if severity[s])
     escalations = sum(t.is_escalation_request for t in opened)
     still_open = sum(t.closed_at is None for t in request.tickets)
-    text = f"{len(opened)} tickets opened" + (f" ({by_severity})" if by_severity else "")
-    text += f", {escalations} escalation requests, {still_open} open now"
+    text = f"{plural(len(opened), 'ticket')} opened" + (f" ({by_severity})" if by_severity else "")
+    text += f", {plural(escalations, 'escalation request')}, {still_open} open now"
     return Source("S1", "metric", label, text)
 
 
@@ -115,7 +116,7 @@ def resolution_source(request: QBRRequest) -> Source | None:
     if not closed:
         return None
     days = median((t.closed_at - t.opened_at).total_seconds() / 86400 for t in closed if t.closed_at)
-    text = f"{len(closed)} tickets resolved, median {days:.1f} days to resolve"
+    text = f"{plural(len(closed), 'ticket')} resolved, median {days:.1f} days to resolve"
     return Source("S2", "metric", period_label("tickets resolved", start, request.as_of), text)
 
 
@@ -125,12 +126,12 @@ def engagement_sources(request: QBRRequest) -> list[Source]:
     label = period_label("engagement", start, request.as_of)
     kinds = Counter(e.kind for e in events)
     sources: list[Source] = []
-    parts = [f"{kinds[EngagementKind.MEETING]} meetings"]
+    parts = [plural(kinds[EngagementKind.MEETING], "meeting")]
     sent = kinds[EngagementKind.OUTREACH_SENT]
     if sent:
         parts.append(f"{kinds[EngagementKind.OUTREACH_REPLIED]} of {sent} outreach emails answered")
     if kinds[EngagementKind.PUBLIC_COMPLAINT]:
-        parts.append(f"{kinds[EngagementKind.PUBLIC_COMPLAINT]} public complaints")
+        parts.append(plural(kinds[EngagementKind.PUBLIC_COMPLAINT], "public complaint"))
     sources.append(Source("G1", "metric", label, ", ".join(parts)))
     scores = sorted((e for e in events if e.kind is EngagementKind.NPS and e.value is not None), key=lambda e: e.at)
     if scores:

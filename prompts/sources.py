@@ -16,6 +16,10 @@ MAX_TICKET_SOURCES = 6
 SUBJECT_CHARS = 90
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def money(amount: float) -> str:
     return f"${amount:,.0f}"
 
@@ -48,9 +52,8 @@ def health_source(*, score: int, band: str, confidence: float, as_of: date) -> S
 
 def trend_source(series: tuple[tuple[date, int], ...], *, score: int, as_of: date, window_days: int) -> Source | None:
     """The score's path over the window; says how many days have a snapshot (no invented points)."""
-    points = [(day, value) for day, value in series if day <= as_of]
-    if not points or points[-1][0] != as_of:
-        points.append((as_of, score))
+    points = [(day, value) for day, value in series if day < as_of]
+    points.append((as_of, score))  # today's point is the score being reported
     if len(points) < 2:
         return None
     (first_day, first), (last_day, last) = points[0], points[-1]

@@ -38,7 +38,8 @@ PROMISE = re.compile(
     re.IGNORECASE,
 )
 META = re.compile(
-    r"\b(?:ignore|disregard) (?:all |any )?(?:the )?(?:previous|prior|above) instructions\b|\bsystem prompt\b|"
+    r"\b(?:ignor\w*|disregard\w*|overrid\w*) (?:all |any )?(?:of )?(?:the |my |your )?(?:previous|prior|above|earlier|other) "
+    r"(?:instructions|rules)\b|\bsystem prompt\b|\bnew rules?:|"
     r"\bas an ai\b|\blanguage model\b|quoted customer data",
     re.IGNORECASE,
 )

@@ -59,8 +59,8 @@ def document_blocks(document: BriefDocument) -> list[Block]:
     for section in document.sections:
         lines = [f"*{escape(section.title)}*"]
         for claim in section.claims:
-            cited = f" `{escape(', '.join(claim.sources))}`" if claim.sources else ""
-            lines.append(f"• {escape(claim.text)}{cited}")
+            ids = f" `{escape(', '.join(claim.sources))}`" if claim.sources else ""
+            lines.append(f"• {escape(claim.text)}{ids}")
         if not section.claims:
             lines.append(NOTHING)
         blocks += [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _split(lines)]
