@@ -39,6 +39,7 @@ MAX_BRIEF_QUOTES = 5
 MAX_WORDS = {"check_in": 150, "renewal_reminder": 130, "onboarding_nudge": 130, "expansion_note": 180}
 FENCE = re.compile(r"`{3,}")
 MARKER = re.compile(r"(END OF )?QUOTED CUSTOMER DATA", re.IGNORECASE)
+SCALE = ("100",)  # scores and readiness are out of 100 ("86/100"): the scale is no invented figure
 KIND_WORDS = {"check_in": "check-in", "renewal_reminder": "renewal reminder", "onboarding_nudge": "onboarding"}
 
 
@@ -147,7 +148,7 @@ def outreach_prompt(request: DraftRequest) -> Prompt:
         return system, user
 
     _, (_, user) = fit_quotes(quotes, budget=budget_for(kind), render=user_for)
-    known = _known(system, text, *request.reasons, extra=numbers_in(str(request.arr)))
+    known = _known(system, text, *request.reasons, extra={*numbers_in(str(request.arr)), *SCALE})
     facts_text = "\n".join([system, text, *request.reasons])
     return Prompt(system=system, user=user, crisis=request.crisis, known_numbers=known, kind=kind,
                   register=register, facts_text=facts_text, quoted=tuple(t.subject + "\n" + t.body for t in tickets))  # fmt: skip

@@ -104,7 +104,7 @@ def test_a_qbr_answer_becomes_a_cited_document_under_our_header_and_sources(llm:
     assert result.author == "llm:test-model" and result.needs_review is None and result.prompt_version == "qbr@1"
     document = result.document
     assert document is not None and document.title == "QBR brief: Acme Corp"
-    assert [s.key for s in document.sections][0] == "executive_summary" and len(document.sections) == 8
+    assert document.sections[0].key == "executive_summary" and len(document.sections) == 8
     assert document.sections[0].claims[0].sources == ("H1", "H3")
     assert [s.id for s in document.cited()] == ["H1", "H3", "U1", "O2", "S1", "H2", "R1", "T-12"]
     assert "Health is 55 (red) and fell 15 points over 90 days. [H1, H3]" in result.body
