@@ -69,6 +69,7 @@ class StandIn:
     port: int = 0
     calls: list[Recorded] = field(default_factory=list)
     scripted: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    failing: dict[str, list[int]] = field(default_factory=dict)  # method → statuses for its next calls
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → body
     pending_uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → getUploadURL args
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → bytes POSTed to its upload URL
@@ -96,6 +97,12 @@ class StandIn:
         error = "ratelimited" if status == 429 else "internal_error"
         with self.lock:
             self.scripted.extend([(status, headers, {"ok": False, "error": error})] * times)
+
+
+    def fail_calls_to(self, method: str, status: int, *, times: int = 1) -> None:
+        """Answer the next `times` calls of one Web API method with `status` (others are served)."""
+        with self.lock:
+            self.failing.setdefault(method, []).extend([status] * times)
 
 
 def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -150,6 +157,10 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self._record(method, body)
             with state.lock:
                 scripted = state.scripted.pop(0) if state.scripted else None
+                if scripted is None and state.failing.get(method):
+                    status = state.failing[method].pop(0)
+                    error = "ratelimited" if status == 429 else "internal_error"
+                    scripted = (status, {"Retry-After": "1"} if status == 429 else {}, {"ok": False, "error": error})
             if scripted:
                 status, headers, payload = scripted
                 self._send(status, headers, json.dumps(payload).encode())
