@@ -40,8 +40,10 @@ def fit_quotes(
     prompt = render(kept)
     while kept and prompt_estimate(*prompt) > budget:
         longest = max(kept, key=lambda q: len(q["text"]))
-        if len(longest["text"]) > MIN_QUOTE_CHARS:
-            longest["text"] = longest["text"][: max(MIN_QUOTE_CHARS, len(longest["text"]) * 2 // 3)].rstrip() + "…"
+        size = len(longest["text"])
+        target = max(MIN_QUOTE_CHARS, size * 2 // 3)
+        if target < size - 1:  # strictly shorter each round, so the loop ends
+            longest["text"] = longest["text"][: target - 1].rstrip() + "…"
         else:
             kept.pop()
         prompt = render(kept)

@@ -74,14 +74,11 @@ def owner_name(session: Session, account: Account) -> str:
     return owner.name if owner else account.owner_slack_id
 
 
-def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | NoMatch | Refused:
+def brief_request(deps: Deps, account: Account) -> BriefRequest:
+    """The account brief's facts, scored now, read in one short session."""
     as_of = deps.clock.now().date()
     _, config = active_trigger_config(deps)
     with deps.session_factory() as session:
-        found = resolve_account(session, query=query, actor=actor)
-        if not isinstance(found, Account):
-            return found
-        account = found
         facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
         book = book_facts(session)
         owner = owner_name(session, account)
@@ -91,7 +88,7 @@ def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | NoMatch | Refu
     health = score_account(facts, as_of=as_of, config=config)
     decisions = decide(facts, health, book=book, as_of=as_of, config=config)
     since = as_of - timedelta(days=RECENT_TICKET_DAYS)
-    request = BriefRequest(
+    return BriefRequest(
         account_name=account.name,
         account_id=account.account_id,
         segment=account.segment,
@@ -110,4 +107,12 @@ def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | NoMatch | Refu
         as_of=as_of,
         score_trend=tuple((day, score) for day, score in trend if day < as_of),
     )
-    return Brief(account, write_brief(deps, request, account_id=account.account_id))
+
+
+def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | NoMatch | Refused:
+    with deps.session_factory() as session:
+        found = resolve_account(session, query=query, actor=actor)
+    if not isinstance(found, Account):
+        return found
+    request = brief_request(deps, found)
+    return Brief(found, write_brief(deps, request, account_id=found.account_id))
