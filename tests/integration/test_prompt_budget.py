@@ -11,8 +11,12 @@ import pytest
 
 from prompts.budget import BUDGETS, prompt_estimate
 from prompts.llm_prompts import Prompt, brief_prompt, outreach_prompt, qbr_prompt
-from tests.conftest import Database
-from tests.support.seeded_requests import SeededRequests, build_seeded_requests, seed_with_history, seeded_deps
+from tests.support.seeded_requests import (
+    SeededRequests,
+    build_seeded_requests,
+    seed_with_history,
+    seeded_deps,
+)
 
 toktok = pytest.importorskip("toktok", reason="toktok-rs (dev extra) counts o200k_base tokens offline")
 tiktoken = pytest.importorskip("tiktoken", reason="tiktoken (dev extra) is the reference tokenizer")
