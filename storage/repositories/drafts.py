@@ -61,28 +61,35 @@ def get_draft(session: Session, *, draft_id: int) -> Draft | None:
 
 
 def find_cached_draft(
-    session: Session, *, facts_hash: str, prompt_version: str, kind: str, author: str | None = None
+    session: Session,
+    *,
+    facts_hash: str,
+    prompt_version: str,
+    kind: str,
+    author: str | None = None,
+    reusable_only: bool = False,
 ) -> Draft | None:
-    """The newest clean draft (no review note) for this cache key, or None.
+    """The newest draft for this cache key, or None. `author` None matches any author.
 
-    A draft that needed review (the LLM failed and the template stood in) is never reused: the
-    next request gives the LLM another chance. `author` None matches any author.
+    With `reusable_only`, a draft that needed review (the LLM failed and the template stood in)
+    is skipped: the drafting cache never reuses one, so the next request gives the LLM another
+    chance.
     """
     query = select(Draft).where(
-        Draft.facts_hash == facts_hash,
-        Draft.prompt_version == prompt_version,
-        Draft.kind == kind,
-        Draft.needs_review.is_(None),
+        Draft.facts_hash == facts_hash, Draft.prompt_version == prompt_version, Draft.kind == kind
     )
     if author is not None:
         query = query.where(Draft.author == author)
+    if reusable_only:
+        query = query.where(Draft.needs_review.is_(None))
     return session.scalar(query.order_by(Draft.id.desc()).limit(1))
 
 
 def find_cached_drafts(
     session: Session, *, keys: Iterable[tuple[str, str, str]], author: str
 ) -> dict[tuple[str, str, str], Draft]:
-    """The newest clean draft per (facts_hash, prompt_version, kind) among `keys`, in one query."""
+    """The newest reusable draft (no review note) by `author` per (facts_hash, prompt_version,
+    kind) among `keys`, in one query per 500 hashes."""
     wanted = set(keys)
     if not wanted:
         return {}
