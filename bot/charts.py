@@ -53,7 +53,7 @@ def health_usage_png(data: ChartData) -> bytes:
     axis = figure.add_subplot(1, 1, 1)
     for low, high, colour in BANDS:
         axis.axhspan(low, high, color=colour, alpha=0.5, linewidth=0)
-    axis.plot(days, scores, color="#1f3a5f", linewidth=2, marker="o", markersize=2.5, label="Health score")
+    axis.plot(days, scores, color="#1f3a5f", linewidth=2, marker="o", markersize=4, label="Health score")
     axis.set_ylim(0, 100)
     axis.set_ylabel("Health score (0-100)")
     axis.set_xlim(date2num(data.start - timedelta(days=1)), date2num(data.end + timedelta(days=1)))
@@ -66,12 +66,12 @@ def health_usage_png(data: ChartData) -> bytes:
     users.set_ylabel("Users")
     lines = axis.get_legend_handles_labels()[0] + users.get_legend_handles_labels()[0]
     labels = axis.get_legend_handles_labels()[1] + users.get_legend_handles_labels()[1]
-    axis.legend(lines, labels, loc="lower left", fontsize=8, framealpha=0.9)
+    figure.legend(lines, labels, loc="lower right", ncol=3, fontsize=8, frameon=False)
     span = len(days)
     axis.set_title(f"{data.account_name}: health and usage, {data.start.isoformat()} to {data.end.isoformat()}", fontsize=11)
     note = " · ".join([coverage_note("Health score", len(health), span), coverage_note("Usage", len(usage), span)])
-    figure.text(0.01, 0.01, note, fontsize=7.5, color="#444444")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    figure.text(0.01, 0.045, note, fontsize=7.5, color="#444444")
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -54,6 +54,14 @@ def _event_source(sources: tuple[Source, ...], event: ContextEvent) -> Source | 
     return next((s for s in _starting(sources, "E") if s.label.startswith(label)), None)
 
 
+def _why(explanation: str, sources: tuple[Source, ...]) -> Claim:
+    """The explanation's headline (before its detail), citing the factor it names first."""
+    headline = explanation.split(" — ", 1)[0].strip()
+    named = sorted((explanation.find(s.id.removeprefix("F-")), s.id) for s in _starting_f(sources))
+    cited = next((sid for position, sid in named if position >= 0), "H1")
+    return Claim(f"Why: {headline}", (cited,))
+
+
 def _weak_factors(sources: tuple[Source, ...]) -> list[Source]:
     weak = []
     for source in _starting_f(sources):
@@ -102,7 +110,7 @@ def template_brief(request: BriefRequest) -> BriefDocument:
     day = brief_day(request)
     health = _find(sources, "H1")
     summary = _say(health, "Health ") + _say(_find(sources, "H2"), "Score path: ")
-    summary += [Claim(f"Why: {request.explanation}", tuple(s.id for s in _starting_f(sources)[:1]) or ("H1",))]
+    summary += [_why(request.explanation, sources)]
     summary += _say(_find(sources, "R1"), "Renewal: ")
     claims = {
         "summary": summary,
@@ -185,7 +193,7 @@ def template_qbr(request: QBRRequest) -> BriefDocument:
     usage = _starting(sources, "U")
     claims = {
         "executive_summary": _say(_find(sources, "H1"), "Health ") + _say(_find(sources, "H2"), "Over the quarter: ")
-        + [Claim(f"Why: {request.explanation}", ("H1",))] + _say(_find(sources, "U1"), "Usage: ")
+        + [_why(request.explanation, sources)] + _say(_find(sources, "U1"), "Usage: ")
         + _say(_find(sources, "R1"), "Renewal: ") + [c for c in _context_claims(sources) if "(active" in c.text][:2],
         "usage_and_adoption": [_say(s)[0] for s in usage] + _say(_find(sources, "A1")) + _say(_find(sources, "F-usage")),
         "value_delivered": _qbr_value(sources),
