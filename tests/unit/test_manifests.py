@@ -20,4 +20,5 @@ def test_every_command_is_in_the_manifest_with_files_write(manifest: str) -> Non
     assert declared == {command.value for command in Command}
     assert re.search(r"^\s*- files:write\b", text, re.MULTILINE) and re.search(r"^\s*- chat:write\b", text, re.MULTILINE)
     if manifest == "manifest.http.yaml":
-        assert text.count("url: https://tandem.example.com/slack/events") == len(declared)
+        urls = re.findall(r"^\s+url: https://tandem.example.com/slack/events$", text, re.MULTILINE)
+        assert len(urls) == len(declared), "each command posts to the one Request URL"
