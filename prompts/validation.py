@@ -13,8 +13,9 @@ from prompts.brief_document import BriefDocument
 from prompts.brief_sections import REQUIRED_SECTIONS
 from prompts.tone import CRISIS, Register
 
+# Cheer words; "celebratory tone (blocked)" names the rule rather than breaking it.
 CELEBRATORY = re.compile(
-    r"\b(?:celebrat|congrat)\w*|\bexcit(?:ing|ed)\b|\bthrilled\b|\bwoo+hoo\b|\bhooray\b|\byay\b|"
+    r"\b(?:celebrat|congrat)\w*\b(?!\s+tone)|\bexcit(?:ing|ed)\b|\bthrilled\b|\bwoo+hoo\b|\bhooray\b|\byay\b|"
     r"\b(?:great|amazing|wonderful) news\b|\bmilestone\b.{0,20}\bproud\b|"
     r"fantastic news|🎉|🥳|🎊|🍾|🥂|🎈|🚀",
     re.IGNORECASE,
