@@ -318,3 +318,11 @@ def test_a_frustrated_register_refuses_marketing_voice_and_exclamation_marks() -
                         register=FRUSTRATED)  # fmt: skip
     assert problems == ["marketing voice ('world-class') for a frustrated customer",
                         "an exclamation mark for a frustrated customer"]  # fmt: skip
+
+
+def test_naming_the_blocked_tone_is_not_cheer_but_cheer_is() -> None:
+    quoted_rule = "On hold: automated outreach paused and celebratory tone blocked."
+    assert findings(subject="Brief", body=quoted_rule, crisis=True, max_chars=3000) == []
+    assert findings(subject="Brief", body="Let's celebrate the renewal.", crisis=True, max_chars=3000) == [
+        "celebratory tone ('celebrate') during an active crisis"
+    ]
