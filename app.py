@@ -47,6 +47,9 @@ def build_deps(
         model=llm.model,
         timeout_seconds=llm.timeout_seconds,
         max_retries=llm.max_retries,
+        max_concurrency=llm.max_concurrency,
+        input_price_per_mtok=llm.input_price_per_mtok,
+        output_price_per_mtok=llm.output_price_per_mtok,
     )
     return Deps(
         settings=settings,

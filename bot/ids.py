@@ -48,6 +48,7 @@ class Command(StrEnum):
     BRIEF = "/brief"
     FLAG = "/flag"
     VETO = "/veto"
+    QBR = "/qbr"
 
 
 class CircuitAction(StrEnum):

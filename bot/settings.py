@@ -28,6 +28,9 @@ class LLMSettings(BaseModel):
     model: str = "gpt-4o-mini"
     timeout_seconds: float = 30.0
     max_retries: int = 2
+    max_concurrency: int = 4  # LLM calls in flight at once, across the whole process
+    input_price_per_mtok: float | None = None  # USD per million prompt tokens (default: known list price)
+    output_price_per_mtok: float | None = None
 
 
 class SchedulerSettings(BaseModel):
@@ -57,6 +60,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
     openai_timeout_seconds: float = Field(default=30.0, alias="OPENAI_TIMEOUT_SECONDS")
+    openai_max_retries: int = Field(default=2, ge=0, le=10, alias="OPENAI_MAX_RETRIES")
+    openai_max_concurrency: int = Field(default=4, ge=1, le=64, alias="OPENAI_MAX_CONCURRENCY")
+    openai_price_input_per_mtok: float | None = Field(default=None, ge=0, alias="OPENAI_PRICE_INPUT_PER_MTOK")
+    openai_price_output_per_mtok: float | None = Field(
+        default=None, ge=0, alias="OPENAI_PRICE_OUTPUT_PER_MTOK"
+    )
 
     scheduler_enabled: bool = Field(default=True, alias="TANDEM_SCHEDULER")
     cycle_time_utc: str = Field(default="06:00", alias="TANDEM_CYCLE_TIME_UTC")
@@ -91,6 +100,10 @@ class Settings(BaseSettings):
             base_url=self.openai_base_url,
             model=self.openai_model,
             timeout_seconds=self.openai_timeout_seconds,
+            max_retries=self.openai_max_retries,
+            max_concurrency=self.openai_max_concurrency,
+            input_price_per_mtok=self.openai_price_input_per_mtok,
+            output_price_per_mtok=self.openai_price_output_per_mtok,
         )
 
     @property

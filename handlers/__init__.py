@@ -16,6 +16,7 @@ from handlers import (
     errors,
     flag_command,
     home,
+    qbr_command,
     veto_command,
 )
 
@@ -26,6 +27,7 @@ def register_all(app: App, deps: Deps) -> None:
     edit_modal.register(app, deps)
     dismiss.register(app, deps)
     brief_command.register(app, deps)
+    qbr_command.register(app, deps)
     flag_command.register(app, deps)
     home.register(app, deps)
     auto_touches.register(app, deps)

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from bot.blocks.brief import build_brief_message
 from bot.deps import Deps
 from bot.ids import Command
-from bot.workflows.brief import NoMatch, build_brief
+from bot.workflows.brief import Brief, build_brief
 from handlers.errors import report_failure
 
 USAGE = "Usage: `/brief ACCOUNT` — an account name or id, e.g. `/brief Acme Corp` or `/brief ACC-00042`."
@@ -32,8 +32,8 @@ def register(app: App, deps: Deps) -> None:
         if not query:
             return  # the ack already explained the usage
         try:
-            result = build_brief(deps, query=query)
-            if isinstance(result, NoMatch):
+            result = build_brief(deps, query=query, actor=str(command.get("user_id") or ""))
+            if not isinstance(result, Brief):
                 respond(text=result.message(), response_type="ephemeral")
                 return
             text, blocks = build_brief_message(result.account.name, result.result)

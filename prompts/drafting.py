@@ -8,31 +8,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from prompts.brief_document import BriefDocument, render_markdown, render_mrkdwn
 from prompts.draft_types import (
+    OUTREACH_KINDS,
     PROMPT_VERSIONS,
     TEMPLATE_AUTHOR,
     BriefRequest,
     Drafter,
     DraftRequest,
     DraftResult,
+    QBRRequest,
+    cache_key,
     facts_hash,
 )
+from prompts.pricing import price_for
 from prompts.template_drafter import TemplateDrafter
 
 if TYPE_CHECKING:
     from prompts.llm_drafter import LLMDrafter
 
 __all__ = [
+    "OUTREACH_KINDS",
     "PROMPT_VERSIONS",
     "TEMPLATE_AUTHOR",
+    "BriefDocument",
     "BriefRequest",
     "DraftRequest",
     "DraftResult",
     "Drafter",
     "LLMDrafter",
+    "QBRRequest",
     "TemplateDrafter",
+    "cache_key",
     "facts_hash",
     "make_drafter",
+    "render_markdown",
+    "render_mrkdwn",
 ]
 
 
@@ -51,16 +62,23 @@ def make_drafter(
     model: str,
     timeout_seconds: float = 30.0,
     max_retries: int = 2,
+    max_concurrency: int = 4,
+    input_price_per_mtok: float | None = None,
+    output_price_per_mtok: float | None = None,
 ) -> Drafter:
     """The LLM drafter when an API key is configured, else the template drafter."""
     if not api_key or not api_key.strip():
         return TemplateDrafter()
+    from prompts.llm_client import LLMClient
     from prompts.llm_drafter import LLMDrafter
 
-    return LLMDrafter(
+    client = LLMClient(
         api_key=api_key.strip(),
         base_url=base_url or None,
         model=model,
         timeout_seconds=timeout_seconds,
         max_retries=max_retries,
+        max_concurrency=max_concurrency,
+        price=price_for(model, input_per_mtok=input_price_per_mtok, output_per_mtok=output_price_per_mtok),
     )
+    return LLMDrafter(client)

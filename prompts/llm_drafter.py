@@ -1,177 +1,151 @@
-"""The LLM drafter: the `openai` client's chat completions with JSON-schema structured output.
+"""The LLM drafter: every kind through the typed seam (`LLMClient.complete`), validated before it
+can reach a card.
 
-Works with any OpenAI-compatible server (OPENAI_BASE_URL). The client is built once; its own
-retries (with backoff, honouring Retry-After) handle 429 and 5xx. Any failure, a malformed
-answer or a draft that fails validation falls back to the template draft, with `needs_review`
-saying what went wrong, so every card still has content and a person looks closer.
+A draft the validator refuses gets one retry that quotes the rejected answer and the findings;
+if that fails too (or the call itself fails: timeout, HTTP error, unreachable), the template
+draft stands in and `needs_review` says why, so every card still has content and a person looks
+closer. Tokens and estimated cost are summed over every call a draft took.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TypeVar
 
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel
 
-from prompts.draft_types import BriefRequest, DraftRequest, DraftResult, facts_hash, prompt_version
-from prompts.llm_prompts import Prompt, brief_prompt, check_in_prompt
+from prompts.answers import BriefAnswer, DraftAnswer, QBRAnswer, document_from
+from prompts.brief_document import BriefDocument, render_mrkdwn
+from prompts.draft_types import BRIEF, QBR, BriefRequest, DraftRequest, DraftResult, QBRRequest, cache_key
+from prompts.llm_client import BadAnswer, CallFailed, LLMClient, Usage
+from prompts.llm_prompts import Prompt, brief_prompt, outreach_prompt, qbr_prompt
 from prompts.template_drafter import TemplateDrafter
-from prompts.validation import findings
+from prompts.tone import STANDARD
+from prompts.validation import document_findings, findings
 
 logger = logging.getLogger(__name__)
 
-MAX_CHECK_IN_CHARS = 3000  # the Edit modal's limit: a CSM must be able to edit the whole draft
+A = TypeVar("A", bound=BaseModel)
+MAX_EMAIL_CHARS = 3000  # the Edit modal's limit: a CSM must be able to edit the whole draft
 MAX_BRIEF_CHARS = 8000
+MAX_QBR_CHARS = 12000
+Built = tuple[str, str, BriefDocument | None]  # subject, body, document
 
 
-class DraftAnswer(BaseModel):
-    """The JSON the model is asked for, and how its answer is parsed."""
-
-    model_config = ConfigDict(extra="forbid")
-    subject: str = Field(description="The subject line (email) or title (brief).")
-    body: str = Field(description="The text: plain text for emails, Slack mrkdwn for briefs.")
-
-
-def response_format() -> ResponseFormatJSONSchema:
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": "draft", "strict": True, "schema": DraftAnswer.model_json_schema()},
-    }
-
-
-class Rejected(Exception):
-    """The call or its answer is unusable; the message says why, for the card."""
+def retry_message(problems: list[str]) -> str:
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return (
+        "Your answer was rejected by Tandem's checks:\n"
+        f"{listed}\n"
+        "Write it again following every rule of the system prompt; answer only with the JSON object."
+    )
 
 
 class LLMDrafter:
     """Drafts through an OpenAI-compatible chat completions endpoint; the template is its fallback."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None,
-        model: str,
-        timeout_seconds: float = 30.0,
-        max_retries: int = 2,
-        fallback: TemplateDrafter | None = None,
-    ) -> None:
-        self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries
-        )
-        self._model = model
-        self._timeout = timeout_seconds
-        self._max_retries = max_retries
+    def __init__(self, client: LLMClient, *, fallback: TemplateDrafter | None = None) -> None:
+        self.client = client
         self._fallback = fallback or TemplateDrafter()
 
     @property
     def author(self) -> str:
-        return f"llm:{self._model}"
+        return f"llm:{self.client.model}"
+
+    @property
+    def max_concurrency(self) -> int:
+        return self.client.max_concurrency
 
     def draft(self, request: DraftRequest) -> DraftResult:
-        version = prompt_version(request.kind)
-        return self._write(
-            check_in_prompt(request),
-            version=version,
-            digest=facts_hash(request, version),
-            max_chars=MAX_CHECK_IN_CHARS,
-            fallback=lambda: self._fallback.draft(request),
-        )
+        prompt = outreach_prompt(request)
+
+        def check(answer: DraftAnswer) -> tuple[list[str], Built]:
+            subject, body = answer.subject.strip(), answer.body.strip()
+            problems = findings(
+                subject=subject, body=body, crisis=prompt.crisis, known_numbers=prompt.known_numbers,
+                max_chars=MAX_EMAIL_CHARS, register=prompt.register, facts_text=prompt.facts_text,
+                quoted=prompt.quoted,
+            )  # fmt: skip
+            return problems, (subject, body, None)
+
+        return self._write(prompt, DraftAnswer, cache_key(request), check, lambda: self._fallback.draft(request))
 
     def brief(self, request: BriefRequest) -> DraftResult:
-        version = prompt_version("brief")
-        return self._write(
-            brief_prompt(request),
-            version=version,
-            digest=facts_hash(request, version),
-            max_chars=MAX_BRIEF_CHARS,
-            fallback=lambda: self._fallback.brief(request),
-        )
+        prompt = brief_prompt(request)
+        title = f"Brief: {request.account_name}"
+        check = self._document_check(prompt, BRIEF, title, MAX_BRIEF_CHARS)
+        return self._write(prompt, BriefAnswer, cache_key(request), check, lambda: self._fallback.brief(request))
+
+    def qbr(self, request: QBRRequest) -> DraftResult:
+        prompt = qbr_prompt(request)
+        title = f"QBR brief: {request.account_name}"
+        check = self._document_check(prompt, QBR, title, MAX_QBR_CHARS)
+        return self._write(prompt, QBRAnswer, cache_key(request), check, lambda: self._fallback.qbr(request))
+
+    @staticmethod
+    def _document_check(
+        prompt: Prompt, kind: str, title: str, max_chars: int
+    ) -> Callable[[BriefAnswer | QBRAnswer], tuple[list[str], Built]]:
+        def check(answer: BriefAnswer | QBRAnswer) -> tuple[list[str], Built]:
+            document = document_from(answer, kind=kind, title=title, header=prompt.header,
+                                     sections=prompt.sections, sources=prompt.sources)  # fmt: skip
+            problems = document_findings(
+                document, known_numbers=prompt.known_numbers, register=prompt.register or STANDARD,
+                facts_text=prompt.facts_text, quoted=prompt.quoted, max_chars=max_chars,
+            )  # fmt: skip
+            return problems, (title, render_mrkdwn(document), document)
+
+        return check
 
     def _write(
         self,
         prompt: Prompt,
-        *,
-        version: str,
-        digest: str,
-        max_chars: int,
+        model: type[A],
+        key: tuple[str, str, str],
+        check: Callable[[A], tuple[list[str], Built]],
         fallback: Callable[[], DraftResult],
     ) -> DraftResult:
-        usage: Any = None
-        try:
-            completion = self._complete(prompt)
-            usage = completion.usage
-            answer = self._parse(completion)
-            problems = findings(
-                subject=answer.subject,
-                body=answer.body,
-                crisis=prompt.crisis,
-                known_numbers=prompt.known_numbers,
-                max_chars=max_chars,
+        digest, version, _ = key
+        usage = Usage()
+        follow_up: list[tuple[str, str]] = []
+        rejections: list[str] = []
+        for attempt in (1, 2):
+            try:
+                completion = self.client.complete(prompt, model, follow_up=follow_up)
+            except CallFailed as failed:
+                usage += failed.usage
+                said = f"{'; '.join(rejections)}; the retry failed: {failed.reason}" if rejections else failed.reason
+                return self._fall_back(fallback, said, usage, version)
+            except BadAnswer as bad:
+                usage += bad.usage
+                problems, raw = [bad.reason], bad.raw
+            else:
+                usage += completion.usage
+                problems, built = check(completion.value)
+                if not problems:
+                    subject, body, document = built
+                    return DraftResult(
+                        subject=subject, body=body, author=self.author, prompt_version=version, facts_hash=digest,
+                        prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                        cost_usd=usage.cost_usd, document=document, attempts=usage.calls,
+                    )  # fmt: skip
+                raw = completion.raw
+            rejections.append(
+                ("LLM draft rejected: " if attempt == 1 else "and again after one retry: ") + "; ".join(problems)
             )
-            if problems:
-                raise Rejected("LLM draft rejected: " + "; ".join(problems))
-        except Rejected as rejected:
-            logger.warning("LLM %s draft fell back to the template: %s", version, rejected)
-            return replace(
-                fallback(),
-                needs_review=f"{rejected}; template draft used",
-                prompt_tokens=getattr(usage, "prompt_tokens", None),
-                completion_tokens=getattr(usage, "completion_tokens", None),
-            )
-        return DraftResult(
-            subject=answer.subject.strip(),
-            body=answer.body.strip(),
-            author=self.author,
-            prompt_version=version,
-            facts_hash=digest,
-            prompt_tokens=getattr(usage, "prompt_tokens", None),
-            completion_tokens=getattr(usage, "completion_tokens", None),
+            logger.info("LLM %s draft attempt %d rejected: %s", version, attempt, "; ".join(problems))
+            follow_up = [("assistant", raw or "(no answer)"), ("user", retry_message(problems))]
+        return self._fall_back(fallback, "; ".join(rejections), usage, version)
+
+    def _fall_back(self, fallback: Callable[[], DraftResult], why: str, usage: Usage, version: str) -> DraftResult:
+        logger.warning("LLM %s draft fell back to the template: %s", version, why)
+        return replace(
+            fallback(),
+            needs_review=f"{why}; template draft used",
+            prompt_tokens=usage.prompt_tokens if usage.calls else None,
+            completion_tokens=usage.completion_tokens if usage.calls else None,
+            cost_usd=usage.cost_usd if usage.calls else None,
+            attempts=usage.calls,
         )
-
-    def _complete(self, prompt: Prompt) -> ChatCompletion:
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": prompt.system},
-            {"role": "user", "content": prompt.user},
-        ]
-        try:
-            return self._client.chat.completions.create(
-                model=self._model, messages=messages, response_format=response_format()
-            )
-        except openai.APITimeoutError as error:
-            raise Rejected(f"LLM call timed out after {self._timeout:g} s") from error
-        except openai.APIConnectionError as error:
-            raise Rejected("LLM endpoint could not be reached") from error
-        except openai.APIStatusError as error:
-            retried = f" after {self._max_retries} retries" if self._max_retries else ""
-            raise Rejected(f"LLM call failed with HTTP {error.status_code}{retried}") from error
-        except openai.OpenAIError as error:
-            raise Rejected(f"LLM call failed ({type(error).__name__})") from error
-
-    @staticmethod
-    def _parse(completion: ChatCompletion) -> DraftAnswer:
-        if not completion.choices:
-            raise Rejected("LLM answer had no choices")
-        choice = completion.choices[0]
-        if choice.message.refusal:
-            raise Rejected("LLM refused to write the draft")
-        if choice.finish_reason == "length":
-            raise Rejected("LLM answer was cut off at the token limit")
-        content = (choice.message.content or "").strip()
-        if not content:
-            raise Rejected("LLM answer was empty")
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError as error:
-            raise Rejected("LLM answer was not valid JSON") from error
-        try:
-            return DraftAnswer.model_validate(data)
-        except ValidationError as error:
-            fields = ", ".join(sorted({str(e["loc"][0]) if e["loc"] else "answer" for e in error.errors()}))
-            raise Rejected(f"LLM answer did not match the JSON schema ({fields})") from error

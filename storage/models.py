@@ -205,7 +205,14 @@ class Signal(Base):
 
 
 class Draft(Base):
+    """What was written for a signal or a brief, by whom, from which prompt and facts, at what cost.
+
+    (facts_hash, prompt_version, kind, author) is the drafting cache's key: the same facts with
+    the same prompt version reuse a stored draft instead of asking the LLM again.
+    """
+
     __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_cache_key", "facts_hash", "prompt_version", "kind", "author"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
@@ -220,6 +227,10 @@ class Draft(Base):
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     needs_review: Mapped[str | None] = mapped_column(Text)  # why a human must look closer
     created_at: Mapped[datetime]
+    cost_usd: Mapped[float | None] = mapped_column(Float)  # estimated price of the LLM calls behind it
+    # A brief's sections, claims and cited sources (prompts.brief_document), to rebuild it exactly.
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reused_draft_id: Mapped[int | None] = mapped_column(Integer)  # the stored draft a cache hit copied
 
 
 class EscalationCard(Base):

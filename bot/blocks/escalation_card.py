@@ -176,7 +176,7 @@ def _draft_blocks(view: CardView) -> list[Block]:
         else f"Drafted by LLM ({escape(author.removeprefix('llm:'))})"
     ]
     if view.needs_review:
-        notes.append(f"⚠️ Needs review: {escape(view.needs_review)}")
+        notes.append(f"⚠️ Needs human review: {escape(view.needs_review)}")
     return [
         SectionBlock(text=MarkdownTextObject(text=section)),
         ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(notes), CONTEXT_LIMIT))]),

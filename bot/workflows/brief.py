@@ -1,18 +1,22 @@
-"""`/brief ACCOUNT`: find the account, score it now, and have the drafter write the brief."""
+"""`/brief ACCOUNT`: find the account, check the asker may see it, score it now, and have the
+drafter write the brief (or reuse the stored one for the same facts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.blocks.mrkdwn import escape
 from bot.deps import Deps
 from bot.workflows.cycle import active_trigger_config
+from bot.workflows.draft_step import write_brief
 from prompts.drafting import BriefRequest, DraftResult
 from scoring.decisions import decide
 from scoring.health import score_account
 from storage.models import Account, User
-from storage.repositories import snapshots
+from storage.repositories import snapshots, users
 from storage.repositories.accounts import find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 
@@ -30,39 +34,66 @@ class Brief:
 class NoMatch:
     query: str
     candidates: tuple[tuple[str, str], ...]  # (name, account id), closest first
+    command: str = "/brief"
 
     def message(self) -> str:
         """The private reply: No account matches 'acm'. Closest: Acme Corp (ACC-0001), …"""
         said = f"No account matches '{escape(self.query)}'."
         if not self.candidates:
-            return f"{said} Try the account's name or id, e.g. `/brief ACC-00042`."
+            return f"{said} Try the account's name or id, e.g. `{self.command} ACC-00042`."
         closest = ", ".join(f"{escape(name)} ({escape(account_id)})" for name, account_id in self.candidates)
         return f"{said} Closest: {closest}"
 
 
-def build_brief(deps: Deps, *, query: str) -> Brief | NoMatch:
+@dataclass(frozen=True)
+class Refused:
+    account_name: str
+    what: str = "brief"
+
+    def message(self) -> str:
+        return (
+            f"Only the CSM of {escape(self.account_name)}, their manager, or ops can ask for its {self.what}. "
+            "Nothing was shared."
+        )
+
+
+def resolve_account(
+    session: Session, *, query: str, actor: str, command: str = "/brief", what: str = "brief"
+) -> Account | NoMatch | Refused:
+    """The one account `query` names, if `actor` may see it (the one authorization check)."""
+    match = find_accounts(session, query=query)
+    if match.exact is None:
+        return NoMatch(query.strip(), tuple((a.name, a.account_id) for a in match.candidates), command)
+    if not users.may_act_on(session, account=match.exact, actor=actor):
+        return Refused(match.exact.name, what)
+    return match.exact
+
+
+def owner_name(session: Session, account: Account) -> str:
+    owner = session.get(User, account.owner_slack_id)
+    return owner.name if owner else account.owner_slack_id
+
+
+def brief_request(deps: Deps, account: Account) -> BriefRequest:
+    """The account brief's facts, scored now, read in one short session."""
     as_of = deps.clock.now().date()
     _, config = active_trigger_config(deps)
     with deps.session_factory() as session:
-        match = find_accounts(session, query=query)
-        if match.exact is None:
-            return NoMatch(query.strip(), tuple((a.name, a.account_id) for a in match.candidates))
-        account = match.exact
         facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
         book = book_facts(session)
-        owner = session.get(User, account.owner_slack_id)
+        owner = owner_name(session, account)
         trend = snapshots.score_history(
             session, account_id=account.account_id, since=as_of - timedelta(days=TREND_DAYS)
         )
     health = score_account(facts, as_of=as_of, config=config)
     decisions = decide(facts, health, book=book, as_of=as_of, config=config)
     since = as_of - timedelta(days=RECENT_TICKET_DAYS)
-    request = BriefRequest(
+    return BriefRequest(
         account_name=account.name,
         account_id=account.account_id,
         segment=account.segment,
         arr=account.arr,
-        owner_name=owner.name if owner else account.owner_slack_id,
+        owner_name=owner,
         renewal_date=account.renewal_date,
         score=health.score,
         band=health.band.value,
@@ -74,6 +105,14 @@ def build_brief(deps: Deps, *, query: str) -> Brief | NoMatch:
         context=tuple(c for c in facts.context if c.ends_at is None or c.ends_at.date() >= since),
         open_signals=tuple(f"{d.trigger.value} → {d.route.value}: {d.reason_sentence}" for d in decisions),
         as_of=as_of,
-        score_trend=tuple(trend),
+        score_trend=tuple((day, score) for day, score in trend if day < as_of),
     )
-    return Brief(account, deps.drafter.brief(request))
+
+
+def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | NoMatch | Refused:
+    with deps.session_factory() as session:
+        found = resolve_account(session, query=query, actor=actor)
+    if not isinstance(found, Account):
+        return found
+    request = brief_request(deps, found)
+    return Brief(found, write_brief(deps, request, account_id=found.account_id))

@@ -92,12 +92,17 @@ def needs_details(plan: AccountPlan, config: TriggerConfig) -> bool:
 
 def add_details(plan: AccountPlan, account: AccountFacts, *, config: TriggerConfig, owner_name: str) -> None:
     """The lead's evidence (tickets, weeks of usage) on every decision, and its draft request."""
-    evidence = [line for c in contributors(account, plan.health, config) for line in c.evidence]
+    evidence = evidence_lines(account, plan.health, config)
     if evidence:
-        plan.decisions = [with_evidence(d, evidence[:MAX_EVIDENCE_LINES]) for d in plan.decisions]
+        plan.decisions = [with_evidence(d, evidence) for d in plan.decisions]
     lead = plan.lead
     if lead.route in DRAFTED_ROUTES or is_handoff(lead, config):
         plan.requests[lead.trigger] = draft_request_for(account, plan.health, lead, owner_name=owner_name)
+
+
+def evidence_lines(account: AccountFacts, health: HealthResult, config: TriggerConfig) -> list[str]:
+    """What a card shows as evidence: the top contributors' tickets, weeks of usage, invoices."""
+    return [line for c in contributors(account, health, config) for line in c.evidence][:MAX_EVIDENCE_LINES]
 
 
 def with_evidence(decision: Decision, lines: list[str]) -> Decision:

@@ -13,12 +13,11 @@ from bot.deps import Deps
 from bot.workflows.card_posting import post_new_card
 from bot.workflows.card_views import SENDING_ROUTES
 from bot.workflows.cycle import active_trigger_config
-from bot.workflows.cycle_plan import MAX_EVIDENCE_LINES
+from bot.workflows.cycle_plan import evidence_lines
 from bot.workflows.draft_requests import draft_request_for
 from bot.workflows.draft_step import store_draft, write_drafts
 from bot.workflows.stored_decisions import decision_from_row
 from prompts.drafting import DraftRequest, DraftResult
-from scoring.evidence import contributors
 from scoring.health import score_account
 from scoring.types import Route
 from storage.db import transaction
@@ -105,9 +104,7 @@ def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:
     if not facts:
         return OpenRefused("This card's account no longer exists.")
     health = score_account(facts[0], as_of=signal.as_of, config=config)
-    evidence = [line for c in contributors(facts[0], health, config) for line in c.evidence][
-        :MAX_EVIDENCE_LINES
-    ]
+    evidence = evidence_lines(facts[0], health, config)
     if not wants_draft:
         return Prepared(evidence, None)
     request = draft_request_for(

@@ -3,7 +3,10 @@
 Tests point the real `openai` client at `server.base_url` and script the answers, one per
 request, in order: content (`Behaviour.answer`), invalid JSON, a delay that outlasts the
 client's timeout, HTTP 429 with Retry-After, HTTP 500. When the script runs out, every request
-gets `default`. Every request is recorded (path, headers, parsed JSON body, arrival time).
+gets `responder(body)` when one is set (a fake model that reads the prompt), else `default`.
+`latency` delays every answer (benchmarks), and the server counts how many requests it was
+serving at once (`peak_in_flight`). Every request is recorded (path, headers, parsed JSON body,
+arrival time).
 
     with FakeOpenAI() as server:
         server.script(Behaviour.rate_limited(), Behaviour.answer(subject="Hi", body="Hello"))
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -87,6 +91,10 @@ class FakeOpenAI:
 
     default: Behaviour = field(default_factory=lambda: Behaviour.answer(subject="Hello", body="Hello."))
     requests: list[RecordedRequest] = field(default_factory=list)
+    responder: Callable[[dict[str, Any]], Behaviour] | None = None
+    latency: float = 0.0  # seconds added to every answer
+    peak_in_flight: int = 0
+    _in_flight: int = 0
     _script: list[Behaviour] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -133,7 +141,20 @@ class FakeOpenAI:
             self.requests.append(request)
             if request.path not in COMPLETION_PATHS:
                 return None
-            return self._script.pop(0) if self._script else self.default
+            if self._script:
+                return self._script.pop(0)
+        if self.responder is not None:
+            return self.responder(request.body)
+        return self.default
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
 
 def completion_payload(request_body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:
@@ -187,8 +208,15 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if behaviour is None:
                 self._send(404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}})
                 return
-            if behaviour.delay:
-                time.sleep(behaviour.delay)
+            state._enter()
+            try:
+                self._answer(body, behaviour)
+            finally:
+                state._leave()
+
+        def _answer(self, body: dict[str, Any], behaviour: Behaviour) -> None:
+            if behaviour.delay or state.latency:
+                time.sleep(behaviour.delay + state.latency)
             if behaviour.status != 200:
                 error = {"message": "scripted failure", "type": "server_error", "code": str(behaviour.status)}
                 self._send(behaviour.status, {"error": error}, behaviour.headers)

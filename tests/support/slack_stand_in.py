@@ -1,10 +1,15 @@
 """A local stand-in for Slack's Web API (and response_url endpoints), on 127.0.0.1 only.
 
-Records every request (method, parsed JSON or form body, headers) so tests can assert what
-was posted; answers like Slack (auth.test from the fixtures, a D… channel for a user id,
-`message_not_found` for an update of a message it never posted, `not_authed` without a
+Records every request (method, parsed JSON or form body and query string, headers) so tests
+can assert what was posted; answers like Slack (auth.test from the fixtures, a D… channel for a
+user id, `message_not_found` for an update of a message it never posted, `not_authed` without a
 token); rejects blocks over Slack's limits (`invalid_blocks`); and can be told to answer the
 next calls with 429 (Retry-After) or 500.
+
+File uploads run the way `files_upload_v2` drives Slack: `files.getUploadURLExternal` hands out
+an upload URL on this server, the raw bytes are POSTed there (kept in `uploads`), and
+`files.completeUploadExternal` shares them in a channel or thread (kept in `shared`), answering
+with file objects shaped like the fixtures'.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from tests.support.block_limits import block_problems, view_problems
 
@@ -39,6 +44,19 @@ MESSAGE_TEXT_LIMIT = 40_000
 
 
 @dataclass
+class SharedFile:
+    """A file `files.completeUploadExternal` shared: where, in which thread, and its bytes."""
+
+    file_id: str
+    filename: str
+    title: str
+    channel_id: str
+    thread_ts: str | None
+    initial_comment: str | None
+    data: bytes
+
+
+@dataclass
 class Recorded:
     path: str
     method: str  # the Web API method ("chat.postMessage") or "response_url"
@@ -51,7 +69,11 @@ class StandIn:
     port: int = 0
     calls: list[Recorded] = field(default_factory=list)
     scripted: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    failing: dict[str, list[int]] = field(default_factory=dict)  # method → statuses for its next calls
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → body
+    pending_uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → getUploadURL args
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id → bytes POSTed to its upload URL
+    shared: list[SharedFile] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -75,6 +97,11 @@ class StandIn:
         error = "ratelimited" if status == 429 else "internal_error"
         with self.lock:
             self.scripted.extend([(status, headers, {"ok": False, "error": error})] * times)
+
+    def fail_calls_to(self, method: str, status: int, *, times: int = 1) -> None:
+        """Answer the next `times` calls of one Web API method with `status` (others are served)."""
+        with self.lock:
+            self.failing.setdefault(method, []).extend([status] * times)
 
 
 def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -103,6 +130,7 @@ def _message_problems(body: dict[str, Any]) -> str | None:
 
 def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
     ts_counter = itertools.count(1)
+    file_counter = itertools.count(1)
 
     def next_ts() -> str:
         return f"1700000000.{next(ts_counter):06d}"
@@ -113,16 +141,29 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = _parse(raw, self.headers.get("Content-Type", ""))
+            if self.path.startswith("/upload/"):
+                self._receive_upload(self.path.removeprefix("/upload/"), raw)
+                return
+            url = urlsplit(self.path)
+            body = {key: values[0] for key, values in parse_qs(url.query).items()}  # api_call(params=…)
+            body.update(_parse(raw, self.headers.get("Content-Type", "")))
             if self.path.startswith("/response/"):
                 self._record("response_url", body)
                 problem = _message_problems(body)  # Slack answers a bad response_url post with 400
                 self._send(400 if problem else 200, {}, (problem or "ok").encode(), "text/plain")
                 return
-            method = self.path.removeprefix("/api/")
+            method = url.path.removeprefix("/api/")
             self._record(method, body)
             with state.lock:
                 scripted = state.scripted.pop(0) if state.scripted else None
+                if scripted is None and state.failing.get(method):
+                    status = state.failing[method].pop(0)
+                    error = "ratelimited" if status == 429 else "internal_error"
+                    scripted = (
+                        status,
+                        {"Retry-After": "1"} if status == 429 else {},
+                        {"ok": False, "error": error},
+                    )
             if scripted:
                 status, headers, payload = scripted
                 self._send(status, headers, json.dumps(payload).encode())
@@ -131,7 +172,58 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
 
         def _record(self, method: str, body: dict[str, Any]) -> None:
             with state.lock:
-                state.calls.append(Recorded(self.path, method, body, dict(self.headers)))
+                state.calls.append(Recorded(self.path.split("?", 1)[0], method, body, dict(self.headers)))
+
+        def _receive_upload(self, file_id: str, raw: bytes) -> None:
+            """Step 2 of an external upload: the raw bytes, answered like files.slack.com."""
+            with state.lock:
+                known = file_id in state.pending_uploads
+                if known:
+                    state.uploads[file_id] = raw
+            self._record("upload", {"file_id": file_id, "bytes": len(raw)})
+            if not known:
+                self._send(404, {}, b"Not Found", "text/plain")
+                return
+            self._send(200, {}, f"OK - {len(raw)}".encode(), "text/plain; charset=utf-8")
+
+        def _upload_url(self, body: dict[str, Any]) -> dict[str, Any]:
+            if not body.get("filename") or not str(body.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(file_counter):08d}"
+            with state.lock:
+                state.pending_uploads[file_id] = dict(body)
+            return {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{state.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+
+        def _complete_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+            try:
+                files = json.loads(str(body.get("files") or "[]"))
+            except json.JSONDecodeError:
+                return {"ok": False, "error": "invalid_arguments"}
+            channel = str(body.get("channel_id") or "")
+            thread_ts = body.get("thread_ts") or None
+            answered = []
+            with state.lock:
+                if thread_ts and not any(key == (channel, thread_ts) for key in state.messages):
+                    return {"ok": False, "error": "invalid_thread_ts"}
+                for item in files:
+                    file_id = str(item.get("id"))
+                    if file_id not in state.uploads:
+                        return {"ok": False, "error": "file_not_found"}
+                    started = state.pending_uploads[file_id]
+                    data = state.uploads[file_id]
+                    if int(started["length"]) != len(data):
+                        return {"ok": False, "error": "file_size_mismatch"}
+                    name = str(started["filename"])
+                    title = str(item.get("title") or name)
+                    if channel:
+                        state.shared.append(SharedFile(file_id, name, title, channel, thread_ts,
+                                                       body.get("initial_comment"), data))  # fmt: skip
+                    answered.append(_file_object(file_id, name, title, data, channel))
+            return {"ok": True, "files": answered}
 
         def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
             token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -139,6 +231,10 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return {"ok": False, "error": "not_authed"}
             if method == "auth.test":
                 return AUTH_TEST
+            if method == "files.getUploadURLExternal":
+                return self._upload_url(body)
+            if method == "files.completeUploadExternal":
+                return self._complete_upload(body)
             if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
                 problem = _message_problems(body)
                 if problem:
@@ -189,6 +285,19 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return Handler
+
+
+def _file_object(file_id: str, name: str, title: str, data: bytes, channel: str) -> dict[str, Any]:
+    """A file object in the shape of response_files_completeUploadExternal.json."""
+    png = data.startswith(b"\x89PNG\r\n\x1a\n")
+    return {
+        "id": file_id, "created": 1709886459, "timestamp": 1709886459, "name": name, "title": title,
+        "mimetype": "image/png" if png else "text/plain", "filetype": "png" if png else "text",
+        "user": AUTH_TEST.get("user_id", "UB0T"), "size": len(data), "is_external": False, "is_public": False,
+        "url_private": f"https://files.slack.com/files-pri/T111-{file_id}/{name}",
+        "permalink": f"https://tandem-test.slack.com/files/UB0T/{file_id}/{name}",
+        "channels": [], "groups": [], "ims": [channel] if channel.startswith("D") else [], "shares": {},
+    }  # fmt: skip
 
 
 @contextmanager

@@ -88,7 +88,7 @@ def test_the_header_carries_the_band_emoji(band: str | None, emoji: str) -> None
 def test_an_llm_draft_says_which_model_and_why_it_needs_review() -> None:
     view = replace(PENDING, draft_author="llm:gpt-4o-mini", needs_review="mentions 40% off, not in the facts")
     shown = str(build_card_message(view)[1])
-    assert "Drafted by LLM (gpt-4o-mini)" in shown and "⚠️ Needs review: mentions 40% off" in shown
+    assert "Drafted by LLM (gpt-4o-mini)" in shown and "⚠️ Needs human review: mentions 40% off" in shown
 
 
 def test_a_very_long_draft_stays_within_slacks_limits_and_says_it_was_shortened() -> None:
