@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -51,6 +52,7 @@ from storage.repositories.feature_table import score_whole_book
 logger = logging.getLogger(__name__)
 
 FACTS_BATCH = 5_000  # accounts whose full facts are in memory at once during decisions
+POSTING_WORKERS = 4  # cards posted at once on PostgreSQL
 FEW_MISSING = 2_000  # accounts without a stored score 30 days back, below which each is recomputed alone
 
 
@@ -271,7 +273,11 @@ def draft_leads(deps: Deps, plans: list[AccountPlan]) -> dict[str, tuple[DraftRe
 
 
 def post_unposted_cards(deps: Deps) -> int:
-    """Post every pending DM card that has no Slack message yet (this run's and any a crash left)."""
+    """Post every pending DM card that has no Slack message yet (this run's and any a crash left).
+
+    Each card is posted and marked in its own transaction, so one failure never re-posts
+    another. On PostgreSQL a few go at once: the waits on Slack (and on each commit) overlap.
+    SQLite has one writer, so there they go one at a time."""
     with deps.session_factory() as session:
         card_ids = list(
             session.scalars(
@@ -284,12 +290,20 @@ def post_unposted_cards(deps: Deps) -> int:
                 .order_by(EscalationCard.id)
             )
         )
-    posted = 0
-    for card_id in card_ids:
-        try:
-            with transaction(deps.session_factory) as session:
-                if post_new_card(session, poster=deps.poster, card_id=card_id, now=deps.clock.now()):
-                    posted += 1
-        except Exception:  # one failed post must not stop the others; the next run retries it
-            logger.exception("posting card %s failed; it stays queued for the next run", card_id)
-    return posted
+        dialect = session.get_bind().dialect.name
+    workers = POSTING_WORKERS if dialect == "postgresql" else 1
+    if workers == 1 or len(card_ids) < 2:
+        return sum(_post_one(deps, card_id) for card_id in card_ids)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(lambda card_id: _post_one(deps, card_id), card_ids))
+
+
+def _post_one(deps: Deps, card_id: int) -> int:
+    try:
+        with transaction(deps.session_factory) as session:
+            return (
+                1 if post_new_card(session, poster=deps.poster, card_id=card_id, now=deps.clock.now()) else 0
+            )
+    except Exception:  # one failed post must not stop the others; the next run retries it
+        logger.exception("posting card %s failed; it stays queued for the next run", card_id)
+        return 0

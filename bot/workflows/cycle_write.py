@@ -23,7 +23,7 @@ from prompts.drafting import DraftRequest, DraftResult
 from scoring.types import Route
 from storage.db import transaction
 from storage.enums import CardDelivery
-from storage.models import Account
+from storage.models import Account, Draft
 from storage.repositories import cards, outbox, signals
 
 WRITE_BATCH = 250  # accounts per transaction: short write locks on SQLite, few round trips
@@ -87,22 +87,22 @@ def _write_batch(
     contacts = _contact_emails(session, [p.account_id for p in acting if p.lead.route is Route.AUTO])
     card_rows: list[dict[str, Any]] = []
     touch_rows: list[dict[str, Any]] = []
+    stored: dict[str, Draft] = {}
+    for plan in acting:  # every draft of the batch first, then one flush writes them all
+        if plan.account_id in drafted:
+            request, result = drafted[plan.account_id]
+            signal_id, _ = ids[(plan.account_id, plan.lead.trigger.value)]
+            stored[plan.account_id] = store_draft(
+                session, request=request, result=result, account_id=plan.account_id, signal_id=signal_id,
+                now=now, flush=False,
+            )  # fmt: skip
+    session.flush()
     for plan in acting:
         lead = plan.lead
         signal_id, _ = ids[(plan.account_id, lead.trigger.value)]
         counts.count(counts.routes, lead.route.value)
-        draft_id, subject, body = None, "", ""
-        if plan.account_id in drafted:
-            request, result = drafted[plan.account_id]
-            draft = store_draft(
-                session,
-                request=request,
-                result=result,
-                account_id=plan.account_id,
-                signal_id=signal_id,
-                now=now,
-            )
-            draft_id, subject, body = draft.id, result.subject, result.body
+        draft = stored.get(plan.account_id)
+        draft_id, subject, body = (draft.id, draft.subject, draft.body) if draft else (None, "", "")
         if lead.route is Route.HOLD:
             counts.held += 1
         elif lead.route is Route.AUTO:

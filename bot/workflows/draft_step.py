@@ -109,6 +109,7 @@ def store_draft(
     account_id: str,
     signal_id: int | None,
     now: datetime,
+    flush: bool = True,
 ) -> Draft:
     _, _, kind = cache_key(request)
     return drafts.save_draft(
@@ -128,6 +129,7 @@ def store_draft(
         cost_usd=result.cost_usd,
         document=result.document.to_json() if result.document else None,
         reused_draft_id=result.reused_draft_id,
+        flush=flush,
     )
 
 

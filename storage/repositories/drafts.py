@@ -33,7 +33,10 @@ def save_draft(
     cost_usd: float | None = None,
     document: dict[str, Any] | None = None,
     reused_draft_id: int | None = None,
+    flush: bool = True,
 ) -> Draft:
+    """The new draft, flushed (it has its id) unless `flush=False`: a caller storing many
+    flushes once, and one INSERT ... RETURNING writes them all."""
     draft = Draft(
         account_id=account_id,
         signal_id=signal_id,
@@ -52,7 +55,8 @@ def save_draft(
         reused_draft_id=reused_draft_id,
     )
     session.add(draft)
-    session.flush()
+    if flush:
+        session.flush()
     return draft
 
 
