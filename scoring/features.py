@@ -37,7 +37,7 @@ USAGE_COLUMNS = (
     "u_days", "u_active", "u_seats",  # the utilisation window: rows, sums
     "u_trend_days", "u_trend_active", "u_trend_seats",  # the latest trend_days
     "u_base_days", "u_base_active",  # the window before the utilisation window
-    "u_trend_peak",  # the busiest day's share of seats in use in the latest trend_days (0 without)
+    "u_trend_peak",  # the most users on a day of the latest trend_days over their most seats (0 without)
     "u_last_gap",  # days since the latest usage row in the window or the baseline (NaN: none)
     "f_any", "f_breadth",  # feature rows on record at all; distinct features used in the window
 )  # fmt: skip
@@ -166,6 +166,7 @@ def account_features(facts: AccountFacts, w: Windows, config: TriggerConfig) -> 
 def _usage(facts: AccountFacts, w: Windows) -> dict[str, float]:
     row = dict.fromkeys(USAGE_COLUMNS, 0.0)
     last: date | None = None
+    most_active = most_seats = 0
     for usage in facts.usage:
         day = usage.day
         if day > w.as_of or day < w.base_start:
@@ -179,11 +180,12 @@ def _usage(facts: AccountFacts, w: Windows) -> dict[str, float]:
                 row["u_trend_days"] += 1
                 row["u_trend_active"] += usage.active_users
                 row["u_trend_seats"] += usage.licensed_seats
-                if usage.licensed_seats > 0:
-                    row["u_trend_peak"] = max(row["u_trend_peak"], usage.active_users / usage.licensed_seats)
+                most_active = max(most_active, usage.active_users)
+                most_seats = max(most_seats, usage.licensed_seats)
         else:
             row["u_base_days"] += 1
             row["u_base_active"] += usage.active_users
+    row["u_trend_peak"] = most_active / most_seats if most_seats else 0.0
     row["u_last_gap"] = (w.as_of - last).days if last is not None else NAN
     features: set[str] = set()
     for use in facts.features:
