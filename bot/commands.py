@@ -22,6 +22,7 @@ from scoring.decisions import decide
 from scoring.evidence import contributors
 from scoring.health import score_account
 from storage.db import transaction
+from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.repositories.overrides import list_overrides
@@ -105,7 +106,13 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
 
 
 def cycle(deps: Deps, *, as_of: date, out: TextIO) -> int:
-    summary = run_cycle(deps, as_of=as_of)
+    # The scheduler's lock: on PostgreSQL a replica's daily cycle and this command never overlap
+    # (each card is claimed before it is posted anyway, so even two at once post it once).
+    with try_job_lock(deps.session_factory.kw["bind"], DAILY_CYCLE_LOCK) as mine:
+        if not mine:
+            print("cycle: another cycle is running (the scheduler or another command); try again when it ends.", file=out)
+            return 1
+        summary = run_cycle(deps, as_of=as_of)
     print(summary.render(), file=out)
     return 0
 

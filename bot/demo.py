@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import select
 
@@ -18,10 +18,11 @@ from bot.blocks.escalation_card import build_card_message
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.outreach import deliver_due
-from bot.posting import TerminalPoster
+from bot.posting import MessageTag, TerminalPoster
 from bot.reports import overrides as overrides_report
 from bot.settings import Settings
 from bot.workflows.card_decisions import AlreadyDecided, Decided, approve, take_over
+from bot.workflows.card_posting import PREVIEW_TAG
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
 from bot.workflows.stored_decisions import day_record
@@ -88,10 +89,15 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
 
 def _show_cards(deps: Deps, poster: TerminalPoster, planted: dict[str, str], out: TextIO) -> None:
     with deps.session_factory() as session:
-        cards = {card.message_ts: card.account_id for card in session.scalars(select(EscalationCard))}
+        cards = {card.id: card.account_id for card in session.scalars(select(EscalationCard))}
+
+    def card_of(message: dict[str, Any]) -> int | None:
+        tag = message.get("tag")
+        return tag.id if isinstance(tag, MessageTag) and tag.event_type == PREVIEW_TAG else None
+
     planted_ids = set(planted.values())
-    messages = [m for m in poster.posted if m["ts"] in cards]
-    messages.sort(key=lambda m: cards[m["ts"]] not in planted_ids)
+    messages = [m for m in poster.posted if card_of(m) in cards]
+    messages.sort(key=lambda m: cards[card_of(m) or 0] not in planted_ids)
     for message in messages[:CARDS_SHOWN]:
         print(_render_one(message), file=out, end="")
     if len(messages) > CARDS_SHOWN:
@@ -132,10 +138,11 @@ def _approve_a_card(deps: Deps, poster: TerminalPoster, planted: dict[str, str],
         account = session.get(Account, card.account_id)
         owner = account.owner_slack_id if account else card.recipient_slack_id
     outcome = approve(deps, card_id=card.id, actor=owner)
-    if isinstance(outcome, Decided) and outcome.channel_id and outcome.message_ts:
+    if isinstance(outcome, Decided):
         text, blocks = build_card_message(outcome.view)
         poster.out = out  # show the card as it is updated in place
-        poster.update(channel=outcome.channel_id, ts=outcome.message_ts, text=text, blocks=blocks)
+        channel = outcome.channel_id or outcome.view.recipient_slack_id
+        poster.update(channel=channel, ts=outcome.message_ts or "", text=text, blocks=blocks)
     again = take_over(deps, card_id=card.id, actor=owner)
     if isinstance(again, AlreadyDecided):
         print(

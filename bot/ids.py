@@ -59,3 +59,9 @@ class CircuitAction(StrEnum):
 
 class DigestAction(StrEnum):
     OPEN_CARD = "digest-open-card"  # a card that waited in the digest (over the day's budget)
+
+
+class DeliveryAction(StrEnum):
+    """Ops' Retry on a Slack message Tandem could not deliver; the button's value is its id."""
+
+    RETRY = "delivery-retry"

@@ -1,16 +1,26 @@
 """Where messages go: Slack's Web API, or the terminal when no Slack token is set.
 
 Workflows post through a MessagePoster, so `cycle`, `digest` and `demo` share one code path
-whether or not a workspace is connected.
+whether or not a workspace is connected. A terminal poster is a *preview*: what it renders
+never reached anyone, so nothing it shows may be recorded as posted.
+
+Tandem tags what it owes with Slack message metadata (`event_type` and an id in
+`event_payload`), so after a crash it can find in a channel's history a message it posted
+but never recorded, instead of posting it twice.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TextIO
 
 from slack_sdk import WebClient
+
+HISTORY_PAGES = 5  # pages of channel history searched for a message Tandem lost track of
+HISTORY_PAGE_SIZE = 200
+CLOCK_SKEW = timedelta(minutes=5)  # Slack's ts and our clock may disagree a little
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,24 +29,76 @@ class PostedMessage:
     ts: str
 
 
+@dataclass(frozen=True, slots=True)
+class MessageTag:
+    """Slack message metadata naming what Tandem owed: e.g. ("tandem_delivery", 42)."""
+
+    event_type: str
+    id: int
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {"event_type": self.event_type, "event_payload": {"id": self.id}}
+
+    def matches(self, metadata: Any) -> bool:
+        if not isinstance(metadata, dict) or metadata.get("event_type") != self.event_type:
+            return False
+        payload = metadata.get("event_payload")
+        return isinstance(payload, dict) and str(payload.get("id")) == str(self.id)
+
+
 class MessagePoster(Protocol):
-    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> PostedMessage: ...
+    @property
+    def is_preview(self) -> bool:
+        """True when nothing posted reaches anyone (the terminal): record nothing as posted."""
+        ...
+
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+    ) -> PostedMessage: ...
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
+
+    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
+        """A message carrying `tag` posted in `channel` (a user id: the DM with them) since then."""
+        ...
 
 
 class SlackPoster:
     """Posts with chat.postMessage; a user id as channel opens the DM with the app."""
 
+    is_preview = False
+
     def __init__(self, client: WebClient) -> None:
         self._client = client
 
-    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> PostedMessage:
-        response = self._client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+    ) -> PostedMessage:
+        metadata = tag.as_metadata() if tag else None
+        response = self._client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
         return PostedMessage(channel_id=str(response["channel"]), ts=str(response["ts"]))
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
+        if channel.startswith(("U", "W")):  # a user id: their DM with the app
+            opened = self._client.conversations_open(users=channel)
+            channel = str(opened["channel"]["id"])
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            page = self._client.conversations_history(
+                channel=channel, oldest=oldest, limit=HISTORY_PAGE_SIZE, include_all_metadata=True,
+                cursor=cursor,
+            )  # fmt: skip
+            for message in page.get("messages") or []:
+                if tag.matches(message.get("metadata")):
+                    return PostedMessage(channel_id=channel, ts=str(message["ts"]))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not page.get("has_more") or not cursor:
+                return None
+        return None
 
 
 @dataclass
@@ -46,17 +108,23 @@ class TerminalPoster:
     out: TextIO
     show_blocks: bool = False
     posted: list[dict[str, Any]] = field(default_factory=list)
+    is_preview = True
 
-    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> PostedMessage:
-        ts = f"{len(self.posted) + 1}.000000"
-        self.posted.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts})
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+    ) -> PostedMessage:
+        ts = f"preview-{len(self.posted) + 1}"  # never stored: a preview reached no one
+        self.posted.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts, "tag": tag})
         self.out.write(render_blocks(channel, text, blocks))
         if self.show_blocks:
             self.out.write(json.dumps(blocks, indent=2) + "\n")
         return PostedMessage(channel_id=channel, ts=ts)
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
-        self.out.write(render_blocks(channel, f"(updated {ts}) {text}", blocks))
+        self.out.write(render_blocks(channel, f"(updated in place) {text}", blocks))
+
+    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
+        return None  # nothing rendered in a terminal is ever in Slack
 
 
 def render_blocks(channel: str, text: str, blocks: list[dict[str, Any]]) -> str:

@@ -1,4 +1,4 @@
-"""APScheduler in the `serve` process: the daily cycle, the digests, the outbox.
+"""APScheduler in the `serve` process: the daily cycle, the digests, the outbox, Slack deliveries.
 
 Jobs are persisted through SQLAlchemy (table `scheduler_jobs`), so a restart keeps the
 schedule. Persisted jobs must reference module-level functions, so the running Deps live in
@@ -8,6 +8,10 @@ Digests are not one cron job per user: a job every few minutes posts each CSM's 
 their local morning time has passed, and the (user, local day) claim in `digest_runs` makes
 it happen once, across restarts and replicas. With several replicas on PostgreSQL, an
 advisory lock per job lets one of them run the cycle and the digests; the others skip.
+
+The deliveries job sweeps what Tandem still owes in Slack every minute: cards whose post
+failed or was interrupted (a stale claim), notices due for a retry. Every row is claimed, so
+replicas may all sweep; no lock is needed.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from sqlalchemy import Engine
 
 from bot.deps import Deps
 from bot.outreach import SmtpSender, deliver_due
+from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
-from storage.locks import try_job_lock
+from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 
 logger = logging.getLogger(__name__)
 JOBS_TABLE = "scheduler_jobs"
 DIGEST_CHECK_MINUTES = 5
+DELIVERY_SWEEP_SECONDS = 60
 
 _running: Deps | None = None
 
@@ -39,7 +45,7 @@ def _deps() -> Deps:
 
 def daily_cycle_job() -> None:
     deps = _deps()
-    with try_job_lock(deps.session_factory.kw["bind"], "daily-cycle") as mine:
+    with try_job_lock(deps.session_factory.kw["bind"], DAILY_CYCLE_LOCK) as mine:
         if not mine:
             logger.info("daily cycle skipped: another replica is running it")
             return
@@ -65,7 +71,15 @@ def outbox_job() -> None:
         logger.info(report.render())
 
 
-def start_scheduler(deps: Deps, engine: Engine) -> BackgroundScheduler:
+def deliveries_job() -> None:
+    run = post_owed_cards(_deps())
+    if run.sent or run.adopted or run.failed or run.retrying:
+        logger.info(run.render())
+
+
+def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> BackgroundScheduler:
+    """Register the jobs and start; `paused` registers them without running any (tests drive
+    the jobs by their own triggers on a simulated clock)."""
     global _running
     _running = deps
     settings = deps.settings.scheduler
@@ -97,5 +111,12 @@ def start_scheduler(deps: Deps, engine: Engine) -> BackgroundScheduler:
         id="outbox",
         replace_existing=True,
     )
-    scheduler.start()
+    scheduler.add_job(
+        "bot.scheduler:deliveries_job",
+        "interval",
+        seconds=DELIVERY_SWEEP_SECONDS,
+        id="slack-deliveries",
+        replace_existing=True,
+    )
+    scheduler.start(paused=paused)
     return scheduler

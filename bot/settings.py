@@ -11,6 +11,8 @@ from functools import lru_cache
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.working_hours import WorkingHours
+
 PLACEHOLDER_SECRETS = {"", "changeme", "xoxb-your-token", "your-signing-secret", "secret"}
 
 
@@ -38,6 +40,15 @@ class SchedulerSettings(BaseModel):
     cycle_time_utc: str = "06:00"  # HH:MM: the daily cycle
     default_digest_time: str = "08:30"  # HH:MM local, for users without their own
     outbox_interval_seconds: int = 60
+
+
+class DeliverySettings(BaseModel):
+    """How Slack messages Tandem owes are retried: exponential backoff, then failed visibly."""
+
+    max_attempts: int = 10  # 30 s, 1 min, 2, 4, … capped at an hour: about 3.5 hours in all
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    stale_claim_seconds: float = 120.0  # a post claimed longer ago than this was interrupted
 
 
 class Settings(BaseSettings):
@@ -72,6 +83,18 @@ class Settings(BaseSettings):
     default_digest_time: str = Field(default="08:30", alias="TANDEM_DIGEST_TIME")
     outbox_interval_seconds: int = Field(default=60, alias="TANDEM_OUTBOX_INTERVAL_SECONDS")
     auto_send_hold_minutes: int = Field(default=120, alias="TANDEM_AUTO_HOLD_MINUTES")
+    working_hours: str = Field(default="08:00-18:00", alias="TANDEM_WORKING_HOURS")
+    working_days: str = Field(default="mon-fri", alias="TANDEM_WORKING_DAYS")
+
+    delivery_max_attempts: int = Field(default=10, ge=1, le=50, alias="TANDEM_DELIVERY_MAX_ATTEMPTS")
+    delivery_retry_base_seconds: float = Field(default=30.0, gt=0, alias="TANDEM_DELIVERY_RETRY_SECONDS")
+    delivery_retry_max_seconds: float = Field(default=3600.0, gt=0, alias="TANDEM_DELIVERY_RETRY_MAX_SECONDS")
+    delivery_stale_claim_seconds: float = Field(default=120.0, ge=0, alias="TANDEM_DELIVERY_STALE_SECONDS")
+
+    @model_validator(mode="after")
+    def _working_hours_parse(self) -> Settings:
+        WorkingHours.parse(self.working_hours, self.working_days)  # a clear error at start-up
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
@@ -105,6 +128,19 @@ class Settings(BaseSettings):
             input_price_per_mtok=self.openai_price_input_per_mtok,
             output_price_per_mtok=self.openai_price_output_per_mtok,
         )
+
+    @property
+    def delivery(self) -> DeliverySettings:
+        return DeliverySettings(
+            max_attempts=self.delivery_max_attempts,
+            retry_base_seconds=self.delivery_retry_base_seconds,
+            retry_max_seconds=self.delivery_retry_max_seconds,
+            stale_claim_seconds=self.delivery_stale_claim_seconds,
+        )
+
+    @property
+    def hours(self) -> WorkingHours:
+        return WorkingHours.parse(self.working_hours, self.working_days)
 
     @property
     def scheduler(self) -> SchedulerSettings:

@@ -10,6 +10,7 @@ from handlers import (
     brief_command,
     cards,
     circuit_breaker,
+    deliveries,
     digest_cards,
     dismiss,
     edit_modal,
@@ -33,4 +34,5 @@ def register_all(app: App, deps: Deps) -> None:
     auto_touches.register(app, deps)
     digest_cards.register(app, deps)
     circuit_breaker.register(app, deps)
+    deliveries.register(app, deps)
     veto_command.register(app, deps)

@@ -32,6 +32,23 @@ class OutboxState(StrEnum):
     FAILED = "failed"
 
 
+class DeliveryKind(StrEnum):
+    """What a Slack delivery carries (storage.models.SlackDelivery)."""
+
+    CARD = "card"  # rendered from the card's current state when posted
+    ESCALATION_NOTICE = "escalation_notice"  # to the CSM's manager when a card escalates
+    BREAKER_ALERT = "breaker_alert"  # to each ops user when the circuit breaker trips
+    DELIVERY_FAILED = "delivery_failed"  # to ops: a message could not be delivered
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a worker
+    SENT = "sent"
+    FAILED = "failed"  # out of attempts: shown to ops, who may retry it
+    CANCELLED = "cancelled"  # no longer owed (a card decided or superseded before it was posted)
+
+
 class RenewalOutcomeKind(StrEnum):
     RENEWED = "renewed"
     CHURNED = "churned"

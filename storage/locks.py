@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
 
+DAILY_CYCLE_LOCK = "daily-cycle"  # the scheduler's job and the `cycle` command share it
+
 
 @contextmanager
 def try_job_lock(engine: Engine, name: str) -> Iterator[bool]:

@@ -259,6 +259,41 @@ class EscalationCard(Base):
     delivery: Mapped[str] = mapped_column(String(8), default="dm", server_default="dm")
 
 
+class SlackDelivery(Base):
+    """A Slack message Tandem owes someone: a card, an escalation notice, a circuit-breaker alert,
+    a delivery-failure notice to ops. One row per (message, recipient), keyed so it is owed once.
+
+    Claimed before posting (queued -> sending, with a claim token), posted with the row's id in
+    the message's metadata, then marked sent by the claimant alone. A failed post goes back to
+    the queue with a growing delay and, after its last attempt, is `failed` and shown to ops. A
+    claim that goes stale (a crash mid-post) or a post that may have reached Slack sets
+    `maybe_posted_since`: the next attempt first looks for the message in the channel's history.
+    A card's row holds no text: the card is rendered from its current state when posted."""
+
+    __tablename__ = "slack_deliveries"
+    __table_args__ = (Index("ix_slack_deliveries_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # storage.enums.DeliveryKind
+    recipient: Mapped[str] = mapped_column(String(64))  # a user id (their DM) or a channel id
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # storage.enums.DeliveryState
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None]
+    maybe_posted_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    ops_told_at: Mapped[datetime | None]  # when ops was told it failed for good
+
+
 class OverrideRecord(Base):
     """The override log: one row per decision on a card or an automated touch.
 
@@ -304,6 +339,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An automated touch is sent only after its CSM has seen it with Cancel (their digest) for
+    # the hold window, counted in their working hours; this is when the digest first showed it.
+    visible_since: Mapped[datetime | None]
 
 
 class CircuitBreakerTrip(Base):

@@ -22,6 +22,9 @@ from bot.trends import arrow
 
 MAX_LISTED = 8  # keeps a digest readable and well under Slack's 50-block limit (two button lists: 2 x 10)
 LINE_LIMIT = 300  # MAX_LISTED lines of this length fit in one 3,000-character section
+# Automated touches get more room: one that is not shown with its Cancel button is not sent
+# until a digest shows it (the digest stays under 50 blocks with every section full).
+MAX_TOUCHES_LISTED = 15
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     if view.automated:
         blocks.extend(
             _with_buttons(
-                f"*Automated touches queued ({len(view.automated)})*",
+                f"*Automated touches queued ({len(view.automated)})*: each goes out at the time shown "
+                "unless you cancel it",
                 view.automated,
                 lambda item: (
                     None
@@ -126,6 +130,8 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
                         style="danger",
                     )
                 ),
+                limit=MAX_TOUCHES_LISTED,
+                more="…and {n} more, each held until a digest shows it to you with its Cancel button.",
             )
         )
     if view.held:
@@ -148,17 +154,26 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     return text, [block.to_dict() for block in blocks]
 
 
+def touches_with_cancel(view: DigestView) -> list[int]:
+    """The automated touches this digest shows with a Cancel button (the others are not shown)."""
+    return [item.outbox_id for item in view.automated[:MAX_TOUCHES_LISTED] if item.outbox_id is not None]
+
+
 def _with_buttons(
-    title: str, items: tuple[DigestItem, ...], button: Callable[[DigestItem], ButtonElement | None]
+    title: str,
+    items: tuple[DigestItem, ...],
+    button: Callable[[DigestItem], ButtonElement | None],
+    *,
+    limit: int = MAX_LISTED,
+    more: str = "…and {n} more.",
 ) -> list[Any]:
     """A titled list, one section per item with its button (a button's value is an id only)."""
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=title))]
-    for item in items[:MAX_LISTED]:
+    for item in items[:limit]:
         text = truncate(f"• *{escape(item.name)}* — {escape(item.label)}", LINE_LIMIT)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text), accessory=button(item)))
-    if len(items) > MAX_LISTED:
-        more = f"…and {len(items) - MAX_LISTED} more."
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    if len(items) > limit:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more.format(n=len(items) - limit))]))
     return blocks
 
 

@@ -8,9 +8,11 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
+from bot.blocks.delivery_failure import FailureView, failure_section
 from bot.blocks.digest import DigestView, build_digest_message
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
+FAILURES_SHOWN = 10  # two blocks each
 
 
 def build_home_view(
@@ -18,9 +20,11 @@ def build_home_view(
     *,
     override_counts: dict[str, int] | None = None,
     trips: Sequence[TripView] = (),
+    failures: Sequence[FailureView] = (),
 ) -> dict[str, Any]:
     """A `home` view. `digest` is None for users who own no accounts (managers, ops); `trips`
-    are the circuit-breaker trips ops may still release."""
+    are the circuit-breaker trips ops may still release; `failures` the Slack messages Tandem
+    could not deliver, each with Retry (ops)."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -38,6 +42,11 @@ def build_home_view(
         )
     for trip in trips:
         blocks.extend(build_circuit_alert(trip)[1])
+    if failures:
+        title = f"*Messages Tandem could not deliver ({len(failures)})*"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=title)).to_dict())
+        for failure in failures[:FAILURES_SHOWN]:
+            blocks.extend(failure_section(failure))
     if override_counts is not None:
         lines = [f"• {action}: {count}" for action, count in sorted(override_counts.items())] or [
             "• none yet"

@@ -1,41 +1,109 @@
-"""Post a new card to its recipient's DM (and, for escalations, notify their manager)."""
+"""Post cards to their recipients' DMs, once, and notify the manager of an escalation.
+
+A card is owed a post while it is pending, meant for the DM and not in Slack yet; the
+delivery engine (bot.delivery.engine) claims each owed post before posting, so two cycles at
+once, a cycle and the scheduler's sweep, or two **Open card** clicks post a card once. An
+escalation's notice to the manager is owed in the same transaction that records the card's
+message, and delivered like any notice (retried, failed visibly).
+
+Without Slack (the terminal preview) cards are rendered but left unposted: a later run with
+Slack posts them, and only a card really in Slack counts as waiting for a decision.
+"""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.escalation_card import build_card_message, build_manager_notice
-from bot.posting import MessagePoster, PostedMessage
+from bot.delivery.engine import DeliveryRun, Rendered, deliver_due
+from bot.delivery.notices import deliver_notices
+from bot.deps import Deps
+from bot.posting import MessageTag, PostedMessage
 from bot.workflows.card_views import load_card_view, manager_slack_id
-from storage.repositories import cards
+from storage.db import transaction
+from storage.enums import CardDelivery, CardState, DeliveryKind
+from storage.models import EscalationCard, SlackDelivery
+from storage.repositories import cards, deliveries
 
-logger = logging.getLogger(__name__)
 
+class CardRenderer:
+    """A card is rendered from its current state when posted; once posted it records its message
+    and, for an escalation, owes the manager a notice."""
 
-def post_new_card(
-    session: Session, *, poster: MessagePoster, card_id: int, now: datetime
-) -> PostedMessage | None:
-    """Post once: a card that already has a Slack message is left alone (None)."""
-    card = cards.get_card(session, card_id=card_id)
-    if card is None or card.message_ts:
-        return None
-    view = load_card_view(session, card_id=card_id)
-    if view is None:
-        return None
-    text, blocks = build_card_message(view)
-    posted = poster.post(channel=card.recipient_slack_id, text=text, blocks=blocks)
-    cards.mark_posted(session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now)
-    if view.route == "escalate":
-        manager = manager_slack_id(session, slack_id=card.recipient_slack_id)
+    def render(self, session: Session, row: SlackDelivery) -> Rendered | str:
+        card = cards.get_card(session, card_id=row.card_id or 0)
+        if card is None:
+            return "the card no longer exists"
+        if card.state != CardState.PENDING:
+            return f"the card was {card.state} before it was posted"
+        if card.message_ts:
+            return "the card is already in Slack"
+        view = load_card_view(session, card_id=card.id)
+        if view is None:
+            return "the card's account or signal no longer exists"
+        text, blocks = build_card_message(view)
+        return Rendered(text, blocks)
+
+    def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
+        card_id = row.card_id or 0
+        cards.mark_posted(session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now)
+        view = load_card_view(session, card_id=card_id)
+        if view is None or view.route != "escalate":
+            return
+        manager = manager_slack_id(session, slack_id=view.recipient_slack_id)
         if manager:
-            notice_text, notice_blocks = build_manager_notice(view, csm_slack_id=card.recipient_slack_id)
-            try:
-                poster.post(channel=manager, text=notice_text, blocks=notice_blocks)
-            except Exception:
-                # The card itself is posted: failing here would roll back `mark_posted` and
-                # post the CSM's card twice on the next run. The notice is logged instead.
-                logger.exception("card %s: the escalation notice to manager %s failed", card_id, manager)
-    return posted
+            text, blocks = build_manager_notice(view, csm_slack_id=view.recipient_slack_id)
+            deliveries.owe(
+                session,
+                rows=[{"key": f"escalation:{card_id}:{manager}", "kind": DeliveryKind.ESCALATION_NOTICE.value,
+                       "recipient": manager, "text": text, "blocks": blocks}],
+                now=now,
+            )  # fmt: skip
+
+
+CARD_RENDERERS = {DeliveryKind.CARD: CardRenderer()}
+PREVIEW_TAG = "tandem_card_preview"  # names the card a preview rendered (the demo shows them)
+
+
+def post_owed_cards(deps: Deps, *, card_id: int | None = None) -> DeliveryRun:
+    """Post every card owed a post (or just this one), then the notices that follow. In a
+    terminal preview the cards are rendered and nothing is recorded."""
+    if deps.poster.is_preview:
+        run = DeliveryRun(previewed=preview_cards(deps, card_id=card_id))
+        deliver_notices(deps)
+        return run
+    with transaction(deps.session_factory) as session:
+        deliveries.owe_pending_cards(session, now=deps.clock.now(), card_id=card_id)
+    run = deliver_due(deps, CARD_RENDERERS, card_id=card_id)
+    run.merge(deliver_notices(deps))
+    return run
+
+
+def preview_cards(deps: Deps, *, card_id: int | None = None) -> int:
+    """Render the cards a run with Slack would post (with an escalation's manager notice),
+    recording nothing."""
+    with deps.session_factory() as session:
+        query = select(EscalationCard.id, EscalationCard.recipient_slack_id).where(
+            EscalationCard.state == CardState.PENDING,
+            EscalationCard.message_ts.is_(None),
+            EscalationCard.delivery == CardDelivery.DM.value,
+        )
+        if card_id is not None:
+            query = query.where(EscalationCard.id == card_id)
+        owed = list(session.execute(query.order_by(EscalationCard.id)))
+        shown = 0
+        for each_id, recipient in owed:
+            view = load_card_view(session, card_id=each_id)
+            if view is None:
+                continue
+            text, blocks = build_card_message(view)
+            deps.poster.post(channel=recipient, text=text, blocks=blocks, tag=MessageTag(PREVIEW_TAG, each_id))
+            shown += 1
+            manager = manager_slack_id(session, slack_id=recipient) if view.route == "escalate" else None
+            if manager:
+                notice_text, notice_blocks = build_manager_notice(view, csm_slack_id=recipient)
+                deps.poster.post(channel=manager, text=notice_text, blocks=notice_blocks)
+    return shown

@@ -1,7 +1,7 @@
 """A tripped circuit breaker: record the trip, alert ops once, and let ops release it.
 
-The alert goes to every ops user (admins when there is no ops user) once per trip, claimed
-before posting like a digest. Releasing sends the held signals to their CSMs' digests as cards
+The alert is owed to every ops user (admins when there is no ops user) once per trip and
+person, and delivered like every notice (claimed, retried, failed visibly). Releasing sends the held signals to their CSMs' digests as cards
 (an automated touch becomes a human review): after a data scare, a person looks first.
 """
 
@@ -14,13 +14,14 @@ from datetime import date
 from sqlalchemy import select, update
 
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
+from bot.delivery.notices import deliver_notices, owe_notice
 from bot.deps import Deps
 from scoring.circuit_breaker import Trip
 from scoring.types import Route
 from storage.db import transaction
-from storage.enums import CardDelivery, Role
+from storage.enums import CardDelivery, DeliveryKind, Role
 from storage.models import Account, CircuitBreakerTrip, EscalationCard, Signal, User
-from storage.repositories import cards, circuit_trips
+from storage.repositories import cards, circuit_trips, users
 
 logger = logging.getLogger(__name__)
 RELEASE_ROLES = frozenset({Role.OPS, Role.ADMIN})
@@ -32,20 +33,9 @@ def trip_view(trip: CircuitBreakerTrip) -> TripView:
     )
 
 
-def alert_recipients(deps: Deps) -> list[str]:
-    with deps.session_factory() as session:
-        ops = list(
-            session.scalars(select(User.slack_id).where(User.role == Role.OPS).order_by(User.slack_id))
-        )
-        if ops:
-            return ops
-        return list(
-            session.scalars(select(User.slack_id).where(User.role == Role.ADMIN).order_by(User.slack_id))
-        )
-
-
 def record_and_alert(deps: Deps, trips: list[Trip], *, as_of: date, config_version: int) -> int:
-    """Store the trips and alert ops about each one not alerted yet; returns alerts posted."""
+    """Store the trips and owe every ops user an alert about each (once per trip and person,
+    delivered with retries); returns the alerts owed."""
     now = deps.clock.now()
     rows = [
         {
@@ -59,23 +49,29 @@ def record_and_alert(deps: Deps, trips: list[Trip], *, as_of: date, config_versi
         }
         for trip in trips
     ]
+    owed = 0
     with transaction(deps.session_factory) as session:
         circuit_trips.record_trips(session, rows=rows)
-    recipients = alert_recipients(deps)
-    if not recipients:
-        logger.warning("circuit breaker tripped on %s but there is no ops or admin user to alert", as_of)
-    posted = 0
-    for trip in trips:
-        with transaction(deps.session_factory) as session:
-            if not circuit_trips.claim_alert(session, as_of=as_of, trigger=trip.trigger.value, now=now):
-                continue  # an earlier run of the day already alerted
+        recipients = users.ops_recipients(session)
+        if not recipients:
+            logger.warning("circuit breaker tripped on %s but there is no ops or admin user to alert", as_of)
+        for trip in trips:
             stored = circuit_trips.get_trip(session, as_of=as_of, trigger=trip.trigger.value)
             assert stored is not None  # recorded above
             text, blocks = build_circuit_alert(trip_view(stored))
-            for recipient in recipients:
-                deps.poster.post(channel=recipient, text=text, blocks=blocks)
-                posted += 1
-    return posted
+            owe_notice(
+                session,
+                key=f"breaker:{as_of.isoformat()}:{trip.trigger.value}",
+                kind=DeliveryKind.BREAKER_ALERT,
+                recipients=recipients,
+                text=text,
+                blocks=blocks,
+                now=now,
+            )
+            circuit_trips.claim_alert(session, as_of=as_of, trigger=trip.trigger.value, now=now)
+            owed += len(recipients)
+    deliver_notices(deps)
+    return owed
 
 
 @dataclass(frozen=True)

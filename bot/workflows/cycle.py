@@ -9,7 +9,8 @@ Data flows one way (storage → scoring → decisions → drafting → Slack):
    to the DM today and which wait in the digest;
 4. drafts are written outside any transaction (an LLM may be slow), then signals, drafts,
    cards and automated touches are written in batches;
-5. new DM cards are posted.
+5. every card owed a post is posted, once (bot.workflows.card_posting); a terminal preview
+   renders them and leaves them owed.
 A rerun of the same day only does what is left: signals are keyed by (account, trigger, day),
 and an account whose lead signal was already recorded is not acted on again.
 """
@@ -19,14 +20,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.deps import Deps
-from bot.workflows.card_posting import post_new_card
+from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.circuit_alerts import record_and_alert
 from bot.workflows.cycle_plan import (
     AccountPlan,
@@ -43,8 +43,8 @@ from scoring.decisions import previous_score
 from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
-from storage.enums import CardDelivery, CardState
-from storage.models import EscalationCard, HealthSnapshot, User
+from storage.enums import CardDelivery
+from storage.models import HealthSnapshot, User
 from storage.repositories import cards, configs, signals, snapshots
 from storage.repositories.facts import book_facts, iter_account_facts, load_account_facts
 from storage.repositories.feature_table import score_whole_book
@@ -52,7 +52,6 @@ from storage.repositories.feature_table import score_whole_book
 logger = logging.getLogger(__name__)
 
 FACTS_BATCH = 5_000  # accounts whose full facts are in memory at once during decisions
-POSTING_WORKERS = 4  # cards posted at once on PostgreSQL
 FEW_MISSING = 2_000  # accounts without a stored score 30 days back, below which each is recomputed alone
 
 
@@ -67,6 +66,8 @@ class CycleSummary:
     already_recorded: int = 0  # accounts a previous run of the same day had handled
     held: int = 0  # leads on hold or kept quiet by a guardrail
     cards_posted: int = 0
+    cards_previewed: int = 0  # rendered in the terminal (no Slack token): still owed to Slack
+    cards_not_posted: int = 0  # Slack refused or failed: retried with backoff, then shown to ops
     cards_to_digest: int = 0  # over a CSM's daily card budget: they wait in the digest
     auto_queued: int = 0
     drafts_by_author: Counter[str] = field(default_factory=Counter)
@@ -83,7 +84,9 @@ class CycleSummary:
             f"  accounts scored: {self.accounts_scored} ({counts(self.bands)})",
             f"  new signals: {sum(self.signals.values())} ({counts(self.signals)})",
             f"  routes: {counts(self.routes)}",
-            f"  escalation cards posted: {self.cards_posted}",
+            f"  escalation cards posted: {self.cards_posted}"
+            + (f" (and {self.cards_previewed} previewed here, not posted: no SLACK_BOT_TOKEN)" if self.cards_previewed else "")
+            + (f" ({self.cards_not_posted} failed, retried later)" if self.cards_not_posted else ""),
             f"  cards over the CSMs' daily budget, waiting in the digest: {self.cards_to_digest}",
             f"  automated touches queued: {self.auto_queued}",
             f"  on hold or kept quiet by a guardrail: {self.held}",
@@ -163,7 +166,10 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         counts.cards_digest,
     )
     lap("write")
-    summary.cards_posted += post_unposted_cards(deps)
+    posting = post_owed_cards(deps)
+    summary.cards_posted += posting.delivered
+    summary.cards_previewed += posting.previewed
+    summary.cards_not_posted += len(posting.retrying) + len(posting.failed)
     lap("post")
     summary.seconds = time.perf_counter() - started
     return summary
@@ -270,40 +276,3 @@ def draft_leads(deps: Deps, plans: list[AccountPlan]) -> dict[str, tuple[DraftRe
             plan.decisions = [reviewed if d.trigger is lead.trigger else d for d in plan.decisions]
             plan.delivery = CardDelivery.DM
     return drafted
-
-
-def post_unposted_cards(deps: Deps) -> int:
-    """Post every pending DM card that has no Slack message yet (this run's and any a crash left).
-
-    Each card is posted and marked in its own transaction, so one failure never re-posts
-    another. On PostgreSQL a few go at once: the waits on Slack (and on each commit) overlap.
-    SQLite has one writer, so there they go one at a time."""
-    with deps.session_factory() as session:
-        card_ids = list(
-            session.scalars(
-                select(EscalationCard.id)
-                .where(
-                    EscalationCard.state == CardState.PENDING,
-                    EscalationCard.message_ts.is_(None),
-                    EscalationCard.delivery == CardDelivery.DM.value,
-                )
-                .order_by(EscalationCard.id)
-            )
-        )
-        dialect = session.get_bind().dialect.name
-    workers = POSTING_WORKERS if dialect == "postgresql" else 1
-    if workers == 1 or len(card_ids) < 2:
-        return sum(_post_one(deps, card_id) for card_id in card_ids)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return sum(pool.map(lambda card_id: _post_one(deps, card_id), card_ids))
-
-
-def _post_one(deps: Deps, card_id: int) -> int:
-    try:
-        with transaction(deps.session_factory) as session:
-            return (
-                1 if post_new_card(session, poster=deps.poster, card_id=card_id, now=deps.clock.now()) else 0
-            )
-    except Exception:  # one failed post must not stop the others; the next run retries it
-        logger.exception("posting card %s failed; it stays queued for the next run", card_id)
-        return 0

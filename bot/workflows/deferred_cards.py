@@ -2,7 +2,8 @@
 
 A card in the digest has no draft yet (nobody may ever open it, and an LLM draft costs money);
 opening it writes the draft from the facts of the signal's day, then posts the card to the
-opener's DM like any other. Two clicks post it once.
+opener's DM like any other. Two clicks post it once: the first to move the card from the
+digest to the DM (a guarded update) stores its draft, and the post itself is claimed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.deps import Deps
-from bot.workflows.card_posting import post_new_card
+from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.card_views import SENDING_ROUTES
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.cycle_plan import evidence_lines
@@ -21,10 +22,10 @@ from prompts.drafting import DraftRequest, DraftResult
 from scoring.health import score_account
 from scoring.types import Route
 from storage.db import transaction
-from storage.enums import CardDelivery, CardState
+from storage.enums import CardState
 from storage.models import Account, EscalationCard, User
 from storage.models import Signal as SignalRow
-from storage.repositories import users
+from storage.repositories import cards, users
 from storage.repositories.facts import load_account_facts
 
 
@@ -61,7 +62,7 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
             return OpenRefused(
                 f"Already decided ({card.state}) by <@{card.decided_by}>. Nothing was changed."
             )
-        if card.message_ts:
+        if card.message_ts or not cards.move_to_dm(session, card_id=card_id):
             return OpenRefused(f"The {account.name} card is already in <@{card.recipient_slack_id}>'s DM.")
         if prepared.draft is not None and card.draft_id is None:
             request, result = prepared.draft
@@ -76,10 +77,9 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
             card.draft_id = stored.id
         if prepared.evidence and not (signal.details or {}).get("evidence"):
             signal.details = {**(signal.details or {}), "evidence": prepared.evidence}
-        card.delivery = CardDelivery.DM.value
-        session.flush()
-        post_new_card(session, poster=deps.poster, card_id=card_id, now=now)
-        return Opened(account.name)
+        opened = Opened(account.name)
+    post_owed_cards(deps, card_id=card_id)
+    return opened
 
 
 def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:

@@ -1,14 +1,21 @@
-"""Morning digests: build each CSM's view from storage and post it once per local day."""
+"""Morning digests: build each CSM's view from storage and post it once per local day.
+
+The digest is also where a CSM sees the automated touches queued on their accounts, each with
+Cancel: a touch becomes sendable only once a digest has shown it, and then only after the
+hold window has run in the CSM's working hours (bot.working_hours), so the window in which
+Cancel works is one the CSM is actually at work for. A terminal preview (no Slack token)
+renders the digest and records nothing: it reached no one.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,13 +25,16 @@ from bot.blocks.digest import (
     DigestMover,
     DigestView,
     build_digest_message,
+    touches_with_cancel,
 )
 from bot.deps import Deps
+from bot.settings import Settings
+from bot.working_hours import WorkingHours, add_working_time, local_time, zone_of
 from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
 from scoring.types import Route, TriggerKey
 from storage.db import transaction
-from storage.enums import CardState, OutboxState, Role
+from storage.enums import CardDelivery, CardState, OutboxState, Role
 from storage.models import (
     Account,
     DigestRun,
@@ -34,33 +44,48 @@ from storage.models import (
     Signal,
     User,
 )
-from storage.repositories import snapshots
+from storage.repositories import outbox, snapshots
 
 logger = logging.getLogger(__name__)
 MOVER_DAYS = 7
 MIN_MOVE = 5  # points; smaller changes are noise, not news
 
 
+@dataclass(frozen=True)
+class TouchTiming:
+    """When an automated touch shown now may go out: after `hold` of the CSM's working time."""
+
+    hold: timedelta
+    hours: WorkingHours
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TouchTiming:
+        return cls(timedelta(minutes=settings.auto_send_hold_minutes), settings.hours)
+
+    def sendable(self, shown_at: datetime, user: User) -> datetime:
+        return add_working_time(shown_at, self.hold, zone_of(user.timezone), self.hours)
+
+
 @dataclass
 class DigestReport:
     posted: list[str] = field(default_factory=list)
+    previewed: list[str] = field(default_factory=list)  # rendered in the terminal, recorded nowhere
     skipped_already_posted: list[str] = field(default_factory=list)
     skipped_not_due: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         return (
-            f"digests posted: {len(self.posted)}, already posted today: "
+            f"digests posted: {len(self.posted)}, "
+            + (f"previewed (not posted): {len(self.previewed)}, " if self.previewed else "")
+            + "already posted today: "
             f"{len(self.skipped_already_posted)}, not yet due: {len(self.skipped_not_due)}, "
             f"failed: {len(self.failed)}"
         )
 
 
 def local_now(user: User, now: datetime) -> datetime:
-    try:
-        return now.astimezone(ZoneInfo(user.timezone or "UTC"))
-    except ZoneInfoNotFoundError:
-        return now.astimezone(ZoneInfo("UTC"))
+    return now.astimezone(zone_of(user.timezone))
 
 
 def is_due(user: User, now: datetime, default_time: str) -> bool:
@@ -69,29 +94,40 @@ def is_due(user: User, now: datetime, default_time: str) -> bool:
 
 
 def post_digests(deps: Deps, *, only_user: str | None = None, due_only: bool = False) -> DigestReport:
-    """Post each CSM's digest unless it already went out today (their local day)."""
+    """Post each CSM's digest (and every other account owner's) unless it already went out
+    today (their local day)."""
     now = deps.clock.now()
     report = DigestReport()
+    timing = TouchTiming.from_settings(deps.settings)
     with deps.session_factory() as session:
-        query = select(User).where(User.role == Role.CSM)
+        owners = select(Account.owner_slack_id)
+        query = select(User).where(or_(User.role == Role.CSM, User.slack_id.in_(owners)))
         if only_user:
             query = select(User).where(User.slack_id == only_user)
         users = list(session.scalars(query.order_by(User.slack_id)))
-        views = build_digest_views(session, users=users, now=now)
+        views = build_digest_views(session, users=users, now=now, timing=timing)
+    by_id = {user.slack_id: user for user in users}
     for user in users:
         if due_only and not is_due(user, now, deps.settings.default_digest_time):
             report.skipped_not_due.append(user.slack_id)
             continue
         view = views[user.slack_id]
         try:
-            _post_once(deps, view, now, report)
+            _post_once(deps, view, now, report, sendable=timing.sendable(now, by_id[view.user_slack_id]))
         except Exception:  # one CSM's failure must not cost the others their digest
             logger.exception("digest for %s failed", user.slack_id)
             report.failed.append(user.slack_id)
     return report
 
 
-def _post_once(deps: Deps, view: DigestView, now: datetime, report: DigestReport) -> None:
+def _post_once(
+    deps: Deps, view: DigestView, now: datetime, report: DigestReport, *, sendable: datetime
+) -> None:
+    text, blocks = build_digest_message(view)
+    if deps.poster.is_preview:  # nobody saw it: no claim, and no touch counts as shown
+        deps.poster.post(channel=view.user_slack_id, text=text, blocks=blocks)
+        report.previewed.append(view.user_slack_id)
+        return
     # Claim the (user, day) row first: a second run, a second replica or a restart finds it
     # taken and posts nothing. If posting then fails, the claim is rolled back for a retry.
     with transaction(deps.session_factory) as session:
@@ -105,14 +141,18 @@ def _post_once(deps: Deps, view: DigestView, now: datetime, report: DigestReport
         except IntegrityError:
             report.skipped_already_posted.append(view.user_slack_id)
             return
-        text, blocks = build_digest_message(view)
         posted = deps.poster.post(channel=view.user_slack_id, text=text, blocks=blocks)
         run.channel_id, run.message_ts = posted.channel_id, posted.ts
+        # The touches shown with Cancel start their hold now, counted in working hours.
+        outbox.mark_shown(session, message_ids=touches_with_cancel(view), at=now, sendable=sendable)
     report.posted.append(view.user_slack_id)
 
 
-def build_digest_views(session: Session, *, users: list[User], now: datetime) -> dict[str, DigestView]:
+def build_digest_views(
+    session: Session, *, users: list[User], now: datetime, timing: TouchTiming | None = None
+) -> dict[str, DigestView]:
     """Every requested user's digest, from a handful of bulk queries."""
+    timing = timing or TouchTiming.from_settings(Settings())
     as_of = session.scalar(select(func.max(HealthSnapshot.as_of))) or now.date()
     owner_ids = [user.slack_id for user in users]
     accounts = {
@@ -124,8 +164,8 @@ def build_digest_views(session: Session, *, users: list[User], now: datetime) ->
         by_owner[account.owner_slack_id].append(account)
     today = snapshots.snapshots_on(session, as_of=as_of)
     changes = snapshots.score_changes(session, as_of=as_of, days=MOVER_DAYS)
-    pending = _pending_cards(session, owner_ids, posted=True)
-    overflow = _pending_cards(session, owner_ids, posted=False)
+    pending = _pending_cards(session, owner_ids, in_dm=True)
+    overflow = _pending_cards(session, owner_ids, in_dm=False)
     automated = _queued_automated(session, list(accounts))
     held, quiet, tripped = _held_signals(session, list(accounts), as_of)
 
@@ -150,6 +190,7 @@ def build_digest_views(session: Session, *, users: list[User], now: datetime) ->
         reds.sort(key=lambda item: item.score)
         movers.sort(key=lambda m: -abs(m.after - m.before))
         owned_ids = {account.account_id for account in owned}
+        zone = zone_of(user.timezone)
         views[user.slack_id] = DigestView(
             user_slack_id=user.slack_id,
             user_name=user.name,
@@ -157,22 +198,30 @@ def build_digest_views(session: Session, *, users: list[User], now: datetime) ->
             band_counts=dict(band_counts),
             red_accounts=tuple(reds),
             movers=tuple(movers),
-            pending_cards=tuple(item for item in pending.get(user.slack_id, [])),
-            automated=tuple(item for acc_id, item in automated if acc_id in owned_ids),
+            pending_cards=tuple(_in_zone(item, zone) for item in pending.get(user.slack_id, [])),
+            automated=tuple(
+                _touch_item(message, name, timing.sendable(now, user), zone)
+                for message, name in automated
+                if message.account_id in owned_ids
+            ),
             held=(
                 *(item for acc_id, item in held if acc_id in owned_ids),
                 *_breaker_lines(tripped, owned_ids),
             ),
-            overflow=tuple(overflow.get(user.slack_id, [])),
+            overflow=tuple(_in_zone(item, zone) for item in overflow.get(user.slack_id, [])),
             quiet=sum(1 for acc_id in quiet if acc_id in owned_ids),
         )
     return views
 
 
-def _pending_cards(session: Session, owner_ids: list[str], *, posted: bool) -> dict[str, list[DigestItem]]:
-    """Pending cards per recipient: those already in their DM (`posted`), or those over a day's
+def _pending_cards(session: Session, owner_ids: list[str], *, in_dm: bool) -> dict[str, list[DigestItem]]:
+    """Pending cards per recipient: those meant for their DM (`in_dm`), or those over a day's
     card budget that wait here to be opened (most important first, each with its card id)."""
-    sent = EscalationCard.message_ts.is_not(None) if posted else EscalationCard.message_ts.is_(None)
+    where = (
+        EscalationCard.delivery == CardDelivery.DM.value
+        if in_dm
+        else and_(EscalationCard.delivery == CardDelivery.DIGEST.value, EscalationCard.message_ts.is_(None))
+    )
     rows = session.execute(
         select(EscalationCard, Account.name, Account.arr, Signal.trigger, Signal.route)
         .join(Account, Account.account_id == EscalationCard.account_id)
@@ -180,52 +229,59 @@ def _pending_cards(session: Session, owner_ids: list[str], *, posted: bool) -> d
         .where(
             EscalationCard.state == CardState.PENDING,
             EscalationCard.recipient_slack_id.in_(owner_ids),
-            sent,
+            where,
         )
         .order_by(EscalationCard.created_at, EscalationCard.id)
     )
     ranked: dict[str, list[tuple[tuple[int, int, float], DigestItem]]] = defaultdict(list)
     for card, name, arr, trigger, route in rows:
-        since = f"waiting since {card.created_at:%d %b %H:%M} UTC"
         item = DigestItem(
             card.account_id,
             name,
-            f"{trigger} · {route}, {since}",
+            f"{trigger} · {route}, waiting since {{at}}",  # the time goes in in the reader's zone
             card.created_at,
-            card_id=None if posted else card.id,
+            card_id=None if in_dm else card.id,
         )
         rank = urgency(
             CardCandidate(card.account_id, card.recipient_slack_id, Route(route), TriggerKey(trigger), arr)
         )
-        ranked[card.recipient_slack_id].append(((0, 0, 0.0) if posted else rank, item))
+        ranked[card.recipient_slack_id].append(((0, 0, 0.0) if in_dm else rank, item))
     return {
         owner: [item for _, item in sorted(items, key=lambda pair: pair[0])]
         for owner, items in ranked.items()
     }
 
 
-def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[str, DigestItem]]:
+def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[OutboxMessage, str]]:
+    """Automated touches still queued on these accounts, with the account's name, oldest first."""
     rows = session.execute(
         select(OutboxMessage, Account.name)
         .join(Account, Account.account_id == OutboxMessage.account_id)
         .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.card_id.is_(None))
-        .order_by(OutboxMessage.send_after)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
     )
     wanted = set(account_ids)
-    return [
-        (
-            message.account_id,
-            DigestItem(
-                message.account_id,
-                name,
-                f"“{message.subject}” sends {message.send_after:%d %b %H:%M} UTC",
-                message.send_after,
-                outbox_id=message.id,
-            ),
-        )
-        for message, name in rows
-        if message.account_id in wanted
-    ]
+    return [(message, name) for message, name in rows if message.account_id in wanted]
+
+
+def _touch_item(message: OutboxMessage, name: str, sendable_if_shown_now: datetime, zone: ZoneInfo) -> DigestItem:
+    """A queued touch as its CSM reads it: when it goes out, in their time zone. One not shown
+    yet goes out after the hold from this digest (a touch shown before keeps its time)."""
+    sends = message.send_after if message.visible_since is not None else max(message.send_after, sendable_if_shown_now)
+    return DigestItem(
+        message.account_id,
+        name,
+        f"“{message.subject}” sends {local_time(sends, zone)} unless you cancel",
+        sends,
+        outbox_id=message.id,
+    )
+
+
+def _in_zone(item: DigestItem, zone: ZoneInfo) -> DigestItem:
+    """Fill a label's {at} with the item's time as the reader reads it."""
+    if item.at is None or "{at}" not in item.label:
+        return item
+    return replace(item, label=item.label.replace("{at}", local_time(item.at, zone)))
 
 
 def _held_signals(

@@ -9,12 +9,15 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.blocks.circuit_alert import TripView
+from bot.blocks.delivery_failure import FailureView
 from bot.blocks.home import build_home_view
+from bot.delivery.failures import failure_view
 from bot.deps import Deps
 from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.digest import build_digest_views
 from storage.enums import Role
 from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
+from storage.repositories import deliveries
 
 OPS_ROLES = frozenset({Role.OPS, Role.ADMIN, Role.MANAGER})
 TRIP_DAYS_SHOWN = 7  # circuit-breaker trips still waiting for ops, this recent
@@ -32,6 +35,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         digest = build_digest_views(session, users=[user], now=now)[slack_id] if owns_accounts else None
         counts: dict[str, int] | None = None
         trips: list[TripView] = []
+        failures: list[FailureView] = []
         if user.role in OPS_ROLES:
             actions = session.scalars(
                 select(OverrideRecord.action).where(OverrideRecord.at >= now - timedelta(days=30))
@@ -45,4 +49,5 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
             trips = [
                 trip_view(trip) for trip in session.scalars(unreleased.order_by(CircuitBreakerTrip.as_of))
             ]
-    return build_home_view(digest, override_counts=counts, trips=trips)
+            failures = [failure_view(row) for row in deliveries.failed(session)]
+    return build_home_view(digest, override_counts=counts, trips=trips, failures=failures)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.workflows.card_posting import post_new_card
+from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import active_trigger_config
+from scoring.config import TriggerConfig
 from scoring.health import score_account
 from scoring.routing import route_signal
 from scoring.types import Decision, Route, Signal, TriggerKey
@@ -46,42 +50,62 @@ def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | FlagRefused:
     if not reason:
         return FlagRefused(f"Say why, so the card tells the story: `/flag {query}: what you noticed`.")
     now = deps.clock.now()
-    as_of = now.date()
     version, config = active_trigger_config(deps)
     with transaction(deps.session_factory) as session:
-        match = find_accounts(session, query=query)
-        if match.exact is None:
-            closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates)
-            return FlagRefused(
-                f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
-            )
-        account = match.exact
-        if not users.may_act_on(session, account=account, actor=actor):
-            return FlagRefused(
-                "Only the account's CSM, their manager, or ops can flag it. Nothing was changed."
-            )
-        facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
-        health = score_account(facts, as_of=as_of, config=config)
-        snapshots.save_snapshots(session, results=[health], config_version=version)
-        signal = Signal(
-            account.account_id,
-            TriggerKey.MANUAL_FLAG,
-            f"Flagged by <@{actor}>: {reason}",
-            {"flagged_by": actor, "reason": reason, "score": health.score, "band": health.band.value},
+        outcome = _record_flag(
+            session, query=query, reason=reason, actor=actor, now=now, version=version, config=config
         )
-        decision: Decision = route_signal(
-            facts, signal, book=book_facts(session), as_of=as_of, config=config, sentiment_fired=False
+    if isinstance(outcome, tuple):
+        flagged, card_id = outcome
+        post_owed_cards(deps, card_id=card_id)  # after the commit: the card is owed, then posted once
+        return flagged
+    return outcome
+
+
+def _record_flag(
+    session: Session,
+    *,
+    query: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    version: int,
+    config: TriggerConfig,
+) -> tuple[Flagged, int] | FlagRefused:
+    """The flag's signal and card, in the caller's transaction; or why it was refused."""
+    as_of = now.date()
+    match = find_accounts(session, query=query)
+    if match.exact is None:
+        closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates)
+        return FlagRefused(
+            f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
         )
-        row, created = signals.record_signal(
-            session, decision=decision, as_of=as_of, now=now, config_version=version
+    account = match.exact
+    if not users.may_act_on(session, account=account, actor=actor):
+        return FlagRefused(
+            "Only the account's CSM, their manager, or ops can flag it. Nothing was changed."
         )
-        if not created:
-            return FlagRefused(
-                f"{account.name} was already flagged today; the card is with <@{account.owner_slack_id}>."
-            )
-        card = cards.create_card(
-            session, signal_id=row.id, account_id=account.account_id, draft_id=None,
-            recipient_slack_id=account.owner_slack_id, now=now,
-        )  # fmt: skip
-        post_new_card(session, poster=deps.poster, card_id=card.id, now=now)
-        return Flagged(account.name, account.owner_slack_id, decision.route)
+    facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
+    health = score_account(facts, as_of=as_of, config=config)
+    snapshots.save_snapshots(session, results=[health], config_version=version)
+    signal = Signal(
+        account.account_id,
+        TriggerKey.MANUAL_FLAG,
+        f"Flagged by <@{actor}>: {reason}",
+        {"flagged_by": actor, "reason": reason, "score": health.score, "band": health.band.value},
+    )
+    decision: Decision = route_signal(
+        facts, signal, book=book_facts(session), as_of=as_of, config=config, sentiment_fired=False
+    )
+    row, created = signals.record_signal(
+        session, decision=decision, as_of=as_of, now=now, config_version=version
+    )
+    if not created:
+        return FlagRefused(
+            f"{account.name} was already flagged today; the card is with <@{account.owner_slack_id}>."
+        )
+    card = cards.create_card(
+        session, signal_id=row.id, account_id=account.account_id, draft_id=None,
+        recipient_slack_id=account.owner_slack_id, now=now,
+    )  # fmt: skip
+    return Flagged(account.name, account.owner_slack_id, decision.route), card.id

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring.types import Decision, Reason, Route, Signal, TriggerKey
+from storage.enums import CardDelivery
 from storage.models import EscalationCard, OutboxMessage
 from storage.models import Signal as SignalRow
 
@@ -54,14 +55,18 @@ def day_record(session: Session, *, account_id: str, as_of: date) -> DayRecord |
     ids = [row.id for row in rows]
     actions = []
     for card in session.scalars(select(EscalationCard).where(EscalationCard.signal_id.in_(ids))):
-        where = (
-            f"posted to <@{card.recipient_slack_id}>'s DM"
-            if card.message_ts
-            else f"waiting in <@{card.recipient_slack_id}>'s digest (over the day's card budget)"
-        )
+        if card.message_ts:
+            where = f"posted to <@{card.recipient_slack_id}>'s DM"
+        elif card.delivery == CardDelivery.DM.value:
+            where = f"for <@{card.recipient_slack_id}>'s DM, not in Slack yet"
+        else:
+            where = f"waiting in <@{card.recipient_slack_id}>'s digest (over the day's card budget)"
         actions.append(
             f"card {where}" if card.state == "pending" else f"card {card.state} by {card.decided_by}"
         )
     for touch in session.scalars(select(OutboxMessage).where(OutboxMessage.signal_id.in_(ids))):
-        actions.append(f"automated touch {touch.state}, send after {touch.send_after:%Y-%m-%d %H:%M} UTC")
+        if touch.state == "queued" and touch.visible_since is None:
+            actions.append("automated touch queued: it waits for its CSM's digest to show it with Cancel")
+        else:
+            actions.append(f"automated touch {touch.state}, send after {touch.send_after:%Y-%m-%d %H:%M} UTC")
     return DayRecord([decision_from_row(row) for row in rows], actions)

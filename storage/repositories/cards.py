@@ -84,11 +84,29 @@ def get_card(session: Session, *, card_id: int) -> EscalationCard | None:
 
 
 def mark_posted(session: Session, *, card_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
+    """Record the card's Slack message (set once: the delivery that posted it settles it)."""
     session.execute(
         update(EscalationCard)
-        .where(EscalationCard.id == card_id)
+        .where(EscalationCard.id == card_id, EscalationCard.message_ts.is_(None))
         .values(channel_id=channel_id, message_ts=message_ts, posted_at=now)
+        .execution_options(synchronize_session=False)
     )
+
+
+def move_to_dm(session: Session, *, card_id: int) -> bool:
+    """A card that waited in the digest is opened: True for the one caller that moved it."""
+    result = session.execute(
+        update(EscalationCard)
+        .where(
+            EscalationCard.id == card_id,
+            EscalationCard.state == CardState.PENDING,
+            EscalationCard.delivery == CardDelivery.DIGEST.value,
+            EscalationCard.message_ts.is_(None),
+        )
+        .values(delivery=CardDelivery.DM.value)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def pending_cards_for(session: Session, *, slack_id: str) -> list[EscalationCard]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import OutboxState
@@ -62,13 +62,33 @@ def enqueue(
 
 
 def due_messages(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Queued messages whose time has come. An automated touch (no card) is due only once its
+    CSM has been shown it with Cancel (`visible_since`); an approved card's send needs no wait."""
     return list(
         session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.send_after <= now)
+            .where(
+                OutboxMessage.state == OutboxState.QUEUED,
+                OutboxMessage.send_after <= now,
+                or_(OutboxMessage.card_id.is_not(None), OutboxMessage.visible_since.is_not(None)),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
+    )
+
+
+def mark_shown(session: Session, *, message_ids: Sequence[int], at: datetime, sendable: datetime) -> None:
+    """A digest showed these automated touches with Cancel at `at`: each may go out at
+    `sendable` (or later, if it was queued to wait longer). A touch shown before keeps its time."""
+    if not message_ids:
+        return
+    o = OutboxMessage
+    session.execute(
+        update(o)
+        .where(o.id.in_(list(message_ids)), o.state == OutboxState.QUEUED, o.visible_since.is_(None))
+        .values(visible_since=at, send_after=case((o.send_after < sendable, sendable), else_=o.send_after))
+        .execution_options(synchronize_session=False)
     )
 
 

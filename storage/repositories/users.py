@@ -22,6 +22,20 @@ def list_users(session: Session, *, role: Role | None = None) -> list[User]:
     return list(session.scalars(query))
 
 
+def ops_recipients(session: Session) -> list[str]:
+    """Who gets ops alerts: every ops user, or the admins when there is none."""
+    for role in (Role.OPS, Role.ADMIN):
+        found = list(session.scalars(select(User.slack_id).where(User.role == role).order_by(User.slack_id)))
+        if found:
+            return found
+    return []
+
+
+def is_ops_or_admin(session: Session, *, slack_id: str) -> bool:
+    user = session.get(User, slack_id)
+    return user is not None and user.role in ANY_ACCOUNT_ROLES
+
+
 def manager_of(session: Session, *, slack_id: str) -> User | None:
     user = session.get(User, slack_id)
     if user is None or not user.manager_slack_id:

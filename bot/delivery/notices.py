@@ -1,0 +1,76 @@
+"""Notices: short Slack messages Tandem owes a person (an escalation to a manager, a
+circuit-breaker alert to ops, a delivery failure to ops), one row per recipient.
+
+A notice is stored with its text and blocks when it becomes owed, keyed so a rerun owes it
+once, and delivered by the engine: claimed, posted once, retried with backoff, and, when it
+fails for good, shown to ops (in a notice of its own and on App Home).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.delivery.engine import DeliveryRun, Rendered, deliver_due
+from bot.delivery.failures import tell_ops_of_failures
+from bot.deps import Deps
+from bot.posting import PostedMessage
+from storage.enums import DeliveryKind
+from storage.models import SlackDelivery
+from storage.repositories import deliveries
+
+NOTICE_KINDS = (DeliveryKind.ESCALATION_NOTICE, DeliveryKind.BREAKER_ALERT, DeliveryKind.DELIVERY_FAILED)
+
+
+class NoticeRenderer:
+    """A notice posts what was stored when it became owed; nothing follows its post."""
+
+    def render(self, session: Session, row: SlackDelivery) -> Rendered | str:
+        return Rendered(row.text, list(row.blocks or []))
+
+    def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
+        return None
+
+
+NOTICE_RENDERERS = {kind: NoticeRenderer() for kind in NOTICE_KINDS}
+
+
+def owe_notice(
+    session: Session,
+    *,
+    key: str,
+    kind: DeliveryKind,
+    recipients: Sequence[str],
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Owe the same notice to each recipient, once each (`key` names the notice)."""
+    rows = [
+        {"key": f"{key}:{recipient}", "kind": kind.value, "recipient": recipient, "text": text, "blocks": blocks}
+        for recipient in recipients
+    ]
+    deliveries.owe(session, rows=rows, now=now)
+
+
+def deliver_notices(deps: Deps) -> DeliveryRun:
+    """Deliver every notice due now; then tell ops of anything that failed for good. A terminal
+    preview shows the notices still owed and records nothing."""
+    if deps.poster.is_preview:
+        preview_notices(deps)
+        return DeliveryRun()
+    run = deliver_due(deps, NOTICE_RENDERERS)
+    if tell_ops_of_failures(deps):
+        run.merge(deliver_due(deps, {DeliveryKind.DELIVERY_FAILED: NOTICE_RENDERERS[DeliveryKind.DELIVERY_FAILED]}))
+    return run
+
+
+def preview_notices(deps: Deps) -> int:
+    with deps.session_factory() as session:
+        owed = deliveries.queued_previews(session, kinds=NOTICE_KINDS)
+    for row in owed:
+        deps.poster.post(channel=row.recipient, text=row.text, blocks=list(row.blocks or []))
+    return len(owed)
