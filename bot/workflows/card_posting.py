@@ -12,6 +12,7 @@ Slack posts them, and only a card really in Slack counts as waiting for a decisi
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from storage.db import transaction
 from storage.enums import CardDelivery, CardState, DeliveryKind
 from storage.models import EscalationCard, SlackDelivery
 from storage.repositories import cards, deliveries
+
+logger = logging.getLogger(__name__)
 
 
 class CardRenderer:
@@ -69,8 +72,8 @@ PREVIEW_TAG = "tandem_card_preview"  # names the card a preview rendered (the de
 
 
 def post_owed_cards(deps: Deps, *, card_id: int | None = None) -> DeliveryRun:
-    """Post every card owed a post (or just this one), then the notices that follow. In a
-    terminal preview the cards are rendered and nothing is recorded."""
+    """Post every card owed a post (or just this one), then the notices that follow; returns
+    what happened to the cards. In a terminal preview the cards are rendered, nothing recorded."""
     if deps.poster.is_preview:
         run = DeliveryRun(previewed=preview_cards(deps, card_id=card_id))
         deliver_notices(deps)
@@ -78,7 +81,9 @@ def post_owed_cards(deps: Deps, *, card_id: int | None = None) -> DeliveryRun:
     with transaction(deps.session_factory) as session:
         deliveries.owe_pending_cards(session, now=deps.clock.now(), card_id=card_id)
     run = deliver_due(deps, CARD_RENDERERS, card_id=card_id)
-    run.merge(deliver_notices(deps))
+    notices = deliver_notices(deps)
+    if notices.sent or notices.failed or notices.retrying:
+        logger.info("after the cards, %s", notices.render())
     return run
 
 

@@ -6,6 +6,7 @@ with `bot.http_server` on 127.0.0.1 port 0, and point every WebClient at the sta
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from bot.http_server import ThreadingWSGIServer, make_http_server
 from bot.posting import SlackPoster
 from bot.settings import Settings
 from bot.slack_client import make_web_client
-from bot.workflows.card_posting import post_new_card
+from bot.workflows.card_posting import post_owed_cards
 from handlers import register_all
 from prompts.drafting import Drafter, TemplateDrafter
 from storage.db import transaction
@@ -59,13 +60,14 @@ class SlackEnv:
         """A pending card (see factories.add_card), posted through the stand-in."""
         setup = factories.add_card(self.db.session_factory, **card)
         before = len(self.api.calls_to("chat.postMessage"))
-        with transaction(self.db.session_factory) as session:
-            posted = post_new_card(session, poster=self.deps.poster, card_id=setup.card_id, now=factories.NOW)
-        assert posted is not None
+        run = post_owed_cards(self.deps, card_id=setup.card_id)
+        assert run.delivered == 1, run.render()
         recipient = card.get("recipient", factories.OWNER)
         new_calls = self.api.calls_to("chat.postMessage")[before:]
         blocks = next(c.body["blocks"] for c in new_calls if c.body.get("channel") == recipient)
-        return PostedCard(setup.card_id, posted.channel_id, posted.ts, blocks)
+        posted = self.card(setup.card_id)
+        assert posted.channel_id and posted.message_ts
+        return PostedCard(setup.card_id, posted.channel_id, posted.message_ts, _decoded(blocks))
 
     def click(
         self, action: str, card: PostedCard, *, user: str = factories.OWNER, hook: str = "hook", **kw: Any
@@ -92,6 +94,10 @@ class SlackEnv:
     def count(self, model: type[Base]) -> int:
         with self.db.session_factory() as session:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _decoded(blocks: Any) -> list[dict[str, Any]]:
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
 
 
 @contextmanager

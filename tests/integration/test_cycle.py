@@ -3,7 +3,6 @@ seeds say, nothing is posted or queued twice, and digests go out once per local 
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -12,7 +11,6 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
 from bot.deps import Deps
-from bot.posting import TerminalPoster
 from bot.settings import Settings
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
@@ -21,15 +19,16 @@ from scoring.types import Route
 from storage.models import Account, EscalationCard, HealthSnapshot, OutboxMessage, Signal
 from storage.synthetic import generate_book
 from tests.conftest import Database
+from tests.support.recording_poster import RecordingPoster
 
 AS_OF = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 BOOK_SIZE = 60
 
 
 @pytest.fixture
-def seeded(db: Database) -> tuple[Deps, TerminalPoster, dict[str, str]]:
+def seeded(db: Database) -> tuple[Deps, RecordingPoster, dict[str, str]]:
     clock = FrozenClock(AS_OF)
-    poster = TerminalPoster(out=io.StringIO())
+    poster = RecordingPoster()
     deps = Deps(
         settings=Settings(),
         session_factory=db.session_factory,
@@ -46,7 +45,7 @@ def _routes(deps: Deps, account_id: str) -> set[str]:
         return set(session.scalars(select(Signal.route).where(Signal.account_id == account_id)))
 
 
-def test_cycle_routes_the_planted_cases(seeded: tuple[Deps, TerminalPoster, dict[str, str]]) -> None:
+def test_cycle_routes_the_planted_cases(seeded: tuple[Deps, RecordingPoster, dict[str, str]]) -> None:
     deps, poster, planted = seeded
     summary = run_cycle(deps, as_of=AS_OF.date())
 
@@ -87,7 +86,7 @@ def test_cycle_routes_the_planted_cases(seeded: tuple[Deps, TerminalPoster, dict
 
 
 def test_rerunning_the_same_day_posts_and_queues_nothing_new(
-    seeded: tuple[Deps, TerminalPoster, dict[str, str]],
+    seeded: tuple[Deps, RecordingPoster, dict[str, str]],
 ) -> None:
     deps, poster, _ = seeded
     first = run_cycle(deps, as_of=AS_OF.date())
@@ -100,7 +99,7 @@ def test_rerunning_the_same_day_posts_and_queues_nothing_new(
     assert len(poster.posted) == posted_after_first
 
 
-def test_digests_go_out_once_per_local_day(seeded: tuple[Deps, TerminalPoster, dict[str, str]]) -> None:
+def test_digests_go_out_once_per_local_day(seeded: tuple[Deps, RecordingPoster, dict[str, str]]) -> None:
     deps, poster, _ = seeded
     run_cycle(deps, as_of=AS_OF.date())
     before = len(poster.posted)
@@ -123,7 +122,7 @@ class DoubtfulDrafter(TemplateDrafter):
 
 
 def test_a_doubted_draft_is_never_sent_automatically(
-    seeded: tuple[Deps, TerminalPoster, dict[str, str]],
+    seeded: tuple[Deps, RecordingPoster, dict[str, str]],
 ) -> None:
     deps, _, planted = seeded
     deps.drafter = DoubtfulDrafter()
@@ -142,7 +141,7 @@ def test_a_doubted_draft_is_never_sent_automatically(
 
 
 def test_the_score_30_days_back_is_the_same_from_a_bulk_pass_or_account_by_account(
-    seeded: tuple[Deps, TerminalPoster, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    seeded: tuple[Deps, RecordingPoster, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.workflows import cycle
     from scoring.config import load_default_config

@@ -4,7 +4,6 @@ and what store_draft keeps (tokens, cost, the brief's document), on SQLite and P
 
 from __future__ import annotations
 
-import io
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,7 +13,6 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.deps import Deps
-from bot.posting import TerminalPoster
 from bot.settings import Settings
 from bot.workflows.draft_step import store_draft, write_brief, write_drafts
 from prompts.drafting import (
@@ -32,6 +30,7 @@ from tests.support import factories
 from tests.support.drafting_factories import brief, check_in, qbr
 from tests.support.fake_models import grounded
 from tests.support.openai_server import FakeOpenAI
+from tests.support.recording_poster import RecordingPoster
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -64,7 +63,7 @@ def deps_for(db: Database, drafter: object) -> Deps:
         factories.add_people(session)
         factories.add_account(session)
     return Deps(settings=Settings(), session_factory=db.session_factory, clock=FrozenClock(NOW),  # type: ignore[call-arg]
-                drafter=drafter, poster=TerminalPoster(out=io.StringIO()))  # type: ignore[arg-type]  # fmt: skip
+                drafter=drafter, poster=RecordingPoster())  # type: ignore[arg-type]  # fmt: skip
 
 
 def store(db: Database, request: DraftRequest | BriefRequest | QBRRequest, result: DraftResult) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import socket
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -14,7 +13,6 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.deps import Deps
 from bot.outreach import MAX_ATTEMPTS, SmtpSender, deliver_due
-from bot.posting import TerminalPoster
 from bot.settings import Settings
 from storage.db import transaction
 from storage.enums import OutboxState
@@ -22,6 +20,7 @@ from storage.models import Account, OutboxMessage, User
 from storage.repositories import outbox
 from tests.conftest import Database
 from tests.integration.seeded_env import Inbox
+from tests.support.recording_poster import RecordingPoster
 
 
 def _free_port() -> int:
@@ -54,13 +53,19 @@ def _deps(db: Database, clock: FrozenClock) -> Deps:
         session_factory=db.session_factory,
         clock=clock,
         drafter=_NoDrafter(),  # type: ignore[arg-type]
-        poster=TerminalPoster(out=io.StringIO()),
+        poster=RecordingPoster(),
     )
 
 
 def _queue(
-    db: Database, now: datetime, *, key: str = "card:1:send", send_after: datetime | None = None
+    db: Database,
+    now: datetime,
+    *,
+    key: str = "card:1:send",
+    send_after: datetime | None = None,
+    shown: bool = True,
 ) -> int:
+    """An automated touch (no card); `shown`: a digest has shown it to its CSM with Cancel."""
     with transaction(db.session_factory) as session:
         if session.get(User, "U1") is None:
             session.add(User(slack_id="U1", name="Ana Lima", role="csm", timezone="UTC", digest_time="08:30"))
@@ -89,7 +94,23 @@ def _queue(
             send_after=send_after or now,
             now=now,
         )
+        if shown:
+            message.visible_since = now
         return message.id
+
+
+def test_an_automated_touch_no_digest_has_shown_is_never_sent(
+    db: Database, clock: FrozenClock, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    deps = _deps(db, clock)
+    message_id = _queue(db, clock.now(), shown=False)
+    clock.advance(days=3)
+    report = deliver_due(deps, smtp=SmtpSender(f"smtp://127.0.0.1:{port}", "csm@tandem.test"))
+    assert report.sent == [] and inbox.messages == []
+    with db.session_factory() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None and row.state == OutboxState.QUEUED
 
 
 def test_due_email_is_sent_once_over_smtp(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 from sqlalchemy import func, inspect, select
@@ -10,7 +9,6 @@ from sqlalchemy import func, inspect, select
 from bot import scheduler
 from bot.clock import FrozenClock
 from bot.deps import Deps
-from bot.posting import TerminalPoster
 from bot.settings import Settings
 from bot.workflows.digest import is_due, post_digests
 from prompts.drafting import TemplateDrafter
@@ -18,10 +16,11 @@ from storage.db import transaction
 from storage.locks import try_job_lock
 from storage.models import TriggerConfig, User
 from tests.conftest import Database
+from tests.support.recording_poster import RecordingPoster
 
 
-def _deps(db: Database, clock: FrozenClock) -> tuple[Deps, TerminalPoster]:
-    poster = TerminalPoster(out=io.StringIO())
+def _deps(db: Database, clock: FrozenClock) -> tuple[Deps, RecordingPoster]:
+    poster = RecordingPoster()
     return Deps(Settings(), db.session_factory, clock, TemplateDrafter(), poster), poster
 
 
@@ -30,7 +29,7 @@ def test_jobs_are_persisted_in_the_database(sqlite_db: Database, clock: FrozenCl
     running = scheduler.start_scheduler(deps, sqlite_db.engine)
     try:
         jobs = {job.id: job for job in running.get_jobs()}
-        assert set(jobs) == {"daily-cycle", "digests", "outbox"}
+        assert set(jobs) == {"daily-cycle", "digests", "outbox", "slack-deliveries"}
         assert jobs["daily-cycle"].next_run_time.hour == 6  # TANDEM_CYCLE_TIME_UTC default
         assert scheduler.JOBS_TABLE in inspect(sqlite_db.engine).get_table_names()
     finally:

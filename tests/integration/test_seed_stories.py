@@ -21,6 +21,7 @@ from storage.models import (
     ContextEvent,
     EngagementEvent,
     EscalationCard,
+    OutboxMessage,
     OverrideRecord,
     Signal,
     UsageDaily,
@@ -67,7 +68,8 @@ def test_the_breach_during_a_renewal_campaign(story: Story, smtp: tuple[Inbox, S
                 note="Ransomware",
             )
         )
-    story.clock.advance(hours=3)
+    post_digests(story.deps)  # each CSM sees the touches queued on their accounts, with Cancel
+    story.clock.advance(days=2)  # every hold window has run, in every CSM's working hours
     report = deliver_due(story.deps, smtp=sender)
     assert reminder.id in report.held and reminder.id not in report.sent
     assert report.sent  # the other accounts' touches went out as usual
@@ -134,8 +136,17 @@ def test_the_self_serve_account_handled_end_to_end_by_automation(
         if block.get("accessory", {}).get("action_id") == AutoTouchAction.CANCEL
     ]
     assert str(touch.id) in cancel_values
+    shown_at = story.clock.now()
+    with story.db.session_factory() as session:
+        queued = session.get(OutboxMessage, touch.id)
+        assert queued is not None and queued.visible_since == shown_at
+        sends_at = queued.send_after
+    # The hold runs from the digest, in the CSM's working hours: two hours at the least.
+    assert sends_at - shown_at >= timedelta(hours=2)
     assert touch.id not in deliver_due(story.deps, smtp=sender).sent  # still inside the window
-    story.clock.advance(hours=1, minutes=5)
+    story.clock.advance(seconds=(sends_at - shown_at).total_seconds() - 60)
+    assert touch.id not in deliver_due(story.deps, smtp=sender).sent  # a minute to go
+    story.clock.advance(minutes=1)
     assert touch.id in deliver_due(story.deps, smtp=sender).sent
     assert deliver_due(story.deps, smtp=sender).sent == []  # sent once
     assert [message["To"] for message in inbox.messages].count(touch.recipient) == 1

@@ -97,9 +97,13 @@ def test_someone_else_cannot_cancel(env: SlackEnv) -> None:
 
 def test_after_the_hold_window_the_touch_is_sent_and_logged(env: SlackEnv) -> None:
     outbox_id = _queue_touch(env)
-    assert deliver_due(env.deps).sent == []  # still inside the two-hour hold window
     assert isinstance(env.deps.clock, FrozenClock)
     env.deps.clock.advance(hours=2)
+    assert deliver_due(env.deps).sent == []  # its send time has come, but no digest has shown it
+    _cancel_button(env)  # Monday 11:00 in the CSM's zone: the digest shows it with Cancel
+    env.deps.clock.advance(hours=1, minutes=59)
+    assert deliver_due(env.deps).sent == []  # still inside the two-hour hold window
+    env.deps.clock.advance(minutes=1)
     assert deliver_due(env.deps).sent == [outbox_id]
     reply = _click_cancel(env, outbox_id, OWNER, "late")
     assert "Too late to cancel: the message is already sent" in str(reply["text"])

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import CardAction
-from bot.workflows.card_posting import post_new_card
+from bot.workflows.card_posting import post_owed_cards
 from scoring.types import Route
 from storage.db import transaction
 from storage.models import HealthSnapshot, OutboxMessage, OverrideRecord
@@ -40,9 +40,9 @@ def _labels(blocks: list[dict[str, object]]) -> list[str]:
 
 def test_a_card_is_posted_once_however_often_posting_is_asked(env: SlackEnv) -> None:
     card = env.post_card()
-    with transaction(env.db.session_factory) as session:
-        again = post_new_card(session, poster=env.deps.poster, card_id=card.card_id, now=factories.NOW)
-    assert again is None and len(env.api.calls_to("chat.postMessage")) == 1
+    again = post_owed_cards(env.deps, card_id=card.card_id)
+    everything = post_owed_cards(env.deps)
+    assert again.delivered == everything.delivered == 0 and len(env.api.calls_to("chat.postMessage")) == 1
 
 
 def test_a_human_route_card_offers_only_take_over(env: SlackEnv) -> None:
@@ -114,7 +114,6 @@ def test_a_card_shows_the_score_trend_from_daily_snapshots(env: SlackEnv) -> Non
                     score=score, band="yellow", confidence=1.0, factors={}, explanation="",
                 )
             )  # fmt: skip
-    with transaction(env.db.session_factory) as session:
-        post_new_card(session, poster=env.deps.poster, card_id=setup.card_id, now=factories.NOW)
+    post_owed_cards(env.deps, card_id=setup.card_id)
     posted = env.api.calls_to("chat.postMessage")[-1].body
     assert "Trend: ↘ −12 in 7 days · ↘ −27 in 30 days" in json.dumps(posted["blocks"], ensure_ascii=False)

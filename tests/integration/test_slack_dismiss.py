@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import CardBlock, CardMenu, DismissModal
-from bot.workflows.card_posting import post_new_card
-from storage.db import transaction
+from bot.workflows.card_posting import post_owed_cards
 from storage.models import EscalationCard, OutboxMessage, OverrideRecord
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
@@ -26,10 +25,10 @@ def env(db: Database) -> Iterator[SlackEnv]:
 
 def _posted(env: SlackEnv) -> tuple[int, str, str]:
     setup = factories.add_card(env.db.session_factory)
-    with transaction(env.db.session_factory) as session:
-        posted = post_new_card(session, poster=env.deps.poster, card_id=setup.card_id, now=factories.NOW)
-    assert posted is not None
-    return setup.card_id, posted.channel_id, posted.ts
+    assert post_owed_cards(env.deps, card_id=setup.card_id).delivered == 1
+    card = env.card(setup.card_id)
+    assert card.channel_id and card.message_ts
+    return setup.card_id, card.channel_id, card.message_ts
 
 
 def _choose_dismiss(env: SlackEnv, card_id: int, channel: str, ts: str, user: str = OWNER) -> int:

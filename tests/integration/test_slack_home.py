@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.workflows.card_posting import post_new_card
-from storage.db import transaction
+from bot.workflows.card_posting import post_owed_cards
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
 from tests.support import factories
@@ -48,8 +47,7 @@ def _home_opened(env: SlackEnv, user: str, tab: str = "home") -> int:
 
 def test_a_csm_sees_their_book_and_waiting_cards(env: SlackEnv) -> None:
     setup = factories.add_card(env.db.session_factory)
-    with transaction(env.db.session_factory) as session:
-        post_new_card(session, poster=env.deps.poster, card_id=setup.card_id, now=factories.NOW)
+    post_owed_cards(env.deps, card_id=setup.card_id)
 
     assert _home_opened(env, OWNER) == 200
     published = wait_for(lambda: env.api.calls_to("views.publish"))[0].body

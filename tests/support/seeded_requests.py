@@ -8,7 +8,6 @@ account brief and the QBR brief through the `/brief` and `/qbr` workflows' own b
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +16,6 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.deps import Deps
-from bot.posting import TerminalPoster
 from bot.settings import Settings
 from bot.workflows.brief import brief_request
 from bot.workflows.cycle import active_trigger_config, score_all
@@ -31,6 +29,7 @@ from scoring.types import AccountFacts, Decision, HealthResult, Reason, Route, S
 from storage.models import Account, User
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.synthetic import generate_book
+from tests.support.recording_poster import RecordingPoster
 
 OUTREACH = {"check_in": TriggerKey.HEALTH_LOW, "renewal_reminder": TriggerKey.RENEWAL_REMINDER,
             "onboarding_nudge": TriggerKey.ONBOARDING_STALLED, "expansion_note": TriggerKey.EXPANSION_READY}  # fmt: skip
@@ -52,7 +51,7 @@ class SeededRequests:
 def seeded_deps(session_factory: object, *, as_of: date, drafter: Drafter | None = None) -> Deps:
     clock = FrozenClock(datetime.combine(as_of, time(9), tzinfo=UTC))
     return Deps(settings=Settings(), session_factory=session_factory, clock=clock,  # type: ignore[call-arg, arg-type]
-                drafter=drafter or TemplateDrafter(), poster=TerminalPoster(out=io.StringIO()))  # fmt: skip
+                drafter=drafter or TemplateDrafter(), poster=RecordingPoster())  # fmt: skip
 
 
 def seed_with_history(deps: Deps, *, accounts: int, as_of: date, seed: int = 7) -> None:
