@@ -1,9 +1,11 @@
 """The tone of customer text: VADER's compound score, -1 (hostile) to +1 (warm).
 
 VADER is a validated lexicon-and-rules model built for short informal text, which is what
-support tickets are; it needs no model download and scores a ticket in ~50 µs. Tone is computed
-once, when a ticket is stored (import, synthetic book), and kept on the ticket, so the scoring
-pass over 100,000 accounts only averages stored numbers.
+support tickets are; it needs no model download and scores a ticket in ~50 µs. Its lexicon is
+corrected for support text by `tone_lexicon.toml` (stock VADER reads "Security incident: rotate
+all API keys NOW" as good news). Tone is computed once, when a ticket is stored (import,
+synthetic book; a migration rescores stored tickets when the lexicon changes), and kept on the
+ticket, so the scoring pass over 100,000 accounts only averages stored numbers.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from scoring.tone_lexicon import PhraseJoiner, load_lexicon
+
 
 @cache
-def _analyzer() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()  # reads the lexicon once, on first use, not at import
+def _analyzer() -> tuple[SentimentIntensityAnalyzer, PhraseJoiner]:
+    """VADER with the support-domain lexicon, and the pass that joins its phrases (built once,
+    on first use, not at import)."""
+    domain = load_lexicon()
+    analyzer = SentimentIntensityAnalyzer()
+    domain.apply_to(analyzer.lexicon)
+    return analyzer, PhraseJoiner(domain.phrases)
 
 
 def ticket_tone(subject: str, body: str) -> float:
@@ -23,7 +32,8 @@ def ticket_tone(subject: str, body: str) -> float:
     text = f"{subject.strip()}. {body.strip()}".strip(". ")
     if not text:
         return 0.0
-    return round(float(_analyzer().polarity_scores(text)["compound"]), 3)
+    analyzer, join_phrases = _analyzer()
+    return round(float(analyzer.polarity_scores(join_phrases(text))["compound"]), 3)
 
 
 def tone_words(tone: float) -> str:

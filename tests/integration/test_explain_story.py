@@ -46,5 +46,9 @@ def test_the_incident_account_is_a_churn_risk_with_its_evidence(seeded: Run) -> 
     assert {"usage", "support"} <= set(contributors)
     support_evidence = " ".join(contributors["support"]["evidence"])
     assert "urgent" in support_evidence and "breach" in support_evidence.lower()
+    # The breach tickets read as bad news (stock VADER called their tone positive, +0.28).
+    assert "tone positive" not in text
+    support_line = next(line for line in text.splitlines() if line.strip().startswith("support ("))
+    assert "tone hostile" in support_line or "tone negative" in support_line
     assert contributors["usage"]["evidence"][0].startswith("Daily active users, weekly average")
     assert "Renewal risk:" in text and "What costs the most points" in text

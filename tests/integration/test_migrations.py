@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, select, text, update
 
 from scoring.sentiment import ticket_tone
-from storage.db import make_engine, upgrade
-from storage.models import Base
-from tests.conftest import Database
+from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.models import Base, Ticket
+from storage.ticket_tone_backfill import rescore_ticket_tone
+from tests.conftest import PG_URL_ENV, Database, _pg_engine
+from tests.support.factories import add_account, add_people
+
+BREACH = ("Security incident: rotate all API keys NOW", "Please help us rotate every API key today.")
+THANKS = ("Thanks for the quick fix", "The dashboard works great now.")
 
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
@@ -59,3 +68,61 @@ def test_upgrading_past_0002_scores_the_tone_of_tickets_already_stored(tmp_path:
     engine.dispose()
     assert tone["T1"] == ticket_tone("Thanks, this is great", "") and tone["T1"] > 0.5
     assert tone["T2"] == ticket_tone("Unacceptable, still broken", "") and tone["T2"] < -0.3
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no schema yet, to upgrade step by step (the shared ones are at head)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    base_url = os.environ.get(PG_URL_ENV)
+    if not base_url:
+        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV}")
+    schema = f"tandem_mig_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = _pg_engine(base_url, schema)
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _add_tickets(engine: Engine, tickets: dict[str, tuple[tuple[str, str], float | None]]) -> None:
+    opened = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    with transaction(make_session_factory(engine)) as session:
+        add_people(session)
+        add_account(session, "A1")
+        for ticket_id, ((subject, body), tone) in tickets.items():
+            session.add(Ticket(ticket_id=ticket_id, account_id="A1", opened_at=opened, severity="urgent",
+                               subject=subject, body=body, sentiment=tone))  # fmt: skip
+
+
+def _tones(engine: Engine) -> dict[str, float | None]:
+    with engine.connect() as connection:
+        return dict(connection.execute(select(Ticket.ticket_id, Ticket.sentiment)).all())
+
+
+def test_upgrading_past_0006_rescores_tones_stored_with_the_stock_lexicon(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0005")
+    # What stock VADER stored for these texts before the support-domain lexicon.
+    _add_tickets(empty_engine, {"T1": (BREACH, 0.586), "T2": (THANKS, 0.866), "T3": (THANKS, None)})
+    upgrade(empty_engine)
+    tone = _tones(empty_engine)
+    assert tone["T1"] == ticket_tone(*BREACH) and tone["T1"] < -0.05  # was "positive"
+    assert tone["T2"] == tone["T3"] == ticket_tone(*THANKS) > 0.5
+
+
+def test_the_rescore_pages_through_tickets_and_writes_only_changed_tones(db: Database) -> None:
+    texts = (BREACH, THANKS, ("How do I add an admin?", ""), ("Export failing", "Again."), BREACH)
+    _add_tickets(db.engine, {f"T{n}": (text_, ticket_tone(*text_)) for n, text_ in enumerate(texts)})
+    with db.engine.begin() as connection:
+        connection.execute(update(Ticket).where(Ticket.ticket_id.in_(["T0", "T3"])).values(sentiment=0.5))
+        connection.execute(update(Ticket).where(Ticket.ticket_id == "T4").values(sentiment=None))
+        assert rescore_ticket_tone(connection, batch_size=2) == 3  # three pages of 2, 2 and 1
+    assert _tones(db.engine) == {f"T{n}": ticket_tone(*text_) for n, text_ in enumerate(texts)}

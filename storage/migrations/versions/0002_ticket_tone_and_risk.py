@@ -12,12 +12,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.ticket_tone_backfill import rescore_ticket_tone
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-BACKFILL_BATCH = 5_000
 
 
 def upgrade() -> None:
@@ -26,26 +26,8 @@ def upgrade() -> None:
     with op.batch_alter_table("health_snapshots") as batch:
         batch.add_column(sa.Column("expansion_readiness", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("renewal_risk", sa.Float(), nullable=True))
-    _backfill_ticket_tone()
-
-
-def _backfill_ticket_tone() -> None:
-    """Score the tone of tickets stored before this revision, so no ticket lacks it."""
-    from scoring.sentiment import ticket_tone  # the app's own scorer: the same figure import writes
-
-    bind = op.get_bind()
-    tickets = sa.table(
-        "tickets", sa.column("ticket_id"), sa.column("subject"), sa.column("body"), sa.column("sentiment")
-    )
-    rows = bind.execute(sa.select(tickets.c.ticket_id, tickets.c.subject, tickets.c.body)).all()
-    update = (
-        sa.update(tickets)
-        .where(tickets.c.ticket_id == sa.bindparam("key"))
-        .values(sentiment=sa.bindparam("tone"))
-    )
-    for start in range(0, len(rows), BACKFILL_BATCH):
-        batch = rows[start : start + BACKFILL_BATCH]
-        bind.execute(update, [{"key": r[0], "tone": ticket_tone(r[1] or "", r[2] or "")} for r in batch])
+    # Score the tone of tickets stored before this revision, so no ticket lacks it.
+    rescore_ticket_tone(op.get_bind())
 
 
 def downgrade() -> None:
