@@ -108,8 +108,8 @@ def _tones(engine: Engine) -> dict[str, float | None]:
         return dict(connection.execute(select(Ticket.ticket_id, Ticket.sentiment)).all())
 
 
-def test_upgrading_past_0006_rescores_tones_stored_with_the_stock_lexicon(empty_engine: Engine) -> None:
-    upgrade(empty_engine, "0005")
+def test_upgrading_past_0007_rescores_tones_stored_with_the_stock_lexicon(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0006")
     # What stock VADER stored for these texts before the support-domain lexicon.
     _add_tickets(empty_engine, {"T1": (BREACH, 0.586), "T2": (THANKS, 0.866), "T3": (THANKS, None)})
     upgrade(empty_engine)

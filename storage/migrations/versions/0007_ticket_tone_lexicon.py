@@ -9,8 +9,8 @@ schema change.
 Downgrade is a no-op: the old figures were wrong and are not kept, and the column stays as it
 is. Running the old code after a downgrade leaves these tones until tickets are written again.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -19,8 +19,8 @@ from alembic import op
 
 from storage.ticket_tone_backfill import rescore_ticket_tone
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
