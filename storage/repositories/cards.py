@@ -33,6 +33,9 @@ def create_cards(session: Session, *, rows: Sequence[dict[str, Any]], now: datet
     if not rows:
         return
     accounts = sorted({row["account_id"] for row in rows})
+    # A run racing this one (or an earlier run of the day) may have made these very cards:
+    # only older cards give way, never the one for a signal being carded now.
+    carding = [row["signal_id"] for row in rows]
     for start in range(0, len(accounts), IN_CHUNK):
         session.execute(
             update(EscalationCard)
@@ -40,6 +43,7 @@ def create_cards(session: Session, *, rows: Sequence[dict[str, Any]], now: datet
                 EscalationCard.account_id.in_(accounts[start : start + IN_CHUNK]),
                 EscalationCard.state == CardState.PENDING,
                 EscalationCard.message_ts.is_(None),
+                EscalationCard.signal_id.not_in(carding),
             )
             .values(state=CardState.SUPERSEDED, decided_at=now, decided_by=SYSTEM_ACTOR)
             .execution_options(synchronize_session=False)

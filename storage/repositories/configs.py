@@ -7,12 +7,13 @@ one UPDATE that turns the chosen version on and every other one off.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import TriggerConfig
+from storage.repositories.bulk import insert_many
 
 
 def active_config(session: Session) -> TriggerConfig | None:
@@ -39,11 +40,13 @@ def ensure_active_config(
         assert latest is not None
         activate(session, version=latest.version)
         return latest
-    row = TriggerConfig(
-        version=1, body=default_body, author=author, created_at=now, active=True, note="default"
-    )
-    session.add(row)
-    session.flush()
+    # Two first runs at once (a `cycle` and the scheduler) both get here: the insert skips a
+    # version 1 the other wrote, and both read the one that landed.
+    seed = {"version": 1, "body": default_body, "author": author, "created_at": now, "active": True,
+            "note": "default"}  # fmt: skip
+    insert_many(session, cast(Table, TriggerConfig.__table__), ("version",), [seed])
+    row = session.get(TriggerConfig, 1, populate_existing=True)
+    assert row is not None
     return row
 
 

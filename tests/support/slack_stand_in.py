@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -70,6 +71,11 @@ class StandIn:
     calls: list[Recorded] = field(default_factory=list)
     scripted: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     failing: dict[str, list[int]] = field(default_factory=dict)  # method → statuses for its next calls
+    # channel → Slack errors for its next chat.postMessage calls ("channel_not_found", …)
+    refusing: dict[str, list[str]] = field(default_factory=dict)
+    # method → seconds to wait after recording a call and before answering (a slow Slack: a
+    # client killed meanwhile never learns that its message was posted)
+    delays: dict[str, float] = field(default_factory=dict)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, ts) → body
     pending_uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → getUploadURL args
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → bytes POSTed to its upload URL
@@ -97,6 +103,21 @@ class StandIn:
         error = "ratelimited" if status == 429 else "internal_error"
         with self.lock:
             self.scripted.extend([(status, headers, {"ok": False, "error": error})] * times)
+
+    def refuse_posts_to(self, channel: str, error: str = "channel_not_found", *, times: int = 1) -> None:
+        """Answer the next `times` chat.postMessage calls to `channel` with ok=false and `error`."""
+        with self.lock:
+            self.refusing.setdefault(channel, []).extend([error] * times)
+
+    def posts_tagged(self) -> dict[int, int]:
+        """How many times each message tagged with a delivery id (metadata) was posted."""
+        counts: dict[int, int] = {}
+        for call in self.calls_to("chat.postMessage"):
+            metadata = _decoded(call.body.get("metadata")) or {}
+            if metadata.get("event_type") == "tandem_delivery":
+                key = int(metadata["event_payload"]["id"])
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def fail_calls_to(self, method: str, status: int, *, times: int = 1) -> None:
         """Answer the next `times` calls of one Web API method with `status` (others are served)."""
@@ -133,7 +154,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
     file_counter = itertools.count(1)
 
     def next_ts() -> str:
-        return f"1700000000.{next(ts_counter):06d}"
+        # Real-looking timestamps (now), so a history search from a moment finds what came after.
+        return f"{int(time.time())}.{next(ts_counter):06d}"
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
@@ -168,7 +190,11 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 status, headers, payload = scripted
                 self._send(status, headers, json.dumps(payload).encode())
                 return
-            self._send(200, {}, json.dumps(self._answer(method, body)).encode())
+            answer = self._answer(method, body)
+            delay = state.delays.get(method, 0.0)
+            if delay:
+                time.sleep(delay)
+            self._send(200, {}, json.dumps(answer).encode())
 
         def _record(self, method: str, body: dict[str, Any]) -> None:
             with state.lock:
@@ -235,6 +261,17 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self._upload_url(body)
             if method == "files.completeUploadExternal":
                 return self._complete_upload(body)
+            if method == "conversations.open":
+                user = str(body.get("users", "")).split(",")[0]
+                return {"ok": True, "channel": {"id": "D" + user[1:]}}
+            if method == "conversations.history":
+                return self._history(body)
+            if method == "chat.postMessage":
+                with state.lock:
+                    refusals = state.refusing.get(str(body.get("channel", "")))
+                    refusal = refusals.pop(0) if refusals else None
+                if refusal:
+                    return {"ok": False, "error": refusal}
             if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
                 problem = _message_problems(body)
                 if problem:
@@ -254,6 +291,24 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     return {"ok": False, "error": "invalid_trigger_id"}
                 return {"ok": True, "view": {**view, "id": "V0001", "hash": "h1"}}
             return {"ok": True}
+
+        def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+            """conversations.history, newest first, with metadata only when asked for."""
+            channel = str(body.get("channel", ""))
+            oldest = float(body.get("oldest") or 0)
+            with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+            with state.lock:
+                found = [(ts, dict(message)) for (where, ts), message in state.messages.items() if where == channel]
+            messages = []
+            for ts, message in sorted(found, key=lambda pair: pair[0], reverse=True):
+                if float(ts) < oldest:
+                    continue
+                shown: dict[str, Any] = {"type": "message", "ts": ts, "text": message.get("text", "")}
+                metadata = _decoded(message.get("metadata"))
+                if with_metadata and metadata:
+                    shown["metadata"] = metadata
+                messages.append(shown)
+            return {"ok": True, "messages": messages, "has_more": False}
 
         def _message(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
             channel = str(body.get("channel", ""))
