@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.mrkdwn import BAND_EMOJI, escape, money, truncate
+from bot.blocks.mrkdwn import BAND_EMOJI, escape, escape_keeping, money, restore_mentions, truncate
 from bot.ids import CardAction, CardBlock, CardMenu
 from bot.trends import describe_trend
 from bot.workflows.card_views import CardView
@@ -71,7 +71,9 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
         SectionBlock(fields=_fields(view, route_label)),
         SectionBlock(
             block_id=CardBlock.WHY,
-            text=MarkdownTextObject(text=truncate(f"*Why:* {escape(_why(view))}", SECTION_LIMIT)),
+            text=MarkdownTextObject(
+                text=truncate(f"*Why:* {escape_keeping(_why(view), view.mentions)}", SECTION_LIMIT)
+            ),
             accessory=_more_menu(view),
         ),
     ]
@@ -85,13 +87,14 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
             ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Evidence*\n{lines}", CONTEXT_LIMIT))])
         )
     if view.reasons:
-        reasons = truncate(escape(" ".join(view.reasons)), CONTEXT_LIMIT)
+        reasons = truncate(escape_keeping(" ".join(view.reasons), view.mentions), CONTEXT_LIMIT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))
     if view.draft_body is not None and view.proposes_send:
         blocks.extend(_draft_blocks(view))
     elif view.draft_body is not None and view.draft_kind in INTERNAL_NOTE_KINDS:
         heading = "*Hand-off note for sales* (internal, never sent to the customer)"
         quoted, _ = quote_within(view.draft_body, SECTION_LIMIT - len(heading) - 1)
+        quoted = restore_mentions(quoted, view.mentions)  # the note names who to bring in
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{heading}\n{quoted}")))
     note = ROUTE_NOTES.get(view.route)
     if note and view.is_pending:
@@ -121,7 +124,7 @@ def outcome_line(view: CardView) -> str:
 def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The short DM a manager gets when a card escalates: no buttons, the card is with the CSM."""
     text = f"Escalation: {escape(view.account_name)} needs <@{csm_slack_id}> and you now"
-    summary = escape(" ".join(view.reasons) or view.why)
+    summary = escape_keeping(" ".join(view.reasons) or view.why, view.mentions)
     section = SectionBlock(
         text=MarkdownTextObject(
             text=truncate(

@@ -51,6 +51,9 @@ class CardView:
     trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
     evidence: tuple[str, ...] = ()  # the top contributors' evidence (tickets, weeks of usage)
     draft_kind: str | None = None  # check_in, renewal_reminder, ..., expansion_note (internal, never sent)
+    # Slack ids Tandem itself mentions in the why, the reasons or a hand-off note (the account
+    # executive, the sales channel, who flagged it): rendered as mentions, all else escaped.
+    mentions: tuple[str, ...] = ()
 
     @property
     def is_pending(self) -> bool:
@@ -79,6 +82,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
     )
     sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
     evidence = signal.details.get("evidence", []) if isinstance(signal.details, dict) else []
+    mentions = signal.details.get("mentions", []) if isinstance(signal.details, dict) else []
     return CardView(
         card_id=card.id,
         state=card.state,
@@ -106,6 +110,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         trend=_trend(session, card.account_id, signal.as_of, snapshot.score if snapshot else None),
         explanation=snapshot.explanation if snapshot else "",
         draft_kind=draft.kind if draft else None,
+        mentions=tuple(str(m) for m in mentions) if isinstance(mentions, list) else (),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.blocks.mrkdwn import USER_ID, channel_id
 from bot.workflows.draft_requests import draft_request_for
 from prompts.drafting import DraftRequest
 from scoring import card_budget, circuit_breaker
@@ -71,9 +72,9 @@ def plan_account(
     decisions = decide(account, health, book=book, as_of=as_of, config=config, previous=previous)
     if not decisions:
         return None
-    contact = f"<@{account.account_executive}>" if account.account_executive else sales_channel
+    who, mentions = sales_contact(account.account_executive, sales_channel)
     decisions = [
-        with_sales_contact(d, contact) if d.trigger in config.routing.handoff_triggers else d
+        with_sales_contact(d, who, mentions) if d.trigger in config.routing.handoff_triggers else d
         for d in decisions
     ]
     return AccountPlan(
@@ -116,10 +117,26 @@ def is_handoff(decision: Decision, config: TriggerConfig) -> bool:
     return decision.trigger in config.routing.handoff_triggers and decision.route is Route.HUMAN
 
 
-def with_sales_contact(decision: Decision, contact: str | None) -> Decision:
-    """A hand-off names who to bring in: the account executive, else the sales channel."""
-    who = contact or "your sales team (set TANDEM_SALES_CHANNEL or the account's executive)"
-    signal = replace(decision.signal, details={**decision.signal.details, "sales_contact": who})
+def sales_contact(executive: str | None, sales_channel: str | None) -> tuple[str, tuple[str, ...]]:
+    """Who a hand-off names, and the Slack ids among it that Tandem mentions: the account
+    executive (`<@U…>`), else the sales channel (`<#C…>` from an id; a `#name` stays text, as
+    Slack links a channel only by its id). Anything that is not an id stays text."""
+    if executive:
+        executive = executive.strip()
+        return (f"<@{executive}>", (executive,)) if USER_ID.fullmatch(executive) else (executive, ())
+    if sales_channel:
+        channel = channel_id(sales_channel)
+        return (f"<#{channel}>", (channel,)) if channel else (sales_channel.strip(), ())
+    return "your sales team (set TANDEM_SALES_CHANNEL or the account's executive)", ()
+
+
+def with_sales_contact(decision: Decision, who: str, mentions: tuple[str, ...] = ()) -> Decision:
+    """A hand-off names who to bring in: the account executive, else the sales channel. The
+    ids it mentions go in the details, so the card renders them as mentions (and only them)."""
+    details = {**decision.signal.details, "sales_contact": who}
+    if mentions:
+        details["mentions"] = list(mentions)
+    signal = replace(decision.signal, details=details)
     reasons = tuple(
         Reason(r.code, f"{r.sentence} Bring in {who}.") if r.code == "sales_handoff" else r
         for r in decision.reasons

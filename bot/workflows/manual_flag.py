@@ -67,7 +67,13 @@ def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | FlagRefused:
             account.account_id,
             TriggerKey.MANUAL_FLAG,
             f"Flagged by <@{actor}>: {reason}",
-            {"flagged_by": actor, "reason": reason, "score": health.score, "band": health.band.value},
+            {
+                "flagged_by": actor,
+                "reason": reason,
+                "score": health.score,
+                "band": health.band.value,
+                "mentions": [actor],
+            },  # the card renders Tandem's "Flagged by <@…>" as a mention
         )
         decision: Decision = route_signal(
             facts, signal, book=book_facts(session), as_of=as_of, config=config, sentiment_fired=False

@@ -23,6 +23,7 @@ from storage.models import (
     EscalationCard,
     OverrideRecord,
     Signal,
+    Ticket,
     UsageDaily,
     User,
 )
@@ -277,3 +278,21 @@ def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:
             .where(Signal.trigger == "health_drop")
         ).all()
     assert released and all(card.delivery == "digest" and card.message_ts is None for card in released)
+
+
+def test_the_hand_off_mentions_the_account_executive_and_a_ticket_never_pings(story: Story) -> None:
+    """Tandem's own mention of the account executive is a real mention on the hand-off card; a
+    customer's ticket that says <!channel> (quoted in another card's evidence) stays text."""
+    with transaction(story.db.session_factory) as session:
+        session.add(
+            Ticket(
+                ticket_id="T-PING", account_id=story.planted["whale"], opened_at=NOW - timedelta(days=1),
+                severity="urgent", subject="<!channel> <@U0AE00001> nothing works", body="Fix it.",
+            )
+        )  # fmt: skip
+    story.cycle()
+    handoff = str(story.card_message("expansion")["blocks"])
+    assert "Bring in <@U0AE00001>." in handoff and "&lt;@U0AE00001&gt;" not in handoff
+    whale = str(story.card_message("whale")["blocks"])
+    assert "&lt;!channel&gt; &lt;@U0AE00001&gt; nothing works" in whale
+    assert "<!channel>" not in whale and "<@U0AE00001>" not in whale
