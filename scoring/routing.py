@@ -8,9 +8,11 @@ Hard rules, most binding first (the first that applies decides):
 5. a migration or data gap in view → human, no outreach (known context explains the drop);
 6. a sales hand-off trigger (expansion) → human: a person brings in the account team.
 Then the matrix (high value: segment or top-decile ARR; high complexity: a commercial trigger
-or several open severe tickets), after which sentiment, the 2%-of-ARR rule and an account set
-to assist each lift `auto` to `assist`. A crisis in view blocks celebratory tone whatever the
-route.
+or several open severe tickets). After it, a frustrated customer (escalation requests, a public
+complaint, frustrated ticket language) lifts `auto` and `assist` to `human`: a person answers,
+not a draft with an Approve button. Sentiment otherwise (a low reply rate alone), the
+2%-of-ARR rule and an account set to assist each lift `auto` to `assist`. A crisis in view
+blocks celebratory tone whatever the route.
 """
 
 from __future__ import annotations
@@ -69,10 +71,20 @@ def route_signal(
     as_of: date,
     config: TriggerConfig,
     sentiment_fired: bool,
+    frustration: tuple[str, ...] = (),
 ) -> Decision:
+    """The route of one signal. `sentiment_fired`: the account's sentiment trigger fired today;
+    `frustration`: the signs among it, in words, that the customer is frustrated (every touchpoint
+    of the account then goes to a person)."""
     crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
     decision = _hard_rules(facts, signal, as_of=as_of, config=config) or _matrix(
-        facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired
+        facts,
+        signal,
+        book=book,
+        as_of=as_of,
+        config=config,
+        sentiment_fired=sentiment_fired,
+        frustration=frustration,
     )
     if crisis is not None and not decision.celebratory_tone_blocked:
         decision = replace(decision, celebratory_tone_blocked=True)
@@ -147,6 +159,7 @@ def _matrix(
     as_of: date,
     config: TriggerConfig,
     sentiment_fired: bool,
+    frustration: tuple[str, ...] = (),
 ) -> Decision:
     value = high_value_because(facts, book, config)
     complexity = high_complexity_because(facts, signal, as_of, config)
@@ -167,6 +180,14 @@ def _matrix(
         route, code = Route.AUTO, "matrix_low_value_low_complexity"
         sentence = f"Full automation: {segment}, low complexity."
 
+    if frustration and route is not Route.HUMAN:
+        signs = "; ".join(frustration)
+        reason = Reason(
+            "sentiment_frustrated",
+            f"Human, no automated send: {facts.name} is frustrated — {signs}. A person answers, "
+            "not an automated email.",
+        )
+        return Decision(signal, Route.HUMAN, demoted((reason, Reason(code, sentence))))
     lifts: list[Reason] = []  # rules that each keep a person in the loop (auto → assist)
     if route in (Route.AUTO, Route.ASSIST):
         if sentiment_fired:

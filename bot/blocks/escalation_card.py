@@ -1,8 +1,10 @@
 """The escalation card: a pure function of a CardView (its route and state decide its buttons).
 
 Pending cards with a proposed send get Approve / Edit / Take over; `human` and `escalate`
-cards only Take over (there is nothing for Tandem to send); `hold` cards are informational.
-Once decided, the same builder renders who decided and when in place of the buttons.
+cards only Take over (there is nothing for Tandem to send), and a draft they carry (a
+frustrated customer, a crisis) is shown as talking points, never sent; `hold` cards are
+informational. Once decided, the same builder renders who decided and when in place of the
+buttons.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ HEADER_LIMIT = 150
 CONTEXT_LIMIT = 2000
 SUBJECT_SHOWN = 150  # characters of the subject shown in the draft heading
 TRUNCATED_NOTE = "\n_…shortened here; the full text is what gets sent (open Edit to read it all)._"
+TALKING_POINTS = (
+    "*Talking points* (not sent: a starting point in the tone this moment needs; say it your way)"
+)
 
 ROUTE_LABELS = {
     "assist": "Assist: review the draft",
@@ -96,6 +101,8 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
         quoted, _ = quote_within(view.draft_body, SECTION_LIMIT - len(heading) - 1)
         quoted = restore_mentions(quoted, view.mentions)  # the note names who to bring in
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{heading}\n{quoted}")))
+    elif view.draft_body is not None:
+        blocks.extend(_draft_blocks(view, heading=TALKING_POINTS))
     note = ROUTE_NOTES.get(view.route)
     if note and view.is_pending:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))
@@ -165,13 +172,15 @@ def _why(view: CardView) -> str:
     return view.why
 
 
-def _draft_blocks(view: CardView) -> list[Block]:
+def _draft_blocks(view: CardView, *, heading: str | None = None) -> list[Block]:
+    """The draft quoted under its heading, and who wrote it. `heading` None: a proposed send."""
     body = view.final_text if view.state == "edited" and view.final_text else view.draft_body or ""
-    heading = DRAFT_HEADINGS.get(view.state, "*Proposed message* (not sent)")
+    cut_note = TRUNCATED_NOTE if heading is None else "\n_…shortened here._"
+    heading = heading or DRAFT_HEADINGS.get(view.state, "*Proposed message* (not sent)")
     if view.draft_subject:
         heading += f" — _{escape(truncate(view.draft_subject, SUBJECT_SHOWN))}_"
-    quoted, complete = quote_within(body, SECTION_LIMIT - len(heading) - 1 - len(TRUNCATED_NOTE))
-    section = f"{heading}\n{quoted}" + ("" if complete else TRUNCATED_NOTE)
+    quoted, complete = quote_within(body, SECTION_LIMIT - len(heading) - 1 - len(cut_note))
+    section = f"{heading}\n{quoted}" + ("" if complete else cut_note)
     author = view.draft_author or "template"
     notes = [
         "Drafted by template (no LLM)"

@@ -26,6 +26,10 @@ from storage.enums import CardDelivery
 
 CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
 DRAFTED_ROUTES = frozenset({Route.AUTO, Route.ASSIST})
+# A person's card that also gets a draft, shown as talking points and never sent: the moments
+# the seeds keep human, where finding the words is the hard part (a frustrated customer, a
+# crisis). The draft is written in that moment's register (plain and attentive; supportive).
+TALKING_POINTS_CODES = frozenset({"sentiment_frustrated", "crisis_context"})
 MAX_EVIDENCE_LINES = 6  # on a card; `explain` shows them all
 
 
@@ -37,7 +41,7 @@ class AccountPlan:
     arr: float
     health: HealthResult
     decisions: list[Decision]
-    # The lead's draft request (auto, assist, a hand-off note), added with its details.
+    # The lead's draft request (auto, assist, a hand-off note, talking points), added with its details.
     requests: dict[TriggerKey, DraftRequest] = field(default_factory=dict)
     delivery: CardDelivery = CardDelivery.DM
 
@@ -97,8 +101,13 @@ def add_details(plan: AccountPlan, account: AccountFacts, *, config: TriggerConf
     if evidence:
         plan.decisions = [with_evidence(d, evidence) for d in plan.decisions]
     lead = plan.lead
-    if lead.route in DRAFTED_ROUTES or is_handoff(lead, config):
+    if lead.route in DRAFTED_ROUTES or is_handoff(lead, config) or wants_talking_points(lead):
         plan.requests[lead.trigger] = draft_request_for(account, plan.health, lead, owner_name=owner_name)
+
+
+def wants_talking_points(decision: Decision) -> bool:
+    """A card for a person in a moment that needs careful words: its draft is talking points."""
+    return decision.route is Route.HUMAN and any(r.code in TALKING_POINTS_CODES for r in decision.reasons)
 
 
 def evidence_lines(account: AccountFacts, health: HealthResult, config: TriggerConfig) -> list[str]:

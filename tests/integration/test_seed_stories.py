@@ -206,22 +206,30 @@ def test_a_csms_veto(story: Story) -> None:
     assert actions.count("vetoed") == 1 and actions.count("veto_lifted") == 1
 
 
-def test_frustrated_tickets_make_automation_step_aside(story: Story) -> None:
+def test_frustrated_tickets_get_a_person_not_a_send_button(story: Story) -> None:
+    """ "When a customer is frustrated, the worst possible response is a well-crafted automated
+    email": a card for a person, the draft shown as talking points, nothing to approve."""
     story.cycle()
     sentiment = story.signals("frustrated")["sentiment"]
-    assert sentiment.route == "assist" and sentiment.reasons["codes"][0] == "sentiment"
+    assert sentiment.route == "human" and sentiment.reasons["codes"][0] == "sentiment_frustrated"
     assert "frustrated language" in sentiment.summary
     assert story.touches("frustrated") == []  # nothing leaves without a person
-    assert story.cards("frustrated")
+    (card,) = story.cards("frustrated")
+    assert card.draft_id is not None  # talking points in the frustrated register
+    message = story.card_message("frustrated")
+    assert buttons(message) == ["Take over"]
+    shown = str(message["blocks"])
+    assert "Talking points" in shown and "Proposed message" not in shown
 
 
 def test_a_response_rate_below_twenty_percent(story: Story) -> None:
+    """A low reply rate alone is no sign of anger: a person reviews the draft before it goes."""
     story.cycle()
     sentiment = story.signals("low_reply")["sentiment"]
     assert "replies to 1 of 7 automated emails (14%)" in sentiment.summary
-    assert sentiment.route == "assist"
+    assert sentiment.route == "assist" and sentiment.reasons["codes"][0] == "sentiment"
     assert story.touches("low_reply") == []
-    assert story.cards("low_reply")
+    assert buttons(story.card_message("low_reply")) == ["Approve", "Edit", "Take over"]
 
 
 def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:

@@ -162,6 +162,15 @@ def test_a_human_card_never_offers_a_send_even_with_a_draft() -> None:
     assert _labels(blocks) == ["Take over"] and "Proposed message" not in str(blocks)
 
 
+def test_a_human_cards_draft_is_shown_as_talking_points_never_sent() -> None:
+    """A frustrated customer or one in crisis gets a person; the draft helps them find the words."""
+    _, blocks = build_card_message(replace(PENDING, route="human"))
+    points = next(b for b in blocks if "Talking points" in b.get("text", {}).get("text", ""))
+    assert "not sent" in points["text"]["text"] and "> I noticed usage has dropped." in points["text"]["text"]
+    assert "Drafted by template (no LLM)" in str(blocks) and block_problems(blocks) == []
+    assert _labels(blocks) == ["Take over"]
+
+
 def test_a_hold_card_is_informational() -> None:
     _, blocks = build_card_message(replace(PENDING, route="hold", draft_body=None))
     assert _actions(blocks) == [] and "On hold" in str(blocks) and "nothing to decide" in str(blocks)

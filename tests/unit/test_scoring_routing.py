@@ -14,12 +14,13 @@ from scoring.types import (
     BookFacts,
     ContextKind,
     Decision,
+    EngagementKind,
     Route,
     Segment,
     Severity,
     TriggerKey,
 )
-from tests.unit.scoring_factories import AS_OF, account, book, context, engaged, signal, ticket, usage
+from tests.unit.scoring_factories import AS_OF, account, book, context, engaged, event, signal, ticket, usage
 
 CONFIG = load_default_config()
 BOOK = book()  # total ARR 1,000,000: 2% is 20,000; the 90th ARR percentile is 90,000
@@ -223,13 +224,43 @@ def test_the_two_percent_rule_is_named_even_when_the_matrix_already_asks_for_rev
     assert _codes(decision) == ["arr_share_above_limit", "matrix_high_value_low_complexity"]
 
 
-def test_sentiment_makes_automation_step_aside_on_every_touchpoint() -> None:
-    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)))
-    decisions = _decisions(facts)
+def test_a_low_reply_rate_alone_makes_automation_step_aside_for_a_review() -> None:
+    decisions = _decisions(_low(engagement=engaged(replies=1, sent=8)))
     assert decisions[TriggerKey.SENTIMENT].route is Route.ASSIST
     assert decisions[TriggerKey.HEALTH_LOW].route is Route.ASSIST  # would have been auto
     assert _codes(decisions[TriggerKey.HEALTH_LOW]) == ["sentiment", "matrix_low_value_low_complexity"]
     assert _decisions(_low())[TriggerKey.HEALTH_LOW].route is Route.AUTO
+
+
+ANGRY = "This is unacceptable, we are losing patience."
+
+
+@pytest.mark.parametrize(
+    ("changes", "sign"),
+    [
+        ({"tickets": (ticket(3, escalation=True), ticket(10, escalation=True))}, "2 escalation requests"),
+        (
+            {"engagement": (*engaged(replies=2), event(EngagementKind.PUBLIC_COMPLAINT, 4))},
+            "public complaint",
+        ),
+        ({"tickets": (ticket(3, body=ANGRY), ticket(9, body=ANGRY))}, "frustrated language"),
+    ],
+    ids=["escalation-requests", "public-complaint", "frustrated-language"],
+)
+def test_a_frustrated_customer_gets_a_person_not_a_send_button(changes: dict[str, object], sign: str) -> None:
+    """ "When a customer is frustrated, the worst possible response is a well-crafted automated
+    email": every touchpoint of the account goes to a person, with no draft to approve."""
+    decisions = _decisions(_low(**changes))
+    assert {TriggerKey.SENTIMENT, TriggerKey.HEALTH_LOW} <= set(decisions)
+    for decision in decisions.values():
+        assert decision.route is Route.HUMAN and _codes(decision)[0] == "sentiment_frustrated"
+        assert sign in decision.reasons[0].sentence and "Acme Corp" in decision.reasons[0].sentence
+
+
+def test_frustration_never_lowers_a_more_cautious_route() -> None:
+    two = (context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
+    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)), context=two)
+    assert primary_decision(list(_decisions(facts).values())).route is Route.ESCALATE  # type: ignore[union-attr]
 
 
 def test_sentiment_never_lowers_a_more_cautious_route() -> None:
