@@ -75,8 +75,10 @@ def previous_score(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -
 
 
 # When several triggers fire for one account, the most cautious route wins; on a tie the
-# trigger order in `TriggerKey` decides which one leads the card.
-ROUTE_CAUTION = (Route.AUTO, Route.ASSIST, Route.HUMAN, Route.HOLD, Route.ESCALATE)
+# trigger order in `TriggerKey` decides which one leads the card. A hold (the circuit breaker
+# on one trigger) pauses automation, so it outranks a touch that would be sent or approved, but
+# never hides a card for a person (a crisis, a complexity indicator) on another trigger.
+ROUTE_CAUTION = (Route.AUTO, Route.ASSIST, Route.HOLD, Route.HUMAN, Route.ESCALATE)
 TRIGGER_PRIORITY = tuple(TriggerKey)
 
 

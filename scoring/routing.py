@@ -3,7 +3,8 @@
 Hard rules, most binding first (the first that applies decides):
 1. the CSM's veto, a take-over, or an account set to human → human;
 2. two or more complexity indicators at once → escalate (CSM and manager);
-3. a crisis context (security incident, layoffs, merger, champion change) → hold;
+3. a crisis context (security incident, layoffs, merger, champion change) → human: automated
+   outreach pauses, a person reaches out (the crisis named; once per crisis, see guardrails);
 4. one complexity indicator → human;
 5. a migration or data gap in view → human, no outreach (known context explains the drop);
 6. a sales hand-off trigger (expansion) → human: a person brings in the account team.
@@ -21,11 +22,20 @@ from dataclasses import replace
 from datetime import date
 
 from scoring.config import TriggerConfig
-from scoring.context import complexity_indicators, crisis_events, data_quality_events, days_ago, label, latest
+from scoring.context import (
+    complexity_indicators,
+    crisis_events,
+    crisis_key,
+    data_quality_events,
+    days_ago,
+    label,
+    latest,
+)
 from scoring.factors import plural
 from scoring.features import SEVERE
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
+CRISIS_CODE = "crisis_context"
 SEGMENT_WORDS = {
     "enterprise": "enterprise",
     "mid_market": "mid-market",
@@ -88,7 +98,10 @@ def route_signal(
     )
     if crisis is not None and not decision.celebratory_tone_blocked:
         decision = replace(decision, celebratory_tone_blocked=True)
-    if signal.trigger is TriggerKey.MANUAL_FLAG and decision.route not in (Route.HUMAN, Route.ESCALATE):
+    crisis_decided = decision.reasons[0].code == CRISIS_CODE
+    if signal.trigger is TriggerKey.MANUAL_FLAG and (
+        crisis_decided or decision.route not in (Route.HUMAN, Route.ESCALATE)
+    ):
         # A CSM flagged what Tandem missed: a person handles it, whatever automation would do.
         flagged = Reason("manual_flag", "Human: a CSM flagged this account; a person handles it.")
         decision = replace(decision, route=Route.HUMAN, reasons=(flagged, *decision.reasons))
@@ -124,13 +137,13 @@ def _hard_rules(
 
     crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
     if crisis is not None:
+        # A crisis pauses automation, not people: a person reaches out, in a supportive tone.
         sentence = (
-            f"On hold: {label(crisis.kind)} reported {days_ago(crisis, as_of)}; "
-            "automated outreach paused and celebratory tone blocked."
+            f"Automated outreach paused: {label(crisis.kind)} reported {days_ago(crisis, as_of)}. "
+            "Reach out personally; keep it brief and supportive, nothing celebratory."
         )
-        return Decision(
-            signal, Route.HOLD, (Reason("crisis_context", sentence),), celebratory_tone_blocked=True
-        )
+        keyed = replace(signal, details={**signal.details, "crisis_key": crisis_key(crisis)})
+        return Decision(keyed, Route.HUMAN, (Reason(CRISIS_CODE, sentence),), celebratory_tone_blocked=True)
 
     if len(indicators) == 1:
         return _one(

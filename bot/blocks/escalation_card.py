@@ -74,6 +74,10 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
             text=truncate(f"{_band_emoji(view)} {view.account_name} · health {_health(view)}", HEADER_LIMIT)
         ),
         SectionBlock(fields=_fields(view, route_label)),
+    ]
+    if view.crisis:  # what this moment is about comes first: the person reaches out
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"⚠️ *{escape(view.crisis)}*"))))
+    blocks += [
         SectionBlock(
             block_id=CardBlock.WHY,
             text=MarkdownTextObject(
@@ -91,8 +95,9 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Evidence*\n{lines}", CONTEXT_LIMIT))])
         )
-    if view.reasons:
-        reasons = truncate(escape_keeping(" ".join(view.reasons), view.mentions), CONTEXT_LIMIT)
+    others = [reason for reason in view.reasons if reason != view.crisis]
+    if others:
+        reasons = truncate(escape_keeping(" ".join(others), view.mentions), CONTEXT_LIMIT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))
     if view.draft_body is not None and view.proposes_send:
         blocks.extend(_draft_blocks(view))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.trends import TOLERANCE_DAYS, TREND_WINDOWS, score_trend
+from scoring.routing import CRISIS_CODE
 from scoring.types import Route
 from storage.enums import CardState
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
@@ -54,6 +55,7 @@ class CardView:
     # Slack ids Tandem itself mentions in the why, the reasons or a hand-off note (the account
     # executive, the sales channel, who flagged it): rendered as mentions, all else escaped.
     mentions: tuple[str, ...] = ()
+    crisis: str = ""  # the crisis that paused automation, in a sentence; shown first on the card
 
     @property
     def is_pending(self) -> bool:
@@ -81,6 +83,8 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         )
     )
     sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+    codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
+    crisis = next((str(s) for c, s in zip(codes, sentences, strict=False) if c == CRISIS_CODE), "")
     evidence = signal.details.get("evidence", []) if isinstance(signal.details, dict) else []
     mentions = signal.details.get("mentions", []) if isinstance(signal.details, dict) else []
     return CardView(
@@ -111,6 +115,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         explanation=snapshot.explanation if snapshot else "",
         draft_kind=draft.kind if draft else None,
         mentions=tuple(str(m) for m in mentions) if isinstance(mentions, list) else (),
+        crisis=crisis,
     )
 
 

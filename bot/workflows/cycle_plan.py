@@ -57,7 +57,7 @@ class AccountPlan:
 
     @property
     def draft_request(self) -> DraftRequest | None:
-        lead = self.lead  # a hold wants no draft; a hand-off wants its internal note
+        lead = self.lead  # a hold wants no draft; a hand-off its internal note; a crisis talking points
         return self.requests.get(lead.trigger) if lead.route is not Route.HOLD else None
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from bot.blocks.digest import (
 from bot.deps import Deps
 from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
+from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
 from storage.db import transaction
 from storage.enums import CardState, OutboxState, Role
@@ -231,17 +232,21 @@ def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[st
 def _held_signals(
     session: Session, account_ids: list[str], as_of: date
 ) -> tuple[list[tuple[str, DigestItem]], list[str], dict[str, list[str]]]:
-    """(what is on hold and why, the accounts whose repeat signals were only kept quiet).
+    """(what is on hold and why, the accounts whose repeat signals were only kept quiet, the
+    circuit-breaker holds by trigger).
 
-    A circuit-breaker hold is one line per trigger, not one per account: the cause is the data."""
+    One line per account, however many of its signals are held: an account in crisis (its
+    automation paused, its card with a person) says which crisis, every day it lasts. A
+    circuit-breaker hold is one line per trigger, not one per account: the cause is the data."""
+    crisis = Signal.details["crisis_key"].as_string()  # crisis decisions: a card, or kept quiet
     rows = session.execute(
         select(Signal, Account.name)
         .join(Account, Account.account_id == Signal.account_id)
-        .where(Signal.as_of == as_of, Signal.route == "hold")
+        .where(Signal.as_of == as_of, or_(Signal.route == "hold", crisis.is_not(None)))
         .order_by(Signal.account_id, Signal.id)
     )
     wanted = set(account_ids)
-    items: list[tuple[str, DigestItem]] = []
+    items: dict[str, DigestItem] = {}
     quiet: list[str] = []
     tripped: dict[str, list[str]] = defaultdict(list)
     for signal, name in rows:
@@ -249,18 +254,17 @@ def _held_signals(
             continue
         codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
         sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
-        if codes and codes[0] in SUPPRESSING_CODES:
-            quiet.append(signal.account_id)
-        elif codes and codes[0] == "circuit_breaker":
+        if codes and codes[0] == "circuit_breaker":
             tripped[signal.trigger].append(signal.account_id)
-        else:
-            items.append(
-                (
-                    signal.account_id,
-                    DigestItem(signal.account_id, name, " ".join(sentences) or signal.summary),
-                )
-            )
-    return items, quiet, dict(tripped)
+        elif CRISIS_CODE in codes:
+            line = sentences[codes.index(CRISIS_CODE)] if len(sentences) == len(codes) else signal.summary
+            items.setdefault(signal.account_id, DigestItem(signal.account_id, name, line))
+        elif codes and codes[0] in SUPPRESSING_CODES:
+            quiet.append(signal.account_id)
+        elif signal.route == "hold":
+            line = " ".join(sentences) or signal.summary
+            items.setdefault(signal.account_id, DigestItem(signal.account_id, name, line))
+    return list(items.items()), quiet, dict(tripped)
 
 
 def _breaker_lines(tripped: dict[str, list[str]], owned_ids: set[str]) -> list[DigestItem]:

@@ -48,12 +48,19 @@ def test_the_breach_during_a_renewal_campaign(story: Story, smtp: tuple[Inbox, S
     """ "Time to celebrate another successful year!" must not land during a data breach."""
     inbox, sender = smtp
     story.cycle()
-    # The client already in crisis: every touchpoint on hold, celebratory tone blocked.
-    held = story.signals("incident_renewal")
-    assert held and all(s.route == "hold" for s in held.values())
-    assert all(s.details["celebratory_tone_blocked"] for s in held.values())
-    assert "renewal_risk" in held
-    assert story.cards("incident_renewal") == [] and story.touches("incident_renewal") == []
+    # The client already in crisis: automation paused, celebratory tone blocked, and one card
+    # for a person ("keep humans in high-stakes moments"), not one per signal.
+    signals = story.signals("incident_renewal")
+    assert "renewal_risk" in signals and len(signals) > 1
+    assert all(s.route == "human" and s.reasons["codes"] == ["crisis_context"] for s in signals.values())
+    assert all(s.details["celebratory_tone_blocked"] for s in signals.values())
+    (card,) = story.cards("incident_renewal")
+    assert story.touches("incident_renewal") == []
+    message = story.card_message("incident_renewal")
+    assert buttons(message) == ["Take over"]  # nothing for Tandem to send
+    shown = str(message["blocks"])
+    assert "security incident reported 3 days ago" in shown and "Reach out personally" in shown
+    assert "Talking points" in shown and card.draft_id is not None  # in the crisis register
     # The campaign: a healthy renewal gets its automated reminder, waiting out its hold window...
     assert story.signals("renewal_campaign")["renewal_reminder"].route == "auto"
     (reminder,) = story.touches("renewal_campaign")
@@ -78,6 +85,30 @@ def test_the_breach_during_a_renewal_campaign(story: Story, smtp: tuple[Inbox, S
     with story.db.session_factory() as session:
         log = session.scalars(select(OverrideRecord).where(OverrideRecord.outbox_id == reminder.id)).one()
     assert log.action == "held" and "security incident" in (log.reason or "")
+
+
+def test_a_crisis_gets_one_card_while_it_lasts_and_one_digest_line(story: Story) -> None:
+    """The next day the same crisis posts no second card (the first is still with a person, or
+    decided); each morning's digest names the account once under "On hold", not once per signal."""
+    owner = story.owner("incident_renewal")
+    for day in range(2):
+        story.cycle()
+        (card,) = story.cards("incident_renewal")
+        if day == 0:
+            outcome = card_decisions.dismiss(story.deps, card_id=card.id, actor=owner, reason="known_context")
+            assert isinstance(outcome, card_decisions.Decided)
+        post_digests(story.deps, only_user=owner)
+        digest = [m for m in story.dms_to(owner) if "digest" in str(m.get("text", ""))][-1]
+        (held,) = [b for b in digest["blocks"] if b.get("text", {}).get("text", "").startswith("*On hold*")]
+        assert held["text"]["text"].count("Meridian Health Partners") == 1
+        assert "security incident reported" in held["text"]["text"]
+        story.clock.advance(days=1)
+    story.clock.advance(days=-1)
+    again = story.signals("incident_renewal")  # the second day: recorded, kept quiet, no card
+    assert again and all(
+        s.route == "hold" and s.reasons["codes"][0] == "crisis_carded" for s in again.values()
+    )
+    assert story.touches("incident_renewal") == []
 
 
 def test_the_enterprise_exception(story: Story) -> None:

@@ -218,3 +218,12 @@ def test_only_well_formed_ids_become_mentions() -> None:
     view = replace(PENDING, reasons=("Bring in <!channel> and <@u0bad>.",), mentions=("!channel", "u0bad"))
     shown = str(build_card_message(view)[1])
     assert "<!channel>" not in shown and "<@u0bad>" not in shown
+
+
+def test_a_crisis_card_names_the_crisis_first_and_offers_only_take_over() -> None:
+    crisis = "Automated outreach paused: security incident reported 3 days ago. Reach out personally."
+    view = replace(PENDING, route="human", crisis=crisis, reasons=(crisis,))
+    _, blocks = build_card_message(view)
+    assert blocks[2]["text"]["text"] == f"⚠️ *{crisis}*"  # right under the account's fields
+    assert str(blocks).count("security incident reported 3 days ago") == 1
+    assert _labels(blocks) == ["Take over"] and "Talking points" in str(blocks)

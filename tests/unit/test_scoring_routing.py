@@ -15,6 +15,7 @@ from scoring.types import (
     ContextKind,
     Decision,
     EngagementKind,
+    Reason,
     Route,
     Segment,
     Severity,
@@ -151,25 +152,31 @@ def test_escalation_beats_a_crisis() -> None:
     "kind",
     [ContextKind.SECURITY_INCIDENT, ContextKind.LAYOFFS, ContextKind.MERGER, ContextKind.CHAMPION_CHANGE],
 )
-def test_a_crisis_holds_outreach_and_blocks_celebratory_tone(kind: ContextKind) -> None:
+def test_a_crisis_pauses_automation_not_people(kind: ContextKind) -> None:
+    """ "Keep humans in high-stakes moments — a customer in crisis": no automated send, and a
+    person, not silence."""
     decision = _route(account(context=(context(kind, 3),)))
-    assert decision.route is Route.HOLD and decision.celebratory_tone_blocked
+    assert decision.route is Route.HUMAN and decision.celebratory_tone_blocked
     assert _codes(decision) == ["crisis_context"]
 
 
-def test_the_hold_reason_says_what_and_when() -> None:
-    decision = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 3),)))
-    assert decision.reason_sentence.startswith("On hold: security incident reported 3 days ago;")
+def test_the_crisis_reason_says_what_and_when_and_names_the_crisis_it_is_about() -> None:
+    incident = context(ContextKind.SECURITY_INCIDENT, 3)
+    decision = _route(account(context=(context(ContextKind.LAYOFFS, 20), incident)))
+    assert decision.reason_sentence.startswith(
+        "Automated outreach paused: security incident reported 3 days ago. Reach out personally"
+    )
+    assert decision.signal.details["crisis_key"] == f"security_incident@{incident.starts_at.isoformat()}"
 
 
 def test_a_crisis_beats_a_single_complexity_indicator_and_a_recent_one_still_holds() -> None:
     both = account(
         context=(context(ContextKind.MERGER, 5), context(ContextKind.EXECUTIVE_BUSINESS_REVIEW, 2))
     )
-    assert _route(both).route is Route.HOLD
+    assert _codes(_route(both)) == ["crisis_context"]
     recently_over = account(context=(context(ContextKind.LAYOFFS, 40, ended_days_ago=10),))
     long_over = account(context=(context(ContextKind.LAYOFFS, 90, ended_days_ago=60),))
-    assert _route(recently_over).route is Route.HOLD and _route(long_over).route is Route.AUTO
+    assert _codes(_route(recently_over)) == ["crisis_context"] and _route(long_over).route is Route.AUTO
 
 
 def test_a_vetoed_account_in_crisis_stays_human_but_tone_is_still_blocked() -> None:
@@ -274,6 +281,15 @@ def test_an_account_set_to_assist_is_never_sent_automatically() -> None:
     assert _route(account(automation_mode=AutomationMode.AUTO)).route is Route.AUTO
 
 
+def test_a_held_trigger_never_hides_a_person_s_card() -> None:
+    """A circuit-breaker hold pauses automation on its trigger; a crisis or a complexity
+    indicator on another trigger still reaches a person."""
+    crisis = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 3),)), TriggerKey.RENEWAL_RISK)
+    held = Decision(signal(TriggerKey.HEALTH_LOW), Route.HOLD, (Reason("circuit_breaker", "On hold."),))
+    assert primary_decision([held, crisis]) is crisis
+    assert primary_decision([held, _route(account())]) is held  # an automated touch still waits
+
+
 def test_the_most_cautious_decision_leads_the_card() -> None:
     facts = _low(
         context=(context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
@@ -306,6 +322,7 @@ def test_a_manual_flag_always_goes_to_a_person() -> None:
     plain = _route(account(), TriggerKey.MANUAL_FLAG)
     assert plain.route is Route.HUMAN and _codes(plain)[0] == "manual_flag"
     in_crisis = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 2),)), TriggerKey.MANUAL_FLAG)
-    assert in_crisis.route is Route.HUMAN and in_crisis.celebratory_tone_blocked  # held would hide it
+    assert in_crisis.route is Route.HUMAN and in_crisis.celebratory_tone_blocked
+    assert _codes(in_crisis) == ["manual_flag", "crisis_context"]
     two = (context(ContextKind.CUSTOM_CONTRACT, 9), context(ContextKind.COMPLIANCE_REVIEW, 3))
     assert _route(account(context=two), TriggerKey.MANUAL_FLAG).route is Route.ESCALATE
