@@ -7,7 +7,7 @@ Shared by health (data-quality notes), triggers (complexity, public complaints) 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from scoring.types import (
     COMPLEXITY_CONTEXT,
@@ -70,6 +70,13 @@ def crisis_events(facts: AccountFacts, as_of: date, lookback_days: int) -> list[
 
 def data_quality_events(facts: AccountFacts, as_of: date, lookback_days: int) -> list[ContextEvent]:
     return in_view(facts, as_of, DATA_QUALITY_CONTEXT, lookback_days)
+
+
+def crisis_key(event: ContextEvent) -> str:
+    """Which crisis this is, stable from day to day: its kind and start ("security_incident@
+    2026-02-27T12:00:00+00:00"). A crisis gets one card for a person; a new one gets a new card."""
+    starts = event.starts_at if event.starts_at.tzinfo is None else event.starts_at.astimezone(UTC)
+    return f"{event.kind.value}@{starts.isoformat()}"
 
 
 def days_ago(event: ContextEvent, as_of: date) -> str:

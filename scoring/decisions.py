@@ -13,7 +13,7 @@ from scoring.config import TriggerConfig
 from scoring.guardrails import apply_guardrails
 from scoring.health import score_account
 from scoring.routing import route_signal
-from scoring.triggers import fire_triggers
+from scoring.triggers import fire_triggers, frustration
 from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Route, TriggerKey
 
 
@@ -32,12 +32,20 @@ def decide(
     if previous == "compute":
         previous = previous_score(facts, as_of=as_of, config=config)
     signals = fire_triggers(facts, health, as_of=as_of, config=config, previous_score=previous)
-    # Sentiment makes automation step aside on every touchpoint of the account, not only its own.
+    # Sentiment makes automation step aside on every touchpoint of the account, not only its own;
+    # a frustrated customer gets a person on every one of them.
     sentiment_fired = any(signal.trigger is TriggerKey.SENTIMENT for signal in signals)
+    frustrated = frustration(signals)
     return [
         apply_guardrails(
             route_signal(
-                facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired
+                facts,
+                signal,
+                book=book,
+                as_of=as_of,
+                config=config,
+                sentiment_fired=sentiment_fired,
+                frustration=frustrated,
             ),
             facts,
             as_of=as_of,
@@ -67,8 +75,10 @@ def previous_score(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -
 
 
 # When several triggers fire for one account, the most cautious route wins; on a tie the
-# trigger order in `TriggerKey` decides which one leads the card.
-ROUTE_CAUTION = (Route.AUTO, Route.ASSIST, Route.HUMAN, Route.HOLD, Route.ESCALATE)
+# trigger order in `TriggerKey` decides which one leads the card. A hold (the circuit breaker
+# on one trigger) pauses automation, so it outranks a touch that would be sent or approved, but
+# never hides a card for a person (a crisis, a complexity indicator) on another trigger.
+ROUTE_CAUTION = (Route.AUTO, Route.ASSIST, Route.HOLD, Route.HUMAN, Route.ESCALATE)
 TRIGGER_PRIORITY = tuple(TriggerKey)
 
 

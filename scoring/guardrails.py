@@ -7,9 +7,12 @@ Applied after routing, from the account's `AutomationHistory` (what happened bef
   person who has it (suppressed hold);
 - no cascades: an automated touch that went unanswered never by itself causes another
   automated touch; the next one goes to a person (auto → assist);
-- a cap on automated touches per account per window (auto → assist).
-An escalation passes the cooldown and the waiting card (it is urgent); a crisis hold and a
-manual flag are left as they are.
+- a cap on automated touches per account per window (auto → assist);
+- once per crisis: a crisis gets one card for a person; while it lasts, once a card about it
+  went out (pending or decided), its signals are recorded as a suppressed hold. A new crisis
+  (another kind or start) gets a new card.
+An escalation and a crisis pass the cooldown and the waiting card (they are news the person
+must have); a manual flag is left as it is.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from scoring.config import TriggerConfig
+from scoring.context import crisis_events, label, latest
 from scoring.factors import plural
-from scoring.routing import demoted
+from scoring.routing import CRISIS_CODE, demoted
 from scoring.types import AccountFacts, AutomationHistory, Decision, EngagementKind, Reason, Route, TriggerKey
 
 # Reason codes of a hold that only says "nothing new": such a decision never leads a card.
-SUPPRESSING_CODES = frozenset({"cooldown", "card_waiting"})
+SUPPRESSING_CODES = frozenset({"cooldown", "card_waiting", "crisis_carded"})
 REPLY_KINDS = frozenset({EngagementKind.OUTREACH_REPLIED, EngagementKind.EMAIL_REPLIED})
 
 
@@ -36,6 +40,8 @@ def apply_guardrails(
 ) -> Decision:
     if decision.route is Route.HOLD or decision.trigger is TriggerKey.MANUAL_FLAG:
         return decision
+    if decision.reasons and decision.reasons[0].code == CRISIS_CODE:
+        return _once_per_crisis(decision, facts, as_of, config)
     if decision.route is not Route.ESCALATE:
         quiet = _quiet_reason(decision.trigger, facts.history, as_of, config)
         if quiet is not None:
@@ -45,6 +51,21 @@ def apply_guardrails(
         if lifts:
             return replace(decision, route=Route.ASSIST, reasons=demoted((*lifts, *decision.reasons)))
     return decision
+
+
+def _once_per_crisis(decision: Decision, facts: AccountFacts, as_of: date, config: TriggerConfig) -> Decision:
+    """The crisis decision, or a suppressed hold when a card about this crisis already went out."""
+    crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
+    key = decision.signal.details.get("crisis_key")
+    carded = next((day for crisis_id, day in facts.history.crisis_cards if crisis_id == key), None)
+    if crisis is None or carded is None:
+        return decision
+    quiet = Reason(
+        "crisis_carded",
+        f"Quiet: the {label(crisis.kind)} of {crisis.starts_at.date().isoformat()} is already with a "
+        f"person (its card of {carded.isoformat()}); automated outreach stays paused.",
+    )
+    return replace(decision, route=Route.HOLD, reasons=(quiet, *decision.reasons), suppressed=True)
 
 
 def _quiet_reason(

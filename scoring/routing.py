@@ -3,14 +3,17 @@
 Hard rules, most binding first (the first that applies decides):
 1. the CSM's veto, a take-over, or an account set to human → human;
 2. two or more complexity indicators at once → escalate (CSM and manager);
-3. a crisis context (security incident, layoffs, merger, champion change) → hold;
+3. a crisis context (security incident, layoffs, merger, champion change) → human: automated
+   outreach pauses, a person reaches out (the crisis named; once per crisis, see guardrails);
 4. one complexity indicator → human;
 5. a migration or data gap in view → human, no outreach (known context explains the drop);
 6. a sales hand-off trigger (expansion) → human: a person brings in the account team.
 Then the matrix (high value: segment or top-decile ARR; high complexity: a commercial trigger
-or several open severe tickets), after which sentiment, the 2%-of-ARR rule and an account set
-to assist each lift `auto` to `assist`. A crisis in view blocks celebratory tone whatever the
-route.
+or several open severe tickets). After it, a frustrated customer (escalation requests, a public
+complaint, frustrated ticket language) lifts `auto` and `assist` to `human`: a person answers,
+not a draft with an Approve button. Sentiment otherwise (a low reply rate alone), the
+2%-of-ARR rule and an account set to assist each lift `auto` to `assist`. A crisis in view
+blocks celebratory tone whatever the route.
 """
 
 from __future__ import annotations
@@ -19,11 +22,20 @@ from dataclasses import replace
 from datetime import date
 
 from scoring.config import TriggerConfig
-from scoring.context import complexity_indicators, crisis_events, data_quality_events, days_ago, label, latest
+from scoring.context import (
+    complexity_indicators,
+    crisis_events,
+    crisis_key,
+    data_quality_events,
+    days_ago,
+    label,
+    latest,
+)
 from scoring.factors import plural
 from scoring.features import SEVERE
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
+CRISIS_CODE = "crisis_context"
 SEGMENT_WORDS = {
     "enterprise": "enterprise",
     "mid_market": "mid-market",
@@ -69,14 +81,27 @@ def route_signal(
     as_of: date,
     config: TriggerConfig,
     sentiment_fired: bool,
+    frustration: tuple[str, ...] = (),
 ) -> Decision:
+    """The route of one signal. `sentiment_fired`: the account's sentiment trigger fired today;
+    `frustration`: the signs among it, in words, that the customer is frustrated (every touchpoint
+    of the account then goes to a person)."""
     crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
     decision = _hard_rules(facts, signal, as_of=as_of, config=config) or _matrix(
-        facts, signal, book=book, as_of=as_of, config=config, sentiment_fired=sentiment_fired
+        facts,
+        signal,
+        book=book,
+        as_of=as_of,
+        config=config,
+        sentiment_fired=sentiment_fired,
+        frustration=frustration,
     )
     if crisis is not None and not decision.celebratory_tone_blocked:
         decision = replace(decision, celebratory_tone_blocked=True)
-    if signal.trigger is TriggerKey.MANUAL_FLAG and decision.route not in (Route.HUMAN, Route.ESCALATE):
+    crisis_decided = decision.reasons[0].code == CRISIS_CODE
+    if signal.trigger is TriggerKey.MANUAL_FLAG and (
+        crisis_decided or decision.route not in (Route.HUMAN, Route.ESCALATE)
+    ):
         # A CSM flagged what Tandem missed: a person handles it, whatever automation would do.
         flagged = Reason("manual_flag", "Human: a CSM flagged this account; a person handles it.")
         decision = replace(decision, route=Route.HUMAN, reasons=(flagged, *decision.reasons))
@@ -112,13 +137,13 @@ def _hard_rules(
 
     crisis = latest(crisis_events(facts, as_of, config.routing.crisis_lookback_days))
     if crisis is not None:
+        # A crisis pauses automation, not people: a person reaches out, in a supportive tone.
         sentence = (
-            f"On hold: {label(crisis.kind)} reported {days_ago(crisis, as_of)}; "
-            "automated outreach paused and celebratory tone blocked."
+            f"Automated outreach paused: {label(crisis.kind)} reported {days_ago(crisis, as_of)}. "
+            "Reach out personally; keep it brief and supportive, nothing celebratory."
         )
-        return Decision(
-            signal, Route.HOLD, (Reason("crisis_context", sentence),), celebratory_tone_blocked=True
-        )
+        keyed = replace(signal, details={**signal.details, "crisis_key": crisis_key(crisis)})
+        return Decision(keyed, Route.HUMAN, (Reason(CRISIS_CODE, sentence),), celebratory_tone_blocked=True)
 
     if len(indicators) == 1:
         return _one(
@@ -147,6 +172,7 @@ def _matrix(
     as_of: date,
     config: TriggerConfig,
     sentiment_fired: bool,
+    frustration: tuple[str, ...] = (),
 ) -> Decision:
     value = high_value_because(facts, book, config)
     complexity = high_complexity_because(facts, signal, as_of, config)
@@ -167,6 +193,14 @@ def _matrix(
         route, code = Route.AUTO, "matrix_low_value_low_complexity"
         sentence = f"Full automation: {segment}, low complexity."
 
+    if frustration and route is not Route.HUMAN:
+        signs = "; ".join(frustration)
+        reason = Reason(
+            "sentiment_frustrated",
+            f"Human, no automated send: {facts.name} is frustrated — {signs}. A person answers, "
+            "not an automated email.",
+        )
+        return Decision(signal, Route.HUMAN, demoted((reason, Reason(code, sentence))))
     lifts: list[Reason] = []  # rules that each keep a person in the loop (auto → assist)
     if route in (Route.AUTO, Route.ASSIST):
         if sentiment_fired:

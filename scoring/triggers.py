@@ -7,6 +7,7 @@ date and risk, the overdue step, indicators) for cards, drafts and the override 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from scoring.config import SentimentTrigger, TriggerConfig
@@ -54,32 +55,68 @@ def frustration_counts(facts: AccountFacts, as_of: date, rules: SentimentTrigger
     return recent, earlier
 
 
-def sentiment_evidence(facts: AccountFacts, as_of: date, config: TriggerConfig) -> list[str]:
-    """The seeds' signs of deteriorating sentiment, in words; empty when there are none."""
+# The kinds of sentiment sign. All make automation step aside; the first three say the customer
+# is frustrated, and a frustrated customer gets a person rather than a draft to approve. A low
+# reply rate alone says they stopped reading automated email, not that they are angry.
+ESCALATION_REQUESTS = "escalation_requests"
+PUBLIC_COMPLAINT = "public_complaint"
+FRUSTRATED_LANGUAGE = "frustrated_language"
+LOW_REPLY_RATE = "low_reply_rate"
+FRUSTRATION_SIGNS = frozenset({ESCALATION_REQUESTS, PUBLIC_COMPLAINT, FRUSTRATED_LANGUAGE})
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentSign:
+    kind: str  # one of the kinds above
+    words: str  # "2 escalation requests in 30 days"
+
+
+def sentiment_signs(facts: AccountFacts, as_of: date, config: TriggerConfig) -> list[SentimentSign]:
+    """The seeds' signs of deteriorating sentiment that show today; empty when there are none."""
     rules = config.triggers.sentiment
     since = window_start(as_of, rules.window_days)
-    evidence: list[str] = []
+    signs: list[SentimentSign] = []
     escalations = sum(
         1 for t in facts.tickets if t.is_escalation_request and since <= t.opened_at.date() <= as_of
     )
     if escalations >= rules.escalation_requests:
-        evidence.append(f"{plural(escalations, 'escalation request')} in {rules.window_days} days")
+        words = f"{plural(escalations, 'escalation request')} in {rules.window_days} days"
+        signs.append(SentimentSign(ESCALATION_REQUESTS, words))
     complained = any(
         e.kind is EngagementKind.PUBLIC_COMPLAINT and since <= e.at.date() <= as_of for e in facts.engagement
     ) or any(
         e.kind is ContextKind.PUBLIC_COMPLAINT and since <= e.starts_at.date() <= as_of for e in facts.context
     )
     if complained:
-        evidence.append(f"a public complaint in the last {rules.window_days} days")
+        signs.append(
+            SentimentSign(PUBLIC_COMPLAINT, f"a public complaint in the last {rules.window_days} days")
+        )
     sent, replied = outreach_counts(facts, as_of, rules.reply_window_days)
     if sent >= rules.min_outreach and replied / sent < rules.min_reply_rate:
-        evidence.append(f"replies to {replied} of {sent} automated emails ({replied / sent:.0%})")
+        words = f"replies to {replied} of {sent} automated emails ({replied / sent:.0%})"
+        signs.append(SentimentSign(LOW_REPLY_RATE, words))
     recent, earlier = frustration_counts(facts, as_of, rules)
     if recent >= rules.frustrated_tickets and recent > earlier:
-        evidence.append(
-            f"{plural(recent, 'ticket')} in frustrated language in {rules.window_days} days (up from {earlier})"
-        )
-    return evidence
+        words = f"{plural(recent, 'ticket')} in frustrated language in {rules.window_days} days (up from {earlier})"
+        signs.append(SentimentSign(FRUSTRATED_LANGUAGE, words))
+    return signs
+
+
+def sentiment_evidence(facts: AccountFacts, as_of: date, config: TriggerConfig) -> list[str]:
+    """The signs of deteriorating sentiment, in words; empty when there are none."""
+    return [sign.words for sign in sentiment_signs(facts, as_of, config)]
+
+
+def frustration(signals: list[Signal]) -> tuple[str, ...]:
+    """The signs, in words, that the customer is frustrated (from the sentiment signal's
+    details); empty when sentiment did not fire or only its reply rate is low."""
+    for signal in signals:
+        if signal.trigger is TriggerKey.SENTIMENT:
+            kinds = signal.details.get("signs", [])
+            words = signal.details.get("evidence", [])
+            if isinstance(kinds, list) and isinstance(words, list):
+                return tuple(str(w) for k, w in zip(kinds, words, strict=False) if k in FRUSTRATION_SIGNS)
+    return ()
 
 
 def fire_triggers(
@@ -119,14 +156,15 @@ def fire_triggers(
                 {**details, "previous_score": previous_score, "drop": round(fall, 3)},
             )
         )
-    evidence = sentiment_evidence(facts, as_of, config)
-    if evidence:
+    signs = sentiment_signs(facts, as_of, config)
+    if signs:
+        evidence = [sign.words for sign in signs]
         signals.append(
             Signal(
                 facts.account_id,
                 TriggerKey.SENTIMENT,
                 "Sentiment is deteriorating: " + "; ".join(evidence) + ".",
-                {**details, "evidence": evidence},
+                {**details, "evidence": evidence, "signs": [sign.kind for sign in signs]},
             )
         )
     if scored:

@@ -29,7 +29,9 @@ class Route(StrEnum):
     ASSIST = "assist"  # draft with Approve / Edit / Take over
     HUMAN = "human"  # the CSM handles it; no automated send
     ESCALATE = "escalate"  # now, to the CSM and their manager
-    HOLD = "hold"  # paused: context, guardrail or circuit breaker
+    # paused: the circuit breaker, or a guardrail with nothing new to say (a cooldown, a card
+    # waiting, the crisis already with a person). A crisis itself goes to a person (human).
+    HOLD = "hold"
 
 
 class TriggerKey(StrEnum):
@@ -185,6 +187,8 @@ class AutomationHistory:
     auto_touches: tuple[datetime, ...] = ()
     # A card posted on an earlier day that nobody has decided yet: (trigger, posted day).
     waiting_card: tuple[TriggerKey, date] | None = None
+    # The crises a card already went to a person about, in any state: (crisis key, its day).
+    crisis_cards: tuple[tuple[str, date], ...] = ()
 
     def last_acted_on(self, trigger: TriggerKey) -> date | None:
         return next((day for key, day in self.last_acted if key is trigger), None)

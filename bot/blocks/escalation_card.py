@@ -1,8 +1,10 @@
 """The escalation card: a pure function of a CardView (its route and state decide its buttons).
 
 Pending cards with a proposed send get Approve / Edit / Take over; `human` and `escalate`
-cards only Take over (there is nothing for Tandem to send); `hold` cards are informational.
-Once decided, the same builder renders who decided and when in place of the buttons.
+cards only Take over (there is nothing for Tandem to send), and a draft they carry (a
+frustrated customer, a crisis) is shown as talking points, never sent; `hold` cards are
+informational. Once decided, the same builder renders who decided and when in place of the
+buttons.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.mrkdwn import BAND_EMOJI, escape, money, truncate
+from bot.blocks.mrkdwn import BAND_EMOJI, escape, escape_keeping, money, restore_mentions, truncate
 from bot.ids import CardAction, CardBlock, CardMenu
 from bot.trends import describe_trend
 from bot.workflows.card_views import CardView
@@ -33,6 +35,9 @@ HEADER_LIMIT = 150
 CONTEXT_LIMIT = 2000
 SUBJECT_SHOWN = 150  # characters of the subject shown in the draft heading
 TRUNCATED_NOTE = "\n_…shortened here; the full text is what gets sent (open Edit to read it all)._"
+TALKING_POINTS = (
+    "*Talking points* (not sent: a starting point in the tone this moment needs; say it your way)"
+)
 
 ROUTE_LABELS = {
     "assist": "Assist: review the draft",
@@ -69,9 +74,15 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
             text=truncate(f"{_band_emoji(view)} {view.account_name} · health {_health(view)}", HEADER_LIMIT)
         ),
         SectionBlock(fields=_fields(view, route_label)),
+    ]
+    if view.crisis:  # what this moment is about comes first: the person reaches out
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"⚠️ *{escape(view.crisis)}*"))))
+    blocks += [
         SectionBlock(
             block_id=CardBlock.WHY,
-            text=MarkdownTextObject(text=truncate(f"*Why:* {escape(_why(view))}", SECTION_LIMIT)),
+            text=MarkdownTextObject(
+                text=truncate(f"*Why:* {escape_keeping(_why(view), view.mentions)}", SECTION_LIMIT)
+            ),
             accessory=_more_menu(view),
         ),
     ]
@@ -84,15 +95,19 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Evidence*\n{lines}", CONTEXT_LIMIT))])
         )
-    if view.reasons:
-        reasons = truncate(escape(" ".join(view.reasons)), CONTEXT_LIMIT)
+    others = [reason for reason in view.reasons if reason != view.crisis]
+    if others:
+        reasons = truncate(escape_keeping(" ".join(others), view.mentions), CONTEXT_LIMIT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reasons)]))
     if view.draft_body is not None and view.proposes_send:
         blocks.extend(_draft_blocks(view))
     elif view.draft_body is not None and view.draft_kind in INTERNAL_NOTE_KINDS:
         heading = "*Hand-off note for sales* (internal, never sent to the customer)"
         quoted, _ = quote_within(view.draft_body, SECTION_LIMIT - len(heading) - 1)
+        quoted = restore_mentions(quoted, view.mentions)  # the note names who to bring in
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{heading}\n{quoted}")))
+    elif view.draft_body is not None:
+        blocks.extend(_draft_blocks(view, heading=TALKING_POINTS))
     note = ROUTE_NOTES.get(view.route)
     if note and view.is_pending:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))
@@ -121,7 +136,7 @@ def outcome_line(view: CardView) -> str:
 def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The short DM a manager gets when a card escalates: no buttons, the card is with the CSM."""
     text = f"Escalation: {escape(view.account_name)} needs <@{csm_slack_id}> and you now"
-    summary = escape(" ".join(view.reasons) or view.why)
+    summary = escape_keeping(" ".join(view.reasons) or view.why, view.mentions)
     section = SectionBlock(
         text=MarkdownTextObject(
             text=truncate(
@@ -162,13 +177,15 @@ def _why(view: CardView) -> str:
     return view.why
 
 
-def _draft_blocks(view: CardView) -> list[Block]:
+def _draft_blocks(view: CardView, *, heading: str | None = None) -> list[Block]:
+    """The draft quoted under its heading, and who wrote it. `heading` None: a proposed send."""
     body = view.final_text if view.state == "edited" and view.final_text else view.draft_body or ""
-    heading = DRAFT_HEADINGS.get(view.state, "*Proposed message* (not sent)")
+    cut_note = TRUNCATED_NOTE if heading is None else "\n_…shortened here._"
+    heading = heading or DRAFT_HEADINGS.get(view.state, "*Proposed message* (not sent)")
     if view.draft_subject:
         heading += f" — _{escape(truncate(view.draft_subject, SUBJECT_SHOWN))}_"
-    quoted, complete = quote_within(body, SECTION_LIMIT - len(heading) - 1 - len(TRUNCATED_NOTE))
-    section = f"{heading}\n{quoted}" + ("" if complete else TRUNCATED_NOTE)
+    quoted, complete = quote_within(body, SECTION_LIMIT - len(heading) - 1 - len(cut_note))
+    section = f"{heading}\n{quoted}" + ("" if complete else cut_note)
     author = view.draft_author or "template"
     notes = [
         "Drafted by template (no LLM)"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.trends import TOLERANCE_DAYS, TREND_WINDOWS, score_trend
+from scoring.routing import CRISIS_CODE
 from scoring.types import Route
 from storage.enums import CardState
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
@@ -51,6 +52,10 @@ class CardView:
     trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
     evidence: tuple[str, ...] = ()  # the top contributors' evidence (tickets, weeks of usage)
     draft_kind: str | None = None  # check_in, renewal_reminder, ..., expansion_note (internal, never sent)
+    # Slack ids Tandem itself mentions in the why, the reasons or a hand-off note (the account
+    # executive, the sales channel, who flagged it): rendered as mentions, all else escaped.
+    mentions: tuple[str, ...] = ()
+    crisis: str = ""  # the crisis that paused automation, in a sentence; shown first on the card
 
     @property
     def is_pending(self) -> bool:
@@ -78,7 +83,10 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         )
     )
     sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
+    codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
+    crisis = next((str(s) for c, s in zip(codes, sentences, strict=False) if c == CRISIS_CODE), "")
     evidence = signal.details.get("evidence", []) if isinstance(signal.details, dict) else []
+    mentions = signal.details.get("mentions", []) if isinstance(signal.details, dict) else []
     return CardView(
         card_id=card.id,
         state=card.state,
@@ -106,6 +114,8 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         trend=_trend(session, card.account_id, signal.as_of, snapshot.score if snapshot else None),
         explanation=snapshot.explanation if snapshot else "",
         draft_kind=draft.kind if draft else None,
+        mentions=tuple(str(m) for m in mentions) if isinstance(mentions, list) else (),
+        crisis=crisis,
     )
 
 

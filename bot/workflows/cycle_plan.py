@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.blocks.mrkdwn import USER_ID, channel_id
 from bot.workflows.draft_requests import draft_request_for
 from prompts.drafting import DraftRequest
 from scoring import card_budget, circuit_breaker
@@ -25,6 +26,10 @@ from storage.enums import CardDelivery
 
 CARD_ROUTES = frozenset({Route.ASSIST, Route.HUMAN, Route.ESCALATE})
 DRAFTED_ROUTES = frozenset({Route.AUTO, Route.ASSIST})
+# A person's card that also gets a draft, shown as talking points and never sent: the moments
+# the seeds keep human, where finding the words is the hard part (a frustrated customer, a
+# crisis). The draft is written in that moment's register (plain and attentive; supportive).
+TALKING_POINTS_CODES = frozenset({"sentiment_frustrated", "crisis_context"})
 MAX_EVIDENCE_LINES = 6  # on a card; `explain` shows them all
 
 
@@ -36,7 +41,7 @@ class AccountPlan:
     arr: float
     health: HealthResult
     decisions: list[Decision]
-    # The lead's draft request (auto, assist, a hand-off note), added with its details.
+    # The lead's draft request (auto, assist, a hand-off note, talking points), added with its details.
     requests: dict[TriggerKey, DraftRequest] = field(default_factory=dict)
     delivery: CardDelivery = CardDelivery.DM
 
@@ -52,7 +57,7 @@ class AccountPlan:
 
     @property
     def draft_request(self) -> DraftRequest | None:
-        lead = self.lead  # a hold wants no draft; a hand-off wants its internal note
+        lead = self.lead  # a hold wants no draft; a hand-off its internal note; a crisis talking points
         return self.requests.get(lead.trigger) if lead.route is not Route.HOLD else None
 
 
@@ -71,9 +76,9 @@ def plan_account(
     decisions = decide(account, health, book=book, as_of=as_of, config=config, previous=previous)
     if not decisions:
         return None
-    contact = f"<@{account.account_executive}>" if account.account_executive else sales_channel
+    who, mentions = sales_contact(account.account_executive, sales_channel)
     decisions = [
-        with_sales_contact(d, contact) if d.trigger in config.routing.handoff_triggers else d
+        with_sales_contact(d, who, mentions) if d.trigger in config.routing.handoff_triggers else d
         for d in decisions
     ]
     return AccountPlan(
@@ -96,8 +101,13 @@ def add_details(plan: AccountPlan, account: AccountFacts, *, config: TriggerConf
     if evidence:
         plan.decisions = [with_evidence(d, evidence) for d in plan.decisions]
     lead = plan.lead
-    if lead.route in DRAFTED_ROUTES or is_handoff(lead, config):
+    if lead.route in DRAFTED_ROUTES or is_handoff(lead, config) or wants_talking_points(lead):
         plan.requests[lead.trigger] = draft_request_for(account, plan.health, lead, owner_name=owner_name)
+
+
+def wants_talking_points(decision: Decision) -> bool:
+    """A card for a person in a moment that needs careful words: its draft is talking points."""
+    return decision.route is Route.HUMAN and any(r.code in TALKING_POINTS_CODES for r in decision.reasons)
 
 
 def evidence_lines(account: AccountFacts, health: HealthResult, config: TriggerConfig) -> list[str]:
@@ -116,10 +126,26 @@ def is_handoff(decision: Decision, config: TriggerConfig) -> bool:
     return decision.trigger in config.routing.handoff_triggers and decision.route is Route.HUMAN
 
 
-def with_sales_contact(decision: Decision, contact: str | None) -> Decision:
-    """A hand-off names who to bring in: the account executive, else the sales channel."""
-    who = contact or "your sales team (set TANDEM_SALES_CHANNEL or the account's executive)"
-    signal = replace(decision.signal, details={**decision.signal.details, "sales_contact": who})
+def sales_contact(executive: str | None, sales_channel: str | None) -> tuple[str, tuple[str, ...]]:
+    """Who a hand-off names, and the Slack ids among it that Tandem mentions: the account
+    executive (`<@U…>`), else the sales channel (`<#C…>` from an id; a `#name` stays text, as
+    Slack links a channel only by its id). Anything that is not an id stays text."""
+    if executive:
+        executive = executive.strip()
+        return (f"<@{executive}>", (executive,)) if USER_ID.fullmatch(executive) else (executive, ())
+    if sales_channel:
+        channel = channel_id(sales_channel)
+        return (f"<#{channel}>", (channel,)) if channel else (sales_channel.strip(), ())
+    return "your sales team (set TANDEM_SALES_CHANNEL or the account's executive)", ()
+
+
+def with_sales_contact(decision: Decision, who: str, mentions: tuple[str, ...] = ()) -> Decision:
+    """A hand-off names who to bring in: the account executive, else the sales channel. The
+    ids it mentions go in the details, so the card renders them as mentions (and only them)."""
+    details = {**decision.signal.details, "sales_contact": who}
+    if mentions:
+        details["mentions"] = list(mentions)
+    signal = replace(decision.signal, details=details)
     reasons = tuple(
         Reason(r.code, f"{r.sentence} Bring in {who}.") if r.code == "sales_handoff" else r
         for r in decision.reasons

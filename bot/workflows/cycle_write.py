@@ -37,7 +37,9 @@ class WriteCounts:
     cards_dm: int = 0
     cards_digest: int = 0
     auto_queued: int = 0
-    held: int = 0  # leads on hold (crisis, circuit breaker) or quiet (cooldown, a card waiting)
+    held: int = (
+        0  # leads on hold (circuit breaker) or quiet (cooldown, a card waiting, a crisis already carded)
+    )
 
     def count(self, counter: dict[str, int], key: str) -> None:
         counter[key] = counter.get(key, 0) + 1

@@ -32,6 +32,7 @@ from bot.settings import Settings
 from bot.working_hours import WorkingHours, add_working_time, local_time, zone_of
 from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
+from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
 from storage.db import transaction
 from storage.enums import CardDelivery, CardState, OutboxState, Role
@@ -287,17 +288,21 @@ def _in_zone(item: DigestItem, zone: ZoneInfo) -> DigestItem:
 def _held_signals(
     session: Session, account_ids: list[str], as_of: date
 ) -> tuple[list[tuple[str, DigestItem]], list[str], dict[str, list[str]]]:
-    """(what is on hold and why, the accounts whose repeat signals were only kept quiet).
+    """(what is on hold and why, the accounts whose repeat signals were only kept quiet, the
+    circuit-breaker holds by trigger).
 
-    A circuit-breaker hold is one line per trigger, not one per account: the cause is the data."""
+    One line per account, however many of its signals are held: an account in crisis (its
+    automation paused, its card with a person) says which crisis, every day it lasts. A
+    circuit-breaker hold is one line per trigger, not one per account: the cause is the data."""
+    crisis = Signal.details["crisis_key"].as_string()  # crisis decisions: a card, or kept quiet
     rows = session.execute(
         select(Signal, Account.name)
         .join(Account, Account.account_id == Signal.account_id)
-        .where(Signal.as_of == as_of, Signal.route == "hold")
+        .where(Signal.as_of == as_of, or_(Signal.route == "hold", crisis.is_not(None)))
         .order_by(Signal.account_id, Signal.id)
     )
     wanted = set(account_ids)
-    items: list[tuple[str, DigestItem]] = []
+    items: dict[str, DigestItem] = {}
     quiet: list[str] = []
     tripped: dict[str, list[str]] = defaultdict(list)
     for signal, name in rows:
@@ -305,18 +310,17 @@ def _held_signals(
             continue
         codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
         sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
-        if codes and codes[0] in SUPPRESSING_CODES:
-            quiet.append(signal.account_id)
-        elif codes and codes[0] == "circuit_breaker":
+        if codes and codes[0] == "circuit_breaker":
             tripped[signal.trigger].append(signal.account_id)
-        else:
-            items.append(
-                (
-                    signal.account_id,
-                    DigestItem(signal.account_id, name, " ".join(sentences) or signal.summary),
-                )
-            )
-    return items, quiet, dict(tripped)
+        elif CRISIS_CODE in codes:
+            line = sentences[codes.index(CRISIS_CODE)] if len(sentences) == len(codes) else signal.summary
+            items.setdefault(signal.account_id, DigestItem(signal.account_id, name, line))
+        elif codes and codes[0] in SUPPRESSING_CODES:
+            quiet.append(signal.account_id)
+        elif signal.route == "hold":
+            line = " ".join(sentences) or signal.summary
+            items.setdefault(signal.account_id, DigestItem(signal.account_id, name, line))
+    return list(items.items()), quiet, dict(tripped)
 
 
 def _breaker_lines(tripped: dict[str, list[str]], owned_ids: set[str]) -> list[DigestItem]:

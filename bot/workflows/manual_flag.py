@@ -92,7 +92,13 @@ def _record_flag(
         account.account_id,
         TriggerKey.MANUAL_FLAG,
         f"Flagged by <@{actor}>: {reason}",
-        {"flagged_by": actor, "reason": reason, "score": health.score, "band": health.band.value},
+        {
+            "flagged_by": actor,
+            "reason": reason,
+            "score": health.score,
+            "band": health.band.value,
+            "mentions": [actor],
+        },  # the card renders Tandem's "Flagged by <@…>" as a mention
     )
     decision: Decision = route_signal(
         facts, signal, book=book_facts(session), as_of=as_of, config=config, sentiment_fired=False

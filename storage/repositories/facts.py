@@ -275,7 +275,8 @@ ACTIVE_TOUCH_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.SENT
 
 def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str, AutomationHistory]:
     """What Tandem did on each account before `as_of` (within the window): the latest day each
-    trigger acted, the automated touches, and a posted card still waiting for a decision."""
+    trigger acted, the automated touches, a posted card still waiting for a decision, and the
+    crises a card already went out about (up to `as_of`: a /flag earlier that day counts)."""
     acted: dict[str, list[tuple[TriggerKey, date]]] = defaultdict(list)
     s = models.Signal
     query = (
@@ -310,13 +311,24 @@ def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str,
         if posted is not None and _aware(posted) < today_start:  # today's own cards are not "waiting"
             waiting[account_id] = (TriggerKey(trigger), _aware(posted).date())  # the latest wins
 
+    crises: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    crisis_key = s.details["crisis_key"].as_string()  # set by routing on a crisis decision
+    crisis_query = (
+        select(c.account_id, crisis_key, s.as_of)
+        .join(s, s.id == c.signal_id)
+        .where(s.as_of >= w.start_day, s.as_of <= w.as_of, crisis_key.is_not(None))
+    )
+    for account_id, key, day in _rows(session, crisis_query, c.account_id, scope):
+        crises[account_id].append((str(key), day))
+
     return {
         account_id: AutomationHistory(
             last_acted=tuple(sorted(acted.get(account_id, ()))),
             auto_touches=tuple(sorted(touches.get(account_id, ()))),
             waiting_card=waiting.get(account_id),
+            crisis_cards=tuple(sorted(crises.get(account_id, ()))),
         )
-        for account_id in set(acted) | set(touches) | set(waiting)
+        for account_id in set(acted) | set(touches) | set(waiting) | set(crises)
     }
 
 

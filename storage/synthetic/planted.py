@@ -4,7 +4,8 @@ Each is shaped so that the right answer is unambiguous:
 - migration: usage fell ~70% over the last 10 days, explained by an instance migration that
   started the day the drop began; otherwise a healthy account (a false positive to avoid);
 - incident_renewal: a security incident three days ago, 45 days before renewal, urgent and
-  frustrated tickets about it, weak usage (Red): outreach must hold;
+  frustrated tickets about it, weak usage (Red): automated outreach must hold, and a person
+  must hear of it (one card, once per crisis);
 - whale: enterprise, 3% of the whole book's ARR (above the 2% rule for any book size), usage
   sliding to ~10% of seats (Red): a human reviews every touchpoint;
 - safe_to_automate: small SMB account, calm, responsive, no context, but only ~15% of seats

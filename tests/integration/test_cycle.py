@@ -58,8 +58,9 @@ def test_cycle_routes_the_planted_cases(seeded: tuple[Deps, RecordingPoster, dic
     migration_routes = _routes(deps, planted["migration"])
     assert Route.AUTO not in migration_routes
     assert all(m.account_id != planted["migration"] for m in auto_queued)
-    # A security incident during the renewal window: outreach on hold.
-    assert Route.HOLD in _routes(deps, planted["incident_renewal"])
+    # A security incident during the renewal window: automated outreach paused, one card for a person.
+    assert _routes(deps, planted["incident_renewal"]) == {Route.HUMAN}
+    assert all(m.account_id != planted["incident_renewal"] for m in auto_queued)
     # Above 2% of total ARR: never automated, a human reviews.
     whale = _routes(deps, planted["whale"])
     assert whale and Route.AUTO not in whale
@@ -72,6 +73,7 @@ def test_cycle_routes_the_planted_cases(seeded: tuple[Deps, RecordingPoster, dic
     with deps.session_factory() as session:
         cards = list(session.scalars(select(EscalationCard)))
     assert all(card.account_id != planted["safe_to_automate"] for card in cards)
+    assert [card.account_id for card in cards].count(planted["incident_renewal"]) == 1  # not one per signal
     # Every card was posted to its owner's DM, with the exact button labels on assist cards.
     assert summary.cards_posted == len(cards) > 0
     assert all(card.message_ts for card in cards)

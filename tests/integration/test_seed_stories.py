@@ -24,6 +24,7 @@ from storage.models import (
     OutboxMessage,
     OverrideRecord,
     Signal,
+    Ticket,
     UsageDaily,
     User,
 )
@@ -48,12 +49,19 @@ def test_the_breach_during_a_renewal_campaign(story: Story, smtp: tuple[Inbox, S
     """ "Time to celebrate another successful year!" must not land during a data breach."""
     inbox, sender = smtp
     story.cycle()
-    # The client already in crisis: every touchpoint on hold, celebratory tone blocked.
-    held = story.signals("incident_renewal")
-    assert held and all(s.route == "hold" for s in held.values())
-    assert all(s.details["celebratory_tone_blocked"] for s in held.values())
-    assert "renewal_risk" in held
-    assert story.cards("incident_renewal") == [] and story.touches("incident_renewal") == []
+    # The client already in crisis: automation paused, celebratory tone blocked, and one card
+    # for a person ("keep humans in high-stakes moments"), not one per signal.
+    signals = story.signals("incident_renewal")
+    assert "renewal_risk" in signals and len(signals) > 1
+    assert all(s.route == "human" and s.reasons["codes"] == ["crisis_context"] for s in signals.values())
+    assert all(s.details["celebratory_tone_blocked"] for s in signals.values())
+    (card,) = story.cards("incident_renewal")
+    assert story.touches("incident_renewal") == []
+    message = story.card_message("incident_renewal")
+    assert buttons(message) == ["Take over"]  # nothing for Tandem to send
+    shown = str(message["blocks"])
+    assert "security incident reported 3 days ago" in shown and "Reach out personally" in shown
+    assert "Talking points" in shown and card.draft_id is not None  # in the crisis register
     # The campaign: a healthy renewal gets its automated reminder, waiting out its hold window...
     assert story.signals("renewal_campaign")["renewal_reminder"].route == "auto"
     (reminder,) = story.touches("renewal_campaign")
@@ -79,6 +87,30 @@ def test_the_breach_during_a_renewal_campaign(story: Story, smtp: tuple[Inbox, S
     with story.db.session_factory() as session:
         log = session.scalars(select(OverrideRecord).where(OverrideRecord.outbox_id == reminder.id)).one()
     assert log.action == "held" and "security incident" in (log.reason or "")
+
+
+def test_a_crisis_gets_one_card_while_it_lasts_and_one_digest_line(story: Story) -> None:
+    """The next day the same crisis posts no second card (the first is still with a person, or
+    decided); each morning's digest names the account once under "On hold", not once per signal."""
+    owner = story.owner("incident_renewal")
+    for day in range(2):
+        story.cycle()
+        (card,) = story.cards("incident_renewal")
+        if day == 0:
+            outcome = card_decisions.dismiss(story.deps, card_id=card.id, actor=owner, reason="known_context")
+            assert isinstance(outcome, card_decisions.Decided)
+        post_digests(story.deps, only_user=owner)
+        digest = [m for m in story.dms_to(owner) if "digest" in str(m.get("text", ""))][-1]
+        (held,) = [b for b in digest["blocks"] if b.get("text", {}).get("text", "").startswith("*On hold*")]
+        assert held["text"]["text"].count("Meridian Health Partners") == 1
+        assert "security incident reported" in held["text"]["text"]
+        story.clock.advance(days=1)
+    story.clock.advance(days=-1)
+    again = story.signals("incident_renewal")  # the second day: recorded, kept quiet, no card
+    assert again and all(
+        s.route == "hold" and s.reasons["codes"][0] == "crisis_carded" for s in again.values()
+    )
+    assert story.touches("incident_renewal") == []
 
 
 def test_the_enterprise_exception(story: Story) -> None:
@@ -216,22 +248,30 @@ def test_a_csms_veto(story: Story) -> None:
     assert actions.count("vetoed") == 1 and actions.count("veto_lifted") == 1
 
 
-def test_frustrated_tickets_make_automation_step_aside(story: Story) -> None:
+def test_frustrated_tickets_get_a_person_not_a_send_button(story: Story) -> None:
+    """ "When a customer is frustrated, the worst possible response is a well-crafted automated
+    email": a card for a person, the draft shown as talking points, nothing to approve."""
     story.cycle()
     sentiment = story.signals("frustrated")["sentiment"]
-    assert sentiment.route == "assist" and sentiment.reasons["codes"][0] == "sentiment"
+    assert sentiment.route == "human" and sentiment.reasons["codes"][0] == "sentiment_frustrated"
     assert "frustrated language" in sentiment.summary
     assert story.touches("frustrated") == []  # nothing leaves without a person
-    assert story.cards("frustrated")
+    (card,) = story.cards("frustrated")
+    assert card.draft_id is not None  # talking points in the frustrated register
+    message = story.card_message("frustrated")
+    assert buttons(message) == ["Take over"]
+    shown = str(message["blocks"])
+    assert "Talking points" in shown and "Proposed message" not in shown
 
 
 def test_a_response_rate_below_twenty_percent(story: Story) -> None:
+    """A low reply rate alone is no sign of anger: a person reviews the draft before it goes."""
     story.cycle()
     sentiment = story.signals("low_reply")["sentiment"]
     assert "replies to 1 of 7 automated emails (14%)" in sentiment.summary
-    assert sentiment.route == "assist"
+    assert sentiment.route == "assist" and sentiment.reasons["codes"][0] == "sentiment"
     assert story.touches("low_reply") == []
-    assert story.cards("low_reply")
+    assert buttons(story.card_message("low_reply")) == ["Approve", "Edit", "Take over"]
 
 
 def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:
@@ -288,3 +328,21 @@ def test_a_data_outage_trips_the_circuit_breaker(story: Story) -> None:
             .where(Signal.trigger == "health_drop")
         ).all()
     assert released and all(card.delivery == "digest" and card.message_ts is None for card in released)
+
+
+def test_the_hand_off_mentions_the_account_executive_and_a_ticket_never_pings(story: Story) -> None:
+    """Tandem's own mention of the account executive is a real mention on the hand-off card; a
+    customer's ticket that says <!channel> (quoted in another card's evidence) stays text."""
+    with transaction(story.db.session_factory) as session:
+        session.add(
+            Ticket(
+                ticket_id="T-PING", account_id=story.planted["whale"], opened_at=NOW - timedelta(days=1),
+                severity="urgent", subject="<!channel> <@U0AE00001> nothing works", body="Fix it.",
+            )
+        )  # fmt: skip
+    story.cycle()
+    handoff = str(story.card_message("expansion")["blocks"])
+    assert "Bring in <@U0AE00001>." in handoff and "&lt;@U0AE00001&gt;" not in handoff
+    whale = str(story.card_message("whale")["blocks"])
+    assert "&lt;!channel&gt; &lt;@U0AE00001&gt; nothing works" in whale
+    assert "<!channel>" not in whale and "<@U0AE00001>" not in whale

@@ -44,6 +44,7 @@ def test_a_flag_becomes_a_human_card_in_the_owners_dm(env: SlackEnv) -> None:
     card_post = next(c.body for c in env.api.calls_to("chat.postMessage") if c.body["channel"] == OWNER)
     text = json.dumps(card_post["blocks"])
     assert "manual_flag" in text and "their champion left last week" in text and "Take over" in text
+    assert f"Flagged by <@{MANAGER}>" in text  # Tandem's own mention of who flagged it, not text
     with env.db.session_factory() as session:
         signal = session.scalars(select(Signal).where(Signal.trigger == "manual_flag")).one()
         card = session.scalars(select(EscalationCard)).one()

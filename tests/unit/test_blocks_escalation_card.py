@@ -162,6 +162,15 @@ def test_a_human_card_never_offers_a_send_even_with_a_draft() -> None:
     assert _labels(blocks) == ["Take over"] and "Proposed message" not in str(blocks)
 
 
+def test_a_human_cards_draft_is_shown_as_talking_points_never_sent() -> None:
+    """A frustrated customer or one in crisis gets a person; the draft helps them find the words."""
+    _, blocks = build_card_message(replace(PENDING, route="human"))
+    points = next(b for b in blocks if "Talking points" in b.get("text", {}).get("text", ""))
+    assert "not sent" in points["text"]["text"] and "> I noticed usage has dropped." in points["text"]["text"]
+    assert "Drafted by template (no LLM)" in str(blocks) and block_problems(blocks) == []
+    assert _labels(blocks) == ["Take over"]
+
+
 def test_a_hold_card_is_informational() -> None:
     _, blocks = build_card_message(replace(PENDING, route="hold", draft_body=None))
     assert _actions(blocks) == [] and "On hold" in str(blocks) and "nothing to decide" in str(blocks)
@@ -177,3 +186,44 @@ def test_the_manager_notice_has_no_buttons_and_names_the_csm() -> None:
     text, blocks = build_manager_notice(view, csm_slack_id="U123")
     assert _actions(blocks) == [] and "<@U123>" in text and "Acme Corp" in text
     assert "Two complexity indicators" in str(blocks) and block_problems(blocks) == []
+
+
+def test_tandems_own_mentions_render_as_mentions_and_customer_text_never_pings() -> None:
+    """The hand-off names the account executive and the sales channel as real links (Tandem
+    wrote them, from known ids); the same strings typed by a customer stay text."""
+    view = replace(
+        PENDING,
+        route="human",
+        trigger="expansion_ready",
+        why="Expansion ready (86/100): <!channel> 38 of 40 seats used.",
+        reasons=("Hand-off to sales: Acme looks ready to grow. Bring in <@U0AE00001> and <#C0SALES01>.",),
+        evidence=("urgent · open: “<!channel> <@U0AE00001> <#C0SALES01> export broken”, opened 2026-03-01",),
+        draft_kind="expansion_note",
+        draft_body="<@U0AE00001>: Acme looks ready for an expansion conversation. <!here>",
+        mentions=("U0AE00001", "C0SALES01"),
+    )
+    _, blocks = build_card_message(view)
+    reasons = next(b for b in blocks if b["type"] == "context" and "Hand-off" in str(b))
+    assert "Bring in <@U0AE00001> and <#C0SALES01>." in reasons["elements"][0]["text"]
+    note = next(b for b in blocks if "Hand-off note" in str(b))
+    assert note["text"]["text"].splitlines()[1].startswith("> <@U0AE00001>: Acme")
+    evidence = next(b for b in blocks if "*Evidence*" in str(b))["elements"][0]["text"]
+    assert "&lt;!channel&gt; &lt;@U0AE00001&gt; &lt;#C0SALES01&gt;" in evidence
+    shown = str(blocks)
+    assert "<!channel>" not in shown and "<!here>" not in shown and "&lt;!channel&gt;" in shown
+    assert shown.count("<@U0AE00001>") == 2  # the reason and the note, never the ticket
+
+
+def test_only_well_formed_ids_become_mentions() -> None:
+    view = replace(PENDING, reasons=("Bring in <!channel> and <@u0bad>.",), mentions=("!channel", "u0bad"))
+    shown = str(build_card_message(view)[1])
+    assert "<!channel>" not in shown and "<@u0bad>" not in shown
+
+
+def test_a_crisis_card_names_the_crisis_first_and_offers_only_take_over() -> None:
+    crisis = "Automated outreach paused: security incident reported 3 days ago. Reach out personally."
+    view = replace(PENDING, route="human", crisis=crisis, reasons=(crisis,))
+    _, blocks = build_card_message(view)
+    assert blocks[2]["text"]["text"] == f"⚠️ *{crisis}*"  # right under the account's fields
+    assert str(blocks).count("security incident reported 3 days ago") == 1
+    assert _labels(blocks) == ["Take over"] and "Talking points" in str(blocks)

@@ -6,19 +6,21 @@ from dataclasses import replace
 from datetime import timedelta
 
 from scoring.config import load_default_config
+from scoring.context import crisis_key
 from scoring.decisions import primary_decision
 from scoring.guardrails import apply_guardrails, unanswered_touch
 from scoring.routing import route_signal
 from scoring.types import (
     AccountFacts,
     AutomationHistory,
+    ContextKind,
     Decision,
     EngagementKind,
     Route,
     Segment,
     TriggerKey,
 )
-from tests.unit.scoring_factories import AS_OF, account, at, book, event, signal
+from tests.unit.scoring_factories import AS_OF, account, at, book, context, event, signal
 
 CONFIG = load_default_config()
 
@@ -127,13 +129,14 @@ def test_touches_outside_the_window_do_not_count_toward_the_cap() -> None:
     assert _guarded(facts).route is Route.AUTO
 
 
-def test_a_crisis_hold_and_a_manual_flag_are_left_as_they_are() -> None:
-    from scoring.types import ContextKind
-    from tests.unit.scoring_factories import context
-
-    history = AutomationHistory(last_acted=((TriggerKey.HEALTH_LOW, AS_OF),))
-    crisis = _guarded(_with(history, context=(context(ContextKind.SECURITY_INCIDENT, 2),)))
-    assert crisis.route is Route.HOLD and not crisis.suppressed and _codes(crisis)[0] == "crisis_context"
+def test_a_crisis_card_passes_the_cooldown_and_a_waiting_card_and_a_manual_flag_is_left_alone() -> None:
+    """A crisis is news: the person who has the account hears of it, whatever Tandem did before."""
+    history = AutomationHistory(
+        last_acted=((TriggerKey.HEALTH_LOW, AS_OF - timedelta(days=2)),),
+        waiting_card=(TriggerKey.HEALTH_LOW, AS_OF - timedelta(days=2)),
+    )
+    crisis = _guarded(_with(history, context=(context(ContextKind.SECURITY_INCIDENT, 1),)))
+    assert crisis.route is Route.HUMAN and not crisis.suppressed and _codes(crisis) == ["crisis_context"]
     flag_history = AutomationHistory(last_acted=((TriggerKey.MANUAL_FLAG, AS_OF),))
     flagged = _guarded(_with(flag_history), TriggerKey.MANUAL_FLAG)
     assert flagged.route is Route.HUMAN
@@ -159,3 +162,21 @@ def test_cooldowns_come_from_the_configuration() -> None:
     routed = route_signal(facts, signal(), book=book(), as_of=AS_OF, config=config, sentiment_fired=False)
     assert apply_guardrails(routed, facts, as_of=AS_OF, config=config).route is Route.HOLD
     assert apply_guardrails(routed, facts, as_of=AS_OF, config=CONFIG).route is Route.AUTO
+
+
+def test_a_crisis_gets_one_card_not_one_a_day() -> None:
+    """Once a card about this crisis went to a person (pending or decided), the crisis is
+    recorded as a quiet hold each day it lasts; a new crisis gets a new card."""
+    incident = context(ContextKind.SECURITY_INCIDENT, 3)
+    carded = AutomationHistory(crisis_cards=((crisis_key(incident), AS_OF - timedelta(days=2)),))
+    again = _guarded(_with(carded, context=(incident,)), TriggerKey.RENEWAL_RISK)
+    assert again.route is Route.HOLD and again.suppressed
+    assert _codes(again) == ["crisis_carded", "crisis_context"]
+    assert (
+        "security incident" in again.reasons[0].sentence
+        and "already with a person" in again.reasons[0].sentence
+    )
+    assert again.celebratory_tone_blocked
+    layoffs = context(ContextKind.LAYOFFS, 1)  # a new crisis on the same account
+    new = _guarded(_with(carded, context=(incident, layoffs)))
+    assert new.route is Route.HUMAN and not new.suppressed and "layoffs" in new.reason_sentence

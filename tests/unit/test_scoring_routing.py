@@ -14,12 +14,14 @@ from scoring.types import (
     BookFacts,
     ContextKind,
     Decision,
+    EngagementKind,
+    Reason,
     Route,
     Segment,
     Severity,
     TriggerKey,
 )
-from tests.unit.scoring_factories import AS_OF, account, book, context, engaged, signal, ticket, usage
+from tests.unit.scoring_factories import AS_OF, account, book, context, engaged, event, signal, ticket, usage
 
 CONFIG = load_default_config()
 BOOK = book()  # total ARR 1,000,000: 2% is 20,000; the 90th ARR percentile is 90,000
@@ -150,25 +152,31 @@ def test_escalation_beats_a_crisis() -> None:
     "kind",
     [ContextKind.SECURITY_INCIDENT, ContextKind.LAYOFFS, ContextKind.MERGER, ContextKind.CHAMPION_CHANGE],
 )
-def test_a_crisis_holds_outreach_and_blocks_celebratory_tone(kind: ContextKind) -> None:
+def test_a_crisis_pauses_automation_not_people(kind: ContextKind) -> None:
+    """ "Keep humans in high-stakes moments — a customer in crisis": no automated send, and a
+    person, not silence."""
     decision = _route(account(context=(context(kind, 3),)))
-    assert decision.route is Route.HOLD and decision.celebratory_tone_blocked
+    assert decision.route is Route.HUMAN and decision.celebratory_tone_blocked
     assert _codes(decision) == ["crisis_context"]
 
 
-def test_the_hold_reason_says_what_and_when() -> None:
-    decision = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 3),)))
-    assert decision.reason_sentence.startswith("On hold: security incident reported 3 days ago;")
+def test_the_crisis_reason_says_what_and_when_and_names_the_crisis_it_is_about() -> None:
+    incident = context(ContextKind.SECURITY_INCIDENT, 3)
+    decision = _route(account(context=(context(ContextKind.LAYOFFS, 20), incident)))
+    assert decision.reason_sentence.startswith(
+        "Automated outreach paused: security incident reported 3 days ago. Reach out personally"
+    )
+    assert decision.signal.details["crisis_key"] == f"security_incident@{incident.starts_at.isoformat()}"
 
 
 def test_a_crisis_beats_a_single_complexity_indicator_and_a_recent_one_still_holds() -> None:
     both = account(
         context=(context(ContextKind.MERGER, 5), context(ContextKind.EXECUTIVE_BUSINESS_REVIEW, 2))
     )
-    assert _route(both).route is Route.HOLD
+    assert _codes(_route(both)) == ["crisis_context"]
     recently_over = account(context=(context(ContextKind.LAYOFFS, 40, ended_days_ago=10),))
     long_over = account(context=(context(ContextKind.LAYOFFS, 90, ended_days_ago=60),))
-    assert _route(recently_over).route is Route.HOLD and _route(long_over).route is Route.AUTO
+    assert _codes(_route(recently_over)) == ["crisis_context"] and _route(long_over).route is Route.AUTO
 
 
 def test_a_vetoed_account_in_crisis_stays_human_but_tone_is_still_blocked() -> None:
@@ -223,13 +231,43 @@ def test_the_two_percent_rule_is_named_even_when_the_matrix_already_asks_for_rev
     assert _codes(decision) == ["arr_share_above_limit", "matrix_high_value_low_complexity"]
 
 
-def test_sentiment_makes_automation_step_aside_on_every_touchpoint() -> None:
-    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)))
-    decisions = _decisions(facts)
+def test_a_low_reply_rate_alone_makes_automation_step_aside_for_a_review() -> None:
+    decisions = _decisions(_low(engagement=engaged(replies=1, sent=8)))
     assert decisions[TriggerKey.SENTIMENT].route is Route.ASSIST
     assert decisions[TriggerKey.HEALTH_LOW].route is Route.ASSIST  # would have been auto
     assert _codes(decisions[TriggerKey.HEALTH_LOW]) == ["sentiment", "matrix_low_value_low_complexity"]
     assert _decisions(_low())[TriggerKey.HEALTH_LOW].route is Route.AUTO
+
+
+ANGRY = "This is unacceptable, we are losing patience."
+
+
+@pytest.mark.parametrize(
+    ("changes", "sign"),
+    [
+        ({"tickets": (ticket(3, escalation=True), ticket(10, escalation=True))}, "2 escalation requests"),
+        (
+            {"engagement": (*engaged(replies=2), event(EngagementKind.PUBLIC_COMPLAINT, 4))},
+            "public complaint",
+        ),
+        ({"tickets": (ticket(3, body=ANGRY), ticket(9, body=ANGRY))}, "frustrated language"),
+    ],
+    ids=["escalation-requests", "public-complaint", "frustrated-language"],
+)
+def test_a_frustrated_customer_gets_a_person_not_a_send_button(changes: dict[str, object], sign: str) -> None:
+    """ "When a customer is frustrated, the worst possible response is a well-crafted automated
+    email": every touchpoint of the account goes to a person, with no draft to approve."""
+    decisions = _decisions(_low(**changes))
+    assert {TriggerKey.SENTIMENT, TriggerKey.HEALTH_LOW} <= set(decisions)
+    for decision in decisions.values():
+        assert decision.route is Route.HUMAN and _codes(decision)[0] == "sentiment_frustrated"
+        assert sign in decision.reasons[0].sentence and "Acme Corp" in decision.reasons[0].sentence
+
+
+def test_frustration_never_lowers_a_more_cautious_route() -> None:
+    two = (context(ContextKind.CUSTOM_CONTRACT, 20), context(ContextKind.COMPLIANCE_REVIEW, 5))
+    facts = _low(tickets=(ticket(3, escalation=True), ticket(10, escalation=True)), context=two)
+    assert primary_decision(list(_decisions(facts).values())).route is Route.ESCALATE  # type: ignore[union-attr]
 
 
 def test_sentiment_never_lowers_a_more_cautious_route() -> None:
@@ -241,6 +279,15 @@ def test_an_account_set_to_assist_is_never_sent_automatically() -> None:
     decision = _route(account(automation_mode=AutomationMode.ASSIST))
     assert decision.route is Route.ASSIST and _codes(decision)[0] == "account_assist_mode"
     assert _route(account(automation_mode=AutomationMode.AUTO)).route is Route.AUTO
+
+
+def test_a_held_trigger_never_hides_a_person_s_card() -> None:
+    """A circuit-breaker hold pauses automation on its trigger; a crisis or a complexity
+    indicator on another trigger still reaches a person."""
+    crisis = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 3),)), TriggerKey.RENEWAL_RISK)
+    held = Decision(signal(TriggerKey.HEALTH_LOW), Route.HOLD, (Reason("circuit_breaker", "On hold."),))
+    assert primary_decision([held, crisis]) is crisis
+    assert primary_decision([held, _route(account())]) is held  # an automated touch still waits
 
 
 def test_the_most_cautious_decision_leads_the_card() -> None:
@@ -275,6 +322,7 @@ def test_a_manual_flag_always_goes_to_a_person() -> None:
     plain = _route(account(), TriggerKey.MANUAL_FLAG)
     assert plain.route is Route.HUMAN and _codes(plain)[0] == "manual_flag"
     in_crisis = _route(account(context=(context(ContextKind.SECURITY_INCIDENT, 2),)), TriggerKey.MANUAL_FLAG)
-    assert in_crisis.route is Route.HUMAN and in_crisis.celebratory_tone_blocked  # held would hide it
+    assert in_crisis.route is Route.HUMAN and in_crisis.celebratory_tone_blocked
+    assert _codes(in_crisis) == ["manual_flag", "crisis_context"]
     two = (context(ContextKind.CUSTOM_CONTRACT, 9), context(ContextKind.COMPLIANCE_REVIEW, 3))
     assert _route(account(context=two), TriggerKey.MANUAL_FLAG).route is Route.ESCALATE

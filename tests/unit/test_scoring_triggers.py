@@ -9,7 +9,7 @@ import pytest
 from scoring.config import load_default_config
 from scoring.decisions import previous_score
 from scoring.health import score_account
-from scoring.triggers import fire_triggers, sentiment_evidence
+from scoring.triggers import fire_triggers, frustration, sentiment_evidence
 from scoring.types import AccountFacts, Band, ContextKind, EngagementKind, Signal, TriggerKey
 from tests.unit.scoring_factories import AS_OF, account, context, engaged, event, health, ticket, usage
 
@@ -118,3 +118,16 @@ def test_an_active_complexity_indicator_fires_complexity_an_ended_one_does_not()
 def test_crisis_and_data_quality_context_are_not_complexity() -> None:
     facts = account(context=(context(ContextKind.LAYOFFS, 2), context(ContextKind.MIGRATION, 2)))
     assert TriggerKey.COMPLEXITY not in _fired(facts)
+
+
+def test_the_sentiment_signal_says_which_signs_fired() -> None:
+    """Routing tells a frustrated customer (a person) from one who stopped replying (a review)."""
+    angry = account(
+        tickets=(ticket(3, escalation=True), ticket(10, escalation=True)),
+        engagement=engaged(replies=0, sent=6),
+    )
+    signal = _fired(angry)[TriggerKey.SENTIMENT]
+    assert signal.details["signs"] == ["escalation_requests", "low_reply_rate"]
+    assert frustration([signal]) == ("2 escalation requests in 30 days",)
+    quiet = _fired(account(engagement=engaged(replies=0, sent=6)))[TriggerKey.SENTIMENT]
+    assert quiet.details["signs"] == ["low_reply_rate"] and frustration([quiet]) == ()
