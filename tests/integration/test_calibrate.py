@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from storage import models
 from storage.db import make_engine, make_session_factory
@@ -25,6 +25,13 @@ def _outcome_count(tmp_path: Path) -> int:
         count = session.scalar(select(func.count()).select_from(models.RenewalOutcome)) or 0
     engine.dispose()
     return count
+
+
+def _forget_outcomes(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with make_session_factory(engine).begin() as session:
+        session.execute(delete(models.RenewalOutcome))
+    engine.dispose()
 
 
 def test_calibration_recovers_the_weights_the_outcomes_were_drawn_with(cli: Run) -> None:
@@ -69,20 +76,47 @@ def test_a_bad_outcomes_file_is_refused_whole_and_named(cli: Run, tmp_path: Path
     assert _outcome_count(tmp_path) == before  # the good first row was not written either
 
 
-def test_an_outcomes_file_is_imported_then_calibrated(cli: Run, tmp_path: Path) -> None:
+def _outcomes_file(cli: Run, tmp_path: Path, *, one_day: date | None = None) -> Path:
+    """Outcomes for a 400-account book, churn more likely for lower scores (something to find);
+    renewals spread over four weeks, or all on `one_day`."""
     cli("seed", "--accounts", "400", "--seed", "4", "--as-of", AS_OF.isoformat())
-    code, out = cli("score", "--as-of", (AS_OF - timedelta(days=40)).isoformat(), "--format", "json")
+    _, out = cli("score", "--as-of", (AS_OF - timedelta(days=40)).isoformat(), "--format", "json")
     rng = random.Random(1)
     lines = ["account_id,renewal_date,outcome"]
-    for row in json.loads(out):  # churn more likely for lower scores, so there is something to find
+    for row in json.loads(out):
         churned = rng.random() < (0.6 if row["score"] < 60 else 0.05)
-        renewal = AS_OF - timedelta(days=rng.randint(2, 28))  # spread out, for a time-ordered backtest
+        renewal = one_day or AS_OF - timedelta(days=rng.randint(2, 28))
         lines.append(f"{row['account_id']},{renewal.isoformat()},{'churned' if churned else 'renewed'}")
     path = tmp_path / "renewals-export.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_outcomes_file_is_imported_then_calibrated(cli: Run, tmp_path: Path) -> None:
+    path = _outcomes_file(cli, tmp_path)
 
     code, out = cli("calibrate", "--outcomes", str(path))
     assert code == 0, out
     assert "Calibration on" in out and "ROC-AUC" in out
+    assert "time-ordered" in out
     assert "config activate" in out or "No configuration proposed" in out
     assert _outcome_count(tmp_path) >= 400
+
+
+def test_one_renewal_date_for_every_contract_is_cross_validated(cli: Run, tmp_path: Path) -> None:
+    renewal_day = AS_OF - timedelta(days=10)
+    path = _outcomes_file(cli, tmp_path, one_day=renewal_day)
+    _forget_outcomes(tmp_path)  # the seeded book's earlier (all renewed) anniversaries: only the cohort
+
+    code, out = cli("calibrate", "--outcomes", str(path), "--json")
+    assert code == 0, out  # used to refuse: "every renewal falls on or after ..."
+    report = json.loads(out)
+    assert report["backtest"] == "stratified_cv" and report["split_date"] is None
+    assert 2 <= report["folds"] <= 5
+    assert renewal_day.isoformat() in report["backtest_reason"]
+    assert report["test_samples"] == report["samples"]
+    assert report["test_metrics"]["roc_auc"] > 0.6
+
+    code, out = cli("calibrate")
+    assert code == 0, out
+    assert "stratified" in out and "cross-validation" in out and renewal_day.isoformat() in out
