@@ -30,6 +30,7 @@ from scoring.calibration import (
     weights_from_model,
 )
 from scoring.config import FACTORS, TriggerConfig, config_to_dict
+from scoring.trigger_alignment import aligned_with_bands
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,9 @@ def _bands(
 def proposed_config(current: TriggerConfig, report: CalibrationReport) -> TriggerConfig:
     """The current configuration with the calibrated weights, bands and renewal-risk model.
     Segments without their own fit follow the calibrated default (earlier hand-set segment
-    weights are priors the outcomes have now replaced)."""
+    weights are priors the outcomes have now replaced). The triggers tied to the Red band move
+    with it (scoring.trigger_alignment): a card that says Red and no health_low would be a
+    contradiction ops has to find by hand."""
     body = config_to_dict(current)
     body["weights"] = report.weights
     body["bands"] = {"green": report.green, "yellow": report.yellow}
@@ -220,4 +223,4 @@ def proposed_config(current: TriggerConfig, report: CalibrationReport) -> Trigge
         "intercept": round(report.model.intercept, 3),
         "coefficients": {name: round(value, 3) for name, value in report.model.coefficients.items()},
     }
-    return TriggerConfig.model_validate(body)
+    return aligned_with_bands(TriggerConfig.model_validate(body))
