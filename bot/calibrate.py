@@ -58,7 +58,8 @@ def calibrate(deps: Deps, *, outcomes_file: Path | None, lead_days: int, as_json
                 body=config_to_dict(proposal),
                 author="calibrate",
                 now=deps.clock.now(),
-                note=f"calibrated on {report.samples} renewals; backtest ROC-AUC {report.test_metrics.roc_auc:.3f}",
+                note=f"calibrated on {report.samples} renewals; {report.backtest.replace('_', ' ')} "
+                f"backtest ROC-AUC {report.test_metrics.roc_auc:.3f}",
             )
             proposal_version = row.version
     if as_json:
