@@ -1,4 +1,8 @@
-"""`python app.py config show|diff|activate`: the versioned trigger configuration."""
+"""`python app.py config show|diff|activate`: the versioned trigger configuration.
+
+`diff` also says how the triggers tied to the bands stand in the newer version, and how many
+accounts (on their latest stored scores) would start or stop firing if it were active.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from typing import Any, TextIO
 
 from bot.deps import Deps
 from bot.workflows.cycle import active_trigger_config
+from scoring.config import TriggerConfig as ScoringConfig
+from scoring.trigger_alignment import trigger_alignment
 from storage.db import transaction
 from storage.models import TriggerConfig
-from storage.repositories import configs
+from storage.repositories import configs, snapshots
 
 
 def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -68,6 +74,12 @@ def diff(deps: Deps, *, old: int, new: int | None, out: TextIO) -> int:
     print(f"version {before.version} → version {after.version}: {len(lines)} change(s)", file=out)
     for line in lines:
         print(f"  {line}", file=out)
+    with deps.session_factory() as session:
+        scored = snapshots.latest_scores(session)
+    alignment = trigger_alignment(
+        ScoringConfig.model_validate(before.body), ScoringConfig.model_validate(after.body), scored
+    )
+    print("", *alignment.render(), sep="\n", file=out)
     return 0
 
 

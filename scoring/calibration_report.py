@@ -1,4 +1,4 @@
-"""`calibrate`'s whole job on a list of outcomes: a time-ordered backtest, the proposal, a report.
+"""`calibrate`'s whole job on a list of outcomes: a backtest, the proposal, a report.
 
 The proposal (weights per segment, band cut-offs, renewal-risk model) only becomes a new
 configuration version; ops decides whether to activate it.
@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 
+from scoring.backtest import backtest
 from scoring.calibration import (
     MIN_SAMPLES,
     BandRate,
@@ -24,23 +25,27 @@ from scoring.calibration import (
     bands_ordered,
     churn_by_band,
     deficit_matrix,
-    evaluate,
     fit_churn_model,
     rescore,
     weights_from_model,
 )
 from scoring.config import FACTORS, TriggerConfig, config_to_dict
+from scoring.trigger_alignment import aligned_with_bands
 
 
 @dataclass(frozen=True)
 class CalibrationReport:
     samples: int
     churned: int
-    split_date: date  # test samples renewed on or after this day
+    backtest: str  # "time_ordered" or "stratified_cv" (scoring.backtest)
+    backtest_reason: str  # one sentence: why that kind
+    split_date: date | None  # time-ordered: test samples renewed on or after this day
+    folds: int | None  # stratified cross-validation: how many folds
     train_samples: int
     test_samples: int
-    test_metrics: Metrics  # fitted on the earlier renewals, judged on the later ones
-    baseline_metrics: Metrics  # the current score on the same later renewals
+    test_metrics: Metrics  # the fit's predictions on renewals it did not see
+    baseline_metrics: Metrics  # the current score on the same renewals
+    backtest_text: str  # what ran, in words
     model: ChurnModel  # refitted on every outcome: the proposed renewal-risk model
     weights: dict[str, dict[str, float]]  # proposed weights: "default" and segments with their own fit
     segment_fits: dict[str, int]  # segment -> outcomes its own fit used
@@ -54,8 +59,8 @@ class CalibrationReport:
         t, b = self.test_metrics, self.baseline_metrics
         lines = [
             f"Calibration on {self.samples:,} renewals ({self.churned:,} churned, {self.churned / self.samples:.1%}).",
-            f"Backtest: fitted on {self.train_samples:,} renewals before {self.split_date.isoformat()}, "
-            f"judged on the {self.test_samples:,} from then on.",
+            self.backtest_text,
+            f"  Why: {self.backtest_reason}",
             "",
             f"{'':<26}{'proposed':>10}{'current':>10}",
             f"{'ROC-AUC':<26}{t.roc_auc:>10.3f}{b.roc_auc:>10.3f}",
@@ -100,7 +105,10 @@ class CalibrationReport:
         return {
             "samples": self.samples,
             "churned": self.churned,
-            "split_date": self.split_date.isoformat(),
+            "backtest": self.backtest,
+            "backtest_reason": self.backtest_reason,
+            "split_date": self.split_date.isoformat() if self.split_date else None,
+            "folds": self.folds,
             "train_samples": self.train_samples,
             "test_samples": self.test_samples,
             "test_metrics": metrics(self.test_metrics),
@@ -136,19 +144,11 @@ def calibrate(
         )
     ordered = sorted(samples, key=lambda s: (s.renewal_date, s.account_id))
     y = np.array([s.churned for s in ordered], dtype=int)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("every outcome is the same (all churned or all renewed): nothing to learn from")
     x = deficit_matrix(ordered)
-    split_date = ordered[min(len(ordered) - 1, int(len(ordered) * (1 - test_share)))].renewal_date
-    test = np.array([s.renewal_date >= split_date for s in ordered])
-    if not (~test).any():
-        raise ValueError(
-            f"every renewal falls on or after {split_date.isoformat()}: a time-ordered backtest needs "
-            "renewals spread over time (earlier ones to fit on, later ones to judge with)"
-        )
-    for part, mask in (("training", ~test), ("test", test)):
-        if len(set(y[mask].tolist())) < 2:
-            raise ValueError(f"the {part} renewals are all churned or all renewed: the backtest cannot judge")
-    trained = fit_churn_model(x[~test], y[~test])
     current = np.array([(100 - s.score) / 100 for s in ordered])
+    tested = backtest(x, y, [s.renewal_date for s in ordered], current, test_share=test_share)
     model = fit_churn_model(x, y)
     warnings: list[str] = []
     weights = {"default": weights_from_model(model)}
@@ -172,11 +172,15 @@ def calibrate(
     return CalibrationReport(
         samples=len(ordered),
         churned=int(y.sum()),
-        split_date=split_date,
-        train_samples=int((~test).sum()),
-        test_samples=int(test.sum()),
-        test_metrics=evaluate(y[test], trained.probability(x[test])),
-        baseline_metrics=evaluate(y[test], current[test]),
+        backtest=tested.kind,
+        backtest_reason=tested.reason,
+        split_date=tested.split_date,
+        folds=tested.folds,
+        train_samples=tested.train_samples,
+        test_samples=tested.test_samples,
+        test_metrics=tested.test_metrics,
+        baseline_metrics=tested.baseline_metrics,
+        backtest_text=tested.describe(),
         model=model,
         weights=weights,
         segment_fits=segment_fits,
@@ -207,7 +211,9 @@ def _bands(
 def proposed_config(current: TriggerConfig, report: CalibrationReport) -> TriggerConfig:
     """The current configuration with the calibrated weights, bands and renewal-risk model.
     Segments without their own fit follow the calibrated default (earlier hand-set segment
-    weights are priors the outcomes have now replaced)."""
+    weights are priors the outcomes have now replaced). The triggers tied to the Red band move
+    with it (scoring.trigger_alignment): a card that says Red and no health_low would be a
+    contradiction ops has to find by hand."""
     body = config_to_dict(current)
     body["weights"] = report.weights
     body["bands"] = {"green": report.green, "yellow": report.yellow}
@@ -217,4 +223,4 @@ def proposed_config(current: TriggerConfig, report: CalibrationReport) -> Trigge
         "intercept": round(report.model.intercept, 3),
         "coefficients": {name: round(value, 3) for name, value in report.model.coefficients.items()},
     }
-    return TriggerConfig.model_validate(body)
+    return aligned_with_bands(TriggerConfig.model_validate(body))

@@ -84,6 +84,18 @@ def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
     )
 
 
+def score_from_factors(factors: Mapping[str, float], weights: Mapping[str, float]) -> int | None:
+    """One account's score from its factor scores (the factors with data) and a segment's
+    weights: `score_columns`'s weighted mean, term for term, so a stored snapshot can be rescored
+    under another configuration's weights. None when no factor with data has weight (the pass
+    then gives a placeholder score that fires nothing)."""
+    used = [(factors[name], weights[name]) for name in FACTORS if name in factors and weights[name] > 0]
+    total = sum(weight for _, weight in used)
+    if total <= 0:
+        return None
+    return math.floor(sum(score * (weight / total) for score, weight in used) + 0.5)
+
+
 def _ingestion_gaps(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     """Accounts whose usage feed stopped: rows on record, but none for ingestion_gap_days."""
     return np.nan_to_num(t["u_last_gap"], nan=-1.0) >= config.confidence.ingestion_gap_days

@@ -1,4 +1,5 @@
-"""Health snapshots: one per account per scoring day, and the score changes digests show.
+"""Health snapshots: one per account per scoring day, the score changes digests show, and each
+account's latest score (what a configuration change would act on).
 
 The `factors` column holds {"factors": {name: {score, weight, detail, data_points}},
 "notes": [...]}: the factor breakdown plus the data-quality notes of that day's score.
@@ -10,11 +11,12 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from scoring.trigger_alignment import ScoredAccount
 from scoring.types import HealthResult
-from storage.models import HealthSnapshot
+from storage.models import Account, HealthSnapshot
 
 DELETE_CHUNK = 900
 SNAPSHOTS = cast(Table, HealthSnapshot.__table__)
@@ -149,3 +151,43 @@ def scores_near(session: Session, *, day: date, tolerance_days: int) -> dict[str
         if account_id not in best or candidate < best[account_id]:
             best[account_id] = candidate
     return {account_id: score for account_id, (_, _, score) in best.items()}
+
+
+def latest_scores(session: Session) -> list[ScoredAccount]:
+    """Every account's newest snapshot (whatever its day: an account scored alone later, by a
+    manual flag, keeps the others' day), with the account's segment and factor breakdown."""
+    newest = (
+        select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("as_of"))
+        .group_by(HealthSnapshot.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            HealthSnapshot.account_id,
+            Account.segment,
+            HealthSnapshot.as_of,
+            HealthSnapshot.score,
+            HealthSnapshot.factors,
+            HealthSnapshot.expansion_readiness,
+        )
+        .join(
+            newest,
+            and_(HealthSnapshot.account_id == newest.c.account_id, HealthSnapshot.as_of == newest.c.as_of),
+        )
+        .join(Account, Account.account_id == HealthSnapshot.account_id)
+        .order_by(HealthSnapshot.account_id)
+    )
+    return [
+        ScoredAccount(
+            account_id=account_id,
+            segment=segment,
+            as_of=as_of,
+            score=int(score),
+            factors={
+                name: (float(factor["score"]), float(factor["weight"]))
+                for name, factor in (factors or {}).get("factors", {}).items()
+            },
+            expansion_readiness=readiness,
+        )
+        for account_id, segment, as_of, score, factors, readiness in rows
+    ]

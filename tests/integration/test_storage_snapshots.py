@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from scoring.types import Band, FactorScore, HealthResult
 from storage.models import Account, HealthSnapshot, User
-from storage.repositories.snapshots import save_snapshots, score_changes, snapshots_on
+from storage.repositories.snapshots import latest_scores, save_snapshots, score_changes, snapshots_on
 from tests.conftest import Database
 
 AS_OF = date(2026, 3, 2)
@@ -147,3 +147,32 @@ def test_score_changes_compare_with_the_day_or_the_closest_earlier(book: Databas
 def test_score_changes_refuses_a_non_positive_span(book: Database) -> None:
     with book.session_factory() as session, pytest.raises(ValueError, match="days"):
         score_changes(session, as_of=AS_OF, days=0)
+
+
+def test_latest_scores_take_each_accounts_newest_snapshot_with_its_segment(book: Database) -> None:
+    with book.session_factory() as session, session.begin():
+        session.execute(update(Account).where(Account.account_id == "A3").values(segment="enterprise"))
+        yesterday = AS_OF - timedelta(days=1)
+        save_snapshots(session, results=[result(i, yesterday, 70) for i in IDS], config_version=1)
+        save_snapshots(session, results=[result("A1", AS_OF, 50), result("A2", AS_OF, 55)], config_version=1)
+        session.execute(
+            update(HealthSnapshot)
+            .where(HealthSnapshot.account_id == "A2", HealthSnapshot.as_of == AS_OF)
+            .values(expansion_readiness=85)
+        )
+
+    with book.session_factory() as session:
+        latest = {scored.account_id: scored for scored in latest_scores(session)}
+
+    assert {k: (v.as_of, v.score, v.segment) for k, v in latest.items()} == {
+        "A1": (AS_OF, 50, "smb"),
+        "A2": (AS_OF, 55, "smb"),
+        "A3": (AS_OF - timedelta(days=1), 70, "enterprise"),  # not scored today: yesterday's stands
+    }
+    assert latest["A1"].factors == {"usage": (40.0, 0.6), "support": (90.12, 0.4)}
+    assert (latest["A1"].expansion_readiness, latest["A2"].expansion_readiness) == (None, 85)
+
+
+def test_latest_scores_of_an_empty_book_are_empty(book: Database) -> None:
+    with book.session_factory() as session:
+        assert latest_scores(session) == []

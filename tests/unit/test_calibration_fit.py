@@ -119,6 +119,7 @@ def test_calibrate_backtests_in_time_order_and_proposes_per_segment_weights() ->
     for k, name in enumerate(FACTORS):
         assert report.weights["default"][name] == pytest.approx(TRUE[k], abs=0.07)
     text = report.render()
+    assert report.backtest == "time_ordered" and report.split_date is not None
     assert "ROC-AUC" in text and report.split_date.isoformat() in text
     json.dumps(report.as_dict())
     proposal = proposed_config(load_default_config(), report)
@@ -133,6 +134,57 @@ def test_calibrate_refuses_too_few_or_one_sided_outcomes() -> None:
         calibrate(samples_from(x[:10], y[:10]))
     with pytest.raises(ValueError, match="all churned or all renewed"):
         calibrate(samples_from(x, np.zeros(200, dtype=int)))
-    same_day = [replace(sample, renewal_date=date(2026, 1, 1)) for sample in samples_from(x, y)]
-    with pytest.raises(ValueError, match="spread over time"):
+    few_churned = np.zeros(200, dtype=int)
+    few_churned[7] = 1  # one churned renewal: not even two folds can each hold one
+    same_day = [replace(sample, renewal_date=date(2026, 1, 1)) for sample in samples_from(x, few_churned)]
+    with pytest.raises(ValueError, match="only 1 churned"):
         calibrate(same_day)
+
+
+def test_a_time_ordered_backtest_says_so() -> None:
+    x, y = draw(1_000, TRUE, seed=6)
+    report = calibrate(samples_from(x, y))
+    assert report.backtest == "time_ordered" and report.folds is None
+    assert report.as_dict()["backtest"] == "time_ordered"
+    assert "earlier" in report.backtest_reason and report.backtest_reason in report.render()
+
+
+def test_one_renewal_cohort_falls_back_to_stratified_cross_validation() -> None:
+    x, y = draw(3_000, TRUE, seed=5)
+    one_day = [replace(sample, renewal_date=date(2026, 4, 1)) for sample in samples_from(x, y)]
+    report = calibrate(one_day)  # used to refuse: "every renewal falls on or after 2026-04-01"
+
+    assert report.backtest == "stratified_cv" and report.folds == 5
+    assert report.split_date is None
+    assert report.test_samples == 3_000  # every renewal judged once, by a model that never saw it
+    assert report.train_samples == 2_400
+    assert report.test_metrics.roc_auc > 0.75
+    assert report.test_metrics.roc_auc > report.baseline_metrics.roc_auc
+    assert report.bands_ordered
+    text = report.render()
+    assert "stratified 5-fold cross-validation" in text and "2026-04-01" in text
+    body = report.as_dict()
+    assert body["backtest"] == "stratified_cv" and body["folds"] == 5 and body["split_date"] is None
+    assert "2026-04-01" in str(body["backtest_reason"])
+
+
+def test_cross_validation_uses_fewer_folds_when_few_renewals_churned() -> None:
+    x, y = draw(300, TRUE, seed=8)
+    y = np.zeros(300, dtype=int)
+    y[np.argsort(-x @ TRUE)[:3]] = 1  # three churned renewals, the three worst accounts
+    one_day = [replace(sample, renewal_date=date(2026, 4, 1)) for sample in samples_from(x, y)]
+    report = calibrate(one_day)
+    assert report.backtest == "stratified_cv" and report.folds == 3
+    assert report.test_metrics.churned == 3
+
+
+def test_renewals_bunched_on_one_late_day_fall_back_too() -> None:
+    x, y = draw(1_000, TRUE, seed=9)
+    samples = samples_from(x, y)
+    bunched = [  # 2% renew early, the rest on one day: a split in time would fit on 20 renewals
+        replace(sample, renewal_date=date(2026, 1, 1) + timedelta(days=i) if i < 20 else date(2026, 6, 30))
+        for i, sample in enumerate(samples)
+    ]
+    report = calibrate(bunched)
+    assert report.backtest == "stratified_cv"
+    assert "20 renewals" in report.backtest_reason
