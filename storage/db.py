@@ -72,10 +72,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def refresh_planner_statistics(session: Session, table: str | None = None) -> None:
-    """ANALYZE after a bulk load (of one table, or all), so the query planner knows the tables'
-    sizes. SQLite keeps no statistics until asked, and PostgreSQL's autovacuum comes later than
-    the next query: without them SQLite scans daily usage by day instead of by account, and
-    PostgreSQL reads a whole day of snapshots to find one account's."""
-    if table is not None and not table.isidentifier():
-        raise ValueError(f"not a table name: {table!r}")
-    session.execute(text(f"ANALYZE {table}" if table else "ANALYZE"))
+    """ANALYZE after a bulk load (of one table, or all of Tandem's), so the query planner knows
+    the tables' sizes. SQLite keeps no statistics until asked, and PostgreSQL's autovacuum comes
+    later than the next query: without them SQLite scans daily usage by day instead of by
+    account, and PostgreSQL reads a whole day of snapshots to find one account's. A bare ANALYZE
+    on PostgreSQL would visit every table of the database (other schemas' too) and can deadlock
+    with whoever writes there, so the tables are named."""
+    from storage.models import Base  # models import this module's neighbours, not the other way
+
+    tables = [table] if table is not None else [t.name for t in Base.metadata.sorted_tables]
+    for name in tables:
+        if not name.isidentifier():
+            raise ValueError(f"not a table name: {name!r}")
+        session.execute(text(f"ANALYZE {name}"))
