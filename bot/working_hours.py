@@ -79,6 +79,6 @@ def add_working_time(start: datetime, duration: timedelta, zone: ZoneInfo, hours
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """"Tue 03 Mar 10:30 CET": a time as the person reads it."""
+    """ "Tue 03 Mar 10:30 CET": a time as the person reads it."""
     local = moment.astimezone(zone)
     return f"{local:%a %d %b %H:%M} {local.tzname() or ''}".rstrip()

@@ -104,7 +104,9 @@ def deliver_due(
             session, now=now, stale_before=stale_before, kinds=list(renderers), card_id=card_id, limit=limit
         )
     run = DeliveryRun()
-    workers = PARALLEL_POSTS if len(ids) > 1 and deps.session_factory.kw["bind"].dialect.name == "postgresql" else 1
+    workers = (
+        PARALLEL_POSTS if len(ids) > 1 and deps.session_factory.kw["bind"].dialect.name == "postgresql" else 1
+    )
     if workers == 1:
         for delivery_id in ids:
             attempt_one(deps, renderers, delivery_id=delivery_id, run=run)
@@ -112,11 +114,15 @@ def deliver_due(
     # PostgreSQL takes concurrent writers: a few posts at once overlap the waits on Slack and on
     # each commit (SQLite has one writer, so there they go one at a time). Claims keep each once.
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda delivery_id: attempt_one(deps, renderers, delivery_id=delivery_id, run=run), ids))
+        list(
+            pool.map(lambda delivery_id: attempt_one(deps, renderers, delivery_id=delivery_id, run=run), ids)
+        )
     return run
 
 
-def attempt_one(deps: Deps, renderers: Mapping[DeliveryKind, Renderer], *, delivery_id: int, run: DeliveryRun) -> None:
+def attempt_one(
+    deps: Deps, renderers: Mapping[DeliveryKind, Renderer], *, delivery_id: int, run: DeliveryRun
+) -> None:
     settings = deps.settings.delivery
     now = deps.clock.now()
     token = uuid.uuid4().hex
@@ -155,13 +161,17 @@ def attempt_one(deps: Deps, renderers: Mapping[DeliveryKind, Renderer], *, deliv
 
     try:
         if claimed.maybe_posted_since is not None:
-            found = deps.poster.find_posted(channel=row.recipient, tag=tag_for(row), since=claimed.maybe_posted_since)
+            found = deps.poster.find_posted(
+                channel=row.recipient, tag=tag_for(row), since=claimed.maybe_posted_since
+            )
             if found is not None:
                 logger.info("delivery %s (%s) was already in Slack: adopted %s", row.id, row.key, found.ts)
                 settle(found)
                 run.adopted.append(delivery_id)
                 return
-        posted = deps.poster.post(channel=row.recipient, text=rendered.text, blocks=rendered.blocks, tag=tag_for(row))
+        posted = deps.poster.post(
+            channel=row.recipient, text=rendered.text, blocks=rendered.blocks, tag=tag_for(row)
+        )
     except SlackApiError as error:  # Slack answered: the message was not posted
         _failed_attempt(deps, row, token, _slack_error(error), run, maybe_posted=False)
         return
@@ -178,7 +188,9 @@ def _failed_attempt(
     settings = deps.settings.delivery
     now = deps.clock.now()
     give_up = row.attempts >= settings.max_attempts
-    delay = retry_delay(row.attempts, base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds)
+    delay = retry_delay(
+        row.attempts, base_seconds=settings.retry_base_seconds, max_seconds=settings.retry_max_seconds
+    )
     with transaction(deps.session_factory) as session:
         deliveries.retry_later(
             session,
@@ -194,7 +206,14 @@ def _failed_attempt(
                      row.id, row.key, row.recipient, row.attempts, error)  # fmt: skip
         run.failed.append(row.id)
     else:
-        logger.warning("delivery %s (%s) failed, attempt %s; retrying in %s: %s", row.id, row.key, row.attempts, delay, error)
+        logger.warning(
+            "delivery %s (%s) failed, attempt %s; retrying in %s: %s",
+            row.id,
+            row.key,
+            row.attempts,
+            delay,
+            error,
+        )
         run.retrying.append(row.id)
 
 

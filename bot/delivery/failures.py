@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 def tell_ops_of_failures(deps: Deps) -> int:
     """Owe ops a notice for each delivery that failed for good since last told; returns how many."""
     now = deps.clock.now()
+    with deps.session_factory() as session:  # the usual answer, read without taking a write lock
+        if not deliveries.failed_not_told(session, limit=1):
+            return 0
     with transaction(deps.session_factory) as session:
         failed = deliveries.failed_not_told(session)
         if not failed:
@@ -30,7 +33,9 @@ def tell_ops_of_failures(deps: Deps) -> int:
         owed = 0
         for row in failed:
             if row.kind == DeliveryKind.DELIVERY_FAILED.value or not ops:
-                logger.error("delivery %s (%s to %s) failed for good; see App Home", row.id, row.key, row.recipient)
+                logger.error(
+                    "delivery %s (%s to %s) failed for good; see App Home", row.id, row.key, row.recipient
+                )
                 continue
             text, blocks = build_failure_notice(failure_view(row))
             deliveries.owe(
@@ -46,7 +51,13 @@ def tell_ops_of_failures(deps: Deps) -> int:
 
 def failure_view(row: SlackDelivery) -> FailureView:
     return FailureView(
-        row.id, row.kind, row.recipient, row.attempts, row.last_error or "unknown error", row.created_at, row.text
+        row.id,
+        row.kind,
+        row.recipient,
+        row.attempts,
+        row.last_error or "unknown error",
+        row.created_at,
+        row.text,
     )
 
 

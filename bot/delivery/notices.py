@@ -50,7 +50,13 @@ def owe_notice(
 ) -> None:
     """Owe the same notice to each recipient, once each (`key` names the notice)."""
     rows = [
-        {"key": f"{key}:{recipient}", "kind": kind.value, "recipient": recipient, "text": text, "blocks": blocks}
+        {
+            "key": f"{key}:{recipient}",
+            "kind": kind.value,
+            "recipient": recipient,
+            "text": text,
+            "blocks": blocks,
+        }
         for recipient in recipients
     ]
     deliveries.owe(session, rows=rows, now=now)
@@ -64,7 +70,9 @@ def deliver_notices(deps: Deps) -> DeliveryRun:
         return DeliveryRun()
     run = deliver_due(deps, NOTICE_RENDERERS)
     if tell_ops_of_failures(deps):
-        run.merge(deliver_due(deps, {DeliveryKind.DELIVERY_FAILED: NOTICE_RENDERERS[DeliveryKind.DELIVERY_FAILED]}))
+        run.merge(
+            deliver_due(deps, {DeliveryKind.DELIVERY_FAILED: NOTICE_RENDERERS[DeliveryKind.DELIVERY_FAILED]})
+        )
     return run
 
 

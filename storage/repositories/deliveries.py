@@ -71,7 +71,17 @@ def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = 
     )
     if card_id is not None:
         query = query.where(c.id == card_id)
-    columns = ["key", "kind", "recipient", "card_id", "text", "state", "attempts", "next_attempt_at", "created_at"]
+    columns = [
+        "key",
+        "kind",
+        "recipient",
+        "card_id",
+        "text",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    ]
     statement = insert_ignoring_duplicates(session, DELIVERIES, ("key",)).from_select(columns, query)
     session.execute(statement)
 
@@ -118,7 +128,9 @@ def claim(
     row = session.get(SlackDelivery, delivery_id)
     if row is None:
         return None
-    stale = row.state == DeliveryState.SENDING and row.claimed_at is not None and row.claimed_at < stale_before
+    stale = (
+        row.state == DeliveryState.SENDING and row.claimed_at is not None and row.claimed_at < stale_before
+    )
     due = row.state == DeliveryState.QUEUED and row.next_attempt_at <= now
     if not (stale or due):
         return None

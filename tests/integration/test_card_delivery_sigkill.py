@@ -78,4 +78,8 @@ def test_a_cycle_killed_mid_post_never_posts_a_card_twice(db: Database) -> None:
 
 
 def _card_posts(api: StandIn) -> int:
-    return sum(1 for call in api.calls_to("chat.postMessage") if "escalation-card-why" in str(call.body.get("blocks")))
+    return sum(
+        1
+        for call in api.calls_to("chat.postMessage")
+        if "escalation-card-why" in str(call.body.get("blocks"))
+    )

@@ -79,7 +79,9 @@ def test_a_refused_escalation_notice_is_retried_with_backoff_and_arrives_once(en
 
 def test_a_breaker_alert_refused_for_one_ops_user_never_alerts_the_other_twice(env: SlackEnv) -> None:
     with transaction(env.db.session_factory) as session:
-        session.add(User(slack_id=SECOND_OPS, name="Rui Costa", role="ops", timezone="UTC", digest_time="08:30"))
+        session.add(
+            User(slack_id=SECOND_OPS, name="Rui Costa", role="ops", timezone="UTC", digest_time="08:30")
+        )
     env.api.refuse_posts_to(SECOND_OPS, "internal_error")
     trip = Trip(TriggerKey.HEALTH_DROP, fired=90, scored=100, limit=0.3)
     record_and_alert(env.deps, [trip], as_of=factories.AS_OF, config_version=1)
