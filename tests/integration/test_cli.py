@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -79,6 +80,16 @@ def test_demo_runs_as_the_readme_says(tmp_path: Path) -> None:
     assert "A second click (Take over) changes nothing: already approved" in result.stdout
     assert "approved,ACC-WHALE" in result.stdout  # the override log row
     assert (tmp_path / "tandem-demo.db").exists()
+    # A terminal rendering never shows an invented Slack ts ("(updated 52.000000)").
+    assert "(updated in place)" in result.stdout
+    assert re.search(r"\(updated [0-9.]+\)", result.stdout) is None
+    # What the terminal showed is a preview: the cards are not recorded as posted.
+    assert "previewed here, not posted: no SLACK_BOT_TOKEN" in result.stdout
+
+
+def test_the_readme_keeps_no_placeholder() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"^[A-Z][A-Z_]{5,}$", readme, flags=re.MULTILINE) is None  # e.g. a bare CYCLE_NOTES
 
 
 def test_config_show_diff_activate(cli: Run) -> None:
