@@ -26,26 +26,26 @@ def tell_ops_of_failures(deps: Deps) -> int:
         if not deliveries.failed_not_told(session, limit=1):
             return 0
     with transaction(deps.session_factory) as session:
-        failed = deliveries.failed_not_told(session)
-        if not failed:
-            return 0
         ops = users.ops_recipients(session)
         owed = 0
-        for row in failed:
+        for row in deliveries.failed_not_told(session):
+            if not deliveries.mark_told(session, delivery_id=row.id, now=now):
+                continue  # another worker is telling ops about this one
             if row.kind == DeliveryKind.DELIVERY_FAILED.value or not ops:
                 logger.error(
                     "delivery %s (%s to %s) failed for good; see App Home", row.id, row.key, row.recipient
                 )
                 continue
             text, blocks = build_failure_notice(failure_view(row))
+            # Keyed by when ops was told: a delivery retried by ops and failing again is news again.
+            told = f"failed:{row.id}:{now.isoformat()}"
             deliveries.owe(
                 session,
-                rows=[{"key": f"failed:{row.id}:{row.attempts}:{who}", "kind": DeliveryKind.DELIVERY_FAILED.value,
+                rows=[{"key": f"{told}:{who}", "kind": DeliveryKind.DELIVERY_FAILED.value,
                        "recipient": who, "text": text, "blocks": blocks} for who in ops],
                 now=now,
             )  # fmt: skip
             owed += 1
-        deliveries.mark_told(session, delivery_ids=[row.id for row in failed], now=now)
     return owed
 
 

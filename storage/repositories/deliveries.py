@@ -231,14 +231,15 @@ def failed_not_told(session: Session, *, limit: int = 100) -> list[SlackDelivery
     )
 
 
-def mark_told(session: Session, *, delivery_ids: Sequence[int], now: datetime) -> None:
-    if delivery_ids:
-        session.execute(
-            update(SlackDelivery)
-            .where(SlackDelivery.id.in_(list(delivery_ids)), SlackDelivery.ops_told_at.is_(None))
-            .values(ops_told_at=now)
-            .execution_options(synchronize_session=False)
-        )
+def mark_told(session: Session, *, delivery_id: int, now: datetime) -> bool:
+    """Ops is being told this delivery failed: True for the one caller that gets to tell them."""
+    result = session.execute(
+        update(SlackDelivery)
+        .where(SlackDelivery.id == delivery_id, SlackDelivery.ops_told_at.is_(None))
+        .values(ops_told_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def failed(session: Session, *, limit: int = 20) -> list[SlackDelivery]:

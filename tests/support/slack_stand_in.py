@@ -308,7 +308,14 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 if with_metadata and metadata:
                     shown["metadata"] = metadata
                 messages.append(shown)
-            return {"ok": True, "messages": messages, "has_more": False}
+            start = int(body.get("cursor") or 0)
+            limit = int(body.get("limit") or 100)
+            page = messages[start : start + limit]
+            more = start + limit < len(messages)
+            answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+            if more:
+                answer["response_metadata"] = {"next_cursor": str(start + limit)}
+            return answer
 
         def _message(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
             channel = str(body.get("channel", ""))
