@@ -53,8 +53,10 @@ class CardRenderer:
     def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
         card_id = row.card_id or 0
         cards.mark_posted(session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now)
+        if cards.route_of(session, card_id=card_id) != "escalate":
+            return  # only an escalation tells the manager
         view = load_card_view(session, card_id=card_id)
-        if view is None or view.route != "escalate":
+        if view is None:
             return
         manager = manager_slack_id(session, slack_id=view.recipient_slack_id)
         if manager:

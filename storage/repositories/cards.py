@@ -14,7 +14,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import CardDelivery, CardState
-from storage.models import EscalationCard
+from storage.models import EscalationCard, Signal
 from storage.repositories.bulk import insert_many
 
 CARDS = cast(Table, EscalationCard.__table__)
@@ -94,6 +94,15 @@ def mark_posted(session: Session, *, card_id: int, channel_id: str, message_ts: 
         .where(EscalationCard.id == card_id, EscalationCard.message_ts.is_(None))
         .values(channel_id=channel_id, message_ts=message_ts, posted_at=now)
         .execution_options(synchronize_session=False)
+    )
+
+
+def route_of(session: Session, *, card_id: int) -> str | None:
+    """The route of the signal behind a card."""
+    return session.scalar(
+        select(Signal.route)
+        .join(EscalationCard, EscalationCard.signal_id == Signal.id)
+        .where(EscalationCard.id == card_id)
     )
 
 

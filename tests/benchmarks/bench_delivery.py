@@ -15,25 +15,25 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import text, update  # noqa: E402
+from sqlalchemy import text, update
 
-from bot.clock import FrozenClock  # noqa: E402
-from bot.deps import Deps  # noqa: E402
-from bot.posting import SlackPoster  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slack_client import make_web_client  # noqa: E402
-from bot.workflows.card_posting import post_owed_cards  # noqa: E402
-from prompts.drafting import TemplateDrafter  # noqa: E402
-from scoring.types import Decision, Reason, Route, Signal, TriggerKey  # noqa: E402
-from storage.db import make_engine, make_session_factory, transaction, upgrade  # noqa: E402
-from storage.models import Account, EscalationCard, HealthSnapshot, SlackDelivery, User  # noqa: E402
-from storage.repositories import cards, drafts, signals  # noqa: E402
-from tests.support.slack_stand_in import running_stand_in  # noqa: E402
+from bot.clock import FrozenClock
+from bot.deps import Deps
+from bot.posting import SlackPoster
+from bot.settings import Settings
+from bot.slack_client import make_web_client
+from bot.workflows.card_posting import post_owed_cards
+from prompts.drafting import TemplateDrafter
+from scoring.types import Decision, Reason, Route, Signal, TriggerKey
+from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.models import Account, EscalationCard, HealthSnapshot, SlackDelivery, User
+from storage.repositories import cards, drafts, signals
+from tests.support.slack_stand_in import running_stand_in
 
 AS_OF = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -44,7 +44,9 @@ def seed_cards(factory: object, count: int) -> None:
         for table in ("slack_deliveries", "escalation_cards", "drafts", "signals", "health_snapshots",
                       "accounts", "users"):  # fmt: skip
             session.execute(text(f"DELETE FROM {table}"))
-        session.add(User(slack_id="U0CSM001", name="Ana Lima", role="csm", timezone="UTC", digest_time="08:30"))
+        session.add(
+            User(slack_id="U0CSM001", name="Ana Lima", role="csm", timezone="UTC", digest_time="08:30")
+        )
         session.flush()
         for n in range(count):
             account_id = f"ACC-{n:06d}"
@@ -57,7 +59,9 @@ def seed_cards(factory: object, count: int) -> None:
             account_id = f"ACC-{n:06d}"
             decision = Decision(Signal(account_id, TriggerKey.HEALTH_LOW, "Health Red (48)"), Route.ASSIST,
                                 (Reason("matrix", "Human with automation assist."),))  # fmt: skip
-            signal, _ = signals.record_signal(session, decision=decision, as_of=AS_OF, now=NOW, config_version=1)
+            signal, _ = signals.record_signal(
+                session, decision=decision, as_of=AS_OF, now=NOW, config_version=1
+            )
             draft = drafts.save_draft(session, account_id=account_id, signal_id=signal.id, kind="check_in",
                                       subject="Checking in", body="Hi there, checking in.", author="template",
                                       prompt_version="check_in@1", facts_hash="x" * 64, prompt_tokens=None,
@@ -97,7 +101,9 @@ def main() -> None:
 
             # A crash after every post: forget each card's record, leave each claim stale.
             with transaction(factory) as session:
-                session.execute(update(EscalationCard).values(message_ts=None, channel_id=None, posted_at=None))
+                session.execute(
+                    update(EscalationCard).values(message_ts=None, channel_id=None, posted_at=None)
+                )
                 session.execute(update(SlackDelivery).values(state="sending", claimed_at=NOW, claim="dead"))
             clock.advance(minutes=5)
             started = time.perf_counter()
