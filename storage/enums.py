@@ -39,6 +39,7 @@ class DeliveryKind(StrEnum):
     ESCALATION_NOTICE = "escalation_notice"  # to the CSM's manager when a card escalates
     BREAKER_ALERT = "breaker_alert"  # to each ops user when the circuit breaker trips
     DELIVERY_FAILED = "delivery_failed"  # to ops: a message could not be delivered
+    DIGEST = "digest"  # a person's morning digest, built when due
 
 
 class DeliveryState(StrEnum):

@@ -16,6 +16,7 @@ KIND_WORDS = {
     "escalation_notice": "an escalation notice",
     "breaker_alert": "a circuit-breaker alert",
     "delivery_failed": "a delivery-failure notice",
+    "digest": "a morning digest",
 }
 ERROR_SHOWN = 300
 

@@ -154,11 +154,6 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     return text, [block.to_dict() for block in blocks]
 
 
-def touches_with_cancel(view: DigestView) -> list[int]:
-    """The automated touches this digest shows with a Cancel button (the others are not shown)."""
-    return [item.outbox_id for item in view.automated[:MAX_TOUCHES_LISTED] if item.outbox_id is not None]
-
-
 def _with_buttons(
     title: str,
     items: tuple[DigestItem, ...],

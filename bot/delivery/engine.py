@@ -93,15 +93,22 @@ def deliver_due(
     renderers: Mapping[DeliveryKind, Renderer],
     *,
     card_id: int | None = None,
+    key: str | None = None,
     limit: int = 1000,
 ) -> DeliveryRun:
-    """Attempt every due row of the given kinds (or of one card), one at a time."""
+    """Attempt every due row of the given kinds (or of one card, or the one with this key)."""
     settings = deps.settings.delivery
     now = deps.clock.now()
     stale_before = now - timedelta(seconds=settings.stale_claim_seconds)
     with deps.session_factory() as session:
         ids = deliveries.due_ids(
-            session, now=now, stale_before=stale_before, kinds=list(renderers), card_id=card_id, limit=limit
+            session,
+            now=now,
+            stale_before=stale_before,
+            kinds=list(renderers),
+            card_id=card_id,
+            key=key,
+            limit=limit,
         )
     run = DeliveryRun()
     workers = (

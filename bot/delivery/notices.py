@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.delivery.digests import DigestRenderer, TouchTiming
 from bot.delivery.engine import DeliveryRun, Rendered, deliver_due
 from bot.delivery.failures import tell_ops_of_failures
 from bot.deps import Deps
@@ -68,7 +69,9 @@ def deliver_notices(deps: Deps) -> DeliveryRun:
     if deps.poster.is_preview:
         preview_notices(deps)
         return DeliveryRun()
-    run = deliver_due(deps, NOTICE_RENDERERS)
+    # Digests that Slack refused when they fell due are retried here too.
+    digests = DigestRenderer(TouchTiming.from_settings(deps.settings))
+    run = deliver_due(deps, {**NOTICE_RENDERERS, DeliveryKind.DIGEST: digests})
     if tell_ops_of_failures(deps):
         run.merge(
             deliver_due(deps, {DeliveryKind.DELIVERY_FAILED: NOTICE_RENDERERS[DeliveryKind.DELIVERY_FAILED]})

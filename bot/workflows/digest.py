@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -25,17 +25,18 @@ from bot.blocks.digest import (
     DigestMover,
     DigestView,
     build_digest_message,
-    touches_with_cancel,
 )
+from bot.delivery.digests import DigestRenderer, TouchTiming, digest_key
+from bot.delivery.engine import deliver_due
 from bot.deps import Deps
 from bot.settings import Settings
-from bot.working_hours import WorkingHours, add_working_time, local_time, zone_of
+from bot.working_hours import local_time, zone_of
 from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
 from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
 from storage.db import transaction
-from storage.enums import CardDelivery, CardState, OutboxState, Role
+from storage.enums import CardDelivery, CardState, DeliveryKind, OutboxState, Role
 from storage.models import (
     Account,
     DigestRun,
@@ -45,26 +46,11 @@ from storage.models import (
     Signal,
     User,
 )
-from storage.repositories import outbox, snapshots
+from storage.repositories import deliveries, snapshots
 
 logger = logging.getLogger(__name__)
 MOVER_DAYS = 7
 MIN_MOVE = 5  # points; smaller changes are noise, not news
-
-
-@dataclass(frozen=True)
-class TouchTiming:
-    """When an automated touch shown now may go out: after `hold` of the CSM's working time."""
-
-    hold: timedelta
-    hours: WorkingHours
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TouchTiming:
-        return cls(timedelta(minutes=settings.auto_send_hold_minutes), settings.hours)
-
-    def sendable(self, shown_at: datetime, user: User) -> datetime:
-        return add_working_time(shown_at, self.hold, zone_of(user.timezone), self.hours)
 
 
 @dataclass
@@ -107,46 +93,51 @@ def post_digests(deps: Deps, *, only_user: str | None = None, due_only: bool = F
             query = select(User).where(User.slack_id == only_user)
         users = list(session.scalars(query.order_by(User.slack_id)))
         views = build_digest_views(session, users=users, now=now, timing=timing)
-    by_id = {user.slack_id: user for user in users}
     for user in users:
         if due_only and not is_due(user, now, deps.settings.default_digest_time):
             report.skipped_not_due.append(user.slack_id)
             continue
         view = views[user.slack_id]
         try:
-            _post_once(deps, view, now, report, sendable=timing.sendable(now, by_id[view.user_slack_id]))
+            _post_once(deps, view, now, report)
         except Exception:  # one CSM's failure must not cost the others their digest
             logger.exception("digest for %s failed", user.slack_id)
             report.failed.append(user.slack_id)
     return report
 
 
-def _post_once(
-    deps: Deps, view: DigestView, now: datetime, report: DigestReport, *, sendable: datetime
-) -> None:
+def _post_once(deps: Deps, view: DigestView, now: datetime, report: DigestReport) -> None:
     text, blocks = build_digest_message(view)
     if deps.poster.is_preview:  # nobody saw it: no claim, and no touch counts as shown
         deps.poster.post(channel=view.user_slack_id, text=text, blocks=blocks)
         report.previewed.append(view.user_slack_id)
         return
     # Claim the (user, day) row first: a second run, a second replica or a restart finds it
-    # taken and posts nothing. If posting then fails, the claim is rolled back for a retry.
+    # taken. The digest is then owed like any message: posted once, retried with backoff if
+    # Slack refuses it, shown to ops if it never gets through.
+    key = digest_key(view.user_slack_id, view.local_day)
     with transaction(deps.session_factory) as session:
         if session.get(DigestRun, (view.user_slack_id, view.local_day)) is not None:
             report.skipped_already_posted.append(view.user_slack_id)
             return
-        run = DigestRun(user_slack_id=view.user_slack_id, local_day=view.local_day, posted_at=now)
-        session.add(run)
+        session.add(DigestRun(user_slack_id=view.user_slack_id, local_day=view.local_day, posted_at=now))
         try:
             session.flush()
         except IntegrityError:
             report.skipped_already_posted.append(view.user_slack_id)
             return
-        posted = deps.poster.post(channel=view.user_slack_id, text=text, blocks=blocks)
-        run.channel_id, run.message_ts = posted.channel_id, posted.ts
-        # The touches shown with Cancel start their hold now, counted in working hours.
-        outbox.mark_shown(session, message_ids=touches_with_cancel(view), at=now, sendable=sendable)
-    report.posted.append(view.user_slack_id)
+        deliveries.owe(
+            session,
+            rows=[{"key": key, "kind": DeliveryKind.DIGEST.value, "recipient": view.user_slack_id,
+                   "text": text, "blocks": blocks}],
+            now=now,
+        )  # fmt: skip
+    timing = TouchTiming.from_settings(deps.settings)
+    run = deliver_due(deps, {DeliveryKind.DIGEST: DigestRenderer(timing)}, key=key)
+    if run.delivered:
+        report.posted.append(view.user_slack_id)
+    else:  # owed still: the scheduler's sweep retries it
+        report.failed.append(view.user_slack_id)
 
 
 def build_digest_views(
@@ -265,10 +256,16 @@ def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[Ou
     return [(message, name) for message, name in rows if message.account_id in wanted]
 
 
-def _touch_item(message: OutboxMessage, name: str, sendable_if_shown_now: datetime, zone: ZoneInfo) -> DigestItem:
+def _touch_item(
+    message: OutboxMessage, name: str, sendable_if_shown_now: datetime, zone: ZoneInfo
+) -> DigestItem:
     """A queued touch as its CSM reads it: when it goes out, in their time zone. One not shown
     yet goes out after the hold from this digest (a touch shown before keeps its time)."""
-    sends = message.send_after if message.visible_since is not None else max(message.send_after, sendable_if_shown_now)
+    sends = (
+        message.send_after
+        if message.visible_since is not None
+        else max(message.send_after, sendable_if_shown_now)
+    )
     return DigestItem(
         message.account_id,
         name,

@@ -93,6 +93,7 @@ def due_ids(
     stale_before: datetime,
     kinds: Sequence[DeliveryKind] | None = None,
     card_id: int | None = None,
+    key: str | None = None,
     limit: int = 1000,
 ) -> list[int]:
     """Rows an attempt may claim now: queued and due, or sending under a claim gone stale."""
@@ -107,6 +108,8 @@ def due_ids(
         query = query.where(d.kind.in_([kind.value for kind in kinds]))
     if card_id is not None:
         query = query.where(d.card_id == card_id)
+    if key is not None:
+        query = query.where(d.key == key)
     return list(session.scalars(query.order_by(d.id).limit(limit)))
 
 

@@ -134,3 +134,32 @@ def test_a_notice_that_never_gets_through_is_shown_to_ops_who_can_retry_it(env: 
 
 def _home_view(env: SlackEnv, user: str) -> dict[str, Any]:
     return dict(json.loads(json.dumps(home_view_for(env.deps, slack_id=user))))
+
+
+def test_a_refused_digest_is_retried_once_and_its_touches_wait_for_the_delivered_one(env: SlackEnv) -> None:
+    from bot.outreach import deliver_due
+    from bot.workflows.digest import post_digests
+    from storage.models import OutboxMessage
+    from storage.repositories import outbox as outbox_repo
+
+    with transaction(env.db.session_factory) as session:
+        touch = outbox_repo.enqueue(
+            session, idempotency_key="touch-1", account_id="ACC-1", card_id=None, channel="record",
+            recipient="account:ACC-1", subject="Checking in", body="Hi", send_after=factories.NOW,
+            now=factories.NOW,
+        )  # fmt: skip
+    env.api.refuse_posts_to(factories.OWNER, "ratelimited")
+    first = post_digests(env.deps, only_user=factories.OWNER)
+    assert first.failed == [factories.OWNER] and _delivered_to(env, factories.OWNER) == []
+    assert post_digests(env.deps, only_user=factories.OWNER).skipped_already_posted == [factories.OWNER]
+    _clock(env).advance(hours=3)
+    assert deliver_due(env.deps).sent == []  # no digest reached the CSM: the touch is not sent
+    post_owed_cards(env.deps)  # the sweep retries the digest
+    (digest,) = _delivered_to(env, factories.OWNER)
+    assert "Checking in" in str(digest["blocks"])
+    with env.db.session_factory() as session:
+        shown = session.get(OutboxMessage, touch.id)
+        assert shown is not None and shown.visible_since == _clock(env).now()  # when it was delivered
+        assert shown.send_after >= _clock(env).now() + timedelta(hours=2)
+    post_owed_cards(env.deps)
+    assert len(_delivered_to(env, factories.OWNER)) == 1
