@@ -103,6 +103,19 @@ class Story:
             return account.name
 
 
+def card_budget_of_one(story: Story) -> None:
+    """A new active configuration with a card budget of one a day per CSM (the rest wait in digests)."""
+    from scoring.config import config_to_dict, load_default_config
+    from storage.db import transaction
+    from storage.repositories import configs
+
+    with transaction(story.db.session_factory) as session:
+        body = config_to_dict(load_default_config())
+        body["guardrails"]["card_budget"]["per_csm_per_day"] = 1
+        row = configs.create_config_version(session, body=body, author=OPS, now=NOW, note="one card a day")
+        configs.activate(session, version=row.version)
+
+
 def buttons(message: dict[str, Any]) -> list[str]:
     return [
         element["text"]["text"]

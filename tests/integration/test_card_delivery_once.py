@@ -22,12 +22,9 @@ from bot.workflows.card_decisions import take_over
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.deferred_cards import Opened, open_deferred_card
-from scoring.config import config_to_dict, load_default_config
-from storage.db import transaction
 from storage.models import EscalationCard, SlackDelivery
-from storage.repositories import configs
 from storage.repositories.facts import load_account_facts
-from tests.integration.seeded_env import AS_OF, NOW, OPS, Story
+from tests.integration.seeded_env import AS_OF, Story, card_budget_of_one
 
 
 def _card_posts(story: Story) -> Counter[str]:
@@ -95,11 +92,7 @@ def test_two_posting_runs_at_once_post_each_card_once(story: Story) -> None:
 
 
 def test_two_open_card_clicks_at_once_post_the_card_once(story: Story) -> None:
-    with transaction(story.db.session_factory) as session:
-        body = config_to_dict(load_default_config())
-        body["guardrails"]["card_budget"]["per_csm_per_day"] = 1
-        row = configs.create_config_version(session, body=body, author=OPS, now=NOW, note="one card a day")
-        configs.activate(session, version=row.version)
+    card_budget_of_one(story)
     story.cycle()
     card = next(c for c in _cards(story) if c.delivery == "digest" and c.message_ts is None)
     before = sum(_card_posts(story).values())

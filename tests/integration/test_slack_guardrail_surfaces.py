@@ -7,20 +7,9 @@ from sqlalchemy import select
 
 from bot.ids import CardMenu, DigestAction
 from bot.workflows.digest import post_digests
-from scoring.config import config_to_dict, load_default_config
-from storage.db import transaction
 from storage.models import Account, EscalationCard, Signal
-from storage.repositories import configs
-from tests.integration.seeded_env import NOW, OPS, Story
+from tests.integration.seeded_env import Story, card_budget_of_one
 from tests.support.waiting import wait_for
-
-
-def _budget_of_one(story: Story) -> None:
-    with transaction(story.db.session_factory) as session:
-        body = config_to_dict(load_default_config())
-        body["guardrails"]["card_budget"]["per_csm_per_day"] = 1
-        row = configs.create_config_version(session, body=body, author=OPS, now=NOW, note="one card a day")
-        configs.activate(session, version=row.version)
 
 
 def _waiting(story: Story) -> list[EscalationCard]:
@@ -32,7 +21,7 @@ def _waiting(story: Story) -> list[EscalationCard]:
 
 
 def test_a_card_over_the_budget_waits_in_the_digest_and_opens_from_there(story: Story) -> None:
-    _budget_of_one(story)
+    card_budget_of_one(story)
     story.cycle()
     waiting = _waiting(story)
     assert waiting and all(card.draft_id is None for card in waiting)  # drafted only when opened
