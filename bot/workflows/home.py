@@ -14,7 +14,7 @@ from bot.blocks.home import build_home_view
 from bot.delivery.failures import failure_view
 from bot.deps import Deps
 from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
-from bot.workflows.digest import build_digest_views
+from bot.workflows.digest_views import build_digest_views
 from storage.enums import Role
 from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
 from storage.repositories import deliveries
