@@ -114,6 +114,9 @@ def cycle(deps: Deps, *, as_of: date, out: TextIO) -> int:
             return 1
         summary = run_cycle(deps, as_of=as_of)
     print(summary.render(), file=out)
+    if summary.problems:  # a partial failure is not a success: scripts and cron must see it
+        print(f"cycle: finished with problems: {'; '.join(summary.problems)}", file=out)
+        return 1
     return 0
 
 

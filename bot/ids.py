@@ -65,3 +65,10 @@ class DeliveryAction(StrEnum):
     """Ops' Retry on a Slack message Tandem could not deliver; the button's value is its id."""
 
     RETRY = "delivery-retry"
+
+
+class OutreachAction(StrEnum):
+    """Retry on an email (or shared-channel message) to a customer that failed for good; the
+    button's value is its outbox id."""
+
+    RETRY = "outreach-retry"

@@ -3,6 +3,12 @@
 Channels: `record` (logged only; the default when nothing is configured), `email` (SMTP when
 SMTP_URL is set, otherwise recorded), `slack` (the account's shared channel). A message is
 claimed with a guarded update before it is sent, so two workers never send the same row.
+
+A failed send is retried with exponential backoff over hours (TANDEM_OUTBOX_*), then fails
+visibly (bot.delivery.outreach_failures: ops is told, the CSM's digest lists it, both with
+Retry). A message stuck in `sending` (its worker died mid-send) is reconciled after a timeout:
+resent with its original Message-ID, so a receiving server can drop the copy, and marked a
+possible duplicate for ops. At most once never becomes never.
 """
 
 from __future__ import annotations
@@ -10,12 +16,14 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
 from sqlalchemy.orm import Session
 
+from bot.delivery.engine import retry_delay
+from bot.delivery.outreach_failures import tell_ops_of_failed_outreach
 from bot.deps import Deps
 from bot.posting import MessagePoster
 from bot.workflows.cycle import active_trigger_config
@@ -29,7 +37,6 @@ from storage.repositories import engagement, outbox, overrides
 from storage.repositories.facts import load_account_facts
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 AUTOMATION_ACTOR = "tandem"  # the override log's actor for what automation did by itself
 
 
@@ -71,9 +78,11 @@ class SmtpSender:
 
 def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100) -> DeliveryReport:
     report = DeliveryReport()
+    settings = deps.settings
     now = deps.clock.now()
+    stale_before = now - timedelta(seconds=settings.outbox_stale_seconds)
     with deps.session_factory() as session:
-        due = outbox.due_messages(session, now=now, limit=limit)
+        due = outbox.due_messages(session, now=now, stale_before=stale_before, limit=limit)
     config = active_trigger_config(deps)[1] if any(m.card_id is None for m in due) else None
     for message in due:
         with transaction(deps.session_factory) as session:
@@ -91,18 +100,29 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
                         )
                         report.held.append(message.id)
                     continue
-            if not outbox.claim_for_sending(session, message_id=message.id, attempts=message.attempts):
+            if not outbox.claim_for_sending(
+                session, message_id=message.id, attempts=message.attempts, now=now, stale_before=stale_before
+            ):
                 continue  # another worker has it
         try:
             _send(message, smtp=smtp, poster=deps.poster)
         except Exception as error:  # a failed send is retried later, never lost
-            logger.warning("outbox message %s failed: %s", message.id, error)
+            attempts = message.attempts + 1
+            give_up = attempts >= settings.outbox_max_attempts
+            delay = retry_delay(
+                attempts,
+                base_seconds=settings.outbox_retry_base_seconds,
+                max_seconds=settings.outbox_retry_max_seconds,
+            )
+            logger.warning("outbox message %s failed (attempt %s%s): %s", message.id, attempts,
+                           ", the last" if give_up else f", retrying in {delay}", error)  # fmt: skip
             with transaction(deps.session_factory) as session:
                 outbox.mark_failed(
                     session,
                     message_id=message.id,
                     error=f"{type(error).__name__}: {error}",
-                    give_up=message.attempts + 1 >= MAX_ATTEMPTS,
+                    give_up=give_up,
+                    retry_at=deps.clock.now() + delay,
                 )
             report.failed.append(message.id)
             continue
@@ -116,6 +136,8 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
                     session, message=message, action="auto_sent", actor=AUTOMATION_ACTOR, now=deps.clock.now()
                 )
         report.sent.append(message.id)
+    if report.failed:
+        tell_ops_of_failed_outreach(deps)
     return report
 
 

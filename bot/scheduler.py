@@ -22,6 +22,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
+from bot.delivery.notices import alert_ops
 from bot.deps import Deps
 from bot.outreach import SmtpSender, deliver_due
 from bot.workflows.card_posting import post_owed_cards
@@ -49,8 +50,18 @@ def daily_cycle_job() -> None:
         if not mine:
             logger.info("daily cycle skipped: another replica is running it")
             return
-        summary = run_cycle(deps, as_of=deps.clock.now().date())
+        as_of = deps.clock.now().date()
+        try:
+            summary = run_cycle(deps, as_of=as_of)
+        except Exception as error:  # the run is lost for today unless someone looks: tell ops
+            logger.exception("daily cycle for %s failed", as_of)
+            alert_ops(deps, key=f"cycle-failed:{as_of.isoformat()}",
+                      text=f"The daily cycle for {as_of.isoformat()} failed: {type(error).__name__}: {error}")  # fmt: skip
+            return
     logger.info("daily cycle done\n%s", summary.render())
+    if summary.problems:
+        alert_ops(deps, key=f"cycle-problems:{as_of.isoformat()}",
+                  text=f"The daily cycle for {as_of.isoformat()} finished with problems: {'; '.join(summary.problems)}.")  # fmt: skip
 
 
 def digest_job() -> None:

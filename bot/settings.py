@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     working_hours: str = Field(default="08:00-18:00", alias="TANDEM_WORKING_HOURS")
     working_days: str = Field(default="mon-fri", alias="TANDEM_WORKING_DAYS")
 
+    outbox_max_attempts: int = Field(default=12, ge=1, le=50, alias="TANDEM_OUTBOX_MAX_ATTEMPTS")
+    outbox_retry_base_seconds: float = Field(default=60.0, gt=0, alias="TANDEM_OUTBOX_RETRY_SECONDS")
+    outbox_retry_max_seconds: float = Field(default=3600.0, gt=0, alias="TANDEM_OUTBOX_RETRY_MAX_SECONDS")
+    outbox_stale_seconds: float = Field(default=600.0, ge=0, alias="TANDEM_OUTBOX_STALE_SECONDS")
+
     delivery_max_attempts: int = Field(default=10, ge=1, le=50, alias="TANDEM_DELIVERY_MAX_ATTEMPTS")
     delivery_retry_base_seconds: float = Field(default=30.0, gt=0, alias="TANDEM_DELIVERY_RETRY_SECONDS")
     delivery_retry_max_seconds: float = Field(default=3600.0, gt=0, alias="TANDEM_DELIVERY_RETRY_MAX_SECONDS")

@@ -17,6 +17,7 @@ from handlers import (
     errors,
     flag_command,
     home,
+    outreach,
     qbr_command,
     veto_command,
 )
@@ -35,4 +36,5 @@ def register_all(app: App, deps: Deps) -> None:
     digest_cards.register(app, deps)
     circuit_breaker.register(app, deps)
     deliveries.register(app, deps)
+    outreach.register(app, deps)
     veto_command.register(app, deps)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.ids import AutoTouchAction
 from bot.workflows.auto_touches import cancel_automated_touch, describe
+from handlers.replies import tell_clicker
 
 
 def register(app: App, deps: Deps) -> None:
@@ -18,7 +19,4 @@ def register(app: App, deps: Deps) -> None:
         ack()
         actor = body["user"]["id"]
         outcome = cancel_automated_touch(deps, outbox_id=int(body["actions"][0]["value"]), actor=actor)
-        if body.get("response_url"):
-            respond(text=describe(outcome), response_type="ephemeral", replace_original=False)
-        else:  # a click in the Home tab has no response_url: answer in the app's DM
-            client.chat_postMessage(channel=actor, text=describe(outcome))
+        tell_clicker(body, respond, client, describe(outcome))

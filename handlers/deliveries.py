@@ -10,20 +10,14 @@ from slack_sdk import WebClient
 from bot.delivery.failures import retry_failed
 from bot.deps import Deps
 from bot.ids import DeliveryAction
+from handlers.replies import id_button, tell_clicker
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(DeliveryAction.RETRY)
     def retry(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        actor = body["user"]["id"]
-        value = str(body["actions"][0].get("value", ""))
-        message = (
-            retry_failed(deps, delivery_id=int(value), actor=actor)
-            if value.isdigit()
-            else "That button carries no delivery. Nothing was changed."
+        text = id_button(
+            body, lambda id_, actor: retry_failed(deps, delivery_id=id_, actor=actor), what="delivery"
         )
-        if body.get("response_url"):
-            respond(text=message, response_type="ephemeral", replace_original=False)
-        else:  # a click in the Home tab has no response_url: answer in the app's DM
-            client.chat_postMessage(channel=actor, text=message)
+        tell_clicker(body, respond, client, text)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
 from bot.workflows.card_decisions import AlreadyDecided, NotAuthorized, NotFound, Refusal
 
 NOT_AUTHORIZED = "Only the account's CSM, their manager or ops can decide on this card."
@@ -19,3 +25,21 @@ def private_reply(outcome: Refusal) -> str:
     if isinstance(outcome, NotFound):
         return NOT_FOUND
     return outcome.message
+
+
+def tell_clicker(body: dict[str, Any], respond: Respond, client: WebClient, text: str) -> None:
+    """Answer a button click privately: in the channel it came from, or, for a click in the Home
+    tab (which has no response_url), in the app's DM with the clicker."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
+
+
+def id_button(body: dict[str, Any], act: Callable[[int, str], str], *, what: str) -> str:
+    """Run `act(id, actor)` for a button whose value is a numeric id; a value that is not one
+    (a forged or stale button) is refused with a sentence naming `what` it should carry."""
+    value = str(body["actions"][0].get("value", ""))
+    if not value.isdigit():
+        return f"That button carries no {what}. Nothing was changed."
+    return act(int(value), body["user"]["id"])

@@ -40,6 +40,7 @@ class DeliveryKind(StrEnum):
     BREAKER_ALERT = "breaker_alert"  # to each ops user when the circuit breaker trips
     DELIVERY_FAILED = "delivery_failed"  # to ops: a message could not be delivered
     DIGEST = "digest"  # a person's morning digest, built when due
+    OPS_ALERT = "ops_alert"  # to ops: a scheduled run failed, or finished with problems
 
 
 class DeliveryState(StrEnum):

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -342,6 +343,10 @@ class OutboxMessage(Base):
     # An automated touch is sent only after its CSM has seen it with Cancel (their digest) for
     # the hold window, counted in their working hours; this is when the digest first showed it.
     visible_since: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # when a worker took it for sending (a stuck send is reconciled)
+    # Resent after a send that may have gone out (stuck in `sending`): ops may see it twice.
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ops_told_at: Mapped[datetime | None]  # when ops heard it failed for good
 
 
 class CircuitBreakerTrip(Base):

@@ -17,6 +17,7 @@ KIND_WORDS = {
     "breaker_alert": "a circuit-breaker alert",
     "delivery_failed": "a delivery-failure notice",
     "digest": "a morning digest",
+    "ops_alert": "an ops alert",
 }
 ERROR_SHOWN = 300
 

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, band_label, escape, truncate
+from bot.blocks.outreach_failure import retry_button
 from bot.ids import AutoTouchAction, DigestAction
 from bot.trends import arrow
 
@@ -69,6 +70,7 @@ class DigestView:
     # Cards over yesterday's or today's card budget: waiting here, most important first.
     overflow: tuple[DigestItem, ...] = ()
     quiet: int = 0  # repeats a guardrail kept quiet today (cooldown, a card already waiting)
+    failed_sends: tuple[DigestItem, ...] = ()  # customer emails that failed for good, with Retry
 
 
 def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
@@ -88,6 +90,14 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     ]
     if view.pending_cards:
         blocks.append(_list_section(f"*Waiting for you ({len(view.pending_cards)})*", view.pending_cards))
+    if view.failed_sends:
+        blocks.extend(
+            _with_buttons(
+                f"*Emails Tandem could not send ({len(view.failed_sends)})*: nothing reached the customer",
+                view.failed_sends,
+                lambda item: None if item.outbox_id is None else retry_button(item.outbox_id),
+            )
+        )
     if view.overflow:
         blocks.extend(
             _with_buttons(
@@ -143,7 +153,13 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=quiet)]))
     if not (
-        view.pending_cards or view.overflow or view.red_accounts or view.movers or view.automated or view.held
+        view.pending_cards
+        or view.overflow
+        or view.red_accounts
+        or view.movers
+        or view.automated
+        or view.held
+        or view.failed_sends
     ):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="Nothing needs you today. ☕")))
     if view.notes:

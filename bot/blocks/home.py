@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObjec
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
 from bot.blocks.delivery_failure import FailureView, failure_section
 from bot.blocks.digest import DigestView, build_digest_message
+from bot.blocks.mrkdwn import escape, truncate
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
 FAILURES_SHOWN = 10  # two blocks each
@@ -21,10 +22,12 @@ def build_home_view(
     override_counts: dict[str, int] | None = None,
     trips: Sequence[TripView] = (),
     failures: Sequence[FailureView] = (),
+    possible_duplicates: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A `home` view. `digest` is None for users who own no accounts (managers, ops); `trips`
-    are the circuit-breaker trips ops may still release; `failures` the Slack messages Tandem
-    could not deliver, each with Retry (ops)."""
+        are the circuit-breaker trips ops may still release; `failures` the Slack messages Tandem
+        could not deliver, each with Retry (ops); `possible_duplicates` customer emails resent after a
+    send that may already have gone out (the receiving side may show them twice)."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -47,6 +50,12 @@ def build_home_view(
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)).to_dict())
         for failure in failures[:FAILURES_SHOWN]:
             blocks.extend(failure_section(failure))
+    if possible_duplicates:
+        listed = "\n".join(f"• {escape(line)}" for line in possible_duplicates[:FAILURES_SHOWN])
+        title = "*Emails resent after a send that may have gone out (possible duplicates)*"
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=truncate(f"{title}\n{listed}", 3000))).to_dict()
+        )
     if override_counts is not None:
         lines = [f"• {action}: {count}" for action, count in sorted(override_counts.items())] or [
             "• none yet"

@@ -12,18 +12,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy.orm import Session
 
+from bot.blocks.mrkdwn import escape, truncate
 from bot.delivery.digests import DigestRenderer, TouchTiming
 from bot.delivery.engine import DeliveryRun, Rendered, deliver_due
 from bot.delivery.failures import tell_ops_of_failures
 from bot.deps import Deps
 from bot.posting import PostedMessage
+from storage.db import transaction
 from storage.enums import DeliveryKind
 from storage.models import SlackDelivery
-from storage.repositories import deliveries
+from storage.repositories import deliveries, users
 
-NOTICE_KINDS = (DeliveryKind.ESCALATION_NOTICE, DeliveryKind.BREAKER_ALERT, DeliveryKind.DELIVERY_FAILED)
+NOTICE_KINDS = (
+    DeliveryKind.ESCALATION_NOTICE,
+    DeliveryKind.BREAKER_ALERT,
+    DeliveryKind.DELIVERY_FAILED,
+    DeliveryKind.OPS_ALERT,
+)
 
 
 class NoticeRenderer:
@@ -85,3 +93,21 @@ def preview_notices(deps: Deps) -> int:
     for row in owed:
         deps.poster.post(channel=row.recipient, text=row.text, blocks=list(row.blocks or []))
     return len(owed)
+
+
+def alert_ops(deps: Deps, *, key: str, text: str) -> None:
+    """Tell every ops user (admins when there is none) something went wrong, once per `key`."""
+    now = deps.clock.now()
+    with transaction(deps.session_factory) as session:
+        recipients = users.ops_recipients(session)
+        blocks = [SectionBlock(text=MarkdownTextObject(text=truncate(f"⚠️ {escape(text)}", 3000))).to_dict()]
+        owe_notice(
+            session,
+            key=key,
+            kind=DeliveryKind.OPS_ALERT,
+            recipients=recipients,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    deliver_notices(deps)

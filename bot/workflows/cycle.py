@@ -75,6 +75,17 @@ class CycleSummary:
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks and logs
 
+    @property
+    def problems(self) -> list[str]:
+        """What went wrong in this run, in words (empty when it all went through)."""
+        found = []
+        if self.cards_not_posted:
+            found.append(
+                f"{self.cards_not_posted} of {self.cards_not_posted + self.cards_posted} cards could not be posted "
+                "to Slack; they are retried with backoff and shown to ops if they never get through"
+            )
+        return found
+
     def render(self) -> str:
         def counts(counter: Counter[str]) -> str:
             return ", ".join(f"{key} {value}" for key, value in sorted(counter.items())) or "none"
@@ -94,6 +105,7 @@ class CycleSummary:
             f"  accounts already handled earlier today: {self.already_recorded}",
         ]
         lines.extend(f"  circuit breaker: {trip}" for trip in self.breaker_trips)
+        lines.extend(f"  PROBLEM: {problem}" for problem in self.problems)
         steps = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.phases.items())
         lines.append(f"  took {self.seconds:.2f} s" + (f" ({steps})" if steps else ""))
         return "\n".join(lines)

@@ -24,7 +24,7 @@ from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
 from storage.enums import CardDelivery, CardState, OutboxState
 from storage.models import Account, EscalationCard, HealthSnapshot, OutboxMessage, Signal, User
-from storage.repositories import snapshots
+from storage.repositories import outbox, snapshots
 
 MOVER_DAYS = 7
 MIN_MOVE = 5  # points; smaller changes are noise, not news
@@ -53,6 +53,7 @@ def build_digest_views(
     pending = _pending_cards(session, owner_ids, in_dm=True)
     overflow = _pending_cards(session, owner_ids, in_dm=False)
     automated = _queued_automated(session, list(accounts))
+    failed_sends = outbox.failed_on(session, account_ids=list(accounts))
     held, quiet, tripped = _held_signals(session, list(accounts), as_of)
 
     views: dict[str, DigestView] = {}
@@ -96,6 +97,11 @@ def build_digest_views(
             ),
             overflow=tuple(_in_zone(item, zone) for item in overflow.get(user.slack_id, [])),
             quiet=sum(1 for acc_id in quiet if acc_id in owned_ids),
+            failed_sends=tuple(
+                _failed_item(message, accounts[message.account_id].name)
+                for message in failed_sends
+                if message.account_id in owned_ids
+            ),
         )
     return views
 
@@ -167,6 +173,12 @@ def _touch_item(
         sends,
         outbox_id=message.id,
     )
+
+
+def _failed_item(message: OutboxMessage, name: str) -> DigestItem:
+    error = (message.last_error or "unknown error")[:120]
+    label = f"“{message.subject}” to {message.recipient}: failed after {message.attempts} attempts ({error})"
+    return DigestItem(message.account_id, name, label, outbox_id=message.id)
 
 
 def _in_zone(item: DigestItem, zone: ZoneInfo) -> DigestItem:

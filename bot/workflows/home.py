@@ -17,7 +17,7 @@ from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.digest_views import build_digest_views
 from storage.enums import Role
 from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
-from storage.repositories import deliveries
+from storage.repositories import deliveries, outbox
 
 OPS_ROLES = frozenset({Role.OPS, Role.ADMIN, Role.MANAGER})
 TRIP_DAYS_SHOWN = 7  # circuit-breaker trips still waiting for ops, this recent
@@ -36,6 +36,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         counts: dict[str, int] | None = None
         trips: list[TripView] = []
         failures: list[FailureView] = []
+        duplicates: list[str] = []
         if user.role in OPS_ROLES:
             actions = session.scalars(
                 select(OverrideRecord.action).where(OverrideRecord.at >= now - timedelta(days=30))
@@ -50,4 +51,10 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
                 trip_view(trip) for trip in session.scalars(unreleased.order_by(CircuitBreakerTrip.as_of))
             ]
             failures = [failure_view(row) for row in deliveries.failed(session)]
-    return build_home_view(digest, override_counts=counts, trips=trips, failures=failures)
+            duplicates = [
+                f"“{m.subject}” to {m.recipient} ({m.account_id}), resent {m.sent_at or m.claimed_at:%Y-%m-%d %H:%M} UTC"
+                for m in outbox.possible_duplicates(session)
+            ]
+    return build_home_view(
+        digest, override_counts=counts, trips=trips, failures=failures, possible_duplicates=duplicates
+    )
