@@ -24,7 +24,7 @@ from bot.workflows.cycle import run_cycle
 from bot.workflows.deferred_cards import Opened, open_deferred_card
 from storage.models import EscalationCard, SlackDelivery
 from storage.repositories.facts import load_account_facts
-from tests.integration.seeded_env import AS_OF, Story, card_budget_of_one
+from tests.integration.seeded_env import AS_OF, OPS, Story, card_budget_of_one
 
 
 def _card_posts(story: Story) -> Counter[str]:
@@ -187,3 +187,26 @@ def test_a_decided_card_is_never_posted_late(story: Story) -> None:
     post_owed_cards(story.deps)
     posts = _card_posts(story)
     assert posts and not any(f"{card.account_id} ·" in key for key in posts)
+
+
+def test_a_cycle_that_could_not_post_its_cards_says_so_and_exits_non_zero(story: Story) -> None:
+    from bot import scheduler
+    from storage.models import SlackDelivery as Delivery
+
+    story.api.refuse_posts_to("*", "service_unavailable", times=10_000)  # Slack is down
+    out = io.StringIO()
+    assert commands.cycle(story.deps, as_of=AS_OF, out=out) == 1
+    text = out.getvalue()
+    owed = [card for card in _cards(story) if card.delivery == "dm"]
+    assert f"{len(owed)} of {len(owed)} cards could not be posted" in text
+
+    # The scheduler's run of the next day alerts ops (the alert is owed until Slack is back).
+    story.clock.advance(days=1)
+    scheduler._running = story.deps
+    scheduler.daily_cycle_job()
+    with story.db.session_factory() as session:
+        alerts = session.scalars(select(Delivery).where(Delivery.kind == "ops_alert")).all()
+    assert alerts and all("finished with problems" in alert.text for alert in alerts)
+    story.api.refusing.clear()
+    post_owed_cards(story.deps)
+    assert any("finished with problems" in str(m.get("text")) for m in story.dms_to(OPS))

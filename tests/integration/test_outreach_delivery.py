@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.deps import Deps
-from bot.outreach import MAX_ATTEMPTS, SmtpSender, deliver_due
+from bot.outreach import SmtpSender, deliver_due
 from bot.settings import Settings
 from storage.db import transaction
 from storage.enums import OutboxState
@@ -154,7 +154,9 @@ def test_message_waits_for_its_hold_window(
     assert len(inbox.messages) == 1
 
 
-def test_unreachable_smtp_keeps_the_message_queued_then_gives_up(db: Database, clock: FrozenClock) -> None:
+def test_unreachable_smtp_keeps_the_message_queued_with_growing_waits_then_gives_up(
+    db: Database, clock: FrozenClock
+) -> None:
     deps = _deps(db, clock)
     message_id = _queue(db, clock.now())
     dead = SmtpSender(f"smtp://127.0.0.1:{_free_port()}", "csm@tandem.test", timeout=1.0)
@@ -163,26 +165,33 @@ def test_unreachable_smtp_keeps_the_message_queued_then_gives_up(db: Database, c
     assert report.failed == [message_id]
     with db.session_factory() as session:
         row = session.get(OutboxMessage, message_id)
-        assert (
-            row is not None
-            and row.state == OutboxState.QUEUED
-            and "ConnectionRefused" in (row.last_error or "")
-        )
+        assert row is not None and row.state == OutboxState.QUEUED
+        assert "ConnectionRefused" in (row.last_error or "")
+        assert row.send_after == clock.now() + timedelta(seconds=60)  # the first wait
+    assert deliver_due(deps, smtp=dead).failed == []  # not due again yet
 
-    for _ in range(MAX_ATTEMPTS - 1):
+    waits = []
+    while True:
+        with db.session_factory() as session:
+            row = session.get(OutboxMessage, message_id)
+            assert row is not None
+        if row.state == OutboxState.FAILED:
+            break
+        waits.append(row.send_after - clock.now())
+        clock.current = row.send_after
         deliver_due(deps, smtp=dead)
-    with db.session_factory() as session:
-        row = session.get(OutboxMessage, message_id)
-        assert row is not None and row.state == OutboxState.FAILED and row.attempts == MAX_ATTEMPTS
+    assert row.attempts == deps.settings.outbox_max_attempts
+    assert waits[:4] == [timedelta(seconds=s) for s in (60, 120, 240, 480)] and max(waits) == timedelta(hours=1)
+    assert sum(waits, timedelta()) > timedelta(hours=6)  # over hours, not minutes
 
 
 def test_a_stale_claim_cannot_send(db: Database, clock: FrozenClock) -> None:
     """Two workers read the same queued row; only the first claim wins."""
     message_id = _queue(db, clock.now())
     with transaction(db.session_factory) as session:
-        assert outbox.claim_for_sending(session, message_id=message_id, attempts=0)
+        assert outbox.claim_for_sending(session, message_id=message_id, attempts=0, now=clock.now())
     with transaction(db.session_factory) as session:
-        assert not outbox.claim_for_sending(session, message_id=message_id, attempts=0)
+        assert not outbox.claim_for_sending(session, message_id=message_id, attempts=0, now=clock.now())
 
 
 def test_naive_datetimes_are_refused(db: Database) -> None:

@@ -105,7 +105,7 @@ class StandIn:
             self.scripted.extend([(status, headers, {"ok": False, "error": error})] * times)
 
     def refuse_posts_to(self, channel: str, error: str = "channel_not_found", *, times: int = 1) -> None:
-        """Answer the next `times` chat.postMessage calls to `channel` with ok=false and `error`."""
+        """Answer the next `times` chat.postMessage calls to `channel` ("*": any) with ok=false and `error`."""
         with self.lock:
             self.refusing.setdefault(channel, []).extend([error] * times)
 
@@ -268,7 +268,7 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self._history(body)
             if method == "chat.postMessage":
                 with state.lock:
-                    refusals = state.refusing.get(str(body.get("channel", "")))
+                    refusals = state.refusing.get(str(body.get("channel", ""))) or state.refusing.get("*")
                     refusal = refusals.pop(0) if refusals else None
                 if refusal:
                     return {"ok": False, "error": refusal}
