@@ -136,8 +136,7 @@ def deliver_due(deps: Deps, *, smtp: SmtpSender | None = None, limit: int = 100)
                     session, message=message, action="auto_sent", actor=AUTOMATION_ACTOR, now=deps.clock.now()
                 )
         report.sent.append(message.id)
-    if report.failed:
-        tell_ops_of_failed_outreach(deps)
+    tell_ops_of_failed_outreach(deps)  # also catches a failure whose telling a restart cut short
     return report
 
 
