@@ -15,16 +15,19 @@ import pytest
 from bot.clock import FrozenClock
 from bot.deps import Deps
 from bot.settings import Settings
+from bot.workflows.cycle import run_cycle
 from bot.workflows.draft_step import write_drafts
 from bot.workflows.qbr import QBRBrief, build_qbr
 from prompts.drafting import BreakerState, LLMDrafter, ModelBreaker, make_drafter
 from prompts.llm_client import LLMClient
 from storage.db import transaction
+from storage.synthetic import generate_book
 from tests.conftest import Database
 from tests.integration.slack_env import slack_env
 from tests.support import factories
 from tests.support.drafting_factories import brief, check_in
 from tests.support.factories import OWNER
+from tests.support.fake_models import grounded
 from tests.support.openai_server import Behaviour, FakeOpenAI
 from tests.support.recording_poster import RecordingPoster
 from tests.support.waiting import wait_for
@@ -86,6 +89,31 @@ def test_after_a_few_timeouts_the_rest_of_the_batch_is_drafted_by_template_at_on
     assert reasons.count(TIMED_OUT) == len(silent.requests) and reasons.count(REFUSED) == 20 - len(
         silent.requests
     )
+
+
+def test_the_cycle_summary_says_the_model_stopped_answering(db: Database, silent: FakeOpenAI) -> None:
+    generate_book(db.session_factory, accounts=60, seed=11, as_of=CYCLE_DAY.date())
+    deps = deps_for(db, llm_drafter(silent))
+    summary = run_cycle(deps, as_of=CYCLE_DAY.date())
+    drafted = sum(summary.drafts_by_author.values())
+    print(f"\n{drafted} drafts, {len(silent.requests)} calls reached the model:\n{summary.render()}")
+    assert drafted > THRESHOLD + CONCURRENCY and summary.drafts_by_author == {"template": drafted}
+    assert len(silent.requests) <= THRESHOLD + CONCURRENCY
+    assert (
+        f"  drafts: template {drafted} — the model stopped answering after {THRESHOLD} consecutive timeouts; "
+        "the rest were drafted by template"
+    ) in summary.render().splitlines()
+
+
+def test_a_new_cycle_gives_the_model_a_new_chance(db: Database) -> None:
+    generate_book(db.session_factory, accounts=60, seed=11, as_of=CYCLE_DAY.date())
+    with FakeOpenAI(responder=grounded) as llm:
+        llm.script(*[Behaviour.no_answer()] * THRESHOLD)
+        drafter = llm_drafter(llm)
+        open_breaker(drafter)
+        summary = run_cycle(deps_for(db, drafter), as_of=CYCLE_DAY.date())
+    assert summary.drafts_by_author["llm"] > 0 and "stopped answering" not in summary.render()
+    assert drafter.breaker.state is BreakerState.CLOSED
 
 
 def test_after_the_cooldown_one_trial_call_and_its_answer_closes_the_breaker() -> None:
