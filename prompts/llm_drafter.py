@@ -122,9 +122,9 @@ class LLMDrafter:
                 completion = self.client.complete(prompt, model, follow_up=follow_up)
             except CallFailed as failed:
                 usage += failed.usage
-                if isinstance(failed, ModelUnavailable) and not rejections:  # the model was not asked
-                    return self._fall_back(fallback, f"{failed.reason}; drafted by template", usage, version,
-                                           log=logger.info)  # fmt: skip  (the breaker warned once)
+                if isinstance(failed, ModelUnavailable) and not rejections:  # not asked; the breaker warned once
+                    why = f"{failed.reason}; drafted by template"
+                    return self._fall_back(fallback, why, usage, version, log=logger.info)
                 said = f"{'; '.join(rejections)}; the retry failed: {failed.reason}" if rejections else failed.reason
                 return self._fall_back(fallback, f"{said}; template draft used", usage, version)
             except BadAnswer as bad:
