@@ -48,6 +48,8 @@ def build_deps(
         timeout_seconds=llm.timeout_seconds,
         max_retries=llm.max_retries,
         max_concurrency=llm.max_concurrency,
+        breaker_failures=llm.breaker_failures,
+        breaker_cooldown_seconds=llm.breaker_cooldown_seconds,
         input_price_per_mtok=llm.input_price_per_mtok,
         output_price_per_mtok=llm.output_price_per_mtok,
     )

@@ -31,6 +31,8 @@ class LLMSettings(BaseModel):
     timeout_seconds: float = 30.0
     max_retries: int = 2
     max_concurrency: int = 4  # LLM calls in flight at once, across the whole process
+    breaker_failures: int = 3  # consecutive failed model calls that open the breaker (0: never)
+    breaker_cooldown_seconds: float = 600.0  # then templates only, until one trial call
     input_price_per_mtok: float | None = None  # USD per million prompt tokens (default: known list price)
     output_price_per_mtok: float | None = None
 
@@ -73,6 +75,8 @@ class Settings(BaseSettings):
     openai_timeout_seconds: float = Field(default=30.0, alias="OPENAI_TIMEOUT_SECONDS")
     openai_max_retries: int = Field(default=2, ge=0, le=10, alias="OPENAI_MAX_RETRIES")
     openai_max_concurrency: int = Field(default=4, ge=1, le=64, alias="OPENAI_MAX_CONCURRENCY")
+    openai_breaker_failures: int = Field(default=3, ge=0, le=1000, alias="OPENAI_BREAKER_FAILURES")
+    openai_breaker_cooldown_seconds: float = Field(default=600.0, ge=0, alias="OPENAI_BREAKER_COOLDOWN_SECONDS")
     openai_price_input_per_mtok: float | None = Field(default=None, ge=0, alias="OPENAI_PRICE_INPUT_PER_MTOK")
     openai_price_output_per_mtok: float | None = Field(
         default=None, ge=0, alias="OPENAI_PRICE_OUTPUT_PER_MTOK"
@@ -130,6 +134,8 @@ class Settings(BaseSettings):
             timeout_seconds=self.openai_timeout_seconds,
             max_retries=self.openai_max_retries,
             max_concurrency=self.openai_max_concurrency,
+            breaker_failures=self.openai_breaker_failures,
+            breaker_cooldown_seconds=self.openai_breaker_cooldown_seconds,
             input_price_per_mtok=self.openai_price_input_per_mtok,
             output_price_per_mtok=self.openai_price_output_per_mtok,
         )

@@ -1,7 +1,8 @@
 """The drafting service's public face: request and result types, both drafters, the factory.
 
 Callers import from here only. The LLM drafter (and with it `openai`) is imported on first
-use, so the template-only path (demo, tests, no API key) never pays for it.
+use, so the template-only path (demo, tests, no API key) never pays for it. The LLM client's
+breaker (`ModelBreaker`) is importable without `openai`, for a run that resets it and reports it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prompts.draft_types import (
     cache_key,
     facts_hash,
 )
+from prompts.model_breaker import BreakerReport, BreakerState, ModelBreaker
 from prompts.pricing import price_for
 from prompts.template_drafter import TemplateDrafter
 
@@ -31,12 +33,15 @@ __all__ = [
     "OUTREACH_KINDS",
     "PROMPT_VERSIONS",
     "TEMPLATE_AUTHOR",
+    "BreakerReport",
+    "BreakerState",
     "BriefDocument",
     "BriefRequest",
     "DraftRequest",
     "DraftResult",
     "Drafter",
     "LLMDrafter",
+    "ModelBreaker",
     "QBRRequest",
     "TemplateDrafter",
     "cache_key",
@@ -65,8 +70,12 @@ def make_drafter(
     max_concurrency: int = 4,
     input_price_per_mtok: float | None = None,
     output_price_per_mtok: float | None = None,
+    breaker_failures: int = 3,
+    breaker_cooldown_seconds: float = 600.0,
 ) -> Drafter:
-    """The LLM drafter when an API key is configured, else the template drafter."""
+    """The LLM drafter when an API key is configured, else the template drafter. Its client's
+    breaker stops asking the model after `breaker_failures` consecutive failed calls (0: never),
+    for `breaker_cooldown_seconds`."""
     if not api_key or not api_key.strip():
         return TemplateDrafter()
     from prompts.llm_client import LLMClient
@@ -80,5 +89,6 @@ def make_drafter(
         max_retries=max_retries,
         max_concurrency=max_concurrency,
         price=price_for(model, input_per_mtok=input_price_per_mtok, output_per_mtok=output_price_per_mtok),
+        breaker=ModelBreaker(failures=breaker_failures, cooldown_seconds=breaker_cooldown_seconds),
     )
     return LLMDrafter(client)

@@ -7,6 +7,10 @@ completions with JSON-schema structured output, for any OpenAI-compatible server
 - Timeouts per call; retries with exponential backoff (honouring Retry-After) on 429, 5xx and
   dropped connections, `max_retries` times; a timeout is not retried (the caller falls back).
 - At most `max_concurrency` calls in flight across every thread using this client.
+- A circuit breaker (`prompts.model_breaker`) in front of every call: after a few consecutive
+  calls the model did not answer (timeout, unreachable, 429/5xx after the retries) it refuses
+  further calls at once with `ModelUnavailable` until a cool-down has passed, so every caller
+  (the cycle's drafts, `/brief`, `/qbr`) falls back to its template without waiting.
 - Token usage and an estimated cost come back with every answer, and with every failure that
   still spent tokens.
 """
@@ -26,6 +30,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
 
+from prompts.model_breaker import BreakerOpen, ModelBreaker, Permit
 from prompts.pricing import Price
 
 T = TypeVar("T", bound=BaseModel)
@@ -71,7 +76,19 @@ class LLMError(Exception):
 
 
 class CallFailed(LLMError):
-    """No usable HTTP answer: timeout, unreachable, or an error status after the retries."""
+    """No usable HTTP answer: timeout, unreachable, or an error status after the retries.
+
+    `outage` is False when the server did answer, only not with a completion (a 4xx other than
+    429): that is no sign the model is down, so the breaker does not count it."""
+
+    def __init__(self, reason: str, *, outage: bool = True, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.outage = outage
+        self.timed_out = timed_out
+
+
+class ModelUnavailable(CallFailed):
+    """Not called at all: the breaker is open because the model stopped answering."""
 
 
 class BadAnswer(LLMError):
@@ -99,6 +116,7 @@ class LLMClient:
         price: Price | None = None,
         sleep: Callable[[float], None] = time.sleep,
         backoff_seconds: float = 0.5,
+        breaker: ModelBreaker | None = None,
     ) -> None:
         # The SDK's own retries are off: this class retries, so it can count, bound and log them.
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=0)
@@ -113,6 +131,7 @@ class LLMClient:
         self._in_flight = 0
         self._peak = 0
         self._lock = threading.Lock()
+        self.breaker = breaker or ModelBreaker()
 
     @property
     def peak_concurrency(self) -> int:
@@ -130,7 +149,7 @@ class LLMClient:
         ]
         for role, content in follow_up:
             messages.append({"role": "assistant", "content": content} if role == "assistant" else {"role": "user", "content": content})
-        completion = self._call(messages, response_format(response_model))
+        completion = self._guarded_call(messages, response_format(response_model))
         usage = self._usage(completion)
         raw = _content(completion, usage)
         try:
@@ -149,23 +168,57 @@ class LLMClient:
         cost = self._price.cost(prompt_tokens, completion_tokens) if self._price else None
         return Usage(prompt_tokens, completion_tokens, cost, 1)
 
-    def _call(self, messages: list[ChatCompletionMessageParam], fmt: ResponseFormatJSONSchema) -> ChatCompletion:
+    def _guarded_call(
+        self, messages: list[ChatCompletionMessageParam], fmt: ResponseFormatJSONSchema
+    ) -> ChatCompletion:
+        """`_call` behind the breaker: refused at once while it is open; whether the model
+        answered (after the retries) is its outcome."""
+        try:
+            permit = self.breaker.admit()
+        except BreakerOpen as refused:
+            raise ModelUnavailable(refused.reason) from refused
+        try:
+            completion = self._call(messages, fmt, permit)
+        except ModelUnavailable:
+            raise  # opened by other calls while this one waited: not this call's outcome
+        except CallFailed as failed:
+            if failed.outage:
+                self.breaker.failed(permit, failed.reason, timeout=failed.timed_out)
+            else:
+                self.breaker.succeeded(permit)
+            raise
+        except BaseException:
+            self.breaker.abandoned(permit)
+            raise
+        self.breaker.succeeded(permit)
+        return completion
+
+    def _call(
+        self, messages: list[ChatCompletionMessageParam], fmt: ResponseFormatJSONSchema, permit: Permit
+    ) -> ChatCompletion:
         attempt = 0
         while True:
             try:
                 with self._slot():
+                    self._confirm(permit)  # the breaker may have opened while this call waited
                     return self._client.chat.completions.create(model=self.model, messages=messages, response_format=fmt)
             except openai.APITimeoutError as error:
-                raise CallFailed(f"LLM call timed out after {self.timeout_seconds:g} s") from error
+                raise CallFailed(f"LLM call timed out after {self.timeout_seconds:g} s", timed_out=True) from error
             except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as error:
                 if attempt >= self.max_retries:
                     raise CallFailed(self._failure(error, attempt)) from error
                 self._sleep(self._delay(attempt, error))
                 attempt += 1
             except openai.APIStatusError as error:  # 4xx other than 429: retrying cannot help
-                raise CallFailed(f"LLM call failed with HTTP {error.status_code}") from error
+                raise CallFailed(f"LLM call failed with HTTP {error.status_code}", outage=False) from error
             except openai.OpenAIError as error:
                 raise CallFailed(f"LLM call failed ({type(error).__name__})") from error
+
+    def _confirm(self, permit: Permit) -> None:
+        try:
+            self.breaker.confirm(permit)
+        except BreakerOpen as refused:
+            raise ModelUnavailable(refused.reason) from refused
 
     def _slot(self) -> _Slot:
         return _Slot(self)

@@ -4,7 +4,8 @@ can reach a card.
 A draft the validator refuses gets one retry that quotes the rejected answer and the findings;
 if that fails too (or the call itself fails: timeout, HTTP error, unreachable), the template
 draft stands in and `needs_review` says why, so every card still has content and a person looks
-closer. Tokens and estimated cost are summed over every call a draft took.
+closer. Tokens and estimated cost are summed over every call a draft took. While the client's
+breaker is open (the model stopped answering) the template stands in at once, and says so.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pydantic import BaseModel
 from prompts.answers import BriefAnswer, DraftAnswer, QBRAnswer, document_from
 from prompts.brief_document import BriefDocument, render_mrkdwn
 from prompts.draft_types import BRIEF, QBR, BriefRequest, DraftRequest, DraftResult, QBRRequest, cache_key
-from prompts.llm_client import BadAnswer, CallFailed, LLMClient, Usage
+from prompts.llm_client import BadAnswer, CallFailed, LLMClient, ModelUnavailable, Usage
 from prompts.llm_prompts import Prompt, brief_prompt, outreach_prompt, qbr_prompt
+from prompts.model_breaker import ModelBreaker
 from prompts.template_drafter import TemplateDrafter
 from prompts.tone import STANDARD
 from prompts.validation import document_findings, findings
@@ -57,6 +59,10 @@ class LLMDrafter:
     @property
     def max_concurrency(self) -> int:
         return self.client.max_concurrency
+
+    @property
+    def breaker(self) -> ModelBreaker:
+        return self.client.breaker
 
     def draft(self, request: DraftRequest) -> DraftResult:
         prompt = outreach_prompt(request)
@@ -116,8 +122,11 @@ class LLMDrafter:
                 completion = self.client.complete(prompt, model, follow_up=follow_up)
             except CallFailed as failed:
                 usage += failed.usage
+                if isinstance(failed, ModelUnavailable) and not rejections:  # not asked; the breaker warned once
+                    why = f"{failed.reason}; drafted by template"
+                    return self._fall_back(fallback, why, usage, version, log=logger.info)
                 said = f"{'; '.join(rejections)}; the retry failed: {failed.reason}" if rejections else failed.reason
-                return self._fall_back(fallback, said, usage, version)
+                return self._fall_back(fallback, f"{said}; template draft used", usage, version)
             except BadAnswer as bad:
                 usage += bad.usage
                 problems, raw = [bad.reason], bad.raw
@@ -137,13 +146,21 @@ class LLMDrafter:
             )
             logger.info("LLM %s draft attempt %d rejected: %s", version, attempt, "; ".join(problems))
             follow_up = [("assistant", raw or "(no answer)"), ("user", retry_message(problems))]
-        return self._fall_back(fallback, "; ".join(rejections), usage, version)
+        return self._fall_back(fallback, f"{'; '.join(rejections)}; template draft used", usage, version)
 
-    def _fall_back(self, fallback: Callable[[], DraftResult], why: str, usage: Usage, version: str) -> DraftResult:
-        logger.warning("LLM %s draft fell back to the template: %s", version, why)
+    def _fall_back(
+        self,
+        fallback: Callable[[], DraftResult],
+        needs_review: str,
+        usage: Usage,
+        version: str,
+        *,
+        log: Callable[..., None] = logger.warning,
+    ) -> DraftResult:
+        log("LLM %s draft fell back to the template: %s", version, needs_review)
         return replace(
             fallback(),
-            needs_review=f"{why}; template draft used",
+            needs_review=needs_review,
             prompt_tokens=usage.prompt_tokens if usage.calls else None,
             completion_tokens=usage.completion_tokens if usage.calls else None,
             cost_usd=usage.cost_usd if usage.calls else None,

@@ -36,7 +36,7 @@ from bot.workflows.cycle_plan import (
     plan_account,
 )
 from bot.workflows.cycle_write import write_plans
-from bot.workflows.draft_step import write_drafts
+from bot.workflows.draft_step import model_outage, reset_model_breaker, write_drafts
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import previous_score
@@ -71,6 +71,7 @@ class CycleSummary:
     cards_to_digest: int = 0  # over a CSM's daily card budget: they wait in the digest
     auto_queued: int = 0
     drafts_by_author: Counter[str] = field(default_factory=Counter)
+    model_outage: str | None = None  # the LLM stopped answering: the rest were drafted by template
     breaker_trips: list[str] = field(default_factory=list)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks and logs
@@ -101,7 +102,7 @@ class CycleSummary:
             f"  cards over the CSMs' daily budget, waiting in the digest: {self.cards_to_digest}",
             f"  automated touches queued: {self.auto_queued}",
             f"  on hold or kept quiet by a guardrail: {self.held}",
-            f"  drafts: {counts(self.drafts_by_author)}",
+            f"  drafts: {counts(self.drafts_by_author)}" + (f" — {self.model_outage}" if self.model_outage else ""),
             f"  accounts already handled earlier today: {self.already_recorded}",
         ]
         lines.extend(f"  circuit breaker: {trip}" for trip in self.breaker_trips)
@@ -164,8 +165,10 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     summary.already_recorded = len(plans) - len(fresh)
     detail_plans(deps, fresh, as_of=as_of, config=config)
     lap("details")
+    reset_model_breaker(deps)  # a new run gives a model that stopped answering a new chance
     drafted = draft_leads(deps, fresh)
     summary.drafts_by_author.update(result.author.split(":")[0] for _, result in drafted.values())
+    summary.model_outage = model_outage(deps)
     lap("draft")
     counts = write_plans(
         deps, plans, act_on={plan.account_id for plan in fresh}, drafted=drafted, config_version=version

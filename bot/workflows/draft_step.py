@@ -5,6 +5,8 @@ asks the drafter for every request (reusing a stored draft when the same facts w
 with the same prompt version, and running at most the drafter's concurrency at once), and
 `store_draft` records one result inside the transaction that records its signal and card.
 Briefs go through `write_brief`, which does both for one `/brief` or `/qbr`.
+A run starts with `reset_model_breaker` (a new run gives a model that stopped answering a new
+chance) and `model_outage` says afterwards whether the breaker sent drafts to the template.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from prompts.drafting import (
+    BreakerState,
     BriefDocument,
     BriefRequest,
     DraftRequest,
     DraftResult,
+    ModelBreaker,
     QBRRequest,
     TemplateDrafter,
     cache_key,
@@ -42,6 +46,30 @@ def _author(deps: Deps) -> str:
 
 def _concurrency(deps: Deps) -> int:
     return max(1, int(getattr(deps.drafter, "max_concurrency", 1)))
+
+
+def _breaker(deps: Deps) -> ModelBreaker | None:
+    breaker = getattr(deps.drafter, "breaker", None)  # the template drafter has none
+    return breaker if isinstance(breaker, ModelBreaker) else None
+
+
+def reset_model_breaker(deps: Deps) -> None:
+    """Close the LLM's breaker and empty its report, at the start of a run."""
+    breaker = _breaker(deps)
+    if breaker is not None:
+        breaker.reset()
+
+
+def model_outage(deps: Deps) -> str | None:
+    """The sentence for a run's summary when the breaker opened since the run began, else None."""
+    breaker = _breaker(deps)
+    report = breaker.report() if breaker is not None else None
+    if report is None or report.last_trip is None:
+        return None
+    stopped = f"the model stopped answering after {report.last_trip.streak}"
+    if report.state is BreakerState.CLOSED:
+        return f"{stopped}, then answered again after the cool-down"
+    return f"{stopped}; the rest were drafted by template"
 
 
 def reused(row: Draft) -> DraftResult:

@@ -2,7 +2,8 @@
 
 Tests point the real `openai` client at `server.base_url` and script the answers, one per
 request, in order: content (`Behaviour.answer`), invalid JSON, a delay that outlasts the
-client's timeout, HTTP 429 with Retry-After, HTTP 500. When the script runs out, every request
+client's timeout, no answer at all until the server stops (`Behaviour.no_answer`), HTTP 429 with
+Retry-After, HTTP 500. When the script runs out, every request
 gets `responder(body)` when one is set (a fake model that reads the prompt), else `default`.
 `latency` delays every answer (benchmarks), and the server counts how many requests it was
 serving at once (`peak_in_flight`). Every request is recorded (path, headers, parsed JSON body,
@@ -37,6 +38,7 @@ class Behaviour:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # seconds to sleep before answering (a timeout test)
+    hang: bool = False  # never answer: hold the request until the server stops (a model outage)
     finish_reason: str = "stop"
     prompt_tokens: int | None = None  # None: estimated from the request's length
     completion_tokens: int | None = None
@@ -59,6 +61,10 @@ class Behaviour:
     @classmethod
     def sleep(cls, seconds: float) -> Behaviour:
         return cls(content=json.dumps({"subject": "late", "body": "Too late."}), delay=seconds)
+
+    @classmethod
+    def no_answer(cls) -> Behaviour:
+        return cls(hang=True)
 
     @classmethod
     def rate_limited(cls, retry_after: str = "1") -> Behaviour:
@@ -97,6 +103,7 @@ class FakeOpenAI:
     _in_flight: int = 0
     _script: list[Behaviour] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
 
     def script(self, *behaviours: Behaviour) -> None:
@@ -114,6 +121,7 @@ class FakeOpenAI:
         return f"http://{LOOPBACK}:{self.port}/v1"
 
     def start(self) -> FakeOpenAI:
+        self._stopping.clear()
         self._server = ThreadingHTTPServer((LOOPBACK, 0), _handler(self))
         self._server.daemon_threads = True
         threading.Thread(
@@ -122,6 +130,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # requests left hanging are let go
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -215,6 +224,9 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 state._leave()
 
         def _answer(self, body: dict[str, Any], behaviour: Behaviour) -> None:
+            if behaviour.hang:
+                state._stopping.wait()
+                return
             if behaviour.delay or state.latency:
                 time.sleep(behaviour.delay + state.latency)
             if behaviour.status != 200:
