@@ -224,7 +224,13 @@ def serve(settings: Settings) -> int:
         else:
             from bot.http_server import make_http_server
 
-            server = make_http_server(app, deps.session_factory, port=settings.port)
+            assert settings.slack_signing_secret is not None  # create_app refused to start without it
+            server = make_http_server(
+                app,
+                deps.session_factory,
+                signing_secret=settings.slack_signing_secret.get_secret_value(),
+                port=settings.port,
+            )
             logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", settings.port)
             server.serve_forever()
     except KeyboardInterrupt:

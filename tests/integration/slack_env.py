@@ -101,9 +101,11 @@ def _decoded(blocks: Any) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def serving(app: App, session_factory: sessionmaker[Session]) -> Iterator[ThreadingWSGIServer]:
+def serving(
+    app: App, session_factory: sessionmaker[Session], *, signing_secret: str = SECRET
+) -> Iterator[ThreadingWSGIServer]:
     """bot.http_server on a free local port, in a daemon thread, shut down on exit."""
-    server = make_http_server(app, session_factory, host="127.0.0.1", port=0)
+    server = make_http_server(app, session_factory, signing_secret=signing_secret, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

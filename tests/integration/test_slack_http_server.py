@@ -1,9 +1,11 @@
-"""bot.http_server: /slack/events into Bolt, /healthz with a database probe, 404 elsewhere."""
+"""bot.http_app behind bot.http_server: /slack/events into Bolt, /healthz with a database probe, 404 elsewhere."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -11,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.http_server import MAX_BODY_BYTES, make_wsgi_app
+from bot.http_app import MAX_BODY_BYTES, make_wsgi_app
 from storage.db import make_engine, make_session_factory
 from tests.conftest import Database
-from tests.integration.slack_env import SlackEnv, serving, slack_env
+from tests.integration.slack_env import SECRET, SlackEnv, serving, slack_env
+from tests.support.slack_requests import sign
 
 
 @pytest.fixture
@@ -54,6 +57,33 @@ def test_an_unsigned_post_is_401(env: SlackEnv) -> None:
     assert raised.value.code == 401
 
 
+@pytest.mark.parametrize(
+    ("body", "age", "secret", "why"),
+    [
+        (b"payload=%7B%7D", 0, "wrong-secret", "signature mismatch"),
+        (b"payload=%7B%7D", 600, SECRET, "stale timestamp"),  # signed, but ten minutes ago
+        (b"payload=\xff\xfe", 0, SECRET, "not UTF-8"),  # Bolt would fail to decode it (500)
+    ],
+)
+def test_a_request_slack_did_not_sign_just_now_is_401_and_one_line_of_log(
+    env: SlackEnv, caplog: pytest.LogCaptureFixture, body: bytes, age: int, secret: str, why: str
+) -> None:
+    timestamp = str(int(time.time()) - age)
+    signature = sign(secret, timestamp, body.decode("latin-1")) if why != "not UTF-8" else "v0=00"
+    request = urllib.request.Request(
+        f"{env.base_url}/slack/events", data=body, method="POST",
+        headers={"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature},
+    )  # fmt: skip
+    with (
+        caplog.at_level(logging.WARNING, logger="bot.http_app"),
+        pytest.raises(urllib.error.HTTPError) as refused,
+    ):
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.http_app"]
+    assert len(lines) == 1 and why in lines[0] and "payload" not in lines[0], lines
+
+
 def test_an_oversized_body_is_refused_before_it_is_read(env: SlackEnv) -> None:
     statuses: list[str] = []
     environ = {
@@ -62,7 +92,8 @@ def test_an_oversized_body_is_refused_before_it_is_read(env: SlackEnv) -> None:
         "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
         "wsgi.input": io.BytesIO(b""),  # reading it would find nothing: the check must come first
     }
-    body = b"".join(make_wsgi_app(env.app, env.db.session_factory)(environ, lambda s, h: statuses.append(s)))
+    wsgi = make_wsgi_app(env.app, env.db.session_factory, signing_secret=SECRET)
+    body = b"".join(wsgi(environ, lambda s, h: statuses.append(s)))
     assert statuses == ["413 Payload Too Large"] and json.loads(body)["error"] == "too_large"
 
 
