@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -219,10 +220,11 @@ def serve(settings: Settings) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             logger.info("Tandem in Socket Mode")
+            signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C
             # The handler reuses app.client, so SLACK_API_URL applies to Socket Mode too.
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
-            from bot.http_server import make_http_server
+            from bot.http_server import make_http_server, run_until_signalled
 
             assert settings.slack_signing_secret is not None  # create_app refused to start without it
             server = make_http_server(
@@ -230,9 +232,11 @@ def serve(settings: Settings) -> int:
                 deps.session_factory,
                 signing_secret=settings.slack_signing_secret.get_secret_value(),
                 port=settings.port,
+                settings=settings.http,
             )
-            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", settings.port)
-            server.serve_forever()
+            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", server.port)
+            run_until_signalled(server)  # SIGTERM: finish the requests in flight, then stop
+            logger.info("HTTP server stopped")
     except KeyboardInterrupt:
         pass
     finally:

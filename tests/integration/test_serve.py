@@ -1,12 +1,16 @@
 """`python app.py serve` as a real process: HTTP mode on $PORT, Slack traffic to SLACK_API_URL.
 
-Besides the happy path, forged requests as the internet sends them. Each test prints what it
-measured (`pytest -s` shows it).
+Besides the happy path, the server's limits as Slack and the internet see them: a burst of
+clicks, connections that never send their body, bodies far over the limit, forged requests,
+SIGTERM with a request in flight. Each test prints what it measured (`pytest -s` shows it;
+tests/benchmarks/bench_server.py prints the same figures).
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +20,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.support.serve_process import SECRET, ServeProcess, healthy, serve_process
+from bot.ids import CardAction
+from tests.support.serve_process import SECRET, ServeProcess, healthy, proc_status, serve_process
+from tests.support.server_load import burst, oversized_post, stalled_connections
 from tests.support.slack_requests import SlackSender, sign
 from tests.support.slack_stand_in import StandIn, running_stand_in
 from tests.support.waiting import wait_for
@@ -54,6 +60,62 @@ def test_serve_answers_health_and_signed_slack_requests(served: ServeProcess, ap
     assert json.loads(status)["ok"] is True
 
 
+def test_a_burst_of_fifty_signed_clicks_gets_fifty_answers(served: ServeProcess, api: StandIn) -> None:
+    """Slack delivers a busy moment's clicks at once; a full listen queue resets some of them,
+    and Slack shows the user an error."""
+    slack = SlackSender(served.events_url, SECRET)
+
+    def click(index: int) -> object:
+        return slack.block_action(
+            CardAction.APPROVE, str(900_000 + index), user_id="U0CSM001", channel_id="D0CSM001",
+            message_ts=f"1700000000.{index:06d}", response_url=api.response_url(f"burst-{index}"),
+        )  # fmt: skip
+
+    result = burst(click, 50)  # type: ignore[arg-type]
+    print(
+        f"\n[server] 50 simultaneous signed clicks: {dict(result.statuses)} answered, "
+        f"{result.failed} failed {dict(result.errors)}, in {result.seconds:.2f} s"
+    )
+    assert result.statuses == {200: 50}, (result.statuses, result.errors)
+
+
+def test_connections_that_never_send_their_body_hold_no_threads(served: ServeProcess) -> None:
+    before = proc_status(served.pid)
+    with stalled_connections(served.port, 200):
+        time.sleep(1.0)  # let the server accept them all
+        during = proc_status(served.pid)
+        assert healthy(served.port, timeout=5), "the server still answers while they wait"
+    print(
+        f"\n[server] 200 connections sending headers, never the body: threads {before.threads} → "
+        f"{during.threads}, RSS {before.rss_mib:.0f} → {during.rss_mib:.0f} MiB"
+    )
+    assert during.threads - before.threads <= 2, (before, during)
+
+
+@pytest.mark.parametrize(
+    ("framing", "status"),
+    [
+        ("length", 413),  # Content-Length over the limit: refused on the headers alone
+        ("chunked", 413),  # no length: refused once the limit is crossed
+        ("negative", 400),  # Content-Length: -1 is no length at all (RFC 9112 §6.3: 400)
+    ],
+)
+def test_a_100_mib_body_is_refused_without_growing_memory(
+    served: ServeProcess, framing: str, status: int
+) -> None:
+    before = proc_status(served.pid)
+    refusal = oversized_post(served.port, framing=framing)
+    after = proc_status(served.pid)
+    print(
+        f"\n[server] 100 MiB body ({framing}): answered {refusal.status} after {refusal.sent_mib:.1f} MiB "
+        f"sent, {refusal.seconds:.2f} s {refusal.note}; RSS {before.rss_mib:.0f} → {after.rss_mib:.0f} MiB "
+        f"(peak {after.peak_mib:.0f}), threads {before.threads} → {after.threads}"
+    )
+    assert refusal.status == status
+    assert after.peak_mib - before.peak_mib < 10, (before, after)
+    assert healthy(served.port)
+
+
 def test_a_forged_request_is_refused_unread_and_logged_in_one_short_line(served: ServeProcess) -> None:
     """Bolt parses a body before it checks the signature, and logs a forged one whole."""
     padding = "x" * 900_000
@@ -79,3 +141,39 @@ def _forged_post(url: str, body: str) -> int:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def test_sigterm_finishes_the_request_in_flight_then_stops(tmp_path: Path, api: StandIn) -> None:
+    with serve_process(tmp_path, api.api_url, TANDEM_SCHEDULER="true") as served:
+        form = {"command": "/brief", "text": "nothing-like-this", "user_id": "U0MGR001", "team_id": "T111",
+                "channel_id": "C111", "response_url": api.response_url("late"), "trigger_id": "1.2"}  # fmt: skip
+        body = urlencode(form).encode()
+        timestamp = str(int(time.time()))
+        head = (
+            f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"X-Slack-Request-Timestamp: {timestamp}\r\n"
+            f"X-Slack-Signature: {sign(SECRET, timestamp, body.decode())}\r\n\r\n"
+        ).encode()
+        with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+            sock.sendall(head + body[:20])  # the request is under way when SIGTERM comes
+            time.sleep(0.3)
+            served.process.send_signal(signal.SIGTERM)
+            wait_for(lambda: _refused(served.port), timeout=5)  # no new connections
+            sock.sendall(body[20:])
+            answer = b"".join(iter(lambda: sock.recv(65536), b"")).decode()  # until the server closes
+        code = served.process.wait(timeout=15)
+        log = served.output()
+    print(f"\n[server] SIGTERM mid-request: answered {answer.splitlines()[0]!r}, exit code {code}")
+    assert answer.startswith("HTTP/1.1 200"), answer
+    assert "Preparing the brief" in answer
+    assert code == 0, log
+    assert "Scheduler has been shut down" in log, log
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False

@@ -41,7 +41,7 @@ def test_healthz_reports_the_database(env: SlackEnv) -> None:
 def test_healthz_is_503_when_the_database_is_unreachable(env: SlackEnv, tmp_path: Any) -> None:
     broken = make_session_factory(make_engine(f"sqlite:///{tmp_path}/no/such/dir/tandem.db"))
     with serving(env.app, broken) as server:
-        status, body = _get(f"http://127.0.0.1:{server.server_address[1]}/healthz")
+        status, body = _get(f"http://127.0.0.1:{server.port}/healthz")
     assert (status, body["ok"], body["database"]) == (503, False, "unavailable")
 
 
