@@ -36,7 +36,7 @@ def build_deps(
     """Wire the real components; a missing Slack token means 'render to the terminal'."""
     from prompts.drafting import make_drafter
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, connect_timeout_seconds=settings.db_connect_timeout_seconds)
     if migrate:
         upgrade(engine)  # every command works on a fresh SQLite file by itself
     if poster is None:
@@ -141,10 +141,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
     from bot import commands
 
     if args.command == "db":
-        upgrade(make_engine(settings.database_url))
-        print(
-            f"database at {make_engine(settings.database_url).url.render_as_string()} is up to date", file=out
+        engine = make_engine(
+            settings.database_url, connect_timeout_seconds=settings.db_connect_timeout_seconds
         )
+        upgrade(engine)
+        print(f"database at {engine.url.render_as_string()} is up to date", file=out)
         return 0
     if args.command == "demo":
         return commands.demo(settings, out=out)

@@ -20,13 +20,15 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.health import check_database
 
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB
+HEALTH_TIMEOUT_SECONDS = 2.0
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -37,6 +39,7 @@ def make_wsgi_app(
     *,
     signing_secret: str,
     max_body_bytes: int = MAX_BODY_BYTES,
+    health_timeout_seconds: float = HEALTH_TIMEOUT_SECONDS,
 ) -> WsgiApp:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
@@ -62,7 +65,7 @@ def make_wsgi_app(
         if path == EVENTS_PATH and method == "POST":
             return slack_event(environ, start_response)
         if path == HEALTH_PATH and method == "GET":
-            return _health(session_factory, start_response)
+            return _health(session_factory, health_timeout_seconds, start_response)
         return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
@@ -103,10 +106,11 @@ def _refuse(
     return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid_signature"})
 
 
-def _health(session_factory: sessionmaker[Session], start_response: StartResponse) -> Iterable[bytes]:
+def _health(
+    session_factory: sessionmaker[Session], timeout_seconds: float, start_response: StartResponse
+) -> Iterable[bytes]:
     try:
-        with session_factory() as session:
-            session.execute(text("SELECT 1"))
+        check_database(session_factory, timeout_seconds=timeout_seconds)
     except Exception as error:  # the probe reports, it never raises
         logger.warning("health check: database unavailable: %s", error)
         return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unavailable"})

@@ -151,7 +151,11 @@ def make_http_server(
     back from `server.port`."""
     settings = settings or HttpSettings()
     wsgi = make_wsgi_app(
-        app, session_factory, signing_secret=signing_secret, max_body_bytes=settings.max_body_bytes
+        app,
+        session_factory,
+        signing_secret=signing_secret,
+        max_body_bytes=settings.max_body_bytes,
+        health_timeout_seconds=settings.health_timeout_seconds,
     )
     return HttpServer(wsgi, host=host, port=port, settings=settings)
 

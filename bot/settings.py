@@ -60,6 +60,7 @@ class HttpSettings(BaseModel):
     timeout_seconds: float = 75.0  # a connection silent this long is closed (mid-request or idle)
     max_body_bytes: int = 1_000_000  # Slack's payloads are a few kB; larger bodies get 413 unread
     shutdown_grace_seconds: float = 20.0  # on SIGTERM, how long requests in flight may take to finish
+    health_timeout_seconds: float = 2.0  # /healthz's query may run this long before the answer is 503
 
 
 class Settings(BaseSettings):
@@ -74,6 +75,8 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(default=75.0, gt=0, alias="TANDEM_HTTP_TIMEOUT_SECONDS")
     http_max_body_bytes: int = Field(default=1_000_000, ge=1024, alias="TANDEM_HTTP_MAX_BODY_BYTES")
     http_shutdown_grace_seconds: float = Field(default=20.0, ge=0, alias="TANDEM_HTTP_SHUTDOWN_SECONDS")
+    health_timeout_seconds: float = Field(default=2.0, gt=0, alias="TANDEM_HEALTH_TIMEOUT_SECONDS")
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, alias="TANDEM_DB_CONNECT_TIMEOUT_SECONDS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
     outreach_from: str = Field(default="tandem@localhost", alias="OUTREACH_FROM")
@@ -155,6 +158,7 @@ class Settings(BaseSettings):
             timeout_seconds=self.http_timeout_seconds,
             max_body_bytes=self.http_max_body_bytes,
             shutdown_grace_seconds=self.http_shutdown_grace_seconds,
+            health_timeout_seconds=self.health_timeout_seconds,
         )
 
     @property

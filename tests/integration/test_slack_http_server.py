@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -26,9 +29,9 @@ def env(sqlite_db: Database) -> Iterator[SlackEnv]:
         yield environment
 
 
-def _get(url: str) -> tuple[int, dict[str, Any]]:
+def _get(url: str, *, timeout: float = 5) -> tuple[int, dict[str, Any]]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -43,6 +46,44 @@ def test_healthz_is_503_when_the_database_is_unreachable(env: SlackEnv, tmp_path
     with serving(env.app, broken) as server:
         status, body = _get(f"http://127.0.0.1:{server.port}/healthz")
     assert (status, body["ok"], body["database"]) == (503, False, "unavailable")
+
+
+@contextmanager
+def silent_postgres() -> Iterator[int]:
+    """A 'PostgreSQL' that accepts TCP connections and never says a word (a hung server, or a
+    network path that drops everything after the handshake)."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def test_healthz_is_503_within_seconds_when_postgresql_never_answers(env: SlackEnv) -> None:
+    with silent_postgres() as port:
+        engine = make_engine(f"postgresql+psycopg://tandem@127.0.0.1:{port}/tandem")
+        with serving(env.app, make_session_factory(engine)) as server:
+            started = time.monotonic()
+            try:
+                status, body = _get(f"http://127.0.0.1:{server.port}/healthz", timeout=20)
+            finally:
+                took = time.monotonic() - started
+        engine.dispose()
+    print(f"\n[health] PostgreSQL accepting but silent: /healthz answered in {took:.1f} s")
+    assert (status, body["database"]) == (503, "unavailable")
+    assert took < 8, took
 
 
 @pytest.mark.parametrize("path", ["/admin", "/slack/events", "/"])
