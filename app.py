@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -35,7 +36,7 @@ def build_deps(
     """Wire the real components; a missing Slack token means 'render to the terminal'."""
     from prompts.drafting import make_drafter
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, connect_timeout_seconds=settings.db_connect_timeout_seconds)
     if migrate:
         upgrade(engine)  # every command works on a fresh SQLite file by itself
     if poster is None:
@@ -142,10 +143,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
     from bot import commands
 
     if args.command == "db":
-        upgrade(make_engine(settings.database_url))
-        print(
-            f"database at {make_engine(settings.database_url).url.render_as_string()} is up to date", file=out
+        engine = make_engine(
+            settings.database_url, connect_timeout_seconds=settings.db_connect_timeout_seconds
         )
+        upgrade(engine)
+        print(f"database at {engine.url.render_as_string()} is up to date", file=out)
         return 0
     if args.command == "demo":
         return commands.demo(settings, out=out)
@@ -221,14 +223,23 @@ def serve(settings: Settings) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             logger.info("Tandem in Socket Mode")
+            signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C
             # The handler reuses app.client, so SLACK_API_URL applies to Socket Mode too.
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
-            from bot.http_server import make_http_server
+            from bot.http_server import make_http_server, run_until_signalled
 
-            server = make_http_server(app, deps.session_factory, port=settings.port)
-            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", settings.port)
-            server.serve_forever()
+            assert settings.slack_signing_secret is not None  # create_app refused to start without it
+            server = make_http_server(
+                app,
+                deps.session_factory,
+                signing_secret=settings.slack_signing_secret.get_secret_value(),
+                port=settings.port,
+                settings=settings.http,
+            )
+            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", server.port)
+            run_until_signalled(server)  # SIGTERM: finish the requests in flight, then stop
+            logger.info("HTTP server stopped")
     except KeyboardInterrupt:
         pass
     finally:

@@ -53,12 +53,32 @@ class DeliverySettings(BaseModel):
     stale_claim_seconds: float = 120.0  # a post claimed longer ago than this was interrupted
 
 
+class HttpSettings(BaseModel):
+    """HTTP mode's server (waitress): how much it takes on, and for how long."""
+
+    threads: int = 8  # requests handled at once; the rest wait their turn in a queue
+    connection_limit: int = 500  # open connections; beyond it new ones wait in the listen backlog
+    backlog: int = 2048  # connections the kernel queues for accept (capped by net.core.somaxconn)
+    timeout_seconds: float = 75.0  # a connection silent this long is closed (mid-request or idle)
+    max_body_bytes: int = 1_000_000  # Slack's payloads are a few kB; larger bodies get 413 unread
+    shutdown_grace_seconds: float = 20.0  # on SIGTERM, how long requests in flight may take to finish
+    health_timeout_seconds: float = 2.0  # /healthz's query may run this long before the answer is 503
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     environment: str = Field(default="development", alias="TANDEM_ENV")
     database_url: str = Field(default="sqlite:///tandem.db", alias="DATABASE_URL")
     port: int = Field(default=3000, alias="PORT")
+    http_threads: int = Field(default=8, ge=1, le=256, alias="TANDEM_HTTP_THREADS")
+    http_connection_limit: int = Field(default=500, ge=1, alias="TANDEM_HTTP_CONNECTION_LIMIT")
+    http_backlog: int = Field(default=2048, ge=1, alias="TANDEM_HTTP_BACKLOG")
+    http_timeout_seconds: float = Field(default=75.0, gt=0, alias="TANDEM_HTTP_TIMEOUT_SECONDS")
+    http_max_body_bytes: int = Field(default=1_000_000, ge=1024, alias="TANDEM_HTTP_MAX_BODY_BYTES")
+    http_shutdown_grace_seconds: float = Field(default=20.0, ge=0, alias="TANDEM_HTTP_SHUTDOWN_SECONDS")
+    health_timeout_seconds: float = Field(default=2.0, gt=0, alias="TANDEM_HEALTH_TIMEOUT_SECONDS")
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, alias="TANDEM_DB_CONNECT_TIMEOUT_SECONDS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
     outreach_from: str = Field(default="tandem@localhost", alias="OUTREACH_FROM")
@@ -138,6 +158,18 @@ class Settings(BaseSettings):
             breaker_cooldown_seconds=self.openai_breaker_cooldown_seconds,
             input_price_per_mtok=self.openai_price_input_per_mtok,
             output_price_per_mtok=self.openai_price_output_per_mtok,
+        )
+
+    @property
+    def http(self) -> HttpSettings:
+        return HttpSettings(
+            threads=self.http_threads,
+            connection_limit=self.http_connection_limit,
+            backlog=self.http_backlog,
+            timeout_seconds=self.http_timeout_seconds,
+            max_body_bytes=self.http_max_body_bytes,
+            shutdown_grace_seconds=self.http_shutdown_grace_seconds,
+            health_timeout_seconds=self.health_timeout_seconds,
         )
 
     @property

@@ -14,10 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BEGIN_OPTION = "tandem_sqlite_begin"
+CONNECT_TIMEOUT_SECONDS = 5
 
 
-def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings Tandem relies on for each backend."""
+def make_engine(
+    database_url: str, *, connect_timeout_seconds: int = CONNECT_TIMEOUT_SECONDS, **kwargs: Any
+) -> Engine:
+    """An engine with the settings Tandem relies on for each backend.
+
+    PostgreSQL: a connection attempt gives up after `connect_timeout_seconds` (libpq waits
+    forever by default, so a server that accepts and never answers hung /healthz for minutes),
+    and the pool pings a connection before lending it out."""
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, **kwargs)
 
@@ -42,6 +49,9 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
+    if database_url.startswith("postgresql"):
+        connect_args = {"connect_timeout": connect_timeout_seconds, **kwargs.pop("connect_args", {})}
+        return create_engine(database_url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     return create_engine(database_url, pool_pre_ping=True, **kwargs)
 
 

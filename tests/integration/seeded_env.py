@@ -141,7 +141,7 @@ def seeded_story(db: Database) -> Iterator[Story]:
         register_all(app, deps)
         summary = generate_book(db.session_factory, accounts=BOOK, seed=3, as_of=AS_OF)
         with serving(app, db.session_factory) as server:
-            sender = SlackSender(f"http://127.0.0.1:{server.server_address[1]}/slack/events", SECRET)
+            sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
             yield Story(db, deps, clock, api, sender, dict(summary.planted))
 
 

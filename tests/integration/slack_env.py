@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app_factory import create_app
 from bot.clock import FrozenClock
 from bot.deps import Deps
-from bot.http_server import ThreadingWSGIServer, make_http_server
+from bot.http_server import HttpServer, make_http_server
 from bot.posting import SlackPoster
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -53,7 +53,7 @@ class SlackEnv:
     app: App
     api: StandIn
     slack: SlackSender
-    server: ThreadingWSGIServer
+    server: HttpServer
     base_url: str
 
     def post_card(self, **card: Any) -> PostedCard:
@@ -101,16 +101,18 @@ def _decoded(blocks: Any) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def serving(app: App, session_factory: sessionmaker[Session]) -> Iterator[ThreadingWSGIServer]:
-    """bot.http_server on a free local port, in a daemon thread, shut down on exit."""
-    server = make_http_server(app, session_factory, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+def serving(
+    app: App, session_factory: sessionmaker[Session], *, signing_secret: str = SECRET
+) -> Iterator[HttpServer]:
+    """bot.http_server (waitress, as `serve` runs it) on a free local port, in a daemon thread,
+    shut down on exit."""
+    server = make_http_server(app, session_factory, signing_secret=signing_secret, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield server
     finally:
-        server.shutdown()
-        server.server_close()
+        server.shutdown(grace_seconds=5)
         thread.join(5)
 
 
@@ -132,6 +134,6 @@ def slack_env(db: Database, *, drafter: Drafter | None = None) -> Iterator[Slack
             factories.add_people(session)
             factories.add_account(session)
         with serving(app, db.session_factory) as server:
-            base_url = f"http://127.0.0.1:{server.server_address[1]}"
+            base_url = f"http://127.0.0.1:{server.port}"
             sender = SlackSender(f"{base_url}/slack/events", SECRET)
             yield SlackEnv(db, deps, app, api, sender, server, base_url)

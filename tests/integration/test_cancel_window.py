@@ -181,7 +181,7 @@ def test_every_automated_touch_is_visible_with_cancel_for_its_whole_hold_in_work
         try:
             jobs = running.get_jobs()
             with serving(app, db.session_factory) as server:
-                sender = SlackSender(f"http://127.0.0.1:{server.server_address[1]}/slack/events", SECRET)
+                sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
                 clicked: dict[int, str] = {}
 
                 dealt: list[bool] = []

@@ -1,20 +1,26 @@
-"""bot.http_server: /slack/events into Bolt, /healthz with a database probe, 404 elsewhere."""
+"""bot.http_app behind bot.http_server: /slack/events into Bolt, /healthz with a database probe, 404 elsewhere."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from bot.http_server import MAX_BODY_BYTES, make_wsgi_app
+from bot.http_app import MAX_BODY_BYTES, make_wsgi_app
 from storage.db import make_engine, make_session_factory
 from tests.conftest import Database
-from tests.integration.slack_env import SlackEnv, serving, slack_env
+from tests.integration.slack_env import SECRET, SlackEnv, serving, slack_env
+from tests.support.slack_requests import sign
 
 
 @pytest.fixture
@@ -23,9 +29,9 @@ def env(sqlite_db: Database) -> Iterator[SlackEnv]:
         yield environment
 
 
-def _get(url: str) -> tuple[int, dict[str, Any]]:
+def _get(url: str, *, timeout: float = 5) -> tuple[int, dict[str, Any]]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -38,8 +44,46 @@ def test_healthz_reports_the_database(env: SlackEnv) -> None:
 def test_healthz_is_503_when_the_database_is_unreachable(env: SlackEnv, tmp_path: Any) -> None:
     broken = make_session_factory(make_engine(f"sqlite:///{tmp_path}/no/such/dir/tandem.db"))
     with serving(env.app, broken) as server:
-        status, body = _get(f"http://127.0.0.1:{server.server_address[1]}/healthz")
+        status, body = _get(f"http://127.0.0.1:{server.port}/healthz")
     assert (status, body["ok"], body["database"]) == (503, False, "unavailable")
+
+
+@contextmanager
+def silent_postgres() -> Iterator[int]:
+    """A 'PostgreSQL' that accepts TCP connections and never says a word (a hung server, or a
+    network path that drops everything after the handshake)."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def test_healthz_is_503_within_seconds_when_postgresql_never_answers(env: SlackEnv) -> None:
+    with silent_postgres() as port:
+        engine = make_engine(f"postgresql+psycopg://tandem@127.0.0.1:{port}/tandem")
+        with serving(env.app, make_session_factory(engine)) as server:
+            started = time.monotonic()
+            try:
+                status, body = _get(f"http://127.0.0.1:{server.port}/healthz", timeout=20)
+            finally:
+                took = time.monotonic() - started
+        engine.dispose()
+    print(f"\n[health] PostgreSQL accepting but silent: /healthz answered in {took:.1f} s")
+    assert (status, body["database"]) == (503, "unavailable")
+    assert took < 8, took
 
 
 @pytest.mark.parametrize("path", ["/admin", "/slack/events", "/"])
@@ -54,6 +98,33 @@ def test_an_unsigned_post_is_401(env: SlackEnv) -> None:
     assert raised.value.code == 401
 
 
+@pytest.mark.parametrize(
+    ("body", "age", "secret", "why"),
+    [
+        (b"payload=%7B%7D", 0, "wrong-secret", "signature mismatch"),
+        (b"payload=%7B%7D", 600, SECRET, "stale timestamp"),  # signed, but ten minutes ago
+        (b"payload=\xff\xfe", 0, SECRET, "not UTF-8"),  # Bolt would fail to decode it (500)
+    ],
+)
+def test_a_request_slack_did_not_sign_just_now_is_401_and_one_line_of_log(
+    env: SlackEnv, caplog: pytest.LogCaptureFixture, body: bytes, age: int, secret: str, why: str
+) -> None:
+    timestamp = str(int(time.time()) - age)
+    signature = sign(secret, timestamp, body.decode("latin-1")) if why != "not UTF-8" else "v0=00"
+    request = urllib.request.Request(
+        f"{env.base_url}/slack/events", data=body, method="POST",
+        headers={"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature},
+    )  # fmt: skip
+    with (
+        caplog.at_level(logging.WARNING, logger="bot.http_app"),
+        pytest.raises(urllib.error.HTTPError) as refused,
+    ):
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.http_app"]
+    assert len(lines) == 1 and why in lines[0] and "payload" not in lines[0], lines
+
+
 def test_an_oversized_body_is_refused_before_it_is_read(env: SlackEnv) -> None:
     statuses: list[str] = []
     environ = {
@@ -62,7 +133,8 @@ def test_an_oversized_body_is_refused_before_it_is_read(env: SlackEnv) -> None:
         "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
         "wsgi.input": io.BytesIO(b""),  # reading it would find nothing: the check must come first
     }
-    body = b"".join(make_wsgi_app(env.app, env.db.session_factory)(environ, lambda s, h: statuses.append(s)))
+    wsgi = make_wsgi_app(env.app, env.db.session_factory, signing_secret=SECRET)
+    body = b"".join(wsgi(environ, lambda s, h: statuses.append(s)))
     assert statuses == ["413 Payload Too Large"] and json.loads(body)["error"] == "too_large"
 
 

@@ -1,0 +1,123 @@
+"""HTTP mode's WSGI app: `POST /slack/events` into Bolt, `GET /healthz`, 404 elsewhere.
+
+A request to /slack/events must carry Slack's signature. One that does not is refused (401)
+here, before Bolt sees it: Bolt decodes and parses a body before it checks the signature (a
+forged body that is not JSON ends in a 500) and logs a forged body whole. Here the check is
+slack_sdk's `SignatureVerifier` on the raw bytes, and the refusal is one short log line. The
+body limit is the server's job (bot/http_server.py); the check below repeats it for any other
+WSGI server this app might be run under.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.health import check_database
+
+logger = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB
+HEALTH_TIMEOUT_SECONDS = 2.0
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def make_wsgi_app(
+    app: App,
+    session_factory: sessionmaker[Session],
+    *,
+    signing_secret: str,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    health_timeout_seconds: float = HEALTH_TIMEOUT_SECONDS,
+) -> WsgiApp:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(signing_secret)
+
+    def slack_event(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        length = _content_length(environ)
+        if length is None or length > max_body_bytes:
+            return _json(start_response, "413 Payload Too Large", {"ok": False, "error": "too_large"})
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not timestamp or not signature:
+            return _refuse(environ, start_response, "no signature", length)
+        body = environ["wsgi.input"].read(length)
+        problem = _signature_problem(verifier, body, timestamp, signature)
+        if problem:
+            return _refuse(environ, start_response, problem, length)
+        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again (and verifies it again)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return slack(environ, start_response)
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH and method == "POST":
+            return slack_event(environ, start_response)
+        if path == HEALTH_PATH and method == "GET":
+            return _health(session_factory, health_timeout_seconds, start_response)
+        return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+
+    return wsgi
+
+
+def _content_length(environ: dict[str, Any]) -> int | None:
+    """The body's length; None when the header is not a length at all."""
+    raw = environ.get("CONTENT_LENGTH") or "0"
+    return int(raw) if raw.isdigit() else None
+
+
+def _signature_problem(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> str:
+    """'' when Slack signed this body within the last five minutes, else what is wrong."""
+    if not timestamp.isdigit():
+        return "bad timestamp"
+    try:
+        decoded = body.decode("utf-8")  # Slack sends UTF-8; the verifier would raise on anything else
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    if verifier.is_valid(decoded, timestamp, signature):
+        return ""
+    expected = verifier.generate_signature(timestamp=timestamp, body=decoded) or ""
+    if hmac.compare_digest(expected.encode(), signature.encode()):
+        return "stale timestamp (check the clock)"
+    return "signature mismatch (check SLACK_SIGNING_SECRET)"
+
+
+def _refuse(
+    environ: dict[str, Any], start_response: StartResponse, reason: str, length: int
+) -> Iterable[bytes]:
+    logger.warning(
+        "refused a request to %s from %s: %s (%d-byte body not logged)",
+        EVENTS_PATH,
+        environ.get("REMOTE_ADDR", "?"),
+        reason,
+        length,
+    )
+    return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid_signature"})
+
+
+def _health(
+    session_factory: sessionmaker[Session], timeout_seconds: float, start_response: StartResponse
+) -> Iterable[bytes]:
+    try:
+        check_database(session_factory, timeout_seconds=timeout_seconds)
+    except Exception as error:  # the probe reports, it never raises
+        logger.warning("health check: database unavailable: %s", error)
+        return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unavailable"})
+    return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
+
+
+def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> Iterable[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
