@@ -14,9 +14,10 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.request_guard import GuardedSlackRequestHandler
 
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -37,7 +38,7 @@ class QuietHandler(WSGIRequestHandler):
 def make_wsgi_app(
     app: App, session_factory: sessionmaker[Session]
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = GuardedSlackRequestHandler(app, path=EVENTS_PATH)  # a signed but unusable body: 400
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")

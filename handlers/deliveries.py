@@ -10,19 +10,16 @@ from slack_sdk import WebClient
 from bot.delivery.failures import retry_failed
 from bot.deps import Deps
 from bot.ids import DeliveryAction
+from bot.slack_payloads import action_value, row_id
 
 
 def register(app: App, deps: Deps) -> None:
     @app.action(DeliveryAction.RETRY)
     def retry(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        delivery_id = row_id(action_value(body))
         ack()
         actor = body["user"]["id"]
-        value = str(body["actions"][0].get("value", ""))
-        message = (
-            retry_failed(deps, delivery_id=int(value), actor=actor)
-            if value.isdigit()
-            else "That button carries no delivery. Nothing was changed."
-        )
+        message = retry_failed(deps, delivery_id=delivery_id, actor=actor)
         if body.get("response_url"):
             respond(text=message, response_type="ephemeral", replace_original=False)
         else:  # a click in the Home tab has no response_url: answer in the app's DM
