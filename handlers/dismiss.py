@@ -15,11 +15,13 @@ from bot.slack_payloads import action_value, row_id, view_row_id
 from bot.workflows import card_decisions, veto
 from bot.workflows.card_decisions import Decided, EditorReady
 from handlers.cards import tell_privately, update_card
+from handlers.replay_guard import once_per_signed_request
 from handlers.replies import private_reply
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(CardMenu.MORE)
+    # "Always human" sets a veto like /veto does: a replay after the CSM lifted it must not re-set it.
+    @app.action(CardMenu.MORE, middleware=[once_per_signed_request(deps, kind=CardMenu.MORE)])
     def open_dismisser(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         verb, _, value = action_value(body).partition(":")
         card_id = row_id(value)  # an option value this version did not build: 400

@@ -10,6 +10,7 @@ from bot.deps import Deps
 from bot.ids import Command
 from bot.workflows.manual_flag import USAGE, Flagged, flag_account
 from handlers.errors import report_failure
+from handlers.replay_guard import once_per_signed_request
 
 
 def register(app: App, deps: Deps) -> None:
@@ -32,4 +33,7 @@ def register(app: App, deps: Deps) -> None:
             message = outcome.message
         respond(text=message, response_type="ephemeral")
 
-    app.command(Command.FLAG)(ack=acknowledge, lazy=[answer])
+    # A replay of the same signed /flag is answered "already done" before either half runs.
+    app.command(Command.FLAG, middleware=[once_per_signed_request(deps, kind=Command.FLAG)])(
+        ack=acknowledge, lazy=[answer]
+    )

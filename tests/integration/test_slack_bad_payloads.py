@@ -255,11 +255,13 @@ def test_a_nul_in_the_user_id_is_a_400(env: SlackEnv) -> None:
     assert form(env, SLASH | {"user_id": OWNER + "\x00"}).status == 400
 
 
-def test_a_flag_that_fails_tells_the_flagger_an_error_id(env: SlackEnv) -> None:
-    def broken() -> None:
+def test_a_flag_that_fails_tells_the_flagger_an_error_id(
+    env: SlackEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    env.deps.session_factory = broken  # type: ignore[assignment]
+    monkeypatch.setattr("bot.workflows.manual_flag.load_account_facts", broken)  # fails mid-flag
     hook = env.api.response_url("flag")
     reply = env.slack.slash_command(
         "Acme Corp: champion left", user_id=MANAGER, response_url=hook, command="/flag"
