@@ -24,6 +24,9 @@ EVENT_TYPES_WITH_AN_EVENT = frozenset({"event_callback"})
 TYPES_WITH_A_USER = frozenset(
     {"block_actions", "view_submission", "view_closed", "shortcut", "message_action"}
 )
+# Events Tandem listens to, and the text fields its listeners read (they run after Bolt's ack,
+# so a missing one could not be answered 400 there)
+EVENT_FIELDS = {"app_home_opened": ("user",)}
 
 
 class MalformedRequest(ValueError):
@@ -77,10 +80,15 @@ def refusal_for(body: Any) -> Refusal | None:
             return Refusal(f"a {kind} payload without a view and its callback id")
         if not isinstance(view.get("private_metadata", ""), str):
             return Refusal("a view whose private_metadata is not text")
+        if not _state_values(view.get("state", {})):
+            return Refusal("a view whose state is not values[block][action] objects")
     if kind in EVENT_TYPES_WITH_AN_EVENT:
         event = body.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             return Refusal("an event_callback without an event type")
+        needed = EVENT_FIELDS.get(event["type"], ())
+        if not all(isinstance(event.get(name), str) and event[name] for name in needed):
+            return Refusal(f"a {event['type']} event without {', '.join(needed)}")
     return None
 
 
@@ -103,6 +111,17 @@ def _actions(actions: Any) -> Refusal | None:
     if not all(isinstance(action, dict) and isinstance(action.get("action_id"), str) for action in actions):
         return Refusal("an action without an action id")
     return None
+
+
+def _state_values(state: Any) -> bool:
+    """Slack's `view.state`: {"values": {block_id: {action_id: {…}}}}."""
+    if not isinstance(state, dict):
+        return False
+    values = state.get("values", {})
+    return isinstance(values, dict) and all(
+        isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
+        for block in values.values()
+    )
 
 
 def _user_id(body: dict[str, Any]) -> str | None:

@@ -165,6 +165,14 @@ def test_an_overflow_choice_that_is_not_ours_is_a_400(env: SlackEnv) -> None:
 
 
 @pytest.mark.parametrize("callback", [EditModal.CALLBACK, DismissModal.CALLBACK])
+@pytest.mark.parametrize("state", ["x", {"values": "x"}, {"values": {"b": "x"}}, {"values": {"b": {"a": 1}}}])
+def test_a_modal_whose_state_is_not_slacks_shape_is_a_400(env: SlackEnv, callback: str, state: Any) -> None:
+    payload = submit(callback, "1")
+    payload["view"]["state"] = state
+    assert interactive(env, payload).status == 400
+
+
+@pytest.mark.parametrize("callback", [EditModal.CALLBACK, DismissModal.CALLBACK])
 @pytest.mark.parametrize("metadata", ["not ours", "", "1; DROP TABLE cards", None, 12])
 def test_a_modal_whose_private_metadata_is_not_ours_is_a_400(
     env: SlackEnv, callback: str, metadata: Any
@@ -188,6 +196,7 @@ BAD_EVENTS = {
     "is null": b"null",
     "event is a string": b'{"type": "event_callback", "team_id": "T111", "event": "app_home_opened"}',
     "event has no type": b'{"type": "event_callback", "team_id": "T111", "event": {"user": "U1"}}',
+    "home opened by no one": b'{"type": "event_callback", "team_id": "T111", "event": {"type": "app_home_opened", "tab": "home"}}',
 }
 
 
