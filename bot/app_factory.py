@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.request_guard import refuse_bad_requests
 from bot.slack_client import make_web_client
 
 logger = logging.getLogger(__name__)
@@ -16,15 +17,16 @@ logger = logging.getLogger(__name__)
 def create_app(deps: Deps, *, client: WebClient | None = None, socket_mode: bool = False) -> App:
     """A Bolt app whose Web API client honours SLACK_API_URL.
 
-    In HTTP mode Bolt verifies every request's signature and timestamp (401 otherwise); in
-    Socket Mode requests arrive over Slack's authenticated WebSocket instead.
+    In HTTP mode Bolt verifies every request's signature and timestamp (401 otherwise), then a
+    signed body Tandem cannot use gets a 400 (`bot.request_guard`); in Socket Mode requests
+    arrive over Slack's authenticated WebSocket instead.
     """
     settings = deps.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if not socket_mode and not secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET to verify requests from Slack")
-    return App(
+    app = App(
         # The client carries the token (Bolt warns when given both) and the API URL; Bolt copies
         # its base_url and retry handlers into the client each listener receives.
         signing_secret=secret or "socket-mode",
@@ -32,3 +34,6 @@ def create_app(deps: Deps, *, client: WebClient | None = None, socket_mode: bool
         request_verification_enabled=not socket_mode,
         logger=logger,
     )
+    # After Bolt's own middleware (signature first): a request the guard refused gets its 400.
+    app.middleware(refuse_bad_requests)
+    return app

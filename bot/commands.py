@@ -66,7 +66,7 @@ def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
     if not directory.is_dir():
         print(f"import: {directory} is not a directory", file=out)
         return 2
-    report = import_directory(deps.session_factory, directory)
+    report = import_directory(deps.session_factory, directory, today=deps.clock.now().date())
     print(report.render(), file=out)
     return 0 if report.ok else 1
 

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.request_guard import GuardedSlackRequestHandler
 from storage.health import check_database
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def make_wsgi_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     health_timeout_seconds: float = HEALTH_TIMEOUT_SECONDS,
 ) -> WsgiApp:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = GuardedSlackRequestHandler(app, path=EVENTS_PATH)  # a signed but unusable body: 400
     verifier = SignatureVerifier(signing_secret)
 
     def slack_event(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

@@ -11,9 +11,15 @@ from functools import lru_cache
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.secret_shapes import app_token_problem, bot_token_problem, signing_secret_problem
 from bot.working_hours import WorkingHours
 
-PLACEHOLDER_SECRETS = {"", "changeme", "xoxb-your-token", "your-signing-secret", "secret"}
+# What production checks each Slack credential with (bot.secret_shapes); None means optional.
+SLACK_CREDENTIALS = (
+    ("SLACK_BOT_TOKEN", "slack_bot_token", bot_token_problem, True),
+    ("SLACK_SIGNING_SECRET", "slack_signing_secret", signing_secret_problem, True),
+    ("SLACK_APP_TOKEN", "slack_app_token", app_token_problem, False),
+)
 
 
 class SlackSettings(BaseModel):
@@ -66,7 +72,11 @@ class HttpSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_nested_delimiter="__")
+    # hide_input_in_errors: a refused setting is named, but no value (a token, a password in
+    # DATABASE_URL or SMTP_URL) is ever echoed into a log or a terminal.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", env_nested_delimiter="__", hide_input_in_errors=True
+    )
 
     environment: str = Field(default="development", alias="TANDEM_ENV")
     database_url: str = Field(default="sqlite:///tandem.db", alias="DATABASE_URL")
@@ -127,12 +137,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
+        """Production starts only with Slack credentials of the shape Slack issues (never echoed)."""
         if self.environment != "production":
             return self
-        for name in ("slack_bot_token", "slack_signing_secret"):
-            value = getattr(self, name)
-            if value is None or value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name.upper()} must be set to a real value in production")
+        for variable, attribute, problem_of, required in SLACK_CREDENTIALS:
+            value = getattr(self, attribute)
+            if value is None or not value.get_secret_value().strip():
+                if required:
+                    raise ValueError(f"{variable} must be set in production")
+                continue
+            problem = problem_of(value.get_secret_value())
+            if problem is not None:
+                raise ValueError(f"{variable} {problem}; refusing to start in production")
         return self
 
     @property

@@ -11,13 +11,15 @@ from bot.blocks.edit_modal import build_edit_modal
 from bot.blocks.escalation_card import build_card_message
 from bot.deps import Deps
 from bot.ids import CardAction
+from bot.slack_payloads import action_value, row_id
 from bot.workflows import card_decisions
 from bot.workflows.card_decisions import Decided, EditorReady, Outcome, Refusal
 from handlers.replies import private_reply
 
 
 def card_id_from(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
+    """The card id in the clicked button's value (MalformedRequest, a 400, when it is not ours)."""
+    return row_id(action_value(body))
 
 
 def update_card(client: WebClient, outcome: Decided, body: dict[str, Any] | None = None) -> None:
@@ -45,20 +47,22 @@ def show(outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[st
 def register(app: App, deps: Deps) -> None:
     @app.action(CardAction.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        card_id = card_id_from(body)
         ack()
-        outcome = card_decisions.approve(deps, card_id=card_id_from(body), actor=body["user"]["id"])
+        outcome = card_decisions.approve(deps, card_id=card_id, actor=body["user"]["id"])
         show(outcome, client=client, respond=respond, body=body)
 
     @app.action(CardAction.TAKE_OVER)
     def take_over(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        card_id = card_id_from(body)
         ack()
-        outcome = card_decisions.take_over(deps, card_id=card_id_from(body), actor=body["user"]["id"])
+        outcome = card_decisions.take_over(deps, card_id=card_id, actor=body["user"]["id"])
         show(outcome, client=client, respond=respond, body=body)
 
     @app.action(CardAction.EDIT)
     def open_editor(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
         card_id = card_id_from(body)
+        ack()
         outcome = card_decisions.open_editor(deps, card_id=card_id, actor=body["user"]["id"])
         if not isinstance(outcome, EditorReady):
             tell_privately(respond, outcome)

@@ -9,25 +9,24 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.ids import DigestAction
+from bot.slack_payloads import action_value, row_id
 from bot.workflows.deferred_cards import Opened, open_deferred_card
 from handlers.errors import report_failure
 
 
 def register(app: App, deps: Deps) -> None:
-    def acknowledge(ack: Ack) -> None:
+    def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
+        row_id(action_value(body))  # a value that is not one of our card ids: 400, nothing runs
         ack()
 
     def open_card(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         actor = body["user"]["id"]
-        value = str(body["actions"][0].get("value", ""))
         try:
-            outcome = open_deferred_card(deps, card_id=int(value), actor=actor) if value.isdigit() else None
+            outcome = open_deferred_card(deps, card_id=row_id(action_value(body)), actor=actor)
         except Exception as error:  # lazy listeners are outside Bolt's error handler
             report_failure(error, respond=respond if body.get("response_url") else None)
             return
-        if outcome is None:
-            text = "That button carries no card id. Nothing was changed."
-        elif isinstance(outcome, Opened):
+        if isinstance(outcome, Opened):
             text = f"The {outcome.account_name} card is in your DM now."
         else:
             text = outcome.message

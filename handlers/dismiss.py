@@ -11,39 +11,40 @@ from slack_sdk import WebClient
 from bot.blocks.dismiss_modal import build_dismiss_modal, submitted_reason
 from bot.deps import Deps
 from bot.ids import CardMenu, DismissModal
+from bot.slack_payloads import action_value, row_id, view_row_id
 from bot.workflows import card_decisions, veto
 from bot.workflows.card_decisions import Decided, EditorReady
 from handlers.cards import tell_privately, update_card
+from handlers.replay_guard import once_per_signed_request
 from handlers.replies import private_reply
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(CardMenu.MORE)
+    # "Always human" sets a veto like /veto does: a replay after the CSM lifted it must not re-set it.
+    @app.action(CardMenu.MORE, middleware=[once_per_signed_request(deps, kind=CardMenu.MORE)])
     def open_dismisser(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        verb, _, value = action_value(body).partition(":")
+        card_id = row_id(value)  # an option value this version did not build: 400
         ack()
-        verb, _, card_id = str(body["actions"][0]["selected_option"]["value"]).partition(":")
-        if not card_id.isdigit():
-            return  # a value this version does not know: nothing to do
         if verb == CardMenu.VETO:
-            outcome_text = veto.describe(
-                veto.veto_from_card(deps, card_id=int(card_id), actor=body["user"]["id"])
-            )
+            outcome_text = veto.describe(veto.veto_from_card(deps, card_id=card_id, actor=body["user"]["id"]))
             respond(text=outcome_text, response_type="ephemeral", replace_original=False)
             return
         if verb != CardMenu.DISMISS:
             return
-        outcome = card_decisions.check_pending(deps, card_id=int(card_id), actor=body["user"]["id"])
+        outcome = card_decisions.check_pending(deps, card_id=card_id, actor=body["user"]["id"])
         if not isinstance(outcome, EditorReady):
             tell_privately(respond, outcome)
             return
-        modal = build_dismiss_modal(card_id=int(card_id), account_name=outcome.view.account_name)
+        modal = build_dismiss_modal(card_id=card_id, account_name=outcome.view.account_name)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     @app.view(DismissModal.CALLBACK)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        card_id = view_row_id(view)  # metadata we did not write: 400
         reason, note = submitted_reason(view.get("state", {}))
         outcome = card_decisions.dismiss(
-            deps, card_id=int(view["private_metadata"]), actor=body["user"]["id"], reason=reason, note=note
+            deps, card_id=card_id, actor=body["user"]["id"], reason=reason, note=note
         )
         if not isinstance(outcome, Decided):
             ack(

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.blocks.edit_modal import edited_text
 from bot.deps import Deps
 from bot.ids import EditModal
+from bot.slack_payloads import view_row_id
 from bot.workflows import card_decisions
 from bot.workflows.card_decisions import Decided
 from handlers.cards import update_card
@@ -19,6 +20,7 @@ from handlers.replies import private_reply
 def register(app: App, deps: Deps) -> None:
     @app.view(EditModal.CALLBACK)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        card_id = view_row_id(view)  # metadata we did not write: 400
         text = edited_text(view.get("state", {}))
         if not text.strip():
             ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: card_decisions.EMPTY_TEXT})
@@ -26,9 +28,7 @@ def register(app: App, deps: Deps) -> None:
         # The decision is one short transaction, so it runs before the ack: a refusal (someone
         # else decided meanwhile, or the user may not decide) is then shown inside the modal,
         # next to the text they typed, instead of being lost with a closed modal.
-        outcome = card_decisions.edit_and_approve(
-            deps, card_id=int(view["private_metadata"]), actor=body["user"]["id"], text=text
-        )
+        outcome = card_decisions.edit_and_approve(deps, card_id=card_id, actor=body["user"]["id"], text=text)
         if not isinstance(outcome, Decided):
             ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: private_reply(outcome)})
             return

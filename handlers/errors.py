@@ -2,6 +2,8 @@
 
 Bolt's `@app.error` does not see failures inside lazy listeners (Bolt only logs those), so
 lazy functions report theirs through `report_failure` too. Users never see a traceback.
+A `MalformedRequest` (a signed payload carrying ids that are not ours) is answered 400 and
+logged without a traceback: nothing failed, the request made no sense.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse, Respond
 
 from bot.deps import Deps
+from bot.slack_payloads import MalformedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -36,5 +39,8 @@ def report_failure(error: BaseException, *, respond: Respond | None) -> str:
 def register(app: App, deps: Deps) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> BoltResponse | None:
+        if isinstance(error, MalformedRequest):
+            logger.info("refused a Slack request: %s", error)
+            return BoltResponse(status=400, body={"ok": False, "error": "bad_request", "reason": str(error)})
         report_failure(error, respond=respond if body.get("response_url") else None)
         return None

@@ -9,6 +9,8 @@ from slack_bolt import Ack, App, Respond
 from bot.deps import Deps
 from bot.ids import Command
 from bot.workflows.manual_flag import USAGE, Flagged, flag_account
+from handlers.errors import report_failure
+from handlers.replay_guard import once_per_signed_request
 
 
 def register(app: App, deps: Deps) -> None:
@@ -20,11 +22,18 @@ def register(app: App, deps: Deps) -> None:
         text = (command.get("text") or "").strip()
         if not text:
             return
-        outcome = flag_account(deps, text=text, actor=command["user_id"])
+        try:
+            outcome = flag_account(deps, text=text, actor=command["user_id"])
+        except Exception as error:  # Bolt only logs lazy failures; the flagger must hear of it
+            report_failure(error, respond=respond)
+            return
         if isinstance(outcome, Flagged):
             message = f"Flagged {outcome.account_name}: a card is with <@{outcome.owner_slack_id}> ({outcome.route.value})."
         else:
             message = outcome.message
         respond(text=message, response_type="ephemeral")
 
-    app.command(Command.FLAG)(ack=acknowledge, lazy=[answer])
+    # A replay of the same signed /flag is answered "already done" before either half runs.
+    app.command(Command.FLAG, middleware=[once_per_signed_request(deps, kind=Command.FLAG)])(
+        ack=acknowledge, lazy=[answer]
+    )

@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.slack_payloads import MalformedRequest
 from bot.workflows.home import home_view_for
 
 
@@ -16,4 +17,7 @@ def register(app: App, deps: Deps) -> None:
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") != "home":
             return  # the Messages tab needs nothing from us
-        client.views_publish(user_id=event["user"], view=home_view_for(deps, slack_id=event["user"]))
+        user = event.get("user")
+        if not isinstance(user, str) or not user:
+            raise MalformedRequest("app_home_opened without a user")
+        client.views_publish(user_id=user, view=home_view_for(deps, slack_id=user))

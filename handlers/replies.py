@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Respond
@@ -34,12 +33,3 @@ def tell_clicker(body: dict[str, Any], respond: Respond, client: WebClient, text
         respond(text=text, response_type="ephemeral", replace_original=False)
     else:
         client.chat_postMessage(channel=body["user"]["id"], text=text)
-
-
-def id_button(body: dict[str, Any], act: Callable[[int, str], str], *, what: str) -> str:
-    """Run `act(id, actor)` for a button whose value is a numeric id; a value that is not one
-    (a forged or stale button) is refused with a sentence naming `what` it should carry."""
-    value = str(body["actions"][0].get("value", ""))
-    if not value.isdigit():
-        return f"That button carries no {what}. Nothing was changed."
-    return act(int(value), body["user"]["id"])

@@ -9,10 +9,11 @@ from slack_bolt import Ack, App
 from bot.deps import Deps
 from bot.ids import Command
 from bot.workflows.veto import USAGE, describe, veto_from_command
+from handlers.replay_guard import once_per_signed_request
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.command(Command.VETO)
+    @app.command(Command.VETO, middleware=[once_per_signed_request(deps, kind=Command.VETO)])
     def veto(ack: Ack, command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
         if not text:

@@ -379,4 +379,18 @@ class DigestRun(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
 
 
+class SeenSlackRequest(Base):
+    """A signed, state-changing Slack request Tandem acted on (`/veto`, `/flag`, …), kept while
+    Bolt would still accept its timestamp, so the same signed bytes sent again (a replay, to
+    this replica or another) are refused. `fingerprint` is a hash of its X-Slack-Signature."""
+
+    __tablename__ = "seen_slack_requests"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48))  # "/veto", "/flag", "escalation-card-more"
+    actor_slack_id: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 Index("ix_signals_as_of", Signal.as_of)

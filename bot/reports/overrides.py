@@ -1,12 +1,11 @@
-"""`overrides`: the override log as CSV or JSON, with stable keys."""
+"""`overrides`: the override log as CSV (safe to open in a spreadsheet) or JSON, with stable keys."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 
+from bot.reports.spreadsheet_csv import write_csv
 from storage.models import OverrideRecord
 
 FIELDS = (
@@ -52,8 +51,4 @@ def override_rows(records: Sequence[OverrideRecord]) -> list[dict[str, object]]:
 def render(rows: list[dict[str, object]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(rows, FIELDS)  # account ids and notes are typed by people: never formulas

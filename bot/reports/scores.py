@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 
+from bot.reports.spreadsheet_csv import write_csv
 from scoring.types import HealthResult
 
 COLUMNS = (
@@ -62,11 +61,7 @@ def render(rows: list[dict[str, object]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue()
+        return write_csv(rows, COLUMNS)  # names and ids come from imports: never formulas
     return _table(rows)
 
 

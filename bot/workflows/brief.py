@@ -1,5 +1,5 @@
-"""`/brief ACCOUNT`: find the account, check the asker may see it, score it now, and have the
-drafter write the brief (or reuse the stored one for the same facts)."""
+"""`/brief ACCOUNT`: find the account the asker may see (`account_lookup`), score it now, and
+have the drafter write the brief (or reuse the stored one for the same facts)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.mrkdwn import escape
 from bot.deps import Deps
+from bot.workflows.account_lookup import Unresolved, resolve_account
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.draft_step import write_brief
 from prompts.drafting import BriefRequest, DraftResult
 from scoring.decisions import decide
 from scoring.health import score_account
 from storage.models import Account, User
-from storage.repositories import snapshots, users
-from storage.repositories.accounts import find_accounts
+from storage.repositories import snapshots
 from storage.repositories.facts import book_facts, load_account_facts
 
 RECENT_TICKET_DAYS = 30
@@ -28,45 +27,6 @@ TREND_DAYS = 90
 class Brief:
     account: Account
     result: DraftResult
-
-
-@dataclass(frozen=True)
-class NoMatch:
-    query: str
-    candidates: tuple[tuple[str, str], ...]  # (name, account id), closest first
-    command: str = "/brief"
-
-    def message(self) -> str:
-        """The private reply: No account matches 'acm'. Closest: Acme Corp (ACC-0001), …"""
-        said = f"No account matches '{escape(self.query)}'."
-        if not self.candidates:
-            return f"{said} Try the account's name or id, e.g. `{self.command} ACC-00042`."
-        closest = ", ".join(f"{escape(name)} ({escape(account_id)})" for name, account_id in self.candidates)
-        return f"{said} Closest: {closest}"
-
-
-@dataclass(frozen=True)
-class Refused:
-    account_name: str
-    what: str = "brief"
-
-    def message(self) -> str:
-        return (
-            f"Only the CSM of {escape(self.account_name)}, their manager, or ops can ask for its {self.what}. "
-            "Nothing was shared."
-        )
-
-
-def resolve_account(
-    session: Session, *, query: str, actor: str, command: str = "/brief", what: str = "brief"
-) -> Account | NoMatch | Refused:
-    """The one account `query` names, if `actor` may see it (the one authorization check)."""
-    match = find_accounts(session, query=query)
-    if match.exact is None:
-        return NoMatch(query.strip(), tuple((a.name, a.account_id) for a in match.candidates), command)
-    if not users.may_act_on(session, account=match.exact, actor=actor):
-        return Refused(match.exact.name, what)
-    return match.exact
 
 
 def owner_name(session: Session, account: Account) -> str:
@@ -109,7 +69,7 @@ def brief_request(deps: Deps, account: Account) -> BriefRequest:
     )
 
 
-def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | NoMatch | Refused:
+def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | Unresolved:
     with deps.session_factory() as session:
         found = resolve_account(session, query=query, actor=actor)
     if not isinstance(found, Account):

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.workflows.account_lookup import resolve_account
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import active_trigger_config
 from scoring.config import TriggerConfig
@@ -16,8 +17,8 @@ from scoring.health import score_account
 from scoring.routing import route_signal
 from scoring.types import Decision, Route, Signal, TriggerKey
 from storage.db import transaction
-from storage.repositories import cards, signals, snapshots, users
-from storage.repositories.accounts import find_accounts
+from storage.models import Account
+from storage.repositories import cards, signals, snapshots
 from storage.repositories.facts import book_facts, load_account_facts
 
 # "Acme Corp: champion left", "Acme Corp | champion left", "Acme Corp — champion left"
@@ -74,17 +75,11 @@ def _record_flag(
 ) -> tuple[Flagged, int] | FlagRefused:
     """The flag's signal and card, in the caller's transaction; or why it was refused."""
     as_of = now.date()
-    match = find_accounts(session, query=query)
-    if match.exact is None:
-        closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates)
-        return FlagRefused(
-            f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
-        )
-    account = match.exact
-    if not users.may_act_on(session, account=account, actor=actor):
-        return FlagRefused(
-            "Only the account's CSM, their manager, or ops can flag it. Nothing was changed."
-        )
+    account = resolve_account(
+        session, query=query, actor=actor, command="/flag", action="flag it", outcome="Nothing was changed."
+    )
+    if not isinstance(account, Account):
+        return FlagRefused(account.message())
     facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
     health = score_account(facts, as_of=as_of, config=config)
     snapshots.save_snapshots(session, results=[health], config_version=version)

@@ -13,7 +13,8 @@ from datetime import timedelta
 
 from bot.charts import ChartData, health_usage_png
 from bot.deps import Deps
-from bot.workflows.brief import NoMatch, Refused, owner_name, resolve_account
+from bot.workflows.account_lookup import Unresolved, resolve_account
+from bot.workflows.brief import owner_name
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.draft_step import write_brief
 from prompts.drafting import DraftResult, QBRRequest, render_markdown
@@ -95,9 +96,11 @@ def qbr_request(deps: Deps, account: Account, *, as_of_days: int = QBR_DAYS) -> 
     return request, chart
 
 
-def build_qbr(deps: Deps, *, query: str, actor: str) -> QBRBrief | NoMatch | Refused:
+def build_qbr(deps: Deps, *, query: str, actor: str) -> QBRBrief | Unresolved:
     with deps.session_factory() as session:
-        found = resolve_account(session, query=query, actor=actor, command=COMMAND, what="QBR brief")
+        found = resolve_account(
+            session, query=query, actor=actor, command=COMMAND, action="ask for its QBR brief"
+        )
     if not isinstance(found, Account):
         return found
     request, chart = qbr_request(deps, found)

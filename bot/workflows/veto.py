@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.workflows.account_lookup import resolve_account
 from storage.db import transaction
 from storage.enums import OutboxState
 from storage.models import Account, EscalationCard, OutboxMessage, OverrideRecord
 from storage.repositories import accounts, outbox, overrides, users
-from storage.repositories.accounts import find_accounts
 
 USAGE = (
     "Usage: `/veto ACCOUNT: why` keeps a person on every touchpoint of the account; "
@@ -62,13 +62,13 @@ def veto_from_command(deps: Deps, *, text: str, actor: str) -> VetoOutcome:
     if not query:
         return VetoRefused(USAGE)
     with deps.session_factory() as session:
-        match = find_accounts(session, query=query)
-        if match.exact is None:
-            closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates)
-            return VetoRefused(
-                f"No single account matches “{query}”." + (f" Closest: {closest}." if closest else "")
-            )
-        account_id = match.exact.account_id
+        found = resolve_account(
+            session, query=query, actor=actor, command="/veto", action="change its veto",
+            outcome="Nothing was changed.",
+        )  # fmt: skip
+        if not isinstance(found, Account):
+            return VetoRefused(found.message())
+        account_id = found.account_id
     return set_veto(deps, account_id=account_id, actor=actor, on=on, note=note)
 
 

@@ -8,6 +8,7 @@ export twice changes nothing.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,28 +24,38 @@ from storage.importer.upsert import upsert_rows
 from storage.importer.validation import KnownIds, validate_file
 
 
-def import_directory(session_factory: sessionmaker[Session], directory: Path) -> ImportReport:
+def import_directory(
+    session_factory: sessionmaker[Session], directory: Path, *, today: date | None = None
+) -> ImportReport:
     """Import the design's CSV files found in `directory` (file names are matched without
-    regard to case); returns what happened to each, never raises for bad data."""
+    regard to case); returns what happened to each, never raises for bad data. Rows dated
+    after `today` (default: today in UTC) are imported with a warning."""
     found = {path.name.lower(): path for path in sorted(directory.iterdir()) if path.is_file()}
     ignored = [
         path.name for name, path in found.items() if name.endswith(".csv") and name not in IMPORT_FILES
     ]
-    return import_files(session_factory, found, ignored=ignored)
+    return import_files(session_factory, found, ignored=ignored, today=today)
 
 
-def import_file_as(session_factory: sessionmaker[Session], path: Path, *, kind: str) -> ImportReport:
+def import_file_as(
+    session_factory: sessionmaker[Session], path: Path, *, kind: str, today: date | None = None
+) -> ImportReport:
     """Import one file as the design's `kind` file (e.g. "outcomes.csv"), whatever its name."""
     if kind not in IMPORT_FILES:
         raise ValueError(f"unknown import file kind {kind!r}")
-    return import_files(session_factory, {kind: path})
+    return import_files(session_factory, {kind: path}, today=today)
 
 
 def import_files(
-    session_factory: sessionmaker[Session], found: dict[str, Path], *, ignored: list[str] | None = None
+    session_factory: sessionmaker[Session],
+    found: dict[str, Path],
+    *,
+    ignored: list[str] | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """Import the given files (design file name -> path), in dependency order."""
     report = ImportReport(ignored=ignored or [])
+    today = today or datetime.now(UTC).date()
     with session_factory() as session:
         known = KnownIds(
             {
@@ -56,7 +67,7 @@ def import_files(
         path = found.get(spec.file)
         if path is None:
             continue
-        result = _import_file(session_factory, spec, path, known)
+        result = _import_file(session_factory, spec, path, known, today)
         report.files.append(result)
         if not result.ok:
             known.rejected_files.add(spec.file)
@@ -67,7 +78,7 @@ def import_files(
 
 
 def _import_file(
-    session_factory: sessionmaker[Session], spec: FileSpec, path: Path, known: KnownIds
+    session_factory: sessionmaker[Session], spec: FileSpec, path: Path, known: KnownIds, today: date
 ) -> FileResult:
     result = FileResult(spec.file)
     try:
@@ -75,7 +86,7 @@ def _import_file(
     except CsvFileError as error:
         result.file_error = str(error)
         return result
-    validated = validate_file(spec, csv_file, known, result)
+    validated = validate_file(spec, csv_file, known, result, today=today)
     if not result.ok:
         return result
     try:

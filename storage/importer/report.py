@@ -1,7 +1,8 @@
 """What an import did, file by file, in words an operator can act on.
 
 `ImportReport.render()` is what `python app.py import DIR` prints: a table of files (rows
-read, written, rejected, and the outcome), then every problem with its file, line and field.
+read, written, rejected, and the outcome), then every problem with its file, line and field,
+then the warnings about rows imported as given (a date in the future, more users than seats).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class FileResult:
     rows_written: int = 0  # inserted or updated; 0 when the file was rejected
     errors: list[RowError] = field(default_factory=list)
     file_error: str | None = None  # the whole file was unusable (missing column, encoding, …)
+    warnings: list[RowError] = field(default_factory=list)  # imported as given, but odd (warnings.py)
 
     @property
     def ok(self) -> bool:
@@ -44,6 +46,8 @@ class FileResult:
             return f"rejected: {self.file_error}"
         if self.errors:
             return f"rejected, nothing written: {self.rows_rejected} bad row(s)"
+        if self.warnings:
+            return f"imported, {len(self.warnings)} warning(s)"
         return "imported"
 
 
@@ -76,10 +80,13 @@ class ImportReport:
             lines.append("")
             lines.append("Rejected rows (fix them and import again; nothing from these files was written):")
         for result in problems:
-            lines.extend(f"  {error.render()}" for error in result.errors[:max_problems_per_file])
-            hidden = len(result.errors) - max_problems_per_file
-            if hidden > 0:
-                lines.append(f"  … and {hidden} more problem(s) in {result.file}")
+            lines.extend(_listed(result.errors, result.file, "problem", max_problems_per_file))
+        warned = [result for result in self.files if result.ok and result.warnings]
+        if warned:
+            lines.append("")
+            lines.append("Warnings (imported as given; check them):")
+        for result in warned:
+            lines.extend(_listed(result.warnings, result.file, "warning", max_problems_per_file))
         lines.append("")
         lines.append(self._verdict())
         return "\n".join(lines)
@@ -110,3 +117,10 @@ class ImportReport:
             f"Import finished with {len(rejected)} rejected file(s) ({', '.join(rejected)}); "
             f"{written} row(s) written from the others. Fix the rejected files and import them again."
         )
+
+
+def _listed(rows: list[RowError], file: str, noun: str, limit: int) -> list[str]:
+    lines = [f"  {row.render()}" for row in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"  … and {len(rows) - limit} more {noun}(s) in {file}")
+    return lines

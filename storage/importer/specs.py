@@ -28,6 +28,8 @@ class FileSpec:
     id_column: str = ""  # the CSV column holding those ids
     blank_allowed: tuple[str, ...] = ()  # required columns whose cells may be empty
     derived: tuple[str, ...] = ()  # columns computed from the row (always rewritten on re-import)
+    # columns saying when something happened -> what happened (a date after the import warns)
+    happened: dict[str, str] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -48,11 +50,11 @@ class FileSpec:
 SPECS: tuple[FileSpec, ...] = (
     FileSpec("csms.csv", rows.CsmRow, models.User, ("slack_id",), refers_to={"manager_slack_id": USERS}, provides=USERS, id_column="slack_id"),
     FileSpec("accounts.csv", rows.AccountRow, models.Account, ("account_id",), refers_to={"owner_slack_id": USERS}, provides=ACCOUNTS, id_column="account_id"),
-    FileSpec("usage.csv", rows.UsageRow, models.UsageDaily, ("account_id", "day"), {"date": "day"}, {"account_id": ACCOUNTS}),
-    FileSpec("feature_usage.csv", rows.FeatureUsageRow, models.FeatureUsage, ("account_id", "day", "feature"), {"date": "day"}, {"account_id": ACCOUNTS}),
-    FileSpec("tickets.csv", rows.TicketRow, models.Ticket, ("ticket_id",), refers_to={"account_id": ACCOUNTS}, blank_allowed=("body",), derived=("sentiment",)),
+    FileSpec("usage.csv", rows.UsageRow, models.UsageDaily, ("account_id", "day"), {"date": "day"}, {"account_id": ACCOUNTS}, happened={"date": "usage"}),
+    FileSpec("feature_usage.csv", rows.FeatureUsageRow, models.FeatureUsage, ("account_id", "day", "feature"), {"date": "day"}, {"account_id": ACCOUNTS}, happened={"date": "feature usage"}),
+    FileSpec("tickets.csv", rows.TicketRow, models.Ticket, ("ticket_id",), refers_to={"account_id": ACCOUNTS}, blank_allowed=("body",), derived=("sentiment",), happened={"opened_at": "a ticket's opening"}),
     FileSpec("billing.csv", rows.BillingRow, models.BillingEvent, ("account_id", "day", "kind", "amount"), {"date": "day"}, {"account_id": ACCOUNTS}),
-    FileSpec("engagement.csv", rows.EngagementRow, models.EngagementEvent, ("account_id", "at", "kind"), refers_to={"account_id": ACCOUNTS}),
+    FileSpec("engagement.csv", rows.EngagementRow, models.EngagementEvent, ("account_id", "at", "kind"), refers_to={"account_id": ACCOUNTS}, happened={"at": "engagement"}),
     FileSpec("context.csv", rows.ContextRow, models.ContextEvent, ("account_id", "kind", "starts_at"), refers_to={"account_id": ACCOUNTS}),
     FileSpec("milestones.csv", rows.MilestoneRow, models.Milestone, ("account_id", "step"), refers_to={"account_id": ACCOUNTS}),
     FileSpec("outcomes.csv", rows.OutcomeRow, models.RenewalOutcome, ("account_id", "renewal_date"), refers_to={"account_id": ACCOUNTS}),

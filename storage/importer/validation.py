@@ -8,6 +8,7 @@ than its generic "Input should be a valid integer, unable to parse string as an 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,8 +17,10 @@ from pydantic_core import ErrorDetails
 from storage.importer.csv_reader import CsvFile
 from storage.importer.report import FileResult, RowError
 from storage.importer.specs import PROVIDER_FILE, USERS, FileSpec
+from storage.importer.warnings import row_warnings
 
 MAX_ECHO = 60  # characters of a bad value quoted back in a message
+NUL_MESSAGE = "holds a NUL character (byte 0x00), which the database cannot store; remove it from the export"
 
 MESSAGES = {
     "missing": "required value is missing",
@@ -54,8 +57,11 @@ class ValidatedFile:
     update_columns: list[str]  # columns the file gives (a re-import updates only these)
 
 
-def validate_file(spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: FileResult) -> ValidatedFile:
-    """Validate every record; problems go into `result`, valid rows into the return value."""
+def validate_file(
+    spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: FileResult, *, today: date
+) -> ValidatedFile:
+    """Validate every record; problems and warnings go into `result`, valid rows into the return
+    value. `today` is the import's date: what happened after it is warned about."""
     missing = [column for column in spec.required_columns if column not in csv_file.header]
     if missing:
         header = ", ".join(column for column in csv_file.header if column) or "nothing"
@@ -66,6 +72,10 @@ def validate_file(spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: Fi
     first_seen: dict[tuple[Any, ...], int] = {}
     for record in csv_file.records:
         result.rows_read += 1
+        nul = [name for name, value in record.values.items() if "\x00" in value]
+        if nul:  # PostgreSQL refuses the whole file; SQLite would store it: name the cell instead
+            result.errors.extend(RowError(spec.file, record.line, name, NUL_MESSAGE) for name in nul)
+            continue
         try:
             row = spec.model.model_validate(record.values)
         except ValidationError as error:
@@ -88,6 +98,10 @@ def validate_file(spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: Fi
             continue
         first_seen[key] = record.line
         valid.append(db_row)
+        result.warnings.extend(
+            RowError(spec.file, record.line, column, why)
+            for column, why in row_warnings(spec, values, today=today)
+        )
     given = [spec.db_column(column) for column in spec.columns if column in csv_file.header]
     given.extend(spec.derived)
     return ValidatedFile(valid, [column for column in given if column not in spec.key])

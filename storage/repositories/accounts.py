@@ -2,23 +2,27 @@
 
 `find_accounts` answers "/brief acme": an exact id or case-insensitive name is the answer;
 anything else returns the closest names, best first, and no exact match, so the caller asks
-which one was meant instead of guessing.
+which one was meant instead of guessing. Given `owners`, prefixes and close matches come only
+from those owners' accounts: nobody is offered a name they may not see.
 """
 
 from __future__ import annotations
 
 import difflib
 import heapq
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.models import Account
 
 MIN_CLOSENESS = 0.6  # difflib's own default cutoff for close matches
+# Longer than any account id (64) or name (200): nothing can match, so nothing is searched
+# (SQLite refuses LIKE patterns over 50,000 bytes; difflib is quadratic in the text's length).
+MAX_QUERY_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,18 @@ def account_labels(session: Session) -> dict[str, tuple[str, str]]:
     }
 
 
-def find_accounts(session: Session, *, query: str, limit: int = 5) -> AccountMatch:
+def find_accounts(
+    session: Session, *, query: str, owners: Collection[str] | None = None, limit: int = 5
+) -> AccountMatch:
     """An exact id or (case-insensitive) name, else up to `limit` closest accounts, best first.
 
-    Two accounts sharing a name are both candidates, never an exact match.
+    Two accounts sharing a name are both candidates, never an exact match. An exact id or name
+    is looked up in the whole book (the caller decides whether the requester may see it); a
+    unique prefix and the closest matches only among the accounts of `owners` (None: all).
     """
     wanted = " ".join(query.split())
-    if not wanted:
-        return AccountMatch(None, [])
+    if not wanted or len(wanted) > MAX_QUERY_CHARS or "\x00" in wanted:
+        return AccountMatch(None, [])  # PostgreSQL cannot even compare text holding a NUL
     by_id = session.get(Account, wanted)
     if by_id is not None:
         return AccountMatch(by_id)
@@ -63,23 +71,37 @@ def find_accounts(session: Session, *, query: str, limit: int = 5) -> AccountMat
     )
     if len(same) == 1:
         return AccountMatch(same[0])
-    unique = _unique_name_prefix(session, needle)
+    if owners is not None and not owners:
+        return AccountMatch(None, [])
+    unique = _unique_name_prefix(session, needle, owners)
     if unique is not None:
         return AccountMatch(unique)
-    ranked = _rank(needle, session.execute(select(Account.account_id, Account.name)), limit)
+    ranked = _rank(
+        needle, session.execute(select(Account.account_id, Account.name).where(_owned_by(owners))), limit
+    )
     if not ranked:
         return AccountMatch(None, [])
     loaded = {a.account_id: a for a in session.scalars(select(Account).where(Account.account_id.in_(ranked)))}
     return AccountMatch(None, [loaded[account_id] for account_id in ranked if account_id in loaded])
 
 
-def _unique_name_prefix(session: Session, needle: str) -> Account | None:
+def _owned_by(owners: Collection[str] | None) -> ColumnElement[bool]:
+    """The accounts of `owners`; every account when None."""
+    return true() if owners is None else Account.owner_slack_id.in_(sorted(owners))
+
+
+def _unique_name_prefix(session: Session, needle: str, owners: Collection[str] | None) -> Account | None:
     """The one account whose name starts with what was typed, when no other name contains it.
 
-    `/brief acme` with a single Acme in the book is that account, not a question back."""
+    `/brief acme` with a single Acme among the requester's accounts is that account, not a
+    question back. LIKE's own wildcards (`%`, `_`) and its escape are literal text here."""
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     containing = list(
-        session.scalars(select(Account).where(func.lower(Account.name).like(pattern, escape="\\")).limit(2))
+        session.scalars(
+            select(Account)
+            .where(_owned_by(owners), func.lower(Account.name).like(pattern, escape="\\"))
+            .limit(2)
+        )
     )
     if len(containing) == 1 and containing[0].name.lower().startswith(needle):
         return containing[0]

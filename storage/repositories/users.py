@@ -58,6 +58,22 @@ def can_decide_for(user: User | None, *, owner_slack_id: str, owner_manager_slac
     return owner_manager_slack_id is not None and user.slack_id == owner_manager_slack_id
 
 
+def visible_owners(session: Session, *, actor: str) -> frozenset[str] | None:
+    """Whose accounts `actor` may see (and so be offered as suggestions); None means every account.
+
+    The same people `can_decide_for` lets act: ops and admin see the whole book; anyone else
+    their own accounts and those of the people who name them as manager (a manager's team; a
+    team lead with the csm role too); a Slack user Tandem does not know sees nothing.
+    """
+    user = session.get(User, actor)
+    if user is None:
+        return frozenset()
+    if user.role in ANY_ACCOUNT_ROLES:
+        return None
+    reports = session.scalars(select(User.slack_id).where(User.manager_slack_id == actor))
+    return frozenset({actor, *reports})
+
+
 def may_act_on(session: Session, *, account: Account, actor: str) -> bool:
     """`can_decide_for` with the actor and the account's owner read from the database."""
     owner = session.get(User, account.owner_slack_id)

@@ -220,7 +220,7 @@ def test_a_csms_veto(story: Story) -> None:
     refused = story.slack.slash_command(
         "Pip and Parcel: prefers a call", user_id="U0CSM999", response_url=hook, command="/veto"
     )
-    assert refused.status == 200 and "Only the account's CSM" in refused.json()["text"]
+    assert refused.status == 200 and "Tandem does not know your Slack user" in refused.json()["text"]
     reply = story.slack.slash_command(
         "Pip and Parcel: prefers a call", user_id=owner, response_url=hook, command="/veto"
     )

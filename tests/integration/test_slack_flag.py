@@ -61,8 +61,10 @@ def test_a_second_flag_the_same_day_adds_nothing(env: SlackEnv) -> None:
 
 
 def test_refusals_name_what_is_wrong(env: SlackEnv) -> None:
-    assert "Only the account's CSM" in _flag(env, "Acme Corp: hm", OTHER_CSM, "intruder")
-    assert "No single account matches “Acme Crop”" in _flag(env, "Acme Crop: typo", OWNER, "typo")
+    assert _flag(env, "Acme Corp: hm", OTHER_CSM, "intruder") == (
+        "Only the CSM of Acme Corp, their manager, or ops can flag it. Nothing was changed."
+    )
+    assert _flag(env, "Acme Crop: typo", OWNER, "typo") == "No account matches 'Acme Crop'. Closest: Acme Corp (ACC-1)"
     assert "Say why" in _flag(env, "Acme Corp", OWNER, "why")
     with env.db.session_factory() as session:
         assert list(session.scalars(select(Signal))) == []

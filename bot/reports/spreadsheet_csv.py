@@ -1,0 +1,37 @@
+"""CSV that is safe to open in a spreadsheet: every CSV Tandem writes goes through `write_csv`.
+
+OWASP's CSV-injection rule (https://owasp.org/www-community/attacks/CSV_Injection): no cell
+may begin with `=`, `+`, `-`, `@`, tab (0x09), carriage return (0x0D) or line feed (0x0A),
+or Excel and Sheets run it as a formula (`=HYPERLINK(...)` leaks data, `=cmd|...` runs DDE).
+A text cell that does gets a single quote in front, which the spreadsheet shows as text.
+Separators and quotes inside a cell cannot open a new cell: the csv module quotes such cells
+and doubles their quotes (RFC 4180).
+
+Only text is changed. Numbers are Tandem's own arithmetic (a 30-day change of -12) and stay
+numbers; a quote would turn them into text. The rule is OWASP's list exactly: a leading `|`
+or a full-width `＝` is not a formula on its own, and `=cmd|…` is caught by its `=`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(value: object) -> object:
+    """`value`, with a leading `'` when it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[Mapping[str, object]], fieldnames: Sequence[str]) -> str:
+    """A header row, then one line per row, every text cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fieldnames), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: neutralise(value) for key, value in row.items()} for row in rows)
+    return buffer.getvalue()
