@@ -95,7 +95,7 @@ def test_a_replay_to_another_replica_is_refused_too(env: SlackEnv) -> None:
     replica = create_app(env.deps)
     register_all(replica, env.deps)
     with serving(replica, env.db.session_factory) as server:
-        other = SlackSender(f"http://127.0.0.1:{server.server_address[1]}/slack/events", env.slack.secret)
+        other = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", env.slack.secret)
         veto = command_body(env, "/veto", "Acme Corp: prefers a call")
         sent_at = int(time.time())
         assert "always human" in env.slack.post(veto, timestamp=sent_at).json()["text"]
