@@ -286,6 +286,28 @@ class Routing(_Section):
     handoff_triggers: tuple[TriggerKey, ...] = (TriggerKey.EXPANSION_READY,)
 
 
+class AuditBands(_Section):
+    """How far short of each threshold trigger's line a near miss may be; 0 leaves it unaudited.
+
+    In the trigger's own units: health points at or above health_low's line, the share of a
+    fall short of health_drop's, readiness points at or below expansion_ready's, churn
+    probability below renewal_risk's high_risk."""
+
+    health_low: int = Field(default=5, ge=0, le=100)
+    health_drop: float = Field(default=0.05, ge=0, le=1)
+    expansion_ready: int = Field(default=5, ge=0, le=100)
+    renewal_risk: float = Field(default=0.05, ge=0, le=1)
+
+
+class AuditRules(_Section):
+    """Audit cards below the line: each week a random share of near misses goes to a person,
+    so what the triggers miss can be measured (labels otherwise exist only where they fired)."""
+
+    rate: float = Field(default=0.05, ge=0, le=1)  # epsilon: each near miss is drawn with this chance
+    weekday: int = Field(default=1, ge=1, le=7)  # ISO weekday (1 = Monday) of the cycle that draws
+    bands: AuditBands = AuditBands()
+
+
 class TriggerConfig(_Section):
     bands: Bands = Bands()
     segment_bands: dict[str, Bands] = Field(default_factory=dict)  # per segment; else `bands`
@@ -301,6 +323,7 @@ class TriggerConfig(_Section):
     triggers: Triggers = Triggers()
     routing: Routing = Routing()
     guardrails: Guardrails = Guardrails()
+    audit: AuditRules = AuditRules()
 
     @model_validator(mode="before")
     @classmethod
