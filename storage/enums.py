@@ -17,6 +17,13 @@ class CardState(StrEnum):
     TAKEN_OVER = "taken_over"
     DISMISSED = "dismissed"
     SUPERSEDED = "superseded"  # never opened from the digest, and a newer card took its place
+    WORTH_A_LOOK = "worth_a_look"  # an audit card's answer: the near miss deserved a person's time
+    NOT_NEEDED = "not_needed"  # an audit card's answer: rightly left alone
+
+
+class CardKind(StrEnum):
+    FIRED = "fired"  # a trigger fired: a decision for a person (its propensity is 1)
+    AUDIT = "audit"  # a near miss drawn at random below the line: "Worth a look?"
 
 
 class CardDelivery(StrEnum):

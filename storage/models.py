@@ -236,12 +236,17 @@ class Draft(Base):
 
 class EscalationCard(Base):
     """A decision put in front of a person. State: pending -> approved / edited /
-    taken_over / dismissed. Every transition is a guarded update on `state = 'pending'`."""
+    taken_over / dismissed. Every transition is a guarded update on `state = 'pending'`.
+
+    An audit card (kind "audit") asks about an account no trigger fired on, a near miss just
+    short of a threshold trigger's line: it has no signal, its `audit` body holds the near miss,
+    `propensity` the chance it had of being drawn, and it is answered pending -> worth_a_look /
+    not_needed. A fired card's propensity is NULL (it was shown for certain: 1.0)."""
 
     __tablename__ = "escalation_cards"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), unique=True)
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"), unique=True)  # NULL: an audit card
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
@@ -258,6 +263,11 @@ class EscalationCard(Base):
     # "dm": posted to the recipient at once; "digest": over the day's card budget, it waits in
     # the next digest until the CSM opens it from there (storage.enums.CardDelivery).
     delivery: Mapped[str] = mapped_column(String(8), default="dm", server_default="dm")
+    kind: Mapped[str] = mapped_column(String(8), default="fired", server_default="fired")  # CardKind
+    propensity: Mapped[float | None] = mapped_column(Float)  # an audit card's chance of being drawn
+    # "<recipient>:<ISO week>" of an audit card: one per CSM per week, whoever races to write it.
+    audit_key: Mapped[str | None] = mapped_column(String(48), unique=True, index=True)
+    audit: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the near miss an audit card asks about
 
 
 class SlackDelivery(Base):
@@ -310,7 +320,9 @@ class OverrideRecord(Base):
     trigger: Mapped[str] = mapped_column(String(24))
     proposed_route: Mapped[str] = mapped_column(String(10))
     proposed_draft: Mapped[str] = mapped_column(Text, default="")
-    # approved, edited, taken_over, dismissed (cards); auto_sent, cancelled (automated touches)
+    # approved, edited, taken_over, dismissed (cards); auto_sent, cancelled (automated touches);
+    # worth_a_look, not_needed (audit cards: their proposed_route is "audit", their propensity
+    # is the card's)
     action: Mapped[str] = mapped_column(String(12))
     edited_text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)

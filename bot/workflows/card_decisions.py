@@ -168,7 +168,7 @@ def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Sign
     if card is None:
         return None
     account = session.get(Account, card.account_id)
-    signal = session.get(Signal, card.signal_id)
+    signal = session.get(Signal, card.signal_id) if card.signal_id is not None else None  # audit: None
     if account is None or signal is None:
         return None
     return card, account, signal

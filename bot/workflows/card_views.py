@@ -71,7 +71,8 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
     card = session.get(EscalationCard, card_id)
     if card is None:
         return None
-    signal = session.get(Signal, card.signal_id)
+    # An audit card has no signal; it has its own view (bot.workflows.audit.view).
+    signal = session.get(Signal, card.signal_id) if card.signal_id is not None else None
     account = session.get(Account, card.account_id)
     if signal is None or account is None:
         return None

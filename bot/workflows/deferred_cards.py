@@ -55,7 +55,7 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
     with transaction(deps.session_factory) as session:
         card = session.get(EscalationCard, card_id)
         account = session.get(Account, card.account_id) if card else None
-        signal = session.get(SignalRow, card.signal_id) if card else None
+        signal = session.get(SignalRow, card.signal_id) if card and card.signal_id else None
         if card is None or account is None or signal is None:
             return OpenRefused("This card no longer exists.")
         if card.state != CardState.PENDING:
@@ -89,7 +89,7 @@ def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:
     with deps.session_factory() as session:
         card = session.get(EscalationCard, card_id)
         account = session.get(Account, card.account_id) if card else None
-        signal = session.get(SignalRow, card.signal_id) if card else None
+        signal = session.get(SignalRow, card.signal_id) if card and card.signal_id else None
         if card is None or account is None or signal is None:
             return OpenRefused("This card no longer exists.")
         if not users.may_act_on(session, account=account, actor=actor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from storage.db import make_engine
 from storage.models import Base
@@ -28,15 +28,41 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 
 def run_migrations_online() -> None:
     engine = _engine()
-    with engine.begin() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-            include_object=include_object,
-        )
-        context.run_migrations()
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            with connection.begin():
+                context.configure(
+                    connection=connection,
+                    target_metadata=target_metadata,
+                    render_as_batch=sqlite,
+                    compare_type=True,
+                    include_object=include_object,
+                )
+                context.run_migrations()
+                if sqlite:
+                    _check_references(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """SQLite alters most columns by rebuilding the table (batch mode): copy, drop, rename. With
+    foreign keys enforced, dropping a table other rows refer to fails, and the pragma is a no-op
+    inside a transaction; so it is set on the driver's connection before the migration begins
+    (SQLite's own procedure for altering a table), and the references are checked after."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _check_references(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration left rows referring to nothing: {broken[:5]}")
 
 
 run_migrations_online()

@@ -12,7 +12,7 @@ import difflib
 import heapq
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Row, func, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -33,6 +33,12 @@ class AccountMatch:
 
 def get_account(session: Session, *, account_id: str) -> Account | None:
     return session.get(Account, account_id)
+
+
+def owners_and_renewals(session: Session) -> dict[str, tuple[str, date | None]]:
+    """account_id -> (owner's Slack id, renewal date) for every account, in one query."""
+    query = select(Account.account_id, Account.owner_slack_id, Account.renewal_date)
+    return {account_id: (owner, renewal) for account_id, owner, renewal in session.execute(query)}
 
 
 def account_labels(session: Session) -> dict[str, tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Escalation cards and their state machine: pending → approved / edited / taken_over / dismissed.
+"""Escalation cards and their state machine: pending → approved / edited / taken_over / dismissed
+(an audit card: pending → worth_a_look / not_needed).
 
 Every transition is one guarded UPDATE on `state = 'pending'`: a double click, a Slack retry
 or two people clicking at once change the card once, and the losers learn who won.
@@ -13,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.enums import CardDelivery, CardState
+from storage.enums import CardDelivery, CardKind, CardState
 from storage.models import EscalationCard, Signal
 from storage.repositories.bulk import insert_many
 
@@ -21,7 +22,8 @@ CARDS = cast(Table, EscalationCard.__table__)
 IN_CHUNK = 900
 SYSTEM_ACTOR = "tandem"
 
-DECIDED_STATES = frozenset(CardState) - {CardState.PENDING}
+AUDIT_ANSWERS = frozenset({CardState.WORTH_A_LOOK, CardState.NOT_NEEDED})
+DECIDED_STATES = frozenset(CardState) - {CardState.PENDING} - AUDIT_ANSWERS
 
 
 def create_cards(session: Session, *, rows: Sequence[dict[str, Any]], now: datetime) -> None:
@@ -54,6 +56,61 @@ def create_cards(session: Session, *, rows: Sequence[dict[str, Any]], now: datet
         for row in rows
     ]
     insert_many(session, CARDS, ("signal_id",), full)
+
+
+def create_audit_cards(session: Session, *, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Audit cards (no signal, no draft), for the DM. Each row: account_id, recipient_slack_id,
+    propensity, audit_key, audit. A key already taken is skipped: one per CSM per week, even
+    when two runs race or a run of the day is repeated."""
+    full = [
+        {"state": CardState.PENDING.value, "version": 1, "created_at": now, "delivery": CardDelivery.DM.value,
+         "kind": CardKind.AUDIT.value, "signal_id": None, "draft_id": None} | dict(row)
+        for row in rows
+    ]  # fmt: skip
+    if full:
+        insert_many(session, CARDS, ("audit_key",), full)
+
+
+def audited_recipients(session: Session, *, week: str) -> set[str]:
+    """Who already has an audit card for this ISO week ("2026-W10"), in any state."""
+    query = select(EscalationCard.recipient_slack_id).where(
+        EscalationCard.kind == CardKind.AUDIT.value, EscalationCard.audit_key.like(f"%:{week}")
+    )
+    return set(session.scalars(query))
+
+
+def accounts_with_pending_cards(session: Session, *, account_ids: Sequence[str]) -> set[str]:
+    """The accounts among these with a card of any kind still pending (posted or not)."""
+    found: set[str] = set()
+    for start in range(0, len(account_ids), IN_CHUNK):
+        query = select(EscalationCard.account_id).where(
+            EscalationCard.account_id.in_(account_ids[start : start + IN_CHUNK]),
+            EscalationCard.state == CardState.PENDING,
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def answer_audit(session: Session, *, card_id: int, answer: CardState, actor: str, now: datetime) -> bool:
+    """Answer a pending audit card; True only for the caller whose update won."""
+    if answer not in AUDIT_ANSWERS:
+        raise ValueError(f"an audit card is answered {sorted(AUDIT_ANSWERS)}, not {answer!r}")
+    result = session.execute(
+        update(EscalationCard)
+        .where(
+            EscalationCard.id == card_id,
+            EscalationCard.state == CardState.PENDING,
+            EscalationCard.kind == CardKind.AUDIT.value,
+        )
+        .values(state=answer, version=EscalationCard.version + 1, decided_at=now, decided_by=actor)
+        .execution_options(synchronize_session=False)
+    )
+    won = result.rowcount == 1  # type: ignore[attr-defined]
+    if won:
+        card = session.get(EscalationCard, card_id)
+        if card is not None:
+            session.refresh(card)
+    return won
 
 
 def create_card(
@@ -167,13 +224,15 @@ def decide(
 
 
 def dm_cards_created_on(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
-    """Cards created in [start, end) for the DM, per recipient (what today's budget has spent)."""
+    """Cards created in [start, end) for the DM, per recipient (what today's budget has spent).
+    Audit cards are exempt from the budget and spend none of it."""
     rows = session.execute(
         select(EscalationCard.recipient_slack_id, func.count(EscalationCard.id))
         .where(
             EscalationCard.created_at >= start,
             EscalationCard.created_at < end,
             EscalationCard.delivery == CardDelivery.DM.value,
+            EscalationCard.kind == CardKind.FIRED.value,
         )
         .group_by(EscalationCard.recipient_slack_id)
     )

@@ -46,7 +46,7 @@ from scoring.types import (
     UsageDay,
 )
 from storage import models
-from storage.enums import CardState, OutboxState
+from storage.enums import CardKind, CardState, OutboxState
 
 SQLITE_IN_LIMIT = 900  # SQLite's bound-parameter limit (999 on old builds), with room to spare
 STREAM_BATCH = 10_000  # rows fetched at a time from the big tables
@@ -68,8 +68,10 @@ def load_account_facts(
     as_of: date,
     window_days: int = HISTORY_DAYS,
     account_ids: Collection[str] | None = None,
+    with_usage: bool = True,
 ) -> list[AccountFacts]:
-    """AccountFacts for every account (or the given ones), ordered by account_id.
+    """AccountFacts for every account (or the given ones), ordered by account_id; without
+    `with_usage`, no daily usage or feature rows (see `iter_account_facts`).
 
     Unknown ids are skipped, not reported: the caller asked about accounts, and the result
     holds the ones that exist.
@@ -77,7 +79,7 @@ def load_account_facts(
     if window_days < 0:
         raise ValueError(f"window_days must be >= 0, got {window_days}")
     scope = _Scope() if account_ids is None else _Scope(ids=sorted(set(account_ids)))
-    return _load(session, as_of=as_of, window_days=window_days, scope=scope)
+    return _load(session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage)
 
 
 def iter_account_facts(
@@ -275,7 +277,8 @@ ACTIVE_TOUCH_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.SENT
 
 def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str, AutomationHistory]:
     """What Tandem did on each account before `as_of` (within the window): the latest day each
-    trigger acted, the automated touches, a posted card still waiting for a decision, and the
+    trigger acted, the automated touches, a posted card still waiting for a decision (a fired
+    one: an audit card asks a question and holds nothing back), and the
     crises a card already went out about (up to `as_of`: a /flag earlier that day counts)."""
     acted: dict[str, list[tuple[TriggerKey, date]]] = defaultdict(list)
     s = models.Signal
@@ -303,7 +306,12 @@ def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str,
     card_query = (
         select(c.account_id, s.trigger, c.posted_at)
         .join(s, s.id == c.signal_id)
-        .where(c.state == CardState.PENDING.value, c.message_ts.is_not(None), c.posted_at < w.end_at)
+        .where(
+            c.state == CardState.PENDING.value,
+            c.kind == CardKind.FIRED.value,  # an audit card waits for an answer, not for a decision
+            c.message_ts.is_not(None),
+            c.posted_at < w.end_at,
+        )
         .order_by(c.posted_at)
     )
     today_start = w.end_at - timedelta(days=1)

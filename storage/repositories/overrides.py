@@ -1,13 +1,22 @@
-"""The override log: one row per decision on a card or an automated touch, for ops to review."""
+"""The override log: one row per decision on a card or an automated touch, for ops to review.
+
+An audit card's answer is a row too (action worth_a_look or not_needed, proposed_route
+"audit"); its propensity is the card's, and `audit_answers` reads the two together.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.enums import CardKind
 from storage.models import Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+
+AUDIT_ROUTE = "audit"  # an audit card's proposed_route: Tandem proposed nothing, it asked
 
 
 def record_override(
@@ -69,6 +78,53 @@ def record_automated(
     session.add(record)
     session.flush()
     return record
+
+
+def record_audit_answer(
+    session: Session, *, card: EscalationCard, action: str, actor: str, now: datetime
+) -> OverrideRecord:
+    """An audit card was answered: its near miss's trigger and configuration version."""
+    near_miss = card.audit or {}
+    version = near_miss.get("config_version")
+    record = OverrideRecord(
+        card_id=card.id,
+        account_id=card.account_id,
+        trigger=str(near_miss.get("trigger", "")),
+        proposed_route=AUDIT_ROUTE,
+        proposed_draft="",
+        action=action,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=max(0.0, (now - (card.posted_at or card.created_at)).total_seconds()),
+        config_version=version if isinstance(version, int) else None,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+@dataclass(frozen=True)
+class AuditAnswer:
+    """An audit card's answer with what weighs it: an answer stands for 1/propensity near misses."""
+
+    record: OverrideRecord
+    propensity: float
+    near_miss: dict[str, Any]  # the card's audit body: trigger, value, threshold, as_of, week, ...
+
+
+def audit_answers(session: Session, *, since: datetime | None = None) -> list[AuditAnswer]:
+    query = (
+        select(OverrideRecord, EscalationCard.propensity, EscalationCard.audit)
+        .join(EscalationCard, EscalationCard.id == OverrideRecord.card_id)
+        .where(EscalationCard.kind == CardKind.AUDIT.value)
+        .order_by(OverrideRecord.at, OverrideRecord.id)
+    )
+    if since is not None:
+        query = query.where(OverrideRecord.at >= since)
+    return [
+        AuditAnswer(record, float(propensity) if propensity is not None else 1.0, dict(audit or {}))
+        for record, propensity, audit in session.execute(query)
+    ]
 
 
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:

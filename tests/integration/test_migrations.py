@@ -126,3 +126,59 @@ def test_the_rescore_pages_through_tickets_and_writes_only_changed_tones(db: Dat
         connection.execute(update(Ticket).where(Ticket.ticket_id == "T4").values(sentiment=None))
         assert rescore_ticket_tone(connection, batch_size=2) == 3  # three pages of 2, 2 and 1
     assert _tones(db.engine) == {f"T{n}": ticket_tone(*text_) for n, text_ in enumerate(texts)}
+
+
+def test_upgrading_past_0011_keeps_every_card_and_what_refers_to_it(empty_engine: Engine) -> None:
+    """0011 makes signal_id nullable, which SQLite can only do by rebuilding escalation_cards;
+    the deliveries and override rows that refer to a card must survive it, on both backends."""
+    upgrade(empty_engine, "0009")
+    factory = make_session_factory(empty_engine)
+    with transaction(factory) as session:
+        add_people(session)
+        add_account(session, "ACC-1")
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    with empty_engine.begin() as connection:  # the 0009 schema, so plain SQL rather than the models
+        signal_id = connection.execute(
+            text(
+                "INSERT INTO signals (account_id, trigger, as_of, fired_at, summary, details, route, reasons) "
+                "VALUES ('ACC-1', 'health_low', :day, :now, 'Health 48', '{}', 'assist', '{}') RETURNING id"
+            ),
+            {"day": now.date(), "now": now},
+        ).scalar_one()
+        card_id = connection.execute(
+            text(
+                "INSERT INTO escalation_cards (signal_id, account_id, state, version, recipient_slack_id, "
+                "created_at, delivery) VALUES (:signal, 'ACC-1', 'approved', 2, 'U0CSM001', :now, 'dm') RETURNING id"
+            ),
+            {"signal": signal_id, "now": now},
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO slack_deliveries (key, kind, recipient, card_id, text, state, attempts, "
+                "next_attempt_at, created_at) VALUES ('card:1', 'card', 'U0CSM001', :card, '', 'sent', 1, :now, :now)"
+            ),
+            {"card": card_id, "now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO override_log (card_id, account_id, trigger, proposed_route, proposed_draft, "
+                "action, actor_slack_id, at, seconds_to_decide) "
+                "VALUES (:card, 'ACC-1', 'health_low', 'assist', '', 'approved', 'U0CSM001', :now, 5)"
+            ),
+            {"card": card_id, "now": now},
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        card = connection.execute(
+            text("SELECT id, kind, propensity, audit_key, signal_id FROM escalation_cards")
+        ).one()
+        referring = connection.execute(
+            text("SELECT (SELECT card_id FROM slack_deliveries), (SELECT card_id FROM override_log)")
+        ).one()
+    assert (card.id, card.kind, card.propensity, card.audit_key) == (card_id, "fired", None, None)
+    assert card.signal_id == signal_id and tuple(referring) == (card_id, card_id)
+    nullable = {c["name"]: c["nullable"] for c in inspect(empty_engine).get_columns("escalation_cards")}
+    assert nullable["signal_id"] is True and nullable["kind"] is False
+    if empty_engine.dialect.name == "sqlite":  # enforcement is back on after the migration
+        with empty_engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
