@@ -18,6 +18,17 @@ class CardBlock(StrEnum):
     WHY = "escalation-card-why"
 
 
+class AuditAction(StrEnum):
+    """An audit card's two answers; the button's value is the card id."""
+
+    WORTH_A_LOOK = "audit-card-worth-a-look"
+    NOT_NEEDED = "audit-card-not-needed"
+
+
+class AuditBlock(StrEnum):
+    ACTIONS = "audit-card-actions"
+
+
 class CardMenu(StrEnum):
     """The overflow menu beside a card's "Why"; option values are "<verb>:<card id>"."""
 

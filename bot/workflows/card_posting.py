@@ -1,10 +1,10 @@
 """Post cards to their recipients' DMs, once, and notify the manager of an escalation.
 
-A card is owed a post while it is pending, meant for the DM and not in Slack yet; the
-delivery engine (bot.delivery.engine) claims each owed post before posting, so two cycles at
-once, a cycle and the scheduler's sweep, or two **Open card** clicks post a card once. An
-escalation's notice to the manager is owed in the same transaction that records the card's
-message, and delivered like any notice (retried, failed visibly).
+A card (an escalation card or an audit card) is owed a post while it is pending, meant for the
+DM and not in Slack yet; the delivery engine (bot.delivery.engine) claims each owed post before
+posting, so two cycles at once, a cycle and the scheduler's sweep, or two **Open card** clicks
+post a card once. An escalation's notice to the manager is owed in the same transaction that
+records the card's message, and delivered like any notice (retried, failed visibly).
 
 Without Slack (the terminal preview) cards are rendered but left unposted: a later run with
 Slack posts them, and only a card really in Slack counts as waiting for a decision.
@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.audit_card import build_audit_card_message
 from bot.blocks.escalation_card import build_card_message, build_manager_notice
 from bot.delivery.engine import DeliveryRun, Rendered, deliver_due
 from bot.delivery.notices import deliver_notices
 from bot.deps import Deps
 from bot.posting import MessageTag, PostedMessage
+from bot.workflows.audit.view import load_audit_view
 from bot.workflows.card_views import load_card_view, manager_slack_id
 from storage.db import transaction
-from storage.enums import CardDelivery, CardState, DeliveryKind
+from storage.enums import CardDelivery, CardKind, CardState, DeliveryKind
 from storage.models import EscalationCard, SlackDelivery
 from storage.repositories import cards, deliveries
 
@@ -44,11 +47,10 @@ class CardRenderer:
             return f"the card was {card.state} before it was posted"
         if card.message_ts:
             return "the card is already in Slack"
-        view = load_card_view(session, card_id=card.id)
-        if view is None:
+        message = render_card(session, card)
+        if message is None:
             return "the card's account or signal no longer exists"
-        text, blocks = build_card_message(view)
-        return Rendered(text, blocks)
+        return Rendered(*message)
 
     def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
         card_id = row.card_id or 0
@@ -67,6 +69,15 @@ class CardRenderer:
                        "recipient": manager, "text": text, "blocks": blocks}],
                 now=now,
             )  # fmt: skip
+
+
+def render_card(session: Session, card: EscalationCard) -> tuple[str, list[dict[str, Any]]] | None:
+    """A card's text and blocks from its current state: an escalation card, or an audit card."""
+    if card.kind == CardKind.AUDIT:
+        audit_view = load_audit_view(session, card_id=card.id)
+        return build_audit_card_message(audit_view) if audit_view is not None else None
+    view = load_card_view(session, card_id=card.id)
+    return build_card_message(view) if view is not None else None
 
 
 CARD_RENDERERS = {DeliveryKind.CARD: CardRenderer()}
@@ -103,14 +114,18 @@ def preview_cards(deps: Deps, *, card_id: int | None = None) -> int:
         owed = list(session.execute(query.order_by(EscalationCard.id)))
         shown = 0
         for each_id, recipient in owed:
-            view = load_card_view(session, card_id=each_id)
-            if view is None:
+            card = cards.get_card(session, card_id=each_id)
+            message = render_card(session, card) if card is not None else None
+            if message is None:
                 continue
-            text, blocks = build_card_message(view)
+            text, blocks = message
             deps.poster.post(channel=recipient, text=text, blocks=blocks, tag=MessageTag(PREVIEW_TAG, each_id))
             shown += 1
-            manager = manager_slack_id(session, slack_id=recipient) if view.route == "escalate" else None
-            if manager:
+            if cards.route_of(session, card_id=each_id) != "escalate":
+                continue
+            view = load_card_view(session, card_id=each_id)
+            manager = manager_slack_id(session, slack_id=recipient)
+            if view is not None and manager:
                 notice_text, notice_blocks = build_manager_notice(view, csm_slack_id=recipient)
                 deps.poster.post(channel=manager, text=notice_text, blocks=notice_blocks)
     return shown

@@ -9,7 +9,9 @@ Data flows one way (storage → scoring → decisions → drafting → Slack):
    to the DM today and which wait in the digest;
 4. drafts are written outside any transaction (an LLM may be slow), then signals, drafts,
    cards and automated touches are written in batches;
-5. every card owed a post is posted, once (bot.workflows.card_posting); a terminal preview
+5. on the audit weekday, this week's audit cards are drawn from the near misses below the
+   triggers' lines (bot.workflows.audit.cycle_step);
+6. every card owed a post is posted, once (bot.workflows.card_posting); a terminal preview
    renders them and leaves them owed.
 A rerun of the same day only does what is left: signals are keyed by (account, trigger, day),
 and an account whose lead signal was already recorded is not acted on again.
@@ -20,12 +22,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.deps import Deps
+from bot.workflows.audit.cycle_step import write_audit_cards
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.circuit_alerts import record_and_alert
 from bot.workflows.cycle_plan import (
@@ -69,6 +73,7 @@ class CycleSummary:
     cards_previewed: int = 0  # rendered in the terminal (no Slack token): still owed to Slack
     cards_not_posted: int = 0  # Slack refused or failed: retried with backoff, then shown to ops
     cards_to_digest: int = 0  # over a CSM's daily card budget: they wait in the digest
+    audit_cards: int = 0  # new audit cards: near misses drawn below the line (posted with the cards)
     auto_queued: int = 0
     drafts_by_author: Counter[str] = field(default_factory=Counter)
     model_outage: str | None = None  # the LLM stopped answering: the rest were drafted by template
@@ -100,6 +105,7 @@ class CycleSummary:
             + (f" (and {self.cards_previewed} previewed here, not posted: no SLACK_BOT_TOKEN)" if self.cards_previewed else "")
             + (f" ({self.cards_not_posted} failed, retried later)" if self.cards_not_posted else ""),
             f"  cards over the CSMs' daily budget, waiting in the digest: {self.cards_to_digest}",
+            f"  audit cards drawn below the line (posted with the cards above): {self.audit_cards}",
             f"  automated touches queued: {self.auto_queued}",
             f"  on hold or kept quiet by a guardrail: {self.held}",
             f"  drafts: {counts(self.drafts_by_author)}" + (f" — {self.model_outage}" if self.model_outage else ""),
@@ -149,7 +155,8 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     summary.bands.update(result.band.value for result in results)
     lap("score")
 
-    plans = plan_book(deps, as_of=as_of, config=config, results=results)
+    previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
+    plans = plan_book(deps, as_of=as_of, config=config, results=results, previous=previous)
     lap("decide")
     day_start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     with deps.session_factory() as session:
@@ -181,6 +188,11 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         counts.cards_digest,
     )
     lap("write")
+    summary.audit_cards = write_audit_cards(
+        deps, as_of=as_of, config=config, config_version=version, results=results, plans=plans,
+        previous=previous,
+    )  # fmt: skip
+    lap("audit")
     posting = post_owed_cards(deps)
     summary.cards_posted += posting.delivered
     summary.cards_previewed += posting.previewed
@@ -191,13 +203,20 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
 
 
 def plan_book(
-    deps: Deps, *, as_of: date, config: TriggerConfig, results: list[HealthResult]
+    deps: Deps,
+    *,
+    as_of: date,
+    config: TriggerConfig,
+    results: list[HealthResult],
+    previous: Mapping[str, int] | None = None,
 ) -> list[AccountPlan]:
     """Every account's decisions, from its facts read in batches (memory stays bounded). The
-    daily usage rows stay in the database: the bulk pass has already turned them into scores."""
+    daily usage rows stay in the database: the bulk pass has already turned them into scores.
+    `previous`: each account's score health_drop compares with (`previous_scores`, if not given)."""
     with deps.session_factory() as session:
         book = book_facts(session)
-    previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
+    if previous is None:
+        previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
     health_by_id = {result.account_id: result for result in results}
     plans: list[AccountPlan] = []
     with deps.session_factory() as session:
