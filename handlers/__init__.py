@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    audit_cards,
     auto_touches,
     brief_command,
     cards,
@@ -26,6 +27,7 @@ from handlers import (
 def register_all(app: App, deps: Deps) -> None:
     errors.register(app, deps)
     cards.register(app, deps)
+    audit_cards.register(app, deps)
     edit_modal.register(app, deps)
     dismiss.register(app, deps)
     brief_command.register(app, deps)
