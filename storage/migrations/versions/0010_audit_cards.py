@@ -8,7 +8,7 @@ an audit card asks about an account no trigger fired on. On SQLite the table is 
 mode); the migration environment turns foreign-key enforcement off around it, as SQLite
 requires, and checks every reference afterwards.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
