@@ -128,8 +128,8 @@ def test_the_rescore_pages_through_tickets_and_writes_only_changed_tones(db: Dat
     assert _tones(db.engine) == {f"T{n}": ticket_tone(*text_) for n, text_ in enumerate(texts)}
 
 
-def test_upgrading_past_0011_keeps_every_card_and_what_refers_to_it(empty_engine: Engine) -> None:
-    """0011 makes signal_id nullable, which SQLite can only do by rebuilding escalation_cards;
+def test_upgrading_past_0010_keeps_every_card_and_what_refers_to_it(empty_engine: Engine) -> None:
+    """0010 makes signal_id nullable, which SQLite can only do by rebuilding escalation_cards;
     the deliveries and override rows that refer to a card must survive it, on both backends."""
     upgrade(empty_engine, "0009")
     factory = make_session_factory(empty_engine)
