@@ -1,13 +1,22 @@
-"""The override log: one row per decision on a card or an automated touch, for ops to review."""
+"""The override log: one row per decision on a card or an automated touch, for ops to review.
+
+Each row also keeps what learning needs, read at decision time: the signal and its cycle day,
+the account's segment, the trigger's value / threshold / margin, the account's other triggers
+that fired the same day, the card's propensity and, for an edit, how much of the draft changed.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+from scoring.learning.edits import edit_size
+from storage.models import Account, Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+
+FIRED = 1.0  # the propensity of a card or touch Tandem's triggers fired (an audit card has less)
 
 
 def record_override(
@@ -23,12 +32,13 @@ def record_override(
     reason: str | None = None,
 ) -> OverrideRecord:
     shown_at = card.posted_at or card.created_at
+    proposed = draft.body if draft else ""
     record = OverrideRecord(
         card_id=card.id,
         account_id=card.account_id,
         trigger=signal.trigger,
         proposed_route=signal.route,
-        proposed_draft=draft.body if draft else "",
+        proposed_draft=proposed,
         action=action,
         edited_text=edited_text,
         reason=reason,
@@ -36,6 +46,10 @@ def record_override(
         at=now,
         seconds_to_decide=max(0.0, (now - shown_at).total_seconds()),
         config_version=signal.config_version,
+        reason_code=card.dismiss_reason,
+        propensity=card_propensity(card),
+        edit_size=edit_size(proposed, edited_text) if edited_text is not None else None,
+        **learning_context(session, signal=signal, account_id=card.account_id),
     )
     session.add(record)
     session.flush()
@@ -65,10 +79,46 @@ def record_automated(
         at=now,
         seconds_to_decide=max(0.0, (now - message.created_at).total_seconds()),
         config_version=signal.config_version if signal else None,
+        propensity=FIRED,
+        **learning_context(session, signal=signal, account_id=message.account_id),
     )
     session.add(record)
     session.flush()
     return record
+
+
+def card_propensity(card: EscalationCard) -> float:
+    """The chance the card was shown: its own `propensity` once audit cards record one, else 1."""
+    stored = getattr(card, "propensity", None)
+    return float(stored) if isinstance(stored, int | float) else FIRED
+
+
+def learning_context(session: Session, *, signal: Signal | None, account_id: str) -> dict[str, Any]:
+    """The override-log columns read from the signal and the account at decision time."""
+    account = session.get(Account, account_id)
+    context: dict[str, Any] = {"segment": account.segment if account else None}
+    if signal is None:
+        return context
+    details = signal.details if isinstance(signal.details, dict) else {}
+    others = session.scalars(
+        select(Signal.trigger).where(
+            Signal.account_id == signal.account_id,
+            Signal.as_of == signal.as_of,
+            Signal.trigger != signal.trigger,
+        )
+    )
+    return context | {
+        "signal_id": signal.id,
+        "cycle_day": signal.as_of,
+        "fired_value": _number(details.get("value")),  # scoring.triggers.crossing
+        "threshold": _number(details.get("threshold")),
+        "margin": _number(details.get("margin")),
+        "co_firing": sorted(set(others)),
+    }
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:
