@@ -23,6 +23,7 @@ ALL_SEGMENTS = "all"
 @dataclass(frozen=True, slots=True)
 class ChurnRecall:
     segment: str
+    lead_days_required: int  # a card at least this long before the churn counts
     churned: int
     caught: int
     recall: float | None
@@ -49,9 +50,10 @@ def churn_recall(
         card_days[card.account_id].append(card.cycle_day)
     churned = [o for o in outcomes if o.churned and since <= o.renewal_date <= as_of]
     verdicts = [(o, _lead(o, card_days[o.account_id], lead_days, horizon_days)) for o in churned]
-    rows = [_row(ALL_SEGMENTS, verdicts, level)]
+    rows = [_row(ALL_SEGMENTS, verdicts, lead_days, level)]
     for segment in sorted({o.segment for o in churned}):
-        rows.append(_row(segment, [(o, lead) for o, lead in verdicts if o.segment == segment], level))
+        mine = [(o, lead) for o, lead in verdicts if o.segment == segment]
+        rows.append(_row(segment, mine, lead_days, level))
     return rows
 
 
@@ -64,12 +66,15 @@ def _lead(outcome: KnownOutcome, days: Sequence[date], lead_days: int, horizon_d
     return (churn - min(in_view)).days
 
 
-def _row(segment: str, verdicts: Sequence[tuple[KnownOutcome, int | None]], level: float) -> ChurnRecall:
+def _row(
+    segment: str, verdicts: Sequence[tuple[KnownOutcome, int | None]], lead_days: int, level: float
+) -> ChurnRecall:
     leads = [lead for _, lead in verdicts if lead is not None]
     low, high = wilson(len(leads), len(verdicts), level=level) if verdicts else (None, None)
     median, p90 = median_p90(leads)
     return ChurnRecall(
         segment=segment,
+        lead_days_required=lead_days,
         churned=len(verdicts),
         caught=len(leads),
         recall=share(len(leads), len(verdicts)),
