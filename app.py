@@ -191,9 +191,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
                 deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out
             )
         case "tune":
-            from bot.tuning.report import tune_report
-
-            return tune_report(deps, weeks=args.weeks, as_of=args.as_of or today, fmt=args.format, out=out)
+            return _tune(deps, args, today, out)
         case "overrides":
             since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
             return commands.overrides(deps, since=since, fmt=args.format, out=out)
@@ -208,6 +206,14 @@ def _config(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
     if args.config_action == "diff":
         return config_commands.diff(deps, old=args.old, new=args.new, out=out)
     return config_commands.activate(deps, version=args.version, out=out)
+
+
+def _tune(deps: Deps, args: argparse.Namespace, today: date, out: TextIO) -> int:
+    from bot.tuning.report import tune_report
+
+    if args.tune_action == "report":
+        return tune_report(deps, weeks=args.weeks, as_of=args.as_of or today, fmt=args.format, out=out)
+    raise AssertionError(f"unhandled tune action {args.tune_action}")
 
 
 def serve(settings: Settings) -> int:
