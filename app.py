@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
     )
     calibrate.add_argument("--json", action="store_true")
+    tune = commands.add_parser("tune", help="learn from the override log")
+    tune_actions = tune.add_subparsers(dest="tune_action", required=True, metavar="ACTION")
+    report = tune_actions.add_parser("report", help="override analytics per trigger × segment × week")
+    report.add_argument("--weeks", type=int, default=8)
+    report.add_argument("--as-of", type=parse_day, default=None, help="as known on this day (default: today)")
+    report.add_argument("--format", choices=["table", "json"], default="table")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -184,6 +190,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             return calibrate(
                 deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out
             )
+        case "tune":
+            return _tune(deps, args, today, out)
         case "overrides":
             since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
             return commands.overrides(deps, since=since, fmt=args.format, out=out)
@@ -198,6 +206,14 @@ def _config(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
     if args.config_action == "diff":
         return config_commands.diff(deps, old=args.old, new=args.new, out=out)
     return config_commands.activate(deps, version=args.version, out=out)
+
+
+def _tune(deps: Deps, args: argparse.Namespace, today: date, out: TextIO) -> int:
+    from bot.tuning.report import tune_report
+
+    if args.tune_action == "report":
+        return tune_report(deps, weeks=args.weeks, as_of=args.as_of or today, fmt=args.format, out=out)
+    raise AssertionError(f"unhandled tune action {args.tune_action}")
 
 
 def serve(settings: Settings) -> int:

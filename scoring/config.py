@@ -308,6 +308,35 @@ class AuditRules(_Section):
     bands: AuditBands = AuditBands()
 
 
+class Learning(_Section):
+    """How the override log is read (`tune report`, proposals): reviewer error, windows, shrinkage."""
+
+    # What reviewers are assumed to get right until renewal outcomes say otherwise: a card worth
+    # a person's time is approved (sensitivity), a noisy one dismissed as a false positive (specificity).
+    reviewer_sensitivity: float = Field(default=0.90, gt=0, le=1)
+    reviewer_specificity: float = Field(default=0.85, gt=0, le=1)
+    reviewer_prior_labels: float = Field(default=20, ge=0)  # the defaults count as this many labels
+    # A card's account churning within this many days after it: the card was worth a person's time.
+    outcome_horizon_days: int = Field(default=180, ge=1)
+    # Triggers whose cards churn can judge (an expansion card on a renewing account is no error).
+    risk_triggers: tuple[TriggerKey, ...] = (
+        TriggerKey.HEALTH_LOW,
+        TriggerKey.HEALTH_DROP,
+        TriggerKey.RENEWAL_RISK,
+        TriggerKey.SENTIMENT,
+    )
+    reply_window_days: int = Field(default=14, ge=1)  # an automated touch with no reply by then: ignored
+    churn_lead_days: int = Field(default=30, ge=0)  # recall: a card at least this long before churn
+    max_prior_labels: float = Field(default=100, ge=1)  # shrinkage: the prior never counts for more
+    interval_level: float = Field(default=0.95, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _informative(self) -> Learning:
+        if self.reviewer_sensitivity + self.reviewer_specificity <= 1:
+            raise ValueError("learning: reviewer_sensitivity + reviewer_specificity must be above 1")
+        return self
+
+
 class TriggerConfig(_Section):
     bands: Bands = Bands()
     segment_bands: dict[str, Bands] = Field(default_factory=dict)  # per segment; else `bands`
@@ -324,6 +353,9 @@ class TriggerConfig(_Section):
     routing: Routing = Routing()
     guardrails: Guardrails = Guardrails()
     audit: AuditRules = AuditRules()
+
+
+    learning: Learning = Learning()
 
     @model_validator(mode="before")
     @classmethod

@@ -119,6 +119,11 @@ def frustration(signals: list[Signal]) -> tuple[str, ...]:
     return ()
 
 
+def crossing(value: float, threshold: float, margin: float) -> dict[str, object]:
+    """The uniform threshold figures a threshold trigger's details carry (rounded for storage)."""
+    return {"value": round(value, 4), "threshold": threshold, "margin": round(margin, 4)}
+
+
 def fire_triggers(
     facts: AccountFacts,
     health: HealthResult,
@@ -142,7 +147,7 @@ def fire_triggers(
                 facts.account_id,
                 TriggerKey.HEALTH_LOW,
                 f"Health {health.score} ({health.band.value}) is below {threshold}: {_why(health)}.",
-                {**details, "threshold": threshold},
+                {**details, **crossing(health.score, threshold, threshold - health.score)},
             )
         )
     drop = config.triggers.health_drop
@@ -153,7 +158,12 @@ def fire_triggers(
                 facts.account_id,
                 TriggerKey.HEALTH_DROP,
                 f"Health fell {fall:.0%} in {drop.window_days} days ({previous_score} → {health.score}): {_why(health)}.",
-                {**details, "previous_score": previous_score, "drop": round(fall, 3)},
+                {
+                    **details,
+                    "previous_score": previous_score,
+                    "drop": round(fall, 3),
+                    **crossing(fall, drop.drop_fraction, fall - drop.drop_fraction),
+                },
             )
         )
     signs = sentiment_signs(facts, as_of, config)
@@ -191,11 +201,8 @@ def _commercial_signals(
     rules = config.triggers
     signals: list[Signal] = []
     readiness = health.expansion_readiness
-    if (
-        readiness is not None
-        and readiness > rules.expansion_ready.threshold
-        and health.score >= rules.expansion_ready.min_health
-    ):
+    line = rules.expansion_ready.threshold
+    if readiness is not None and readiness > line and health.score >= rules.expansion_ready.min_health:
         usage = next((f.detail for f in health.factors if f.name == "usage"), "")
         signals.append(
             Signal(
@@ -204,14 +211,15 @@ def _commercial_signals(
                 f"Expansion ready ({readiness}/100): {usage}."
                 if usage
                 else f"Expansion ready ({readiness}/100).",
-                {**details, "expansion_readiness": readiness},
+                {**details, "expansion_readiness": readiness, **crossing(readiness, line, readiness - line)},
             )
         )
     renewal = _renewal_signal(facts, health, as_of, config, details)
     if renewal is not None:
         signals.append(renewal)
     stalled = oldest_overdue_step(facts, as_of)
-    if stalled is not None and (as_of - stalled.due_date).days > rules.onboarding_stalled.grace_days:
+    grace = rules.onboarding_stalled.grace_days
+    if stalled is not None and (as_of - stalled.due_date).days > grace:
         late = (as_of - stalled.due_date).days
         done = sum(
             1 for m in facts.milestones if m.completed_at is not None and m.completed_at.date() <= as_of
@@ -223,7 +231,7 @@ def _commercial_signals(
                 f"Onboarding stalled: “{stalled.step}” is {plural(late, 'day')} overdue "
                 f"({done} of {len(facts.milestones)} steps done).",
                 {**details, "overdue_step": stalled.step, "overdue_days": late, "steps_done": done,
-                 "steps_total": len(facts.milestones)},
+                 "steps_total": len(facts.milestones), **crossing(late, grace, late - grace)},
             )
         )  # fmt: skip
     return signals
@@ -250,7 +258,7 @@ def _renewal_signal(
             facts.account_id,
             TriggerKey.RENEWAL_RISK,
             f"{when} with a {risk:.0%} chance of churn: {_why(health)}.",
-            facts_of_it,
+            {**facts_of_it, **crossing(risk, at_risk.high_risk, risk - at_risk.high_risk)},
         )
     reminder = config.triggers.renewal_reminder
     if reminder.stop_days <= days <= reminder.start_days and risk < reminder.low_risk:
@@ -258,6 +266,6 @@ def _renewal_signal(
             facts.account_id,
             TriggerKey.RENEWAL_REMINDER,
             f"{when}, low risk ({risk:.0%} chance of churn): a renewal reminder is due.",
-            facts_of_it,
+            {**facts_of_it, **crossing(risk, reminder.low_risk, reminder.low_risk - risk)},
         )
     return None

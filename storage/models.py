@@ -330,6 +330,18 @@ class OverrideRecord(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     seconds_to_decide: Mapped[float] = mapped_column(Float)
     config_version: Mapped[int | None] = mapped_column(Integer)
+    # What learning needs, stored at decision time (scoring.learning.types.StoredDecision).
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"))
+    # The signal's as_of: the cycle day the card came from, which labels and weeks are dated by.
+    cycle_day: Mapped[date | None] = mapped_column(Date, index=True)
+    reason_code: Mapped[str | None] = mapped_column(String(32))  # a dismissal's DismissReason
+    segment: Mapped[str | None] = mapped_column(String(16))  # the account's, when decided
+    fired_value: Mapped[float | None] = mapped_column(Float)  # the trigger's measured value ...
+    threshold: Mapped[float | None] = mapped_column(Float)  # ... the line it crossed ...
+    margin: Mapped[float | None] = mapped_column(Float)  # ... and how far past it (>= 0 when fired)
+    co_firing: Mapped[list[str] | None] = mapped_column(JSON)  # the account's other triggers that day
+    propensity: Mapped[float | None] = mapped_column(Float)  # 1 for a fired card, ε for an audit card
+    edit_size: Mapped[float | None] = mapped_column(Float)  # an edit: share of the draft changed, 0-1
 
 
 class OutboxMessage(Base):

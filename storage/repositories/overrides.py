@@ -1,5 +1,8 @@
 """The override log: one row per decision on a card or an automated touch, for ops to review.
 
+Each row also keeps what learning needs, read at decision time: the signal and its cycle day,
+the account's segment, the trigger's value / threshold / margin, the account's other triggers
+that fired the same day, the card's propensity and, for an edit, how much of the draft changed.
 An audit card's answer is a row too (action worth_a_look or not_needed, proposed_route
 "audit"); its propensity is the card's, and `audit_answers` reads the two together.
 """
@@ -7,14 +10,17 @@ An audit card's answer is a row too (action worth_a_look or not_needed, proposed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoring.learning.edits import edit_size
 from storage.enums import CardKind
-from storage.models import Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+from storage.models import Account, Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+
+FIRED = 1.0  # the propensity of a card or touch Tandem's triggers fired (an audit card has less)
 
 AUDIT_ROUTE = "audit"  # an audit card's proposed_route: Tandem proposed nothing, it asked
 
@@ -32,12 +38,13 @@ def record_override(
     reason: str | None = None,
 ) -> OverrideRecord:
     shown_at = card.posted_at or card.created_at
+    proposed = draft.body if draft else ""
     record = OverrideRecord(
         card_id=card.id,
         account_id=card.account_id,
         trigger=signal.trigger,
         proposed_route=signal.route,
-        proposed_draft=draft.body if draft else "",
+        proposed_draft=proposed,
         action=action,
         edited_text=edited_text,
         reason=reason,
@@ -45,6 +52,10 @@ def record_override(
         at=now,
         seconds_to_decide=max(0.0, (now - shown_at).total_seconds()),
         config_version=signal.config_version,
+        reason_code=card.dismiss_reason,
+        propensity=card_propensity(card),
+        edit_size=edit_size(proposed, edited_text) if edited_text is not None else None,
+        **learning_context(session, signal=signal, account_id=card.account_id),
     )
     session.add(record)
     session.flush()
@@ -74,10 +85,46 @@ def record_automated(
         at=now,
         seconds_to_decide=max(0.0, (now - message.created_at).total_seconds()),
         config_version=signal.config_version if signal else None,
+        propensity=FIRED,
+        **learning_context(session, signal=signal, account_id=message.account_id),
     )
     session.add(record)
     session.flush()
     return record
+
+
+def card_propensity(card: EscalationCard) -> float:
+    """The chance the card was shown: its own `propensity` once audit cards record one, else 1."""
+    stored = getattr(card, "propensity", None)
+    return float(stored) if isinstance(stored, int | float) else FIRED
+
+
+def learning_context(session: Session, *, signal: Signal | None, account_id: str) -> dict[str, Any]:
+    """The override-log columns read from the signal and the account at decision time."""
+    account = session.get(Account, account_id)
+    context: dict[str, Any] = {"segment": account.segment if account else None}
+    if signal is None:
+        return context
+    details = signal.details if isinstance(signal.details, dict) else {}
+    others = session.scalars(
+        select(Signal.trigger).where(
+            Signal.account_id == signal.account_id,
+            Signal.as_of == signal.as_of,
+            Signal.trigger != signal.trigger,
+        )
+    )
+    return context | {
+        "signal_id": signal.id,
+        "cycle_day": signal.as_of,
+        "fired_value": _number(details.get("value")),  # scoring.triggers.crossing
+        "threshold": _number(details.get("threshold")),
+        "margin": _number(details.get("margin")),
+        "co_firing": sorted(set(others)),
+    }
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def record_audit_answer(
@@ -97,6 +144,8 @@ def record_audit_answer(
         at=now,
         seconds_to_decide=max(0.0, (now - (card.posted_at or card.created_at)).total_seconds()),
         config_version=version if isinstance(version, int) else None,
+        propensity=card_propensity(card),
+        **_audit_context(session, card=card, near_miss=near_miss),
     )
     session.add(record)
     session.flush()
@@ -125,6 +174,16 @@ def audit_answers(session: Session, *, since: datetime | None = None) -> list[Au
         AuditAnswer(record, float(propensity) if propensity is not None else 1.0, dict(audit or {}))
         for record, propensity, audit in session.execute(query)
     ]
+
+
+def _audit_context(session: Session, *, card: EscalationCard, near_miss: dict[str, Any]) -> dict[str, Any]:
+    """An audit answer's learning columns: the near miss stands in for the signal it nearly was."""
+    day = near_miss.get("as_of")
+    return learning_context(session, signal=None, account_id=card.account_id) | {
+        "cycle_day": date.fromisoformat(day) if isinstance(day, str) else None,
+        "fired_value": _number(near_miss.get("value")),
+        "threshold": _number(near_miss.get("threshold")),
+    }
 
 
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:

@@ -11,14 +11,19 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy import Connection, Engine, inspect, select, text, update
+from sqlalchemy.orm import Session
 
+from scoring.config import config_to_dict, load_default_config
 from scoring.sentiment import ticket_tone
+from scoring.types import Decision, Route, TriggerKey
+from scoring.types import Signal as Signal_
 from storage.db import make_engine, make_session_factory, transaction, upgrade
-from storage.models import Base, Ticket
+from storage.models import Base, EscalationCard, OverrideRecord, Ticket
+from storage.repositories import cards, configs, signals
 from storage.ticket_tone_backfill import rescore_ticket_tone
 from tests.conftest import PG_URL_ENV, Database, _pg_engine
-from tests.support.factories import add_account, add_people
+from tests.support.factories import AS_OF, NOW, OWNER, add_account, add_people
 
 BREACH = ("Security incident: rotate all API keys NOW", "Please help us rotate every API key today.")
 THANKS = ("Thanks for the quick fix", "The dashboard works great now.")
@@ -182,3 +187,64 @@ def test_upgrading_past_0010_keeps_every_card_and_what_refers_to_it(empty_engine
     if empty_engine.dialect.name == "sqlite":  # enforcement is back on after the migration
         with empty_engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _override(connection: Connection, card_id: int | None, action: str, **extra: object) -> None:
+    values = {"card_id": card_id, "action": action, "edited_text": None, **extra}
+    connection.execute(
+        text(
+            "INSERT INTO override_log (card_id, account_id, trigger, proposed_route, proposed_draft, action, "
+            "edited_text, reason, actor_slack_id, at, seconds_to_decide) VALUES (:card_id, 'ACC-1', "
+            "'health_low', 'assist', :draft, :action, :edited_text, 'why', 'U0CSM001', :at, 60)"
+        ),
+        {"draft": "Hi there, usage dropped and we would like to help.", "at": NOW, **values},
+    )
+
+
+def _fired_card(
+    session: Session, trigger: TriggerKey, details: dict[str, object], version: int
+) -> int | None:
+    """A signal as triggers recorded it before 0011 (no value/threshold/margin), with a card
+    unless it only fired beside another."""
+    decision = Decision(Signal_("ACC-1", trigger, "fired", details), Route.ASSIST, ())
+    signal, _ = signals.record_signal(
+        session, decision=decision, as_of=AS_OF, now=NOW, config_version=version
+    )
+    if trigger is TriggerKey.EXPANSION_READY:
+        return None
+    return cards.create_card(
+        session, signal_id=signal.id, account_id="ACC-1", draft_id=None, recipient_slack_id=OWNER, now=NOW
+    ).id
+
+
+def test_upgrading_past_0011_backfills_the_learning_context_of_past_decisions(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0010")
+    body = config_to_dict(load_default_config())
+    body["triggers"]["health_drop"]["drop_fraction"] = 0.25
+    with transaction(make_session_factory(empty_engine)) as session:
+        add_people(session)
+        add_account(session, "ACC-1", segment="smb")
+        version = configs.create_config_version(session, body=body, author="test", now=NOW).version
+        low = _fired_card(session, TriggerKey.HEALTH_LOW, {"score": 48, "threshold": 60}, version)
+        drop = _fired_card(session, TriggerKey.HEALTH_DROP, {"score": 48, "drop": 0.3}, version)
+        _fired_card(session, TriggerKey.EXPANSION_READY, {"score": 48, "expansion_readiness": 91}, version)
+        session.execute(
+            update(EscalationCard).where(EscalationCard.id == low).values(dismiss_reason="known_context")
+        )
+    with empty_engine.begin() as connection:
+        _override(connection, low, "dismissed")
+        _override(connection, drop, "edited", edited_text="Hi there, usage dropped. Can we talk?")
+        _override(connection, None, "vetoed")
+    upgrade(empty_engine)
+    with make_session_factory(empty_engine)() as session:
+        dismissed, edited, veto = session.scalars(select(OverrideRecord).order_by(OverrideRecord.id)).all()
+    assert (dismissed.reason_code, dismissed.segment, dismissed.cycle_day, dismissed.propensity) == (
+        "known_context", "smb", AS_OF, 1.0,
+    )  # fmt: skip
+    assert dismissed.co_firing == ["expansion_ready", "health_drop"]
+    assert (dismissed.fired_value, dismissed.threshold, dismissed.margin) == (48, 60, 12)
+    # health_drop's line comes from the configuration version it fired under (0.25, not 0.20).
+    assert (edited.fired_value, edited.threshold, edited.margin) == (0.3, 0.25, 0.05)
+    assert edited.co_firing == ["expansion_ready", "health_low"] and edited.reason_code is None
+    assert edited.edit_size is not None and 0.2 < edited.edit_size < 0.8 and dismissed.edit_size is None
+    assert (veto.signal_id, veto.cycle_day, veto.segment, veto.propensity) == (None, None, "smb", None)

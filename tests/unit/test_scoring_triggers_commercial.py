@@ -105,3 +105,32 @@ def test_renewal_risk_is_never_automated_and_a_reminder_is_for_low_value_account
     assert _route(TriggerKey.RENEWAL_REMINDER, segment=Segment.ENTERPRISE) is Route.ASSIST
     assert _route(TriggerKey.ONBOARDING_STALLED) is Route.AUTO
     assert _route(TriggerKey.ONBOARDING_STALLED, segment=Segment.ENTERPRISE) is Route.ASSIST
+
+
+def test_every_threshold_trigger_records_value_threshold_and_margin_alike() -> None:
+    """Learning reads how far past its line each card fired without knowing the trigger."""
+    fired = {
+        **_fired(replace(health(85, Band.GREEN), expansion_readiness=86)),
+        **_renewing_in(45, 0.42),
+        **_fired(health(80, Band.GREEN), milestones=(milestone("SSO configured", 5),)),
+        **{s.trigger: s for s in fire_triggers(account(), health(48), as_of=AS_OF, config=CONFIG)},
+        **{
+            s.trigger: s
+            for s in fire_triggers(account(), health(60), as_of=AS_OF, config=CONFIG, previous_score=80)
+        },
+    }
+    figures = {
+        trigger: (s.details["value"], s.details["threshold"], s.details["margin"])
+        for trigger, s in fired.items()
+    }
+    assert figures[TriggerKey.EXPANSION_READY] == (86, 80, 6)
+    assert figures[TriggerKey.RENEWAL_RISK] == (0.42, 0.30, 0.12)
+    assert figures[TriggerKey.ONBOARDING_STALLED] == (5, 3, 2)
+    assert figures[TriggerKey.HEALTH_LOW] == (48, 60, 12)
+    assert figures[TriggerKey.HEALTH_DROP] == (0.25, 0.20, 0.05)
+    reminder = _renewing_in(60, 0.05)[TriggerKey.RENEWAL_REMINDER]
+    assert (reminder.details["value"], reminder.details["threshold"], reminder.details["margin"]) == (
+        0.05,
+        0.15,
+        0.1,
+    )

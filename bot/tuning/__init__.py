@@ -1,0 +1,1 @@
+"""Trigger tuning from the override log: `tune report` (and, later, proposals and their replays)."""
