@@ -130,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
     )
     calibrate.add_argument("--json", action="store_true")
+    tune = commands.add_parser("tune", help="learn from people's decisions: reports, proposals, reviews")
+    tune_actions = tune.add_subparsers(dest="tune_action", required=True, metavar="ACTION")
+    review = tune_actions.add_parser("review", help="the quarterly automation-mix review")
+    review.add_argument("--quarter", nargs="?", const="", default="", metavar="YYYYQN",
+                        help="default: the last complete quarter before --as-of")  # fmt: skip
+    review.add_argument("--as-of", type=parse_day, default=None)
+    review.add_argument("--format", choices=["table", "json"], default="table")
+    review.add_argument("--post", action="store_true", help="also post it to ops and the managers in Slack")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -184,10 +192,20 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             return calibrate(
                 deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out
             )
+        case "tune":
+            return _tune(deps, args, as_of=args.as_of or today, out=out)
         case "overrides":
             since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
             return commands.overrides(deps, since=since, fmt=args.format, out=out)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _tune(deps: Deps, args: argparse.Namespace, *, as_of: date, out: TextIO) -> int:
+    from bot.tuning import mix_review
+
+    return mix_review.run(
+        deps, quarter=args.quarter or None, as_of=as_of, fmt=args.format, post=args.post, out=out
+    )
 
 
 def _config(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:

@@ -1,0 +1,1 @@
+"""`tune …`: what Tandem learns from people's decisions, as reports, proposals and reviews."""
