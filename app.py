@@ -130,12 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
     )
     calibrate.add_argument("--json", action="store_true")
-    tune = commands.add_parser("tune", help="learn from the override log")
+    tune = commands.add_parser("tune", help="learn from people's decisions: reports, reviews")
     tune_actions = tune.add_subparsers(dest="tune_action", required=True, metavar="ACTION")
     report = tune_actions.add_parser("report", help="override analytics per trigger × segment × week")
     report.add_argument("--weeks", type=int, default=8)
     report.add_argument("--as-of", type=parse_day, default=None, help="as known on this day (default: today)")
     report.add_argument("--format", choices=["table", "json"], default="table")
+    review = tune_actions.add_parser("review", help="the quarterly automation-mix review")
+    review.add_argument("--quarter", nargs="?", const="", default="", metavar="YYYYQN",
+                        help="default: the last complete quarter before --as-of")  # fmt: skip
+    review.add_argument("--as-of", type=parse_day, default=None)
+    review.add_argument("--format", choices=["table", "json"], default="table")
+    review.add_argument("--post", action="store_true", help="also post it to ops and the managers in Slack")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -209,10 +215,16 @@ def _config(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _tune(deps: Deps, args: argparse.Namespace, today: date, out: TextIO) -> int:
+    from bot.tuning import mix_review
     from bot.tuning.report import tune_report
 
+    as_of = args.as_of or today
     if args.tune_action == "report":
-        return tune_report(deps, weeks=args.weeks, as_of=args.as_of or today, fmt=args.format, out=out)
+        return tune_report(deps, weeks=args.weeks, as_of=as_of, fmt=args.format, out=out)
+    if args.tune_action == "review":
+        return mix_review.run(
+            deps, quarter=args.quarter or None, as_of=as_of, fmt=args.format, post=args.post, out=out
+        )
     raise AssertionError(f"unhandled tune action {args.tune_action}")
 
 

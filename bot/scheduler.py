@@ -25,9 +25,11 @@ from sqlalchemy import Engine
 from bot.delivery.notices import alert_ops
 from bot.deps import Deps
 from bot.outreach import SmtpSender, deliver_due
+from bot.tuning import mix_review
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from scoring.learning.automation_mix import Quarter
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,14 @@ def outbox_job() -> None:
         logger.info(report.render())
 
 
+def quarterly_review_job() -> None:
+    """The automation-mix review of the quarter just ended, to ops and the managers (once each)."""
+    deps = _deps()
+    quarter = Quarter.last_complete(deps.clock.now().date())
+    people = mix_review.post_review(deps, mix_review.build_review(deps, quarter=quarter))
+    logger.info("automation-mix review for %s posted to %s people", quarter, people)
+
+
 def deliveries_job() -> None:
     run = post_owed_cards(_deps())
     if run.sent or run.adopted or run.failed or run.retrying:
@@ -127,6 +137,16 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         "interval",
         seconds=DELIVERY_SWEEP_SECONDS,
         id="slack-deliveries",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:quarterly_review_job",
+        "cron",
+        month="1,4,7,10",
+        day=1,
+        hour=(hour + 2) % 24,
+        minute=minute,
+        id="quarterly-review",
         replace_existing=True,
     )
     scheduler.start(paused=paused)
