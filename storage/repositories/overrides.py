@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+from storage.models import AccountException, Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+
+SYSTEM_ACTOR = "tandem"  # who lapses an exception: the cycle
 
 
 def record_override(
@@ -65,6 +67,35 @@ def record_automated(
         at=now,
         seconds_to_decide=max(0.0, (now - message.created_at).total_seconds()),
         config_version=signal.config_version if signal else None,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def record_exception(
+    session: Session,
+    *,
+    exception: AccountException,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    seconds_to_decide: float = 0.0,
+) -> OverrideRecord:
+    """An account exception set, declined, lifted, lapsed or expired (`exception_<what>`). No
+    card_id: the row is about the account's trigger, not a decision on one card (the card an
+    exception came from is on the exception)."""
+    record = OverrideRecord(
+        account_id=exception.account_id,
+        trigger=exception.trigger,
+        proposed_route="hold",  # what an exception does to its trigger
+        proposed_draft="",
+        action=action,
+        reason=reason,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=max(0.0, seconds_to_decide),
     )
     session.add(record)
     session.flush()
