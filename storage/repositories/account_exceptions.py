@@ -155,7 +155,7 @@ def active_listing(
     )
     if owners is not None:
         query = query.where(Account.owner_slack_id.in_(sorted(owners)))
-    return [(row, account) for row, account in session.execute(query).tuples()]
+    return [(row, account) for row, account in session.execute(query)]
 
 
 def trigger_history(
