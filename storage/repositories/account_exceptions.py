@@ -25,6 +25,7 @@ from storage.models import Account, AccountException, EscalationCard, Signal
 EXCEPTIONS = cast(Table, AccountException.__table__)
 APPROVALS = frozenset({CardState.APPROVED, CardState.EDITED, CardState.TAKEN_OVER})
 OPEN_STATES = (ExceptionState.OFFERED.value, ExceptionState.ACTIVE.value)
+IN_CHUNK = 900  # SQLite's bound-parameter limit, with room to spare
 
 
 def in_force(row: AccountException) -> InForce:
@@ -156,6 +157,25 @@ def active_listing(
     if owners is not None:
         query = query.where(Account.owner_slack_id.in_(sorted(owners)))
     return [(row, account) for row, account in session.execute(query)]
+
+
+def lapsed_since(
+    session: Session, *, account_ids: Collection[str], since: datetime
+) -> list[AccountException]:
+    """The exceptions on these accounts that lapsed (or expired) at `since` or later, oldest first."""
+    ids = sorted(set(account_ids))
+    found: list[AccountException] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        found.extend(
+            session.scalars(
+                select(AccountException).where(
+                    AccountException.account_id.in_(ids[start : start + IN_CHUNK]),
+                    AccountException.state == ExceptionState.LAPSED.value,
+                    AccountException.lapsed_at >= since,
+                )
+            )
+        )
+    return sorted(found, key=lambda row: (row.lapsed_at or since, row.id))
 
 
 def trigger_history(

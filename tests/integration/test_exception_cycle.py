@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot import commands
 from bot.ids import DismissModal, ExceptionAction
+from bot.workflows.digest import post_digests
 from storage import models
 from storage.db import transaction
 from storage.models import (
@@ -205,6 +206,9 @@ def test_quiet_until_it_gets_worse_over_whole_cycles(story: Story) -> None:
         ("exception_set", OWNER),
         ("exception_lapsed", "tandem"),
     ]
+    post_digests(story.deps, only_user=OWNER)  # the morning digest says it lapsed, and why
+    digest = [m for m in story.dms_to(OWNER) if "digest" in str(m.get("text", ""))][-1]
+    assert f"{NAME}: Back from quiet: the exception on health_low" in json.dumps(digest["blocks"])
     _cycle(story, worse_day)  # a rerun of the day records nothing twice
     assert len(_cards(story)) == 3
     with story.db.session_factory() as session:
