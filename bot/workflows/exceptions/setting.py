@@ -120,8 +120,9 @@ def lift_exception(deps: Deps, *, exception_id: int, actor: str) -> ExceptionOut
 
 
 def quiet_from_card(deps: Deps, *, card_id: int, actor: str) -> QuietSet | Refusal:
-    """ "Quiet until it gets worse" on a pending card: the card is dismissed as known context (what
-    the person says by choosing it), and its trigger is excepted on the account at once."""
+    """The card menu's "Quiet until it gets worse" on a pending card: the card is dismissed as
+    known context (what the person says by choosing it), and its trigger is excepted on the
+    account at once."""
     try:
         return _quiet_from_card(deps, card_id=card_id, actor=actor)
     except _Raced as raced:  # rolled back: the card stays pending
