@@ -17,6 +17,7 @@ from bot.reports import scores as scores_report
 from bot.settings import Settings
 from bot.workflows.cycle import active_trigger_config, run_cycle, score_all
 from bot.workflows.digest import post_digests
+from bot.workflows.exceptions import views as exceptions_views
 from bot.workflows.stored_decisions import day_record
 from scoring.decisions import decide
 from scoring.evidence import contributors
@@ -90,6 +91,7 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
         facts = load_account_facts(session, as_of=as_of, account_ids=[match.exact.account_id])
         book = book_facts(session)
         record = day_record(session, account_id=match.exact.account_id, as_of=as_of)
+        excepted = exceptions_views.explain_rows(session, account=match.exact)
     account = facts[0]
     health = score_account(account, as_of=as_of, config=config)
     # What the day's cycle decided, when it ran; otherwise what it would decide now.
@@ -100,6 +102,7 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
         decisions,
         contributors(account, health, config),
         actions=record.actions if record else None,
+        exceptions=excepted,
     )
     print(explain_report.render(payload, as_json=as_json), file=out)
     return 0

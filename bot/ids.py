@@ -35,6 +35,7 @@ class CardMenu(StrEnum):
     MORE = "escalation-card-more"
     DISMISS = "dismiss"
     VETO = "veto"  # "always human" on the card's account
+    QUIET = "quiet"  # "quiet until it gets worse": an exception on the card's account and trigger
 
 
 class DismissModal(StrEnum):
@@ -83,3 +84,12 @@ class OutreachAction(StrEnum):
     button's value is its outbox id."""
 
     RETRY = "outreach-retry"
+
+
+class ExceptionAction(StrEnum):
+    """Account exceptions ("quiet until it gets worse"): the owner's offer in their DM, and Lift
+    in App Home; each button's value is the exception's id."""
+
+    ACCEPT = "exception-offer-accept"
+    DECLINE = "exception-offer-decline"
+    LIFT = "exception-lift"

@@ -16,6 +16,7 @@ from handlers import (
     dismiss,
     edit_modal,
     errors,
+    exceptions,
     flag_command,
     home,
     outreach,
@@ -40,3 +41,4 @@ def register_all(app: App, deps: Deps) -> None:
     deliveries.register(app, deps)
     outreach.register(app, deps)
     veto_command.register(app, deps)
+    exceptions.register(app, deps)

@@ -1,5 +1,6 @@
-"""The menu beside a card's "Why": Dismiss as a false alarm (a modal asks why), or Always human
-(the CSM's veto on the account)."""
+"""The menu beside a card's "Why": Dismiss as a false alarm (a modal asks why), Always human
+(the CSM's veto on the account), or Quiet until it gets worse (an exception on the account's
+trigger). A known-context dismissal may owe the owner an exception offer, posted after the ack."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.blocks.account_exception import outcome_line
 from bot.blocks.dismiss_modal import build_dismiss_modal, submitted_reason
 from bot.deps import Deps
 from bot.ids import CardMenu, DismissModal
 from bot.slack_payloads import action_value, row_id, view_row_id
 from bot.workflows import card_decisions, veto
 from bot.workflows.card_decisions import Decided, EditorReady
+from bot.workflows.exceptions import offers, setting
 from handlers.cards import tell_privately, update_card
 from handlers.replay_guard import once_per_signed_request
 from handlers.replies import private_reply
@@ -29,6 +32,15 @@ def register(app: App, deps: Deps) -> None:
         if verb == CardMenu.VETO:
             outcome_text = veto.describe(veto.veto_from_card(deps, card_id=card_id, actor=body["user"]["id"]))
             respond(text=outcome_text, response_type="ephemeral", replace_original=False)
+            return
+        if verb == CardMenu.QUIET:
+            quiet = setting.quiet_from_card(deps, card_id=card_id, actor=body["user"]["id"])
+            if not isinstance(quiet, setting.QuietSet):
+                tell_privately(respond, quiet)
+                return
+            update_card(client, quiet.card, body)
+            text = outcome_line(quiet.exception)
+            respond(text=text, response_type="ephemeral", replace_original=False)
             return
         if verb != CardMenu.DISMISS:
             return
@@ -54,3 +66,5 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         update_card(client, outcome)
+        if outcome.offered:
+            offers.deliver_offers(deps)

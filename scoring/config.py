@@ -253,6 +253,16 @@ class CircuitBreaker(_Section):
     exempt: tuple[TriggerKey, ...] = (TriggerKey.MANUAL_FLAG,)
 
 
+class AccountExceptions(_Section):
+    """Quiet until it gets worse: one trigger kept quiet on one account, offered to its owner
+    after repeated known-context dismissals (Sentry's "archive until escalating")."""
+
+    offer_after_dismissals: int = Field(default=2, ge=1)  # known-context dismissals by the owner ...
+    offer_window_days: int = Field(default=42, ge=1)  # ... within this many days, no approval between
+    quiet_days: int = Field(default=90, ge=1)  # how long an exception keeps its trigger quiet
+    lapse_points: int = Field(default=8, ge=1)  # the score this much below the one it was set at: it lapses
+
+
 class Guardrails(_Section):
     # A trigger that acted on an account (a card or a touch) stays quiet this many days.
     cooldown_days: dict[TriggerKey, int] = Field(default_factory=lambda: dict(DEFAULT_COOLDOWN_DAYS))
@@ -262,6 +272,7 @@ class Guardrails(_Section):
     cascade_window_days: int = Field(default=30, ge=1)
     card_budget: CardBudget = CardBudget()
     circuit_breaker: CircuitBreaker = CircuitBreaker()
+    account_exceptions: AccountExceptions = AccountExceptions()
 
     @field_validator("cooldown_days")
     @classmethod

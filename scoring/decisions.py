@@ -1,15 +1,18 @@
 """The decisions for one account on one day: the triggers that fire, each routed with reasons.
 
 `decide` is a pure function of the account's facts, today's health, book-wide figures and the
-trigger configuration; `primary_decision` picks the one that leads the account's card.
+trigger configuration; `decide_day` also returns the account exceptions that lapse today (the
+cycle records them); `primary_decision` picks the one that leads the account's card.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
 from scoring.config import TriggerConfig
+from scoring.exceptions import Lapse, apply_exceptions
 from scoring.guardrails import apply_guardrails
 from scoring.health import score_account
 from scoring.routing import route_signal
@@ -27,8 +30,29 @@ def decide(
     previous: int | Literal["compute"] | None = "compute",
 ) -> list[Decision]:
     """One decision per fired trigger (none when nothing fires): routed, then guarded by what
-    Tandem already did on the account. `previous` is the score `health_drop.window_days` ago
-    when the caller has it (the bulk cycle does); by default it is found from the facts."""
+    Tandem already did on the account and by its exceptions. `previous` is the score
+    `health_drop.window_days` ago when the caller has it (the bulk cycle does); by default it
+    is found from the facts."""
+    return decide_day(facts, health, book=book, as_of=as_of, config=config, previous=previous).decisions
+
+
+@dataclass(frozen=True, slots=True)
+class DayDecisions:
+    decisions: list[Decision]
+    lapses: list[Lapse]  # the account's exceptions that lapse today
+
+
+def decide_day(
+    facts: AccountFacts,
+    health: HealthResult,
+    *,
+    book: BookFacts,
+    as_of: date,
+    config: TriggerConfig,
+    previous: int | Literal["compute"] | None = "compute",
+) -> DayDecisions:
+    """`decide`, with the exceptions that lapse today (expired, the score worse, another
+    trigger acting): their triggers act as usual again."""
     if previous == "compute":
         previous = previous_score(facts, as_of=as_of, config=config)
     signals = fire_triggers(facts, health, as_of=as_of, config=config, previous_score=previous)
@@ -36,7 +60,7 @@ def decide(
     # a frustrated customer gets a person on every one of them.
     sentiment_fired = any(signal.trigger is TriggerKey.SENTIMENT for signal in signals)
     frustrated = frustration(signals)
-    return [
+    guarded = [
         apply_guardrails(
             route_signal(
                 facts,
@@ -53,6 +77,14 @@ def decide(
         )
         for signal in signals
     ]
+    decisions, lapses = apply_exceptions(
+        guarded,
+        facts,
+        score=health.score if health.factors else None,  # a placeholder score says nothing
+        as_of=as_of,
+        rules=config.guardrails.account_exceptions,
+    )
+    return DayDecisions(decisions, lapses)
 
 
 def previous_score(facts: AccountFacts, *, as_of: date, config: TriggerConfig) -> int | None:

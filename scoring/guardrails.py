@@ -10,7 +10,9 @@ Applied after routing, from the account's `AutomationHistory` (what happened bef
 - a cap on automated touches per account per window (auto → assist);
 - once per crisis: a crisis gets one card for a person; while it lasts, once a card about it
   went out (pending or decided), its signals are recorded as a suppressed hold. A new crisis
-  (another kind or start) gets a new card.
+  (another kind or start) gets a new card;
+- account exceptions ("quiet until it gets worse", scoring.exceptions, applied after these):
+  a trigger an owner excepted on the account is a suppressed hold until the exception lapses.
 An escalation and a crisis pass the cooldown and the waiting card (they are news the person
 must have); a manual flag is left as it is.
 """
@@ -22,12 +24,13 @@ from datetime import date, datetime
 
 from scoring.config import TriggerConfig
 from scoring.context import crisis_events, label, latest
+from scoring.exceptions import EXCEPTION_CODE
 from scoring.factors import plural
 from scoring.routing import CRISIS_CODE, demoted
 from scoring.types import AccountFacts, AutomationHistory, Decision, EngagementKind, Reason, Route, TriggerKey
 
 # Reason codes of a hold that only says "nothing new": such a decision never leads a card.
-SUPPRESSING_CODES = frozenset({"cooldown", "card_waiting", "crisis_carded"})
+SUPPRESSING_CODES = frozenset({"cooldown", "card_waiting", "crisis_carded", EXCEPTION_CODE})
 REPLY_KINDS = frozenset({EngagementKind.OUTREACH_REPLIED, EngagementKind.EMAIL_REPLIED})
 
 

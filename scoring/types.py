@@ -178,6 +178,19 @@ class Milestone:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountException:
+    """An owner's "quiet until it gets worse" on one trigger of one account, in force since
+    `set_on` (scoring.exceptions decides when it quiets a decision and when it lapses)."""
+
+    exception_id: int
+    trigger: TriggerKey
+    set_by: str  # Slack id
+    set_on: date
+    expires_on: date  # the first day the trigger is no longer quiet
+    baseline_score: int  # the account's score when it was set
+
+
+@dataclass(frozen=True, slots=True)
 class AutomationHistory:
     """What Tandem already did on an account before the scoring day (for the guardrails)."""
 
@@ -189,6 +202,8 @@ class AutomationHistory:
     waiting_card: tuple[TriggerKey, date] | None = None
     # The crises a card already went to a person about, in any state: (crisis key, its day).
     crisis_cards: tuple[tuple[str, date], ...] = ()
+    # The account's exceptions in force ("quiet until it gets worse"), one per trigger at most.
+    exceptions: tuple[AccountException, ...] = ()
 
     def last_acted_on(self, trigger: TriggerKey) -> date | None:
         return next((day for key, day in self.last_acted if key is trigger), None)

@@ -48,6 +48,7 @@ class DeliveryKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"  # to ops: a message could not be delivered
     DIGEST = "digest"  # a person's morning digest, built when due
     OPS_ALERT = "ops_alert"  # to ops: a scheduled run failed, or finished with problems
+    EXCEPTION_OFFER = "exception_offer"  # to an owner: "quiet until it gets worse" on one trigger
 
 
 class DeliveryState(StrEnum):
@@ -74,3 +75,13 @@ class DismissReason(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
+
+
+class ExceptionState(StrEnum):
+    """An account exception's life (storage.models.AccountException)."""
+
+    OFFERED = "offered"  # in the owner's DM, unanswered
+    DECLINED = "declined"  # "No thanks"
+    ACTIVE = "active"  # the trigger is quiet on the account
+    LAPSED = "lapsed"  # the cycle ended it: expired, the score worse, another trigger fired
+    LIFTED = "lifted"  # a person ended it

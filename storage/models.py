@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -322,8 +323,9 @@ class OverrideRecord(Base):
     proposed_draft: Mapped[str] = mapped_column(Text, default="")
     # approved, edited, taken_over, dismissed (cards); auto_sent, cancelled (automated touches);
     # worth_a_look, not_needed (audit cards: their proposed_route is "audit", their propensity
-    # is the card's)
-    action: Mapped[str] = mapped_column(String(12))
+    # is the card's); vetoed, veto_lifted; exception_set, exception_declined, exception_lifted,
+    # exception_lapsed, exception_expired (account exceptions)
+    action: Mapped[str] = mapped_column(String(24))
     edited_text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     actor_slack_id: Mapped[str] = mapped_column(String(32))
@@ -342,6 +344,46 @@ class OverrideRecord(Base):
     co_firing: Mapped[list[str] | None] = mapped_column(JSON)  # the account's other triggers that day
     propensity: Mapped[float | None] = mapped_column(Float)  # 1 for a fired card, ε for an audit card
     edit_size: Mapped[float | None] = mapped_column(Float)  # an edit: share of the draft changed, 0-1
+
+
+class AccountException(Base):
+    """An account exception ("quiet until it gets worse"): one trigger kept quiet on one account
+    until `expires_at`, unless the score falls `lapse_points` below `baseline_score` or another
+    trigger fires. Offered to the owner after repeated known-context dismissals (`offered`, then
+    `active` or `declined`), or set at once from a card's menu (`active`); an active one ends
+    `lapsed` (the cycle decided, with why) or `lifted` (a person). Every transition is a guarded
+    update on `state`; at most one is active per account and trigger."""
+
+    __tablename__ = "account_exceptions"
+    __table_args__ = (
+        Index(
+            "uq_account_exceptions_active",
+            "account_id",
+            "trigger",
+            unique=True,
+            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(24))  # scoring.types.TriggerKey
+    state: Mapped[str] = mapped_column(String(10), index=True)  # storage.enums.ExceptionState
+    # The card it came from: an offer's second known-context dismissal, or the card whose menu set it.
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"), unique=True)
+    offered_at: Mapped[datetime | None]
+    set_by: Mapped[str | None] = mapped_column(String(32))
+    set_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    baseline_score: Mapped[int | None] = mapped_column(Integer)  # the account's score when set
+    declined_by: Mapped[str | None] = mapped_column(String(32))
+    declined_at: Mapped[datetime | None]
+    lapsed_at: Mapped[datetime | None]
+    lapse_reason: Mapped[str | None] = mapped_column(String(16))  # scoring.exceptions.LapseReason
+    lapse_detail: Mapped[str | None] = mapped_column(Text)  # the sentence, for explain and App Home
+    lifted_by: Mapped[str | None] = mapped_column(String(32))
+    lifted_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

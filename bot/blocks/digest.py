@@ -66,10 +66,10 @@ class DigestView:
     pending_cards: tuple[DigestItem, ...] = ()
     automated: tuple[DigestItem, ...] = ()
     held: tuple[DigestItem, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)  # mrkdwn, escaped: e.g. exceptions that lapsed
     # Cards over yesterday's or today's card budget: waiting here, most important first.
     overflow: tuple[DigestItem, ...] = ()
-    quiet: int = 0  # repeats a guardrail kept quiet today (cooldown, a card already waiting)
+    quiet: int = 0  # repeats a guardrail kept quiet today (cooldown, a card already waiting, an exception)
     failed_sends: tuple[DigestItem, ...] = ()  # customer emails that failed for good, with Retry
 
 
@@ -149,7 +149,7 @@ def build_digest_message(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
     if view.quiet:
         quiet = (
             f"{view.quiet} repeat signal{'s' if view.quiet != 1 else ''} kept quiet today "
-            "(a cooldown, or a card already with you)."
+            "(a cooldown, a card already with you, or an exception: quiet until it gets worse)."
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=quiet)]))
     if not (

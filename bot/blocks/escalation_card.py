@@ -237,12 +237,16 @@ def _escaped_prefix(raw: str, room: int) -> str:
 
 
 def _more_menu(view: CardView) -> OverflowMenuElement | None:
-    """Dismiss lives beside the "Why", away from the three decision buttons."""
+    """Dismiss lives beside the "Why", away from the three decision buttons; so does "Quiet until
+    it gets worse" (an exception on the account's trigger; never on a manual flag)."""
     if not view.is_pending or view.route == "hold":
         return None
     dismiss = Option(value=f"{CardMenu.DISMISS}:{view.card_id}", text="Dismiss as a false alarm…")
     veto = Option(value=f"{CardMenu.VETO}:{view.card_id}", text="Always human on this account")
-    return OverflowMenuElement(action_id=CardMenu.MORE, options=[dismiss, veto])
+    options = [dismiss, veto]
+    if view.trigger != "manual_flag":
+        options.append(Option(value=f"{CardMenu.QUIET}:{view.card_id}", text="Quiet until it gets worse"))
+    return OverflowMenuElement(action_id=CardMenu.MORE, options=options)
 
 
 def _actions(view: CardView) -> ActionsBlock | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.blocks.account_exception import ExceptionView, home_sections
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
 from bot.blocks.delivery_failure import FailureView, failure_section
 from bot.blocks.digest import DigestView, build_digest_message
@@ -23,11 +24,15 @@ def build_home_view(
     trips: Sequence[TripView] = (),
     failures: Sequence[FailureView] = (),
     possible_duplicates: Sequence[str] = (),
+    exceptions: Sequence[ExceptionView] = (),
+    every_account: bool = False,
 ) -> dict[str, Any]:
     """A `home` view. `digest` is None for users who own no accounts (managers, ops); `trips`
         are the circuit-breaker trips ops may still release; `failures` the Slack messages Tandem
         could not deliver, each with Retry (ops); `possible_duplicates` customer emails resent after a
-    send that may already have gone out (the receiving side may show them twice)."""
+    send that may already have gone out (the receiving side may show them twice); `exceptions`
+    the active "quiet until it gets worse" exceptions the user may lift (`every_account`: ops'
+    view of the whole book)."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -43,6 +48,8 @@ def build_home_view(
                 )
             ).to_dict()
         )
+    if exceptions:
+        blocks.extend(home_sections(exceptions, everyone=every_account))
     for trip in trips:
         blocks.extend(build_circuit_alert(trip)[1])
     if failures:

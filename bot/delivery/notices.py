@@ -1,5 +1,6 @@
 """Notices: short Slack messages Tandem owes a person (an escalation to a manager, a
-circuit-breaker alert to ops, a delivery failure to ops), one row per recipient.
+circuit-breaker alert to ops, a delivery failure to ops, an exception offer to an owner), one
+row per recipient.
 
 A notice is stored with its text and blocks when it becomes owed, keyed so a rerun owes it
 once, and delivered by the engine: claimed, posted once, retried with backoff, and, when it
@@ -31,6 +32,7 @@ NOTICE_KINDS = (
     DeliveryKind.BREAKER_ALERT,
     DeliveryKind.DELIVERY_FAILED,
     DeliveryKind.OPS_ALERT,
+    DeliveryKind.EXCEPTION_OFFER,
 )
 
 

@@ -18,9 +18,12 @@ def explain_payload(
     contributors: Sequence[Contributor] = (),
     *,
     actions: Sequence[str] | None = None,
+    exceptions: Sequence[dict[str, object]] = (),
 ) -> dict[str, object]:
     """`actions` is what the day's cycle did (cards, touches) when it ran; None: not run yet,
-    and the decisions are what it would decide now."""
+    and the decisions are what it would decide now. `exceptions` are the account's "quiet
+    until it gets worse" exceptions, newest first, each with a `sentence` (see
+    bot.workflows.exceptions.views.explain_rows)."""
     primary = primary_decision(list(decisions))
     route = primary.route if primary else None
     return {
@@ -84,6 +87,7 @@ def explain_payload(
             }
             for d in decisions
         ],
+        "exceptions": [dict(row) for row in exceptions],
     }
 
 
@@ -128,6 +132,8 @@ def render_text(payload: dict[str, object]) -> str:
         lines.append(f"  {decision['reason']}")
     for action in payload.get("actions") or []:  # type: ignore[attr-defined]
         lines.append(f"Done: {action}")
+    for exception in payload.get("exceptions") or []:  # type: ignore[attr-defined]
+        lines.append(f"Exception on {exception['trigger']} ({exception['state']}): {exception['sentence']}")
     return "\n".join(lines)
 
 

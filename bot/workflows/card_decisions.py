@@ -1,4 +1,5 @@
 """Approve, Edit and Take over: authorize, apply once, log the override, queue the send.
+A dismissal as known context may also owe the owner an exception offer (bot.workflows.exceptions).
 
 Each decision runs in one transaction. The guarded update in `cards.decide` makes a second
 click, a Slack retry or a colleague's simultaneous click harmless: only one of them wins, and
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.workflows.card_views import SENDING_ROUTES, CardView, load_card_view
+from bot.workflows.exceptions import offers
 from storage.db import transaction
 from storage.enums import CardState, DismissReason
 from storage.models import Account, Draft, EscalationCard, Signal
@@ -28,6 +30,8 @@ class Decided:
     view: CardView
     channel_id: str | None
     message_ts: str | None
+    # A known-context dismissal that owed the owner an exception offer ("quiet until it gets worse").
+    offered: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,13 +158,16 @@ def _decide(
             edited_text=edited_text,
             reason=note,
         )
+        offered = False
         if state is CardState.TAKEN_OVER:
             accounts.set_human_handled(session, account_id=account.account_id, by=actor, now=now)
         elif draft is not None and final_text is not None:
             _queue_send(session, card=card, account=account, subject=draft.subject, body=final_text, now=now)
+        elif reason == DismissReason.KNOWN_CONTEXT:  # owed with the dismissal, or not at all
+            offered = offers.offer_if_due(session, card=card, account=account, signal=signal, now=now)
         view = load_card_view(session, card_id=card_id)
         assert view is not None  # the card, signal and account were all read above
-        return Decided(view, card.channel_id, card.message_ts)
+        return Decided(view, card.channel_id, card.message_ts, offered=offered)
 
 
 def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Signal] | None:

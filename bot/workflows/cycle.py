@@ -41,9 +41,11 @@ from bot.workflows.cycle_plan import (
 )
 from bot.workflows.cycle_write import write_plans
 from bot.workflows.draft_step import model_outage, reset_model_breaker, write_drafts
+from bot.workflows.exceptions.lapses import record_lapses
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import previous_score
+from scoring.exceptions import Lapse
 from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
@@ -156,7 +158,7 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     lap("score")
 
     previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
-    plans = plan_book(deps, as_of=as_of, config=config, results=results, previous=previous)
+    plans, lapses = plan_book(deps, as_of=as_of, config=config, results=results, previous=previous)
     lap("decide")
     day_start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     with deps.session_factory() as session:
@@ -187,6 +189,7 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         counts.held,
         counts.cards_digest,
     )
+    record_lapses(deps, lapses)  # after the signals: their reasons say why each trigger is back
     lap("write")
     summary.audit_cards = write_audit_cards(
         deps, as_of=as_of, config=config, config_version=version, results=results, plans=plans,
@@ -209,9 +212,10 @@ def plan_book(
     config: TriggerConfig,
     results: list[HealthResult],
     previous: Mapping[str, int] | None = None,
-) -> list[AccountPlan]:
-    """Every account's decisions, from its facts read in batches (memory stays bounded). The
-    daily usage rows stay in the database: the bulk pass has already turned them into scores.
+) -> tuple[list[AccountPlan], list[Lapse]]:
+    """Every account's decisions, from its facts read in batches (memory stays bounded), and
+    the account exceptions that lapse today. The daily usage rows stay in the database: the
+    bulk pass has already turned them into scores.
     `previous`: each account's score health_drop compares with (`previous_scores`, if not given)."""
     with deps.session_factory() as session:
         book = book_facts(session)
@@ -219,13 +223,14 @@ def plan_book(
         previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
     health_by_id = {result.account_id: result for result in results}
     plans: list[AccountPlan] = []
+    lapses: list[Lapse] = []
     with deps.session_factory() as session:
         for batch in iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH, with_usage=False):
             for account in batch:
                 health = health_by_id.get(account.account_id)
                 if health is None:  # an account added since the scoring pass: next run
                     continue
-                plan = plan_account(
+                plan, lapsed = plan_account(
                     account,
                     health,
                     book=book,
@@ -236,7 +241,8 @@ def plan_book(
                 )
                 if plan is not None:
                     plans.append(plan)
-    return plans
+                lapses.extend(lapsed)
+    return plans, lapses
 
 
 def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: TriggerConfig) -> None:

@@ -1,6 +1,7 @@
 """The cycle's plan: every account's decisions for the day, the run-wide guardrails, the details.
 
-`plan_account` decides from facts without daily usage (the bulk pass has scored it already);
+`plan_account` decides from facts without daily usage (the bulk pass has scored it already),
+and names the account's exceptions that lapse today;
 `apply_run_guardrails` applies what only the whole run can see: the circuit breaker (one
 trigger on an implausible share of the book) and each CSM's daily card budget; `add_details`
 then gives the leads that go out now their evidence and draft request from full facts.
@@ -19,8 +20,9 @@ from bot.workflows.draft_requests import draft_request_for
 from prompts.drafting import DraftRequest
 from scoring import card_budget, circuit_breaker
 from scoring.config import TriggerConfig
-from scoring.decisions import decide, primary_decision
+from scoring.decisions import decide_day, primary_decision
 from scoring.evidence import contributors
+from scoring.exceptions import Lapse
 from scoring.types import AccountFacts, BookFacts, Decision, HealthResult, Reason, Route, TriggerKey
 from storage.enums import CardDelivery
 
@@ -70,20 +72,21 @@ def plan_account(
     config: TriggerConfig,
     previous: int | None,
     sales_channel: str | None = None,
-) -> AccountPlan | None:
+) -> tuple[AccountPlan | None, list[Lapse]]:
     """The account's decisions, from facts that need not hold its daily usage (the scores
-    already do); None when nothing fires."""
-    decisions = decide(account, health, book=book, as_of=as_of, config=config, previous=previous)
+    already do), None when nothing fires; and its exceptions that lapse today (recorded by
+    the cycle whether or not anything fires)."""
+    day = decide_day(account, health, book=book, as_of=as_of, config=config, previous=previous)
+    decisions = day.decisions
     if not decisions:
-        return None
+        return None, day.lapses
     who, mentions = sales_contact(account.account_executive, sales_channel)
     decisions = [
         with_sales_contact(d, who, mentions) if d.trigger in config.routing.handoff_triggers else d
         for d in decisions
     ]
-    return AccountPlan(
-        account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions
-    )
+    plan = AccountPlan(account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions)
+    return plan, day.lapses
 
 
 def needs_details(plan: AccountPlan, config: TriggerConfig) -> bool:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.digest import DigestAccount, DigestItem, DigestMover, DigestView
+from bot.blocks.mrkdwn import escape
 from bot.delivery.digests import TouchTiming
 from bot.settings import Settings
 from bot.working_hours import local_time, zone_of
@@ -24,10 +25,11 @@ from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
 from storage.enums import CardDelivery, CardState, OutboxState
 from storage.models import Account, EscalationCard, HealthSnapshot, OutboxMessage, Signal, User
-from storage.repositories import outbox, snapshots
+from storage.repositories import account_exceptions, outbox, snapshots
 
 MOVER_DAYS = 7
 MIN_MOVE = 5  # points; smaller changes are noise, not news
+LAPSES_SHOWN = timedelta(days=1)  # account exceptions that lapsed this recently are a note, with why
 
 
 def local_now(user: User, now: datetime) -> datetime:
@@ -55,6 +57,7 @@ def build_digest_views(
     automated = _queued_automated(session, list(accounts))
     failed_sends = outbox.failed_on(session, account_ids=list(accounts))
     held, quiet, tripped = _held_signals(session, list(accounts), as_of)
+    lapsed = account_exceptions.lapsed_since(session, account_ids=list(accounts), since=now - LAPSES_SHOWN)
 
     views: dict[str, DigestView] = {}
     for user in users:
@@ -97,6 +100,11 @@ def build_digest_views(
             ),
             overflow=tuple(_in_zone(item, zone) for item in overflow.get(user.slack_id, [])),
             quiet=sum(1 for acc_id in quiet if acc_id in owned_ids),
+            notes=tuple(
+                escape(f"{accounts[row.account_id].name}: {row.lapse_detail}")
+                for row in lapsed
+                if row.account_id in owned_ids
+            ),
             failed_sends=tuple(
                 _failed_item(message, accounts[message.account_id].name)
                 for message in failed_sends

@@ -15,6 +15,7 @@ from bot.delivery.failures import failure_view
 from bot.deps import Deps
 from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.digest_views import build_digest_views
+from bot.workflows.exceptions import views as exceptions_views
 from storage.enums import Role
 from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
 from storage.repositories import deliveries, outbox
@@ -37,6 +38,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         trips: list[TripView] = []
         failures: list[FailureView] = []
         duplicates: list[str] = []
+        quiet, everyone = exceptions_views.home_views(session, actor=slack_id)
         if user.role in OPS_ROLES:
             actions = session.scalars(
                 select(OverrideRecord.action).where(OverrideRecord.at >= now - timedelta(days=30))
@@ -56,5 +58,11 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
                 for m in outbox.possible_duplicates(session)
             ]
     return build_home_view(
-        digest, override_counts=counts, trips=trips, failures=failures, possible_duplicates=duplicates
+        digest,
+        override_counts=counts,
+        trips=trips,
+        failures=failures,
+        possible_duplicates=duplicates,
+        exceptions=quiet,
+        every_account=everyone,
     )

@@ -25,6 +25,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from scoring.features import HISTORY_DAYS
+from scoring.types import AccountException as InForce
 from scoring.types import (
     AccountFacts,
     AutomationHistory,
@@ -46,7 +47,7 @@ from scoring.types import (
     UsageDay,
 )
 from storage import models
-from storage.enums import CardKind, CardState, OutboxState
+from storage.enums import CardKind, CardState, ExceptionState, OutboxState
 
 SQLITE_IN_LIMIT = 900  # SQLite's bound-parameter limit (999 on old builds), with room to spare
 STREAM_BATCH = 10_000  # rows fetched at a time from the big tables
@@ -278,8 +279,9 @@ ACTIVE_TOUCH_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.SENT
 def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str, AutomationHistory]:
     """What Tandem did on each account before `as_of` (within the window): the latest day each
     trigger acted, the automated touches, a posted card still waiting for a decision (a fired
-    one: an audit card asks a question and holds nothing back), and the
-    crises a card already went out about (up to `as_of`: a /flag earlier that day counts)."""
+    one: an audit card asks a question and holds nothing back), the crises a card already went
+    out about (up to `as_of`: a /flag earlier that day counts), and the account exceptions in
+    force (set by the end of `as_of`)."""
     acted: dict[str, list[tuple[TriggerKey, date]]] = defaultdict(list)
     s = models.Signal
     query = (
@@ -329,14 +331,29 @@ def automation_history(session: Session, scope: _Scope, w: _Window) -> dict[str,
     for account_id, key, day in _rows(session, crisis_query, c.account_id, scope):
         crises[account_id].append((str(key), day))
 
+    exceptions: dict[str, list[InForce]] = defaultdict(list)
+    x = models.AccountException
+    exception_query = select(
+        x.id, x.account_id, x.trigger, x.set_by, x.set_at, x.expires_at, x.baseline_score
+    ).where(x.state == ExceptionState.ACTIVE.value, x.set_at < w.end_at)
+    for exception_id, account_id, trigger, set_by, set_at, expires_at, baseline in _rows(
+        session, exception_query, x.account_id, scope
+    ):
+        if set_by is None or set_at is None or expires_at is None or baseline is None:
+            continue  # an active row has them all (the move to active sets them)
+        exceptions[account_id].append(
+            InForce(exception_id, TriggerKey(trigger), set_by, set_at.date(), expires_at.date(), baseline)
+        )
+
     return {
         account_id: AutomationHistory(
             last_acted=tuple(sorted(acted.get(account_id, ()))),
             auto_touches=tuple(sorted(touches.get(account_id, ()))),
             waiting_card=waiting.get(account_id),
             crisis_cards=tuple(sorted(crises.get(account_id, ()))),
+            exceptions=tuple(sorted(exceptions.get(account_id, ()), key=lambda e: e.exception_id)),
         )
-        for account_id in set(acted) | set(touches) | set(waiting) | set(crises)
+        for account_id in set(acted) | set(touches) | set(waiting) | set(crises) | set(exceptions)
     }
 
 

@@ -18,11 +18,21 @@ from sqlalchemy.orm import Session
 
 from scoring.learning.edits import edit_size
 from storage.enums import CardKind
-from storage.models import Account, Draft, EscalationCard, OutboxMessage, OverrideRecord, Signal
+from storage.models import (
+    Account,
+    AccountException,
+    Draft,
+    EscalationCard,
+    OutboxMessage,
+    OverrideRecord,
+    Signal,
+)
 
 FIRED = 1.0  # the propensity of a card or touch Tandem's triggers fired (an audit card has less)
 
 AUDIT_ROUTE = "audit"  # an audit card's proposed_route: Tandem proposed nothing, it asked
+
+SYSTEM_ACTOR = "tandem"  # who lapses an exception: the cycle
 
 
 def record_override(
@@ -184,6 +194,36 @@ def _audit_context(session: Session, *, card: EscalationCard, near_miss: dict[st
         "fired_value": _number(near_miss.get("value")),
         "threshold": _number(near_miss.get("threshold")),
     }
+
+
+def record_exception(
+    session: Session,
+    *,
+    exception: AccountException,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    seconds_to_decide: float = 0.0,
+) -> OverrideRecord:
+    """An account exception set, declined, lifted, lapsed or expired (`exception_<what>`). No
+    card_id: the row is about the account's trigger, not a decision on one card (the card an
+    exception came from is on the exception)."""
+    record = OverrideRecord(
+        account_id=exception.account_id,
+        trigger=exception.trigger,
+        proposed_route="hold",  # what an exception does to its trigger
+        proposed_draft="",
+        action=action,
+        reason=reason,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=max(0.0, seconds_to_decide),
+        **learning_context(session, signal=None, account_id=exception.account_id),
+    )
+    session.add(record)
+    session.flush()
+    return record
 
 
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:

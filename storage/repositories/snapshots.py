@@ -191,3 +191,14 @@ def latest_scores(session: Session) -> list[ScoredAccount]:
         )
         for account_id, segment, as_of, score, factors, readiness in rows
     ]
+
+
+def latest_score(session: Session, *, account_id: str, on_or_before: date) -> int | None:
+    """The account's newest stored score up to `on_or_before`, or None when it has none."""
+    score = session.scalar(
+        select(HealthSnapshot.score)
+        .where(HealthSnapshot.account_id == account_id, HealthSnapshot.as_of <= on_or_before)
+        .order_by(HealthSnapshot.as_of.desc())
+        .limit(1)
+    )
+    return int(score) if score is not None else None

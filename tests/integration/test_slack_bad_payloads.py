@@ -20,7 +20,15 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.ids import AutoTouchAction, CardAction, CardMenu, DigestAction, DismissModal, EditModal
+from bot.ids import (
+    AutoTouchAction,
+    CardAction,
+    CardMenu,
+    DigestAction,
+    DismissModal,
+    EditModal,
+    ExceptionAction,
+)
 from storage.models import Account, EscalationCard, OverrideRecord, Signal
 from tests.conftest import Database
 from tests.integration.slack_env import SECRET, SlackEnv, slack_env
@@ -150,6 +158,9 @@ def test_a_signed_interactive_body_that_makes_no_sense_is_a_400(env: SlackEnv, b
         CardAction.EDIT,
         AutoTouchAction.CANCEL,
         DigestAction.OPEN_CARD,
+        ExceptionAction.ACCEPT,
+        ExceptionAction.DECLINE,
+        ExceptionAction.LIFT,
     ],
 )
 @pytest.mark.parametrize("value", ["not-a-card", None, "-1x", "1" * 40])

@@ -88,5 +88,5 @@ def test_facts_query_count_does_not_grow_with_the_book(db: Database) -> None:
 
     assert small[0] == 3 and large[0] == 40
     assert (
-        small[1] == large[1] == 13
-    )  # one query per table (and 4 for automation history), whatever the size of the book
+        small[1] == large[1] == 14
+    )  # one query per table (and 5 for automation history), whatever the size of the book

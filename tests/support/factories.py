@@ -88,13 +88,16 @@ def add_card(
     author: str = "template",
     needs_review: str | None = None,
     recipient: str = OWNER,
+    as_of: date = AS_OF,
+    now: datetime = NOW,
 ) -> CardSetup:
-    """A fired health_low signal on the account, its draft, and a pending card."""
+    """A fired health_low signal on the account, its draft, and a pending card (on `as_of`,
+    written at `now`: one a day at most)."""
     with transaction(factory) as session:
         session.add(
             HealthSnapshot(
                 account_id=account_id,
-                as_of=AS_OF,
+                as_of=as_of,
                 score=48,
                 band="red",
                 confidence=0.9,
@@ -111,13 +114,13 @@ def add_card(
                 ),
             ),
         )
-        signal, _ = signals.record_signal(session, decision=decision, as_of=AS_OF, now=NOW, config_version=1)
+        signal, _ = signals.record_signal(session, decision=decision, as_of=as_of, now=now, config_version=1)
         draft_id = None
         if with_draft:
             draft = drafts.save_draft(
                 session, account_id=account_id, signal_id=signal.id, kind="check_in", subject="Checking in",
                 body=body, author=author, prompt_version="check_in@1", facts_hash="x" * 64,
-                prompt_tokens=None, completion_tokens=None, needs_review=needs_review, now=NOW,
+                prompt_tokens=None, completion_tokens=None, needs_review=needs_review, now=now,
             )  # fmt: skip
             draft_id = draft.id
         card = cards.create_card(
@@ -126,6 +129,6 @@ def add_card(
             account_id=account_id,
             draft_id=draft_id,
             recipient_slack_id=recipient,
-            now=NOW,
+            now=now,
         )
         return CardSetup(card.id, account_id, body)
