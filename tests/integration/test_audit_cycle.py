@@ -41,7 +41,8 @@ def _eligible_before_the_cycle(story: Story) -> dict[str, list[NearMiss]]:
     previous = previous_scores(
         story.deps, as_of=AS_OF, config=config, account_ids=[r.account_id for r in results]
     )
-    flagged = {p.account_id for p in plan_book(story.deps, as_of=AS_OF, config=config, results=results)}
+    plans, _ = plan_book(story.deps, as_of=AS_OF, config=config, results=results)
+    flagged = {p.account_id for p in plans}
     with story.db.session_factory() as session:
         people = accounts.owners_and_renewals(session)
     found: dict[str, list[NearMiss]] = defaultdict(list)
