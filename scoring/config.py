@@ -215,6 +215,35 @@ class OnboardingStalledTrigger(_Section):
     grace_days: int = Field(default=3, ge=0)  # a step this many days past due and not done
 
 
+class SegmentLines(_Section):
+    """One segment's own lines for the threshold triggers; a line left out is the trigger's own.
+
+    Written by accepted threshold proposals (`tune propose`), in each trigger's units: health_low
+    fires below `health_low`, health_drop at a fall of `health_drop` or more, expansion_ready
+    above `expansion_ready`, renewal_risk at a churn probability of `renewal_risk` or more."""
+
+    health_low: int | None = Field(default=None, ge=0, le=100)
+    health_drop: float | None = Field(default=None, gt=0, le=1)
+    expansion_ready: int | None = Field(default=None, ge=0, le=100)
+    renewal_risk: float | None = Field(default=None, gt=0, le=1)
+
+
+THRESHOLD_TRIGGERS = (
+    TriggerKey.HEALTH_LOW,
+    TriggerKey.HEALTH_DROP,
+    TriggerKey.EXPANSION_READY,
+    TriggerKey.RENEWAL_RISK,
+)
+# Which way each threshold trigger fires: below its line (-1) or at/above it (+1). Tightening a
+# line moves it against that direction, so fewer accounts cross it.
+FIRES_ABOVE = {
+    TriggerKey.HEALTH_LOW: False,
+    TriggerKey.HEALTH_DROP: True,
+    TriggerKey.EXPANSION_READY: True,
+    TriggerKey.RENEWAL_RISK: True,
+}
+
+
 class Triggers(_Section):
     health_low: HealthLowTrigger = HealthLowTrigger()
     health_drop: HealthDropTrigger = HealthDropTrigger()
@@ -223,6 +252,31 @@ class Triggers(_Section):
     renewal_reminder: RenewalReminderTrigger = RenewalReminderTrigger()
     onboarding_stalled: OnboardingStalledTrigger = OnboardingStalledTrigger()
     sentiment: SentimentTrigger = SentimentTrigger()
+    segment_lines: dict[str, SegmentLines] = Field(default_factory=dict)
+
+    @field_validator("segment_lines")
+    @classmethod
+    def _known_line_segments(cls, value: dict[str, SegmentLines]) -> dict[str, SegmentLines]:
+        unknown = sorted(set(value) - SEGMENT_NAMES)
+        if unknown:
+            raise ValueError(f"triggers.segment_lines: unknown segment(s) {', '.join(unknown)}")
+        return value
+
+    def default_line(self, trigger: TriggerKey) -> float:
+        """A threshold trigger's own line, before any segment's."""
+        return {
+            TriggerKey.HEALTH_LOW: self.health_low.threshold,
+            TriggerKey.HEALTH_DROP: self.health_drop.drop_fraction,
+            TriggerKey.EXPANSION_READY: self.expansion_ready.threshold,
+            TriggerKey.RENEWAL_RISK: self.renewal_risk.high_risk,
+        }[trigger]
+
+    def line(self, trigger: TriggerKey, segment: str | None) -> float:
+        """The line `trigger` fires at for an account of `segment` (its own line if the segment
+        has none). Only the threshold triggers (THRESHOLD_TRIGGERS) have lines."""
+        own = self.segment_lines.get(str(segment)) if segment is not None else None
+        value = getattr(own, trigger.value, None) if own is not None else None
+        return self.default_line(trigger) if value is None else value
 
 
 DEFAULT_COOLDOWN_DAYS: dict[TriggerKey, int] = {

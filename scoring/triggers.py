@@ -140,7 +140,8 @@ def fire_triggers(
         "confidence": health.confidence,
     }
     scored = bool(health.factors)  # a placeholder score for an account without data fires nothing
-    threshold = config.triggers.health_low.threshold
+    segment = facts.segment.value
+    threshold = int(config.triggers.line(TriggerKey.HEALTH_LOW, segment))
     if scored and health.score < threshold:
         signals.append(
             Signal(
@@ -151,7 +152,8 @@ def fire_triggers(
             )
         )
     drop = config.triggers.health_drop
-    if scored and previous_score and health.score <= previous_score * (1 - drop.drop_fraction):
+    drop_line = config.triggers.line(TriggerKey.HEALTH_DROP, segment)
+    if scored and previous_score and health.score <= previous_score * (1 - drop_line):
         fall = 1 - health.score / previous_score
         signals.append(
             Signal(
@@ -162,7 +164,7 @@ def fire_triggers(
                     **details,
                     "previous_score": previous_score,
                     "drop": round(fall, 3),
-                    **crossing(fall, drop.drop_fraction, fall - drop.drop_fraction),
+                    **crossing(fall, drop_line, fall - drop_line),
                 },
             )
         )
@@ -201,7 +203,7 @@ def _commercial_signals(
     rules = config.triggers
     signals: list[Signal] = []
     readiness = health.expansion_readiness
-    line = rules.expansion_ready.threshold
+    line = int(rules.line(TriggerKey.EXPANSION_READY, facts.segment.value))
     if readiness is not None and readiness > line and health.score >= rules.expansion_ready.min_health:
         usage = next((f.detail for f in health.factors if f.name == "usage"), "")
         signals.append(
@@ -253,12 +255,13 @@ def _renewal_signal(
     }
     when = f"Renewal in {plural(days, 'day')} ({facts.renewal_date.isoformat()})"
     at_risk = config.triggers.renewal_risk
-    if at_risk.nearest_days <= days <= at_risk.furthest_days and risk >= at_risk.high_risk:
+    high_risk = config.triggers.line(TriggerKey.RENEWAL_RISK, facts.segment.value)
+    if at_risk.nearest_days <= days <= at_risk.furthest_days and risk >= high_risk:
         return Signal(
             facts.account_id,
             TriggerKey.RENEWAL_RISK,
             f"{when} with a {risk:.0%} chance of churn: {_why(health)}.",
-            {**facts_of_it, **crossing(risk, at_risk.high_risk, risk - at_risk.high_risk)},
+            {**facts_of_it, **crossing(risk, high_risk, risk - high_risk)},
         )
     reminder = config.triggers.renewal_reminder
     if reminder.stop_days <= days <= reminder.start_days and risk < reminder.low_risk:

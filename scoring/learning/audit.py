@@ -93,6 +93,7 @@ def near_misses(
     renewal_date: date | None,
     previous_score: int | None,
     config: TriggerConfig,
+    segment: str | None = None,
 ) -> list[NearMiss]:
     """The threshold triggers this account is just short of today (none fired on it by
     these values). An account without scored factors has no line to be near."""
@@ -101,10 +102,10 @@ def near_misses(
     found = [
         miss
         for miss in (
-            _health_low(health, config),
-            _health_drop(health, previous_score, config),
-            _expansion_ready(health, config),
-            _renewal_risk(health, renewal_date, config),
+            _health_low(health, config, segment),
+            _health_drop(health, previous_score, config, segment),
+            _expansion_ready(health, config, segment),
+            _renewal_risk(health, renewal_date, config, segment),
         )
         if miss is not None
     ]
@@ -114,62 +115,69 @@ def near_misses(
 _Miss = tuple[TriggerKey, float, float, int, date, str, dict[str, object]]
 
 
-def _health_low(health: HealthResult, config: TriggerConfig) -> _Miss | None:
+def _health_low(health: HealthResult, config: TriggerConfig, segment: str | None) -> _Miss | None:
     band = config.audit.bands.health_low
-    line = config.triggers.health_low.threshold
+    line = int(config.triggers.line(TriggerKey.HEALTH_LOW, segment))
     if band <= 0 or not line <= health.score < line + band:
         return None
     words = f"Health {health.score}: health_low fires below {line}."
     return TriggerKey.HEALTH_LOW, health.score, line, health.score, health.as_of, words, {}
 
 
-def _health_drop(health: HealthResult, previous: int | None, config: TriggerConfig) -> _Miss | None:
+def _health_drop(
+    health: HealthResult, previous: int | None, config: TriggerConfig, segment: str | None
+) -> _Miss | None:
     band = config.audit.bands.health_drop
     rules = config.triggers.health_drop
+    line = config.triggers.line(TriggerKey.HEALTH_DROP, segment)
     if band <= 0 or not previous:
         return None
-    fires = health.score <= previous * (1 - rules.drop_fraction)  # as scoring.triggers decides it
-    lower = max(0.0, rules.drop_fraction - band)
+    fires = health.score <= previous * (1 - line)  # as scoring.triggers decides it
+    lower = max(0.0, line - band)
     if fires or health.score > previous * (1 - lower) + TOLERANCE:
         return None
     fall = round(1 - health.score / previous, 4)
     words = (
         f"Health fell {fall:.0%} in {rules.window_days} days ({previous} → {health.score}): "
-        f"health_drop fires at a {rules.drop_fraction:.0%} fall."
+        f"health_drop fires at a {line:.0%} fall."
     )
     facts: dict[str, object] = {"previous_score": previous}
-    return TriggerKey.HEALTH_DROP, fall, rules.drop_fraction, health.score, health.as_of, words, facts
+    return TriggerKey.HEALTH_DROP, fall, line, health.score, health.as_of, words, facts
 
 
-def _expansion_ready(health: HealthResult, config: TriggerConfig) -> _Miss | None:
+def _expansion_ready(health: HealthResult, config: TriggerConfig, segment: str | None) -> _Miss | None:
     band = config.audit.bands.expansion_ready
     rules = config.triggers.expansion_ready
+    line = int(config.triggers.line(TriggerKey.EXPANSION_READY, segment))
     readiness = health.expansion_readiness
     if band <= 0 or readiness is None or health.score < rules.min_health:
         return None
-    if not rules.threshold - band < readiness <= rules.threshold:
+    if not line - band < readiness <= line:
         return None
-    words = f"Expansion readiness {readiness}/100: expansion_ready fires above {rules.threshold}."
-    return TriggerKey.EXPANSION_READY, readiness, rules.threshold, health.score, health.as_of, words, {}
+    words = f"Expansion readiness {readiness}/100: expansion_ready fires above {line}."
+    return TriggerKey.EXPANSION_READY, readiness, line, health.score, health.as_of, words, {}
 
 
-def _renewal_risk(health: HealthResult, renewal: date | None, config: TriggerConfig) -> _Miss | None:
+def _renewal_risk(
+    health: HealthResult, renewal: date | None, config: TriggerConfig, segment: str | None
+) -> _Miss | None:
     band = config.audit.bands.renewal_risk
     rules = config.triggers.renewal_risk
+    high_risk = config.triggers.line(TriggerKey.RENEWAL_RISK, segment)
     risk = health.renewal_risk
     if band <= 0 or renewal is None or risk is None:
         return None
     days = (renewal - health.as_of).days
     if not rules.nearest_days <= days <= rules.furthest_days:
         return None
-    if not rules.high_risk - band - TOLERANCE <= risk < rules.high_risk:
+    if not high_risk - band - TOLERANCE <= risk < high_risk:
         return None
     words = (
         f"Renewal in {days} days ({renewal.isoformat()}) with a {risk:.0%} chance of churn: "
-        f"renewal_risk fires at {rules.high_risk:.0%}."
+        f"renewal_risk fires at {high_risk:.0%}."
     )
     facts: dict[str, object] = {"renewal_date": renewal.isoformat(), "days_to_renewal": days}
-    return TriggerKey.RENEWAL_RISK, round(risk, 4), rules.high_risk, health.score, health.as_of, words, facts
+    return TriggerKey.RENEWAL_RISK, round(risk, 4), high_risk, health.score, health.as_of, words, facts
 
 
 def exclusion(

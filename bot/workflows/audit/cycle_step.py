@@ -47,6 +47,7 @@ def write_audit_cards(
     with deps.session_factory() as session:
         audited = cards.audited_recipients(session, week=week)
         people = accounts.owners_and_renewals(session)
+        labels = accounts.account_labels(session)
     misses = []
     for health in results:
         owner, renewal = people.get(health.account_id, ("", None))
@@ -57,6 +58,7 @@ def write_audit_cards(
                 renewal_date=renewal,
                 previous_score=previous.get(health.account_id),
                 config=config,
+                segment=labels.get(health.account_id, ("", None))[1],
             )
     if not misses:
         return 0
