@@ -1,0 +1,324 @@
+"""Threshold proposals per trigger × segment (pure): tighten where cards are noise, loosen only
+on audit evidence.
+
+The reviewer's observation of a fired card is approve (approve, edit, take over) against
+"not needed" (dismissed as a false positive or as known context: both say the card was not worth
+a person's time; known context also makes the account an exception candidate). Wrong timing and
+already handled say nothing about the line and are left out. Reviewers err (sensitivity Se,
+specificity Sp), so the true positives in any set of N labelled cards with A approvals are
+estimated by Rogan–Gladen, N·p with p = (A/N − (1 − Sp)) / (Se + Sp − 1), clipped to [0, 1].
+
+**Tightening.** Candidate lines are the fired values themselves, from the least severe. For each,
+the cards it would remove form one set R and those it keeps form K. Estimated recall retention
+is 1 − TP(R) / (TP(R) + TP(K)); the proposal is the strictest line where
+
+- retention ≥ `min_recall` (0.99) and its bootstrap lower bound (5th percentile) ≥ `recall_floor` (0.95),
+- P(precision of K > precision now) ≥ `min_p_better` (0.9) over the bootstrap, and
+- the removed cards were approved less often than the kept ones, by a one-sided Fisher test at
+  `max_p_value` divided by the candidates tried (so a world where the value says nothing about
+  worth proposes nothing),
+
+with at least `min_labels` labels over at least `min_weeks` distinct weeks in the cell. Only
+cards that would still fire at today's line count (older, looser lines' cards are left out).
+
+**Loosening** never comes from dismissals (they exist only where the line fired). Audit cards
+below the line, weighted by 1/propensity, estimate the positives the line misses: when the
+audit's "worth a look" answers (at least `min_audit_positives`, on distinct accounts) put
+estimated recall below `recall_floor`, the line moves out to the least severe audited positive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+from scipy import stats
+from sklearn.isotonic import isotonic_regression
+
+from scoring.config import FIRES_ABOVE, THRESHOLD_TRIGGERS, TriggerConfig
+from scoring.learning.proposal_types import ConfigChange, Proposal, ProposalKind
+from scoring.learning.types import Action, DismissCode, Label, LabelKind
+from scoring.types import TriggerKey
+
+POSITIVE_ACTIONS = frozenset({Action.APPROVED, Action.EDITED, Action.TAKEN_OVER})
+NEGATIVE_REASONS = frozenset({DismissCode.FALSE_POSITIVE, DismissCode.KNOWN_CONTEXT})
+INTEGER_LINES = frozenset({TriggerKey.HEALTH_LOW, TriggerKey.EXPANSION_READY})
+SEGMENT_WORDS = {"enterprise": "enterprise", "mid_market": "mid-market", "smb": "SMB", "self_serve": "self-serve"}
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdRules:
+    window_days: int = 90
+    min_labels: int = 30
+    min_weeks: int = 2
+    min_recall: float = 0.99
+    recall_floor: float = 0.95
+    min_p_better: float = 0.90
+    max_p_value: float = 0.05
+    bootstrap: int = 400
+    min_audit_positives: int = 3
+    sensitivity: float = 0.90
+    specificity: float = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """One labelled card of a cell: its value in the trigger's units and what the reviewer said."""
+
+    value: float
+    approved: bool
+    week: date
+    account_id: str
+
+
+def fires(trigger: TriggerKey, value: float, line: float) -> bool:
+    """Whether `value` crosses `line`, exactly as scoring.triggers decides it."""
+    if trigger is TriggerKey.HEALTH_LOW:
+        return value < line
+    if trigger is TriggerKey.EXPANSION_READY:
+        return value > line
+    return value >= line - 1e-9
+
+
+def severity(trigger: TriggerKey, value: float) -> float:
+    """Larger is further past any line (more alarming)."""
+    return value if FIRES_ABOVE[trigger] else -value
+
+
+def observation(label: Label) -> bool | None:
+    """True: approved; False: not needed; None: says nothing about the line."""
+    d = label.decision
+    if d.action in POSITIVE_ACTIONS:
+        return True
+    if d.action == Action.DISMISSED and d.reason_code in NEGATIVE_REASONS:
+        return False
+    return None
+
+
+def true_positives(approved: np.ndarray, weights: np.ndarray, se: float, sp: float) -> float:
+    """Rogan–Gladen: the expected truly worthwhile cards among these labelled ones."""
+    total = float(weights.sum())
+    if total <= 0:
+        return 0.0
+    rate = float((approved * weights).sum()) / total
+    return total * min(1.0, max(0.0, (rate - (1 - sp)) / (se + sp - 1)))
+
+
+def propose_thresholds(
+    labels: Sequence[Label], *, config: TriggerConfig, as_of: date, rules: ThresholdRules | None = None
+) -> list[Proposal]:
+    """Every cell's proposal, tightening or loosening, sorted by trigger and segment."""
+    rules = rules or ThresholdRules()
+    since = as_of - timedelta(days=rules.window_days)
+    fired: dict[tuple[TriggerKey, str], list[Observed]] = defaultdict(list)
+    audited: dict[tuple[TriggerKey, str], list[tuple[Observed, float]]] = defaultdict(list)
+    for label in labels:
+        d = label.decision
+        said = observation(label)
+        if d.trigger not in THRESHOLD_TRIGGERS or d.fired_value is None or not d.segment:
+            continue
+        if not since <= label.day <= as_of:
+            continue
+        trigger = TriggerKey(d.trigger)
+        if d.is_audit:
+            if label.kind in (LabelKind.WORTH_A_PERSON, LabelKind.NOISE):
+                seen = Observed(d.fired_value, label.kind is LabelKind.WORTH_A_PERSON, label.week, d.account_id)
+                audited[(trigger, d.segment)].append((seen, label.weight))
+        elif said is not None:
+            fired[(trigger, d.segment)].append(Observed(d.fired_value, said, label.week, d.account_id))
+    proposals = []
+    for key in sorted(set(fired) | set(audited)):
+        trigger, segment = key
+        line = config.triggers.line(trigger, segment)
+        current = [o for o in fired.get(key, []) if fires(trigger, o.value, line)]
+        found = _tighten(trigger, segment, line, current, rules) or _loosen(
+            trigger, segment, line, current, audited.get(key, []), rules
+        )
+        if found is not None:
+            proposals.append(found)
+    return proposals
+
+
+def _tighten(
+    trigger: TriggerKey, segment: str, line: float, cell: list[Observed], rules: ThresholdRules
+) -> Proposal | None:
+    weeks = {o.week for o in cell}
+    if len(cell) < rules.min_labels or len(weeks) < rules.min_weeks:
+        return None
+    # Distinct values, least severe first; a candidate line removes a prefix of them.
+    distinct = sorted({o.value for o in cell}, key=lambda v: severity(trigger, v))
+    if len(distinct) < 2:
+        return None
+    index = {value: at for at, value in enumerate(distinct)}
+    where = np.array([index[o.value] for o in cell])
+    approved = np.array([o.approved for o in cell], dtype=float)
+    se, sp = rules.sensitivity, rules.specificity
+    rng = np.random.default_rng(_seed(trigger, segment, len(cell)))
+    samples = [np.arange(len(cell)), *rng.integers(0, len(cell), size=(rules.bootstrap, len(cell)))]
+    # Per sample (the first is the data itself): cumulative cards and estimated true positives
+    # removed by each prefix of values.
+    removed_tp, removed_n, totals_tp = [], [], []
+    for sample in samples:
+        counts = np.bincount(where[sample], minlength=len(distinct)).astype(float)
+        yes = np.bincount(where[sample], weights=approved[sample], minlength=len(distinct))
+        worth = _positives_by_value(yes, counts, se, sp)
+        removed_tp.append(np.cumsum(worth))
+        removed_n.append(np.cumsum(counts))
+        totals_tp.append(worth.sum())
+    cum_tp, cum_n, total_tp = np.array(removed_tp), np.array(removed_n), np.array(totals_tp)
+    n = float(len(cell))
+    chosen = None
+    candidates = len(distinct) - 1
+    for j in range(candidates):  # remove distinct[0..j]
+        gone = int(cum_n[0, j])
+        if n - gone < rules.min_labels // 2:
+            break
+        safe_total = np.where(total_tp > 0, total_tp, 1.0)
+        recalls = np.where(total_tp > 0, 1 - cum_tp[:, j] / safe_total, 1.0)
+        kept_precision = (total_tp - cum_tp[:, j]) / np.maximum(n - cum_n[:, j], 1)
+        now_precision = total_tp / n
+        figures = {
+            "recall": float(recalls[0]),
+            "recall_low": float(np.percentile(recalls[1:], 5)),
+            "precision_after": float(kept_precision[0]),
+            "p_better": float(np.mean((kept_precision > now_precision)[1:])),
+        }
+        removed = where <= j
+        if (
+            figures["recall"] >= rules.min_recall
+            and figures["recall_low"] >= rules.recall_floor
+            and figures["p_better"] >= rules.min_p_better
+            and _removed_less_approved(approved, removed, rules.max_p_value / candidates)
+        ):
+            chosen = (_line_removing(trigger, distinct, j), gone, figures)
+    if chosen is None:
+        return None
+    new_line, gone, figures = chosen
+    precision_now = float(total_tp[0] / n)
+    return _proposal(
+        trigger, segment, line, new_line, "tighten",
+        evidence=(
+            f"{len(cell)} labelled cards over {len(weeks)} weeks; reviewers approved "
+            f"{int(approved.sum())} (corrected for reviewer error, {precision_now:.0%} were worth a person's time).",
+            f"At the new line {gone} of them would not have fired; estimated recall {figures['recall']:.1%} "
+            f"(bootstrap low {figures['recall_low']:.1%}); precision {precision_now:.0%} → {figures['precision_after']:.0%} "
+            f"(P better {figures['p_better']:.0%}).",
+        ),
+        figures={
+            "labels": len(cell), "weeks": len(weeks), "removed": gone, "kept": len(cell) - gone,
+            "precision_now": round(precision_now, 4), **{k: round(v, 4) for k, v in figures.items()},
+        },
+    )  # fmt: skip
+
+
+def _positives_by_value(yes: np.ndarray, counts: np.ndarray, se: float, sp: float) -> np.ndarray:
+    """Estimated truly worthwhile cards at each value (least severe first): the approval rate is
+    fitted non-decreasing in severity (isotonic), so lone values borrow from their neighbours and
+    one lucky approval in a band of noise is not read as a cluster of positives, then corrected
+    for reviewer error value by value."""
+    seen = counts > 0
+    rate = np.zeros_like(counts)
+    if seen.any():
+        rate[seen] = isotonic_regression(yes[seen] / counts[seen], sample_weight=counts[seen], increasing=True)
+    return counts * np.clip((rate - (1 - sp)) / (se + sp - 1), 0.0, 1.0)
+
+
+def _line_removing(trigger: TriggerKey, distinct: list[float], j: int) -> float:
+    """The line at which values distinct[0..j] no longer fire and distinct[j+1] still does."""
+    if trigger is TriggerKey.HEALTH_LOW or trigger is TriggerKey.EXPANSION_READY:
+        return float(distinct[j])  # below v / above v: v itself no longer fires
+    return float(distinct[j + 1])  # at or above the next value
+
+
+def _removed_less_approved(approved: np.ndarray, removed: np.ndarray, alpha: float) -> bool:
+    kept = ~removed
+    table = [
+        [int(approved[kept].sum()), int(kept.sum() - approved[kept].sum())],
+        [int(approved[removed].sum()), int(removed.sum() - approved[removed].sum())],
+    ]
+    _, p_value = stats.fisher_exact(table, alternative="greater")
+    return bool(p_value < alpha)
+
+
+def _loosen(
+    trigger: TriggerKey,
+    segment: str,
+    line: float,
+    cell: list[Observed],
+    audited: list[tuple[Observed, float]],
+    rules: ThresholdRules,
+) -> Proposal | None:
+    positives = [(o, w) for o, w in audited if o.approved and not fires(trigger, o.value, line)]
+    if len({o.account_id for o, _ in positives}) < rules.min_audit_positives:
+        return None
+    approved = np.array([o.approved for o in cell], dtype=float)
+    caught = true_positives(approved, np.ones(len(cell)), rules.sensitivity, rules.specificity)
+    # Audit answers are corrected like any review; each stands for 1/propensity near misses.
+    audit_approved = np.array([o.approved for o, _ in audited], dtype=float)
+    weights = np.array([w for _, w in audited])
+    missed = true_positives(audit_approved, weights, rules.sensitivity, rules.specificity)
+    recall = caught / (caught + missed) if caught + missed > 0 else 1.0
+    if recall >= rules.recall_floor:
+        return None
+    outermost = min((o.value for o, _ in positives), key=lambda v: severity(trigger, v))
+    if trigger is TriggerKey.HEALTH_LOW:
+        new_line = outermost + 1
+    elif trigger is TriggerKey.EXPANSION_READY:
+        new_line = outermost - 1
+    else:
+        new_line = outermost
+    return _proposal(
+        trigger, segment, line, new_line, "loosen",
+        evidence=(
+            f"{len(audited)} audit cards below the line: {len(positives)} near misses were worth a look "
+            f"(each stands for about {weights.mean():.0f} not shown).",
+            f"Estimated recall at today's line {recall:.0%}: below the floor of {rules.recall_floor:.0%}.",
+        ),
+        figures={"audit_cards": len(audited), "audit_positives": len(positives), "recall": round(recall, 4),
+                 "labels": len(cell)},
+    )  # fmt: skip
+
+
+def _proposal(
+    trigger: TriggerKey,
+    segment: str,
+    line: float,
+    new_line: float,
+    direction: str,
+    *,
+    evidence: tuple[str, ...],
+    figures: dict[str, object],
+) -> Proposal:
+    value: float | int = int(new_line) if trigger in INTEGER_LINES else round(float(new_line), 4)
+    shown = _shown(trigger, value)
+    words = SEGMENT_WORDS.get(segment, segment)
+    title = f"{direction.capitalize()} {trigger.value} for {words}: fires {shown} (now {_shown(trigger, line)})"
+    return Proposal(
+        kind=ProposalKind.THRESHOLD,
+        key=f"threshold:{trigger.value}:{segment}",
+        title=title,
+        trigger=trigger.value,
+        segment=segment,
+        changes=(ConfigChange(("triggers", "segment_lines", segment, trigger.value), value),),
+        evidence=evidence,
+        figures={"direction": direction, "line_now": line, "line_proposed": value, **figures},
+    )
+
+
+def _shown(trigger: TriggerKey, line: float) -> str:
+    if trigger is TriggerKey.HEALTH_LOW:
+        return f"below {int(line)}"
+    if trigger is TriggerKey.EXPANSION_READY:
+        return f"above {int(line)}"
+    return f"at {line:.0%} or more"
+
+
+def _seed(trigger: TriggerKey, segment: str, n: int) -> int:
+    """The bootstrap's seed: the same proposal on every run over the same labels."""
+    return int.from_bytes(hashlib.sha256(f"{trigger.value}|{segment}|{n}".encode()).digest()[:4], "big")
+
+
