@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
     )
     calibrate.add_argument("--json", action="store_true")
-    tune = commands.add_parser("tune", help="learn from people's decisions: reports, reviews")
+    tune = commands.add_parser("tune", help="learn from people's decisions: reports, proposals, reviews")
     tune_actions = tune.add_subparsers(dest="tune_action", required=True, metavar="ACTION")
     report = tune_actions.add_parser("report", help="override analytics per trigger × segment × week")
     report.add_argument("--weeks", type=int, default=8)
@@ -142,6 +142,22 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--as-of", type=parse_day, default=None)
     review.add_argument("--format", choices=["table", "json"], default="table")
     review.add_argument("--post", action="store_true", help="also post it to ops and the managers in Slack")
+    propose = tune_actions.add_parser(
+        "propose", help="learn threshold, route and phrase proposals from the override log; replay each"
+    )
+    propose.add_argument("--as-of", type=parse_day, default=None, help="as known on this day (default: today)")
+    propose.add_argument("--json", action="store_true")
+    for action, words in (
+        ("accept", "activate a proposal's configuration version"),
+        ("shadow", "run a proposal beside the active version for 2 weeks, posting nothing"),
+        ("reject", "reject a proposal, with a reason"),
+        ("rollback", "return to the configuration before an accepted proposal"),
+    ):
+        decide = tune_actions.add_parser(action, help=words)
+        decide.add_argument("proposal", type=int, help="the proposal's number (tune propose lists them)")
+        decide.add_argument("--as", dest="actor", default="cli", help="who decides, for the override log")
+        if action == "reject":
+            decide.add_argument("--reason", required=True)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -225,7 +241,30 @@ def _tune(deps: Deps, args: argparse.Namespace, today: date, out: TextIO) -> int
         return mix_review.run(
             deps, quarter=args.quarter or None, as_of=as_of, fmt=args.format, post=args.post, out=out
         )
-    raise AssertionError(f"unhandled tune action {args.tune_action}")
+    if args.tune_action == "propose":
+        from bot.tuning.propose import tune_propose
+
+        return tune_propose(deps, as_of=as_of, as_json=args.json, out=out)
+    return _tune_decision(deps, args, out)
+
+
+def _tune_decision(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.tuning import decisions
+
+    common = {"proposal_id": args.proposal, "actor": args.actor, "check_role": False}
+    match args.tune_action:
+        case "accept":
+            outcome = decisions.accept(deps, **common)
+        case "shadow":
+            outcome = decisions.shadow(deps, **common)
+        case "reject":
+            outcome = decisions.reject(deps, reason=args.reason, **common)
+        case "rollback":
+            outcome = decisions.rollback(deps, **common)
+        case _:
+            raise AssertionError(f"unhandled tune action {args.tune_action}")
+    print(outcome.message.replace(f"<@{args.actor}>", args.actor), file=out)
+    return 0 if outcome.ok else 1
 
 
 def serve(settings: Settings) -> int:

@@ -85,3 +85,15 @@ class ExceptionState(StrEnum):
     ACTIVE = "active"  # the trigger is quiet on the account
     LAPSED = "lapsed"  # the cycle ended it: expired, the score worse, another trigger fired
     LIFTED = "lifted"  # a person ended it
+
+
+class ProposalState(StrEnum):
+    """A tuning proposal's life: ops accepts, shadows first, or rejects; an accepted one can be
+    rolled back; a newer proposal for the same key supersedes one still waiting."""
+
+    PROPOSED = "proposed"
+    SHADOWING = "shadowing"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ROLLED_BACK = "rolled_back"
+    SUPERSEDED = "superseded"

@@ -317,14 +317,16 @@ class OverrideRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"), index=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    # None for a tuning step (tune_accepted and friends): about the configuration, no one account.
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.account_id"), index=True)
     trigger: Mapped[str] = mapped_column(String(24))
     proposed_route: Mapped[str] = mapped_column(String(10))
     proposed_draft: Mapped[str] = mapped_column(Text, default="")
     # approved, edited, taken_over, dismissed (cards); auto_sent, cancelled (automated touches);
     # worth_a_look, not_needed (audit cards: their proposed_route is "audit", their propensity
     # is the card's); vetoed, veto_lifted; exception_set, exception_declined, exception_lifted,
-    # exception_lapsed, exception_expired (account exceptions)
+    # exception_lapsed, exception_expired (account exceptions); tune_proposed, tune_accepted,
+    # tune_shadowed, tune_shadow_ended, tune_rejected, tune_rolled_back (tuning proposals)
     action: Mapped[str] = mapped_column(String(24))
     edited_text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -384,6 +386,39 @@ class AccountException(Base):
     lapse_detail: Mapped[str | None] = mapped_column(Text)  # the sentence, for explain and App Home
     lifted_by: Mapped[str | None] = mapped_column(String(32))
     lifted_at: Mapped[datetime | None]
+
+
+class TuningProposal(Base):
+    """A learned change to the trigger configuration (`tune propose`), waiting for ops.
+
+    `config_version` is the inactive version holding the change, made from `parent_version`;
+    `state` is storage.enums.ProposalState (proposed, shadowing, accepted, rejected, rolled_back,
+    superseded). Every transition is a guarded update on `state`, so a second click is a no-op."""
+
+    __tablename__ = "tuning_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(160), index=True)  # e.g. "threshold:health_low:smb"
+    kind: Mapped[str] = mapped_column(String(16))  # scoring.learning.proposal_types.ProposalKind
+    trigger: Mapped[str] = mapped_column(String(24))
+    segment: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    config_version: Mapped[int] = mapped_column(Integer, unique=True)
+    parent_version: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[dict[str, Any]]  # {"sentences": [...], "figures": {...}, "changes": [...]}
+    replay: Mapped[dict[str, Any]]  # bot.tuning.replay's summary over the last 90 days
+    drift: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the drift flag that re-ran it, if any
+    cycle_day: Mapped[date] = mapped_column(Date)  # the day it was proposed as of
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # a rejection's reason
+    shadow_until: Mapped[date | None] = mapped_column(Date)
+    shadow_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what it would have posted, day by day
+    rolled_back_by: Mapped[str | None] = mapped_column(String(32))
+    rolled_back_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

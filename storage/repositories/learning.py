@@ -53,6 +53,7 @@ def load_decisions(session: Session, *, since: date, as_of: date) -> list[Stored
         .outerjoin(Draft, Draft.id == EscalationCard.draft_id)
         .outerjoin(Account, Account.account_id == OverrideRecord.account_id)
         .where(
+            OverrideRecord.account_id.is_not(None),  # tuning steps are about the configuration
             OverrideRecord.at < end_of(as_of),
             or_(
                 OverrideRecord.cycle_day.between(since, as_of),
@@ -74,13 +75,14 @@ def _decision(
     replies: dict[str, list[datetime]],
 ) -> StoredDecision:
     replied_at = None
+    account_id = record.account_id or ""
     if record.action == Action.AUTO_SENT:
-        times = replies.get(record.account_id, [])
+        times = replies.get(account_id, [])
         at = bisect_right(times, record.at)
         replied_at = times[at] if at < len(times) else None
     return StoredDecision(
         id=record.id,
-        account_id=record.account_id,
+        account_id=account_id,
         trigger=record.trigger,
         action=record.action,
         decided_at=record.at,
@@ -109,7 +111,7 @@ def _replies(session: Session, sends: Sequence[OverrideRecord], as_of: date) -> 
     """Each account's customer replies after its earliest automated send, by the end of `as_of`."""
     if not sends:
         return {}
-    accounts = sorted({record.account_id for record in sends})
+    accounts = sorted({record.account_id for record in sends if record.account_id})
     first = min(record.at for record in sends)
     found: dict[str, list[datetime]] = defaultdict(list)
     for chunk in _chunks(accounts):
