@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.deps import Deps
+from bot.tuning.shadow import shadow_step
 from bot.workflows.audit.cycle_step import write_audit_cards
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.circuit_alerts import record_and_alert
@@ -76,6 +77,7 @@ class CycleSummary:
     cards_not_posted: int = 0  # Slack refused or failed: retried with backoff, then shown to ops
     cards_to_digest: int = 0  # over a CSM's daily card budget: they wait in the digest
     audit_cards: int = 0  # new audit cards: near misses drawn below the line (posted with the cards)
+    shadow_runs: int = 0  # tuning proposals in shadow that counted today's would-be cards
     auto_queued: int = 0
     drafts_by_author: Counter[str] = field(default_factory=Counter)
     model_outage: str | None = None  # the LLM stopped answering: the rest were drafted by template
@@ -196,6 +198,8 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         previous=previous,
     )  # fmt: skip
     lap("audit")
+    summary.shadow_runs = shadow_step(deps, as_of=as_of, results=results, previous=previous, plans=plans)
+    lap("shadow")
     posting = post_owed_cards(deps)
     summary.cards_posted += posting.delivered
     summary.cards_previewed += posting.previewed
