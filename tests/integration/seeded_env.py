@@ -126,8 +126,8 @@ def buttons(message: dict[str, Any]) -> list[str]:
 
 
 @contextmanager
-def seeded_story(db: Database) -> Iterator[Story]:
-    clock = FrozenClock(NOW)
+def seeded_story(db: Database, *, accounts: int = BOOK, now: datetime = NOW) -> Iterator[Story]:
+    clock = FrozenClock(now)
     with running_stand_in() as api:
         settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
         deps = Deps(
@@ -139,7 +139,7 @@ def seeded_story(db: Database) -> Iterator[Story]:
         )
         app = create_app(deps)
         register_all(app, deps)
-        summary = generate_book(db.session_factory, accounts=BOOK, seed=3, as_of=AS_OF)
+        summary = generate_book(db.session_factory, accounts=accounts, seed=3, as_of=now.date())
         with serving(app, db.session_factory) as server:
             sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
             yield Story(db, deps, clock, api, sender, dict(summary.planted))
