@@ -36,7 +36,7 @@ from scoring.context import (
 )
 from scoring.factors import plural
 from scoring.features import SEVERE
-from scoring.routing_rules import matching_rules, rule_words
+from scoring.routing_rules import matching_rules, rule_note, rule_words
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
 CRISIS_CODE = "crisis_context"
@@ -170,10 +170,7 @@ def _hard_rules(
 
     learned = matching_rules(config.routing.rules, facts, signal.trigger, as_of, route="human")
     if learned:
-        sentence = (
-            f"Human: a learned routing rule sends {rule_words(learned[0])} to a person "
-            "(CSMs kept taking over or rewriting these drafts)."
-        )
+        sentence = f"Human: a learned routing rule sends {rule_words(learned[0])} to a person{rule_note(learned[0])}."
         return _one(signal, Route.HUMAN, LEARNED_HUMAN_CODE, sentence)
     return None
 
@@ -238,8 +235,8 @@ def _matrix(
     if automated:
         learned = Reason(
             LEARNED_AUTO_CODE,
-            f"Automated with the hold window: a learned routing rule automates {rule_words(automated[0])} "
-            "(CSMs approved these drafts unchanged); the CSM can cancel it in the digest.",
+            f"Automated with the hold window: a learned routing rule automates {rule_words(automated[0])}"
+            f"{rule_note(automated[0])}; the CSM can cancel it in the digest.",
         )
         return Decision(signal, Route.AUTO, (learned, Reason(code, f"Without the rule — {sentence}")))
     return Decision(signal, route, (Reason(code, sentence),))

@@ -61,6 +61,10 @@ def cell_words(
 
 
 def rule_words(rule: RoutingRule) -> str:
-    """A rule's cell in words, with its note when it has one."""
-    words = cell_words(rule.segment, rule.industry, rule.context, rule.trigger)
-    return f"{words} — {rule.note}" if rule.note else words
+    """A rule's cell in words."""
+    return cell_words(rule.segment, rule.industry, rule.context, rule.trigger)
+
+
+def rule_note(rule: RoutingRule) -> str:
+    """ " (its note)" when the rule has one, else ""."""
+    return f" ({rule.note})" if rule.note else ""

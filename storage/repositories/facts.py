@@ -176,10 +176,8 @@ def _load(
             account_executive=executive,
             industry=industry.strip().lower() if industry else None,
         )
-        for (
-            account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive, industry
-        ) in _rows(
-            session, query, a.account_id, scope
+        for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive, industry in (
+            _rows(session, query, a.account_id, scope)
         )
     ]
     # Python's order, not the database collation's: the same on both backends and for id chunks.

@@ -56,9 +56,14 @@ def test_a_human_rule_wins_over_the_matrix_and_names_the_rule() -> None:
     assert _route(ENTERPRISE_HEALTH, load_default_config()).route is Route.ASSIST  # the matrix alone
     decision = _route(ENTERPRISE_HEALTH, config)
     assert decision.route is Route.HUMAN and _codes(decision) == ["learned_route_human"]
-    assert "enterprise healthcare accounts — seed pattern" in decision.reason_sentence
+    assert decision.reason_sentence == (
+        "Human: a learned routing rule sends enterprise healthcare accounts to a person (seed pattern)."
+    )
     # Another industry or segment is left to the matrix.
-    assert _route(account(segment=Segment.ENTERPRISE, arr=15_000.0, industry="retail"), config).route is Route.ASSIST
+    assert (
+        _route(account(segment=Segment.ENTERPRISE, arr=15_000.0, industry="retail"), config).route
+        is Route.ASSIST
+    )
     assert _route(SMB_RETAIL, config).route is Route.AUTO
 
 
@@ -81,12 +86,17 @@ def test_an_auto_rule_turns_assist_into_auto_with_the_rule_first() -> None:
     decision = _route(ENTERPRISE_HEALTH, _config(AUTO_RULE))
     assert decision.route is Route.AUTO
     assert _codes(decision) == ["learned_route_auto", "matrix_high_value_low_complexity"]
-    assert "hold window" in decision.reasons[0].sentence and "cancel it in the digest" in decision.reasons[0].sentence
+    assert (
+        "hold window" in decision.reasons[0].sentence
+        and "cancel it in the digest" in decision.reasons[0].sentence
+    )
 
 
 def test_an_auto_rule_never_lowers_a_matrix_human_route() -> None:
     config = _config(AUTO_RULE)
-    assert _route(ENTERPRISE_HEALTH, config, TriggerKey.RENEWAL_RISK).route is Route.HUMAN  # high value, complex
+    assert (
+        _route(ENTERPRISE_HEALTH, config, TriggerKey.RENEWAL_RISK).route is Route.HUMAN
+    )  # high value, complex
 
 
 def test_a_human_rule_beats_an_auto_rule_for_the_same_cell() -> None:
@@ -142,4 +152,3 @@ def test_the_default_configuration_has_no_rules_and_a_rule_round_trips() -> None
 def test_the_configuration_refuses_a_bad_rule(rule: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError, match=field):
         _config(rule)
-
