@@ -30,7 +30,7 @@ from scoring.learning.types import Action
 from scoring.learning.weeks import week_of
 from scoring.routing_rules import cell_words
 
-__all__ = ["RouteDecision", "RouteProposalRules", "propose_phrases", "propose_routes"]
+__all__ = ["DEFAULT_ROUTE_RULES", "RouteDecision", "RouteProposalRules", "propose_phrases", "propose_routes"]
 
 CARD_ACTIONS = frozenset({Action.APPROVED, Action.EDITED, Action.TAKEN_OVER, Action.DISMISSED})
 CARD_ROUTES = frozenset({"assist", "auto"})
@@ -67,10 +67,13 @@ class RouteProposalRules:
     level: float = 0.95
 
 
+DEFAULT_ROUTE_RULES = RouteProposalRules()
+
+
 def propose_routes(
     decisions: Sequence[RouteDecision],
     *,
-    rules: RouteProposalRules = RouteProposalRules(),
+    rules: RouteProposalRules = DEFAULT_ROUTE_RULES,
     existing: tuple[RoutingRule, ...] = (),
 ) -> list[Proposal]:
     """Route proposals, strongest evidence first within each route (human before auto)."""
