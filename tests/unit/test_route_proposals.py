@@ -143,6 +143,28 @@ def test_a_broader_cell_stands_on_its_own_evidence() -> None:
     assert [p.key for p in propose_routes(world)] == ["route:human:enterprise:healthcare:compliance_review"]
 
 
+def test_a_null_world_of_ordinary_mixes_proposes_no_route() -> None:
+    rng = random.Random(5)
+    mix = [("approved", None)] * 12 + [("edited", 0.02)] * 3 + [("edited", 0.3)] * 2
+    mix += [("taken_over", None)] * 2 + [("edited", 0.8)] * 1 + [("dismissed", None)] * 1
+    world = []
+    for i in range(1200):
+        action, size = rng.choice(mix)
+        world.append(
+            RouteDecision(
+                trigger="health_low",
+                segment=rng.choice(["smb", "mid_market", "self_serve"]),
+                industry=rng.choice(["retail", "healthcare", "media"]),
+                contexts=rng.choice([(), (), ("public_complaint",)]),
+                route="assist",
+                action=action,
+                edit_size=size,
+                day=START + timedelta(days=i % 70),
+            )
+        )
+    assert propose_routes(world) == []
+
+
 # Watched phrases
 
 FILLER = [
