@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scoring.types import Route, Segment, TriggerKey
+from scoring.types import ContextKind, Route, Segment, TriggerKey
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 FACTORS = ("usage", "support", "billing", "engagement", "onboarding")
@@ -339,6 +339,27 @@ class Guardrails(_Section):
         return self.cooldown_days.get(trigger, 0)
 
 
+class RoutingRule(_Section):
+    """A learned route for a cell: accounts of `segment` in `industry` while a `context` event is
+    in view (and, optionally, only for `trigger`). A matcher left out matches anything.
+
+    `human`: a hard rule, below the veto, take-over, complexity and crisis rules, above the
+    matrix. `auto`: the matrix's `assist` becomes `auto` (with the hold window) when no hard
+    rule, frustration, 2%-of-ARR or other lift applies. Written by accepted route proposals."""
+
+    segment: Segment | None = None
+    industry: str | None = None  # lowercase, as accounts hold it ("healthcare")
+    context: ContextKind | None = None  # a context event kind in view on the day
+    trigger: TriggerKey | None = None
+    route: Literal["human", "auto"]
+    note: str = ""
+
+    @field_validator("industry")
+    @classmethod
+    def _lowercase_industry(cls, value: str | None) -> str | None:
+        return value.strip().lower() or None if value is not None else None
+
+
 class Routing(_Section):
     arr_share_human_review: float = Field(default=0.02, ge=0, le=1)
     high_value_segments: tuple[Segment, ...] = (Segment.ENTERPRISE, Segment.MID_MARKET)
@@ -349,6 +370,8 @@ class Routing(_Section):
     crisis_lookback_days: int = Field(default=30, ge=0)
     # Triggers a person hands to sales (expansion): always a card, never an automated email.
     handoff_triggers: tuple[TriggerKey, ...] = (TriggerKey.EXPANSION_READY,)
+    # Learned routes for cells (segment × industry × context), from accepted route proposals.
+    rules: tuple[RoutingRule, ...] = ()
 
 
 class AuditBands(_Section):

@@ -7,13 +7,16 @@ Hard rules, most binding first (the first that applies decides):
    outreach pauses, a person reaches out (the crisis named; once per crisis, see guardrails);
 4. one complexity indicator → human;
 5. a migration or data gap in view → human, no outreach (known context explains the drop);
-6. a sales hand-off trigger (expansion) → human: a person brings in the account team.
+6. a sales hand-off trigger (expansion) → human: a person brings in the account team;
+7. a learned `human` routing rule matching the account's cell (`routing.rules`) → human.
 Then the matrix (high value: segment or top-decile ARR; high complexity: a commercial trigger
 or several open severe tickets). After it, a frustrated customer (escalation requests, a public
 complaint, frustrated ticket language) lifts `auto` and `assist` to `human`: a person answers,
 not a draft with an Approve button. Sentiment otherwise (a low reply rate alone), the
-2%-of-ARR rule and an account set to assist each lift `auto` to `assist`. A crisis in view
-blocks celebratory tone whatever the route.
+2%-of-ARR rule and an account set to assist each lift `auto` to `assist`. Only when none of
+these applies does a learned `auto` rule turn the matrix's `assist` into `auto` (the touch then
+waits out the usual hold window, with Cancel in the digest). A crisis in view blocks
+celebratory tone whatever the route.
 """
 
 from __future__ import annotations
@@ -33,9 +36,12 @@ from scoring.context import (
 )
 from scoring.factors import plural
 from scoring.features import SEVERE
+from scoring.routing_rules import matching_rules, rule_note, rule_words
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
 CRISIS_CODE = "crisis_context"
+LEARNED_HUMAN_CODE = "learned_route_human"
+LEARNED_AUTO_CODE = "learned_route_auto"
 SEGMENT_WORDS = {
     "enterprise": "enterprise",
     "mid_market": "mid-market",
@@ -161,6 +167,11 @@ def _hard_rules(
     if signal.trigger in config.routing.handoff_triggers:
         sentence = f"Hand-off to sales: {name} looks ready to grow; a person brings in the account team."
         return _one(signal, Route.HUMAN, "sales_handoff", sentence)
+
+    learned = matching_rules(config.routing.rules, facts, signal.trigger, as_of, route="human")
+    if learned:
+        sentence = f"Human: a learned routing rule sends {rule_words(learned[0])} to a person{rule_note(learned[0])}."
+        return _one(signal, Route.HUMAN, LEARNED_HUMAN_CODE, sentence)
     return None
 
 
@@ -216,6 +227,18 @@ def _matrix(
             lifts.append(Reason("account_assist_mode", f"Human review: {facts.name} is set to assist."))
     if lifts:
         return Decision(signal, Route.ASSIST, demoted((*lifts, Reason(code, sentence))))
+    automated = (
+        matching_rules(config.routing.rules, facts, signal.trigger, as_of, route="auto")
+        if route is Route.ASSIST
+        else []
+    )
+    if automated:
+        learned = Reason(
+            LEARNED_AUTO_CODE,
+            f"Automated with the hold window: a learned routing rule automates {rule_words(automated[0])}"
+            f"{rule_note(automated[0])}; the CSM can cancel it in the digest.",
+        )
+        return Decision(signal, Route.AUTO, (learned, Reason(code, f"Without the rule — {sentence}")))
     return Decision(signal, route, (Reason(code, sentence),))
 
 

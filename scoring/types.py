@@ -233,6 +233,7 @@ class AccountFacts:
     score_history: tuple[tuple[date, int], ...] = ()
     history: AutomationHistory = AutomationHistory()
     account_executive: str | None = None  # Slack id of the account's AE, for sales hand-offs
+    industry: str | None = None  # lowercase ("healthcare"), for learned routing rules
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,7 @@ def _load(
     a = models.Account
     query = select(
         a.account_id, a.name, a.segment, a.arr, a.owner_slack_id, a.renewal_date, a.automation_mode,
-        a.always_human, a.human_handled_by, a.account_executive_slack_id,
+        a.always_human, a.human_handled_by, a.account_executive_slack_id, a.industry,
     )  # fmt: skip
     facts = [
         AccountFacts(
@@ -174,9 +174,10 @@ def _load(
             score_history=tuple(history.get(account_id, ())),
             history=automation.get(account_id, NO_HISTORY),
             account_executive=executive,
+            industry=industry.strip().lower() if industry else None,
         )
-        for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive in _rows(
-            session, query, a.account_id, scope
+        for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive, industry in (
+            _rows(session, query, a.account_id, scope)
         )
     ]
     # Python's order, not the database collation's: the same on both backends and for id chunks.
