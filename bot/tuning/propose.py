@@ -1,7 +1,7 @@
 """`python app.py tune propose [--as-of DATE] [--json]`, and the weekly scheduled job.
 
 Reads the override log as known on `as_of` (90 days), asks the pure learners for proposals
-(thresholds per trigger × segment; routes and watched phrases where their module is present),
+(thresholds per trigger × segment, routes per cell, watched phrases),
 flags drift per cell, replays each proposal over the stored history, and stores it as an
 inactive configuration version (parent, author, evidence) with a `tuning_proposals` row for ops
 to decide. A proposal whose key already waits with the same change is not made again; one that
@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any, TextIO
 
 from bot.deps import Deps
+from bot.tuning.route_learning import route_and_phrase_proposals
 from bot.workflows.cycle import active_trigger_config
 from scoring.config import TriggerConfig, config_to_dict
 from scoring.learning.drift import Drift, WeekCount, detect
@@ -111,7 +112,7 @@ def run_proposals(deps: Deps, *, as_of: date, author: str = AUTHOR) -> ProposalR
         )  # fmt: skip
         rules = ThresholdRules(sensitivity=reviewer.sensitivity, specificity=reviewer.specificity)
         proposals = propose_thresholds(labels, config=config, as_of=as_of, rules=rules)
-        proposals += _route_and_phrase_proposals(session, as_of=as_of, config=config)
+        proposals += route_and_phrase_proposals(session, as_of=as_of, config=config)
         past_cards = load_past_cards(session, since=since, as_of=as_of)
         churned = load_churned(session, since=since, as_of=as_of)
     run = ProposalRun(as_of, parent_version, drift=drift_flags(labels, as_of=as_of))
@@ -128,16 +129,6 @@ def run_proposals(deps: Deps, *, as_of: date, author: str = AUTHOR) -> ProposalR
         flag = drifted.get((proposal.trigger, proposal.segment or ""))
         _store(deps, run, proposal, body, replay, flag, author)
     return run
-
-
-def _route_and_phrase_proposals(session: Any, *, as_of: date, config: TriggerConfig) -> list[Proposal]:
-    """Routes and watched phrases (bot.tuning.route_learning), when that learner is installed."""
-    try:
-        from bot.tuning.route_learning import route_and_phrase_proposals  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    found: list[Proposal] = route_and_phrase_proposals(session, as_of=as_of, config=config)
-    return found
 
 
 def _replay(

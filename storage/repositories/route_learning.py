@@ -57,11 +57,12 @@ def load_route_decisions(session: Session, *, since: date, as_of: date) -> list[
         .order_by(OverrideRecord.id)
     )
     rows = session.execute(query).all()
-    context = _context(session, sorted({record.account_id for record, _, _ in rows}), as_of)
+    # The inner join on accounts leaves out the tuning steps (no account).
+    context = _context(session, sorted({record.account_id or "" for record, _, _ in rows}), as_of)
     decisions = []
     for record, account_segment, industry in rows:
         day = record.cycle_day or record.at.date()
-        in_view = events_in_view(context.get(record.account_id, ()), day, ALL_KINDS)
+        in_view = events_in_view(context.get(record.account_id or "", ()), day, ALL_KINDS)
         decisions.append(
             RouteDecision(
                 trigger=record.trigger,
@@ -129,7 +130,8 @@ def _events(session: Session, *, since: date, as_of: date) -> dict[str, list[dat
         OverrideRecord.at < end_of(as_of),
     )
     for account_id, at in session.execute(take_overs):
-        found[account_id].add(at.date())
+        if account_id is not None:
+            found[account_id].add(at.date())
     churns = select(RenewalOutcome.account_id, RenewalOutcome.renewal_date).where(
         RenewalOutcome.outcome == RenewalOutcomeKind.CHURNED.value,
         RenewalOutcome.renewal_date.between(since, as_of),
