@@ -33,7 +33,12 @@ from storage.db import transaction
 from storage.enums import ProposalState
 from storage.models import TuningProposal
 from storage.repositories import configs, learning, tuning
-from storage.repositories.replay_data import load_churned, load_past_cards, load_replay_accounts
+from storage.repositories.replay_data import (
+    load_churned,
+    load_past_cards,
+    load_replay_accounts,
+    load_signal_routes,
+)
 
 WINDOW_DAYS = 90
 DRIFT_WEEKS = 12
@@ -150,9 +155,11 @@ def _replay(
     lookback = since - timedelta(days=parent.triggers.health_drop.window_days + 3)
     with deps.session_factory() as session:
         accounts = load_replay_accounts(session, segment=proposal.segment, since=lookback, as_of=as_of)
+        routes = load_signal_routes(session, trigger=proposal.trigger, segment=proposal.segment, since=since,
+                                    as_of=as_of)  # fmt: skip
     result = replay_threshold(
         accounts, past_cards, churned, trigger=trigger, segment=proposal.segment, parent=parent,
-        proposal=proposed, since=since, as_of=as_of, csms=csms,
+        proposal=proposed, since=since, as_of=as_of, csms=csms, routes=routes,
     )  # fmt: skip
     return result.summary()
 

@@ -8,6 +8,10 @@ the would-be cards per CSM per week under both, the past cards (as stored) the p
 have removed with how people had decided them, and the churned accounts it would have missed:
 those whose every stored card in the window would have been removed.
 
+A firing is a card unless its stored signal that day was routed `auto` (an automated touch,
+counted apart). A firing with no stored signal (a day the parent version kept quiet by its
+cooldown or its line) has no known route and is counted as a card, the cautious guess.
+
 What the replay does not re-run: the other guardrails (holds, exceptions, the card budget, the
 circuit breaker) and routing; they act the same under both versions, so the difference between
 the two counts is the proposal's own effect.
@@ -16,7 +20,7 @@ the two counts is the proposal's own effect.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -69,6 +73,9 @@ class ReplayResult:
     weeks: float
     cards_before: int = 0  # would-be cards under the parent version
     cards_after: int = 0  # ... and under the proposal
+    touches_before: int = 0  # would-be automated touches (stored route `auto`) under the parent ...
+    touches_after: int = 0  # ... and under the proposal
+    unknown_route: int = 0  # firings under the proposal with no stored signal: counted as cards
     stored_cards: int = 0  # the cards actually posted for this trigger × segment in the window
     removed: list[PastCard] = field(default_factory=list)  # stored cards the proposal removes
     removed_by_decision: dict[str, int] = field(default_factory=dict)
@@ -94,6 +101,9 @@ class ReplayResult:
             "weeks": round(self.weeks, 1),
             "cards_before": self.cards_before,
             "cards_after": self.cards_after,
+            "touches_before": self.touches_before,
+            "touches_after": self.touches_after,
+            "unknown_route": self.unknown_route,
             "stored_cards": self.stored_cards,
             "per_csm_week_before": self.per_csm_week_before,
             "per_csm_week_after": self.per_csm_week_after,
@@ -153,8 +163,11 @@ def replay_threshold(
     since: date,
     as_of: date,
     csms: int,
+    routes: Mapping[tuple[str, date], str] | None = None,
 ) -> ReplayResult:
-    """The proposal's effect on `trigger` for `segment` over `since`..`as_of`."""
+    """The proposal's effect on `trigger` for `segment` over `since`..`as_of`; `routes` holds the
+    route of each stored signal of `trigger`, by (account, cycle day)."""
+    routes = routes or {}
     result = ReplayResult(trigger.value, segment, since, as_of, csms, ((as_of - since).days + 1) / 7)
     old_line, new_line = parent.triggers.line(trigger, segment), proposal.triggers.line(trigger, segment)
     cooldown = proposal.guardrails.cooldown_for(trigger)
@@ -174,11 +187,15 @@ def replay_threshold(
             new = value is not None and fires(trigger, value, new_line)
             verdicts[today.day] = (old, new)
             result.added_days += new and not old
+            route = routes.get((account.account_id, today.day))
             if old and (last_old is None or (today.day - last_old).days >= cooldown):
-                result.cards_before += 1
+                result.touches_before += route == "auto"
+                result.cards_before += route != "auto"
                 last_old = today.day
             if new and (last_new is None or (today.day - last_new).days >= cooldown):
-                result.cards_after += 1
+                result.touches_after += route == "auto"
+                result.cards_after += route != "auto"
+                result.unknown_route += route is None
                 last_new = today.day
         fired_days[account.account_id] = verdicts
     kept_accounts: set[str] = set()

@@ -73,3 +73,15 @@ def load_churned(session: Session, *, since: date, as_of: date) -> list[Churned]
         .order_by(RenewalOutcome.renewal_date)
     )
     return [Churned(account_id, name, day) for account_id, name, day in session.execute(query)]
+
+
+def load_signal_routes(
+    session: Session, *, trigger: str, segment: str, since: date, as_of: date
+) -> dict[tuple[str, date], str]:
+    """The route each stored signal of `trigger` in `segment` was given, by (account, day)."""
+    query = (
+        select(Signal.account_id, Signal.as_of, Signal.route)
+        .join(Account, Account.account_id == Signal.account_id)
+        .where(Signal.trigger == trigger, Account.segment == segment, Signal.as_of.between(since, as_of))
+    )
+    return {(account_id, day): route for account_id, day, route in session.execute(query)}

@@ -159,6 +159,8 @@ def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_
         # With about 30 labels the bootstrap keeps a point or two of margin above 50.
         assert NOISE_FROM - 4 <= line <= NOISE_FROM + 3, line
         replay = proposal.replay
+        # Replayed under the parent version, the stored history gives exactly the cards the cycles posted.
+        assert replay["cards_before"] == replay["stored_cards"] > 0, replay
         assert replay["cards_after"] < replay["cards_before"]
         assert replay["missed_churn"] == []
         assert all(r["decision"].startswith("dismissed") for r in replay["removed"]), replay["removed"]
