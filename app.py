@@ -234,7 +234,7 @@ def _tune(deps: Deps, args: argparse.Namespace, today: date, out: TextIO) -> int
     from bot.tuning import mix_review
     from bot.tuning.report import tune_report
 
-    as_of = args.as_of or today
+    as_of = getattr(args, "as_of", None) or today  # the decision actions have no --as-of
     if args.tune_action == "report":
         return tune_report(deps, weeks=args.weeks, as_of=as_of, fmt=args.format, out=out)
     if args.tune_action == "review":
