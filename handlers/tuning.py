@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.tuning import details_modal, reject_metadata, reject_modal, submitted_reason
+from bot.blocks.tuning_modals import details_modal, reject_metadata, reject_modal, submitted_reason
 from bot.deps import Deps
 from bot.ids import TuningAction, TuningModal
 from bot.slack_payloads import action_value, row_id

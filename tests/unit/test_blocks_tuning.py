@@ -12,13 +12,11 @@ from bot.blocks.tuning import (
     MESSAGE_SHOWN,
     ProposalView,
     build_tuning_message,
-    details_modal,
     group_ids,
     proposal_group,
     refresh_groups,
-    reject_metadata,
-    reject_modal,
 )
+from bot.blocks.tuning_modals import details_modal, reject_metadata, reject_modal
 from bot.slack_payloads import MalformedRequest
 from tests.support.block_limits import block_problems, view_problems
 
