@@ -93,3 +93,24 @@ class ExceptionAction(StrEnum):
     ACCEPT = "exception-offer-accept"
     DECLINE = "exception-offer-decline"
     LIFT = "exception-lift"
+
+
+class TuningAction(StrEnum):
+    """Ops' decisions on a trigger-tuning proposal (the weekly message and App Home); each
+    button's value is the proposal's id."""
+
+    ACCEPT = "tuning-proposal-accept"
+    SHADOW = "tuning-proposal-shadow"
+    REJECT = "tuning-proposal-reject"  # opens TuningModal.REJECT_CALLBACK
+    DETAILS = "tuning-proposal-details"  # opens the replay table
+    ROLLBACK = "tuning-proposal-rollback"
+
+
+class TuningModal(StrEnum):
+    """Reject asks for a reason; its private_metadata is "<proposal id>" or, from a message,
+    "<proposal id>|<channel id>|<message ts>" so the message can be updated on submit."""
+
+    REJECT_CALLBACK = "tuning-proposal-reject-submit"
+    REASON_BLOCK = "tuning-proposal-reject-reason"
+    REASON_INPUT = "tuning-proposal-reject-reason-input"
+    DETAILS_CALLBACK = "tuning-proposal-details-view"

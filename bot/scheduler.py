@@ -1,4 +1,5 @@
-"""APScheduler in the `serve` process: the daily cycle, the digests, the outbox, Slack deliveries.
+"""APScheduler in the `serve` process: the daily cycle, the digests, the outbox, Slack deliveries,
+the quarterly automation-mix review and Monday's trigger tuning.
 
 Jobs are persisted through SQLAlchemy (table `scheduler_jobs`), so a restart keeps the
 schedule. Persisted jobs must reference module-level functions, so the running Deps live in
@@ -29,11 +30,13 @@ from bot.tuning import mix_review
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from bot.workflows.tuning_message import weekly_tuning
 from scoring.learning.automation_mix import Quarter
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 
 logger = logging.getLogger(__name__)
 JOBS_TABLE = "scheduler_jobs"
+TUNING_LOCK = "trigger-tuning"
 DIGEST_CHECK_MINUTES = 5
 DELIVERY_SWEEP_SECONDS = 60
 
@@ -92,6 +95,24 @@ def quarterly_review_job() -> None:
     logger.info("automation-mix review for %s posted to %s people", quarter, people)
 
 
+def tuning_job() -> None:
+    """Monday's trigger tuning: proposals from the override log, owed to ops once in Slack."""
+    deps = _deps()
+    with try_job_lock(deps.session_factory.kw["bind"], TUNING_LOCK) as mine:
+        if not mine:
+            logger.info("trigger tuning skipped: another replica is running it")
+            return
+        as_of = deps.clock.now().date()
+        try:
+            owed = weekly_tuning(deps, as_of=as_of)
+        except Exception as error:  # no proposals this week unless someone looks: tell ops
+            logger.exception("trigger tuning for %s failed", as_of)
+            alert_ops(deps, key=f"tuning-failed:{as_of.isoformat()}",
+                      text=f"Trigger tuning for {as_of.isoformat()} failed: {type(error).__name__}: {error}")  # fmt: skip
+            return
+    logger.info("trigger tuning for %s: %s", as_of, f"owed to {owed.recipients} people" if owed.key else "nothing new")
+
+
 def deliveries_job() -> None:
     run = post_owed_cards(_deps())
     if run.sent or run.adopted or run.failed or run.retrying:
@@ -147,6 +168,15 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         hour=(hour + 2) % 24,
         minute=minute,
         id="quarterly-review",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:tuning_job",
+        "cron",
+        day_of_week="mon",
+        hour=(hour + 1) % 24,  # after the daily cycle, so Monday's decisions are in the log
+        minute=minute,
+        id="trigger-tuning",
         replace_existing=True,
     )
     scheduler.start(paused=paused)

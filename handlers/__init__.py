@@ -21,6 +21,7 @@ from handlers import (
     home,
     outreach,
     qbr_command,
+    tuning,
     veto_command,
 )
 
@@ -42,3 +43,4 @@ def register_all(app: App, deps: Deps) -> None:
     outreach.register(app, deps)
     veto_command.register(app, deps)
     exceptions.register(app, deps)
+    tuning.register(app, deps)

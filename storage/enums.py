@@ -49,6 +49,7 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"  # a person's morning digest, built when due
     OPS_ALERT = "ops_alert"  # to ops: a scheduled run failed, or finished with problems
     EXCEPTION_OFFER = "exception_offer"  # to an owner: "quiet until it gets worse" on one trigger
+    TUNING = "tuning"  # to each ops and admin user: the week's trigger-tuning proposals
 
 
 class DeliveryState(StrEnum):

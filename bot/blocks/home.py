@@ -12,6 +12,7 @@ from bot.blocks.circuit_alert import TripView, build_circuit_alert
 from bot.blocks.delivery_failure import FailureView, failure_section
 from bot.blocks.digest import DigestView, build_digest_message
 from bot.blocks.mrkdwn import escape, truncate
+from bot.blocks.tuning import ProposalView, home_section
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab view
 FAILURES_SHOWN = 10  # two blocks each
@@ -26,13 +27,15 @@ def build_home_view(
     possible_duplicates: Sequence[str] = (),
     exceptions: Sequence[ExceptionView] = (),
     every_account: bool = False,
+    tuning: Sequence[ProposalView] | None = None,
 ) -> dict[str, Any]:
     """A `home` view. `digest` is None for users who own no accounts (managers, ops); `trips`
         are the circuit-breaker trips ops may still release; `failures` the Slack messages Tandem
         could not deliver, each with Retry (ops); `possible_duplicates` customer emails resent after a
     send that may already have gone out (the receiving side may show them twice); `exceptions`
     the active "quiet until it gets worse" exceptions the user may lift (`every_account`: ops'
-    view of the whole book)."""
+    view of the whole book); `tuning` the trigger-tuning proposals ops may decide or roll back
+    (None: not ops or admin, so no section)."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -52,6 +55,8 @@ def build_home_view(
         blocks.extend(home_sections(exceptions, everyone=every_account))
     for trip in trips:
         blocks.extend(build_circuit_alert(trip)[1])
+    if tuning is not None:
+        blocks.extend(home_section(tuning))
     if failures:
         title = f"*Messages Tandem could not deliver ({len(failures)})*"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)).to_dict())

@@ -1,5 +1,6 @@
 """Notices: short Slack messages Tandem owes a person (an escalation to a manager, a
-circuit-breaker alert to ops, a delivery failure to ops, an exception offer to an owner), one
+circuit-breaker alert to ops, a delivery failure to ops, an exception offer to an owner, the
+weekly trigger-tuning proposals to ops), one
 row per recipient.
 
 A notice is stored with its text and blocks when it becomes owed, keyed so a rerun owes it
@@ -33,6 +34,7 @@ NOTICE_KINDS = (
     DeliveryKind.DELIVERY_FAILED,
     DeliveryKind.OPS_ALERT,
     DeliveryKind.EXCEPTION_OFFER,
+    DeliveryKind.TUNING,
 )
 
 

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from bot.blocks.circuit_alert import TripView
 from bot.blocks.delivery_failure import FailureView
 from bot.blocks.home import build_home_view
+from bot.blocks.tuning import ProposalView
 from bot.delivery.failures import failure_view
 from bot.deps import Deps
 from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.digest_views import build_digest_views
 from bot.workflows.exceptions import views as exceptions_views
+from bot.workflows.tuning_message import home_views as tuning_views
 from storage.enums import Role
 from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
 from storage.repositories import deliveries, outbox
@@ -38,6 +40,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         trips: list[TripView] = []
         failures: list[FailureView] = []
         duplicates: list[str] = []
+        tuning: list[ProposalView] | None = None
         quiet, everyone = exceptions_views.home_views(session, actor=slack_id)
         if user.role in OPS_ROLES:
             actions = session.scalars(
@@ -57,6 +60,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
                 f"“{m.subject}” to {m.recipient} ({m.account_id}), resent {m.sent_at or m.claimed_at:%Y-%m-%d %H:%M} UTC"
                 for m in outbox.possible_duplicates(session)
             ]
+            tuning = tuning_views(session, now=now)
     return build_home_view(
         digest,
         override_counts=counts,
@@ -65,4 +69,5 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         possible_duplicates=duplicates,
         exceptions=quiet,
         every_account=everyone,
+        tuning=tuning,
     )

@@ -281,3 +281,9 @@ def queued_previews(session: Session, *, kinds: Sequence[DeliveryKind]) -> list[
             .order_by(d.id)
         )
     )
+
+
+def posted_at(session: Session, *, channel_id: str, message_ts: str) -> SlackDelivery | None:
+    """The delivery Tandem recorded as posted at (channel, ts), if any."""
+    d = SlackDelivery
+    return session.scalar(select(d).where(d.channel_id == channel_id, d.message_ts == message_ts).limit(1))

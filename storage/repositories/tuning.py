@@ -99,3 +99,14 @@ def record_step(
     session.add(record)
     session.flush()
     return record
+
+
+def accepted_since(session: Session, *, since: datetime) -> list[TuningProposal]:
+    """Proposals accepted at or after `since` (those ops may still roll back in one click)."""
+    return list(
+        session.scalars(
+            select(TuningProposal)
+            .where(TuningProposal.state == ProposalState.ACCEPTED.value, TuningProposal.decided_at >= since)
+            .order_by(TuningProposal.id)
+        )
+    )
