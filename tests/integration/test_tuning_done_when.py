@@ -2,27 +2,27 @@
 
 Six weekly cycles (`cycle --as-of` day after day, a week apart) with every card decided in
 Slack by its owner: SMB health_low cards on accounts just under the line (50 and up) are
-dismissed as false positives, every other card is approved. `tune propose` then proposes
-tightening SMB health_low and nothing else about thresholds; ops accepts it; the next cycles
+dismissed as false positives, every other card is approved. The weekly tuning job then
+proposes tightening SMB health_low and nothing else about thresholds; ops clicks Accept in the
+*Trigger tuning* message; the next cycles
 post fewer SMB health_low cards than the same weeks before, and a planted at-risk SMB account
 deep below the line still gets its card.
 """
 
 from __future__ import annotations
 
-import io
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.ids import CardAction, DismissModal
-from bot.tuning import decisions
-from bot.tuning.propose import tune_propose
+from bot.ids import CardAction, DismissModal, TuningAction
+from bot.workflows.tuning_message import weekly_tuning
 from scoring.config import config_to_dict, load_default_config
 from storage import models
 from storage.db import transaction
 from storage.enums import ProposalState
-from storage.models import Account, EscalationCard, OverrideRecord, Signal, TuningProposal
+from storage.models import Account, EscalationCard, OverrideRecord, Signal, SlackDelivery, TuningProposal
 from storage.repositories import configs
 from tests.conftest import Database
 from tests.integration.seeded_env import OPS, Story, seeded_story
@@ -116,6 +116,12 @@ def _route(story: Story, card: EscalationCard) -> str:
         return str(session.scalar(select(Signal.route).where(Signal.id == card.signal_id)))
 
 
+def _state(story: Story, proposal_id: int) -> str | None:
+    with story.db.session_factory() as session:
+        row = session.get(TuningProposal, proposal_id, populate_existing=True)
+        return None if row is None else row.state
+
+
 def _all_decided(story: Story, ids: list[int]) -> bool:
     with story.db.session_factory() as session:
         states = session.scalars(select(EscalationCard.state).where(EscalationCard.id.in_(ids)))
@@ -147,11 +153,14 @@ def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_
         assert deep_cards_before >= 2  # the planted account fires every cooldown, and people approve it
 
         as_of = START + timedelta(weeks=LEARNING_WEEKS - 1)
-        out = io.StringIO()
-        assert tune_propose(story.deps, as_of=as_of, as_json=False, out=out) == 0
+        owed = weekly_tuning(story.deps, as_of=as_of)  # the Monday job: tune propose, then ops' message
+        assert owed.recipients, owed
         with story.db.session_factory() as session:
             proposals = list(session.scalars(select(TuningProposal).where(TuningProposal.kind == "threshold")))
-        assert [p.key for p in proposals] == ["threshold:health_low:smb"], out.getvalue()
+            message = session.scalars(
+                select(SlackDelivery).where(SlackDelivery.kind == "tuning", SlackDelivery.recipient == OPS)
+            ).one()
+        assert [p.key for p in proposals] == ["threshold:health_low:smb"]
         proposal = proposals[0]
         line = proposal.evidence["figures"]["line_proposed"]
         assert proposal.evidence["figures"]["direction"] == "tighten"
@@ -164,15 +173,19 @@ def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_
         assert replay["cards_after"] < replay["cards_before"]
         assert replay["missed_churn"] == []
         assert all(r["decision"].startswith("dismissed") for r in replay["removed"]), replay["removed"]
-        assert "threshold:health_low:smb" not in out.getvalue() or "Tighten health_low for SMB" in out.getvalue()
+        assert "Tighten health_low for SMB" in json.dumps(message.blocks)
 
-        outcome = decisions.accept(story.deps, proposal_id=proposal.id, actor=OPS)
-        assert outcome.ok, outcome.message
+        assert message.channel_id and message.message_ts
+        reply = story.slack.block_action(
+            TuningAction.ACCEPT, str(proposal.id), user_id=OPS, channel_id=message.channel_id,
+            message_ts=message.message_ts, response_url=story.api.response_url("accept"),
+            block_id=f"tuning-{proposal.id}-actions", message_blocks=list(message.blocks or []),
+        )  # fmt: skip
+        assert reply.status == 200
+        wait_for(lambda: _state(story, proposal.id) == ProposalState.ACCEPTED)
         with story.db.session_factory() as session:
             active = configs.active_config(session)
             assert active is not None and active.version == proposal.config_version
-            stored = session.get(TuningProposal, proposal.id)
-            assert stored is not None and stored.state == ProposalState.ACCEPTED
             steps = list(session.scalars(select(OverrideRecord.action).where(OverrideRecord.action.like("tune_%"))))
         assert steps == ["tune_proposed", "tune_accepted"]
 
