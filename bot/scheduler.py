@@ -30,7 +30,7 @@ from bot.tuning import mix_review
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
-from bot.workflows.tuning_message import weekly_tuning
+from bot.workflows.tuning_message import drift_watch, weekly_tuning
 from scoring.learning.automation_mix import Quarter
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 
@@ -113,6 +113,24 @@ def tuning_job() -> None:
     logger.info("trigger tuning for %s: %s", as_of, f"owed to {owed.recipients} people" if owed.key else "nothing new")
 
 
+def drift_job() -> None:
+    """Tuesday to Sunday: a drifted cell re-runs the proposals at once instead of next Monday."""
+    deps = _deps()
+    with try_job_lock(deps.session_factory.kw["bind"], TUNING_LOCK) as mine:
+        if not mine:
+            return
+        as_of = deps.clock.now().date()
+        try:
+            owed = drift_watch(deps, as_of=as_of)
+        except Exception as error:  # the next Monday's run still comes; ops should know now
+            logger.exception("drift check for %s failed", as_of)
+            alert_ops(deps, key=f"drift-failed:{as_of.isoformat()}",
+                      text=f"The drift check for {as_of.isoformat()} failed: {type(error).__name__}: {error}")  # fmt: skip
+            return
+    if owed is not None:
+        logger.info("drift on %s re-ran trigger tuning: %s", as_of, "told ops" if owed.key else "nothing new")
+
+
 def deliveries_job() -> None:
     run = post_owed_cards(_deps())
     if run.sent or run.adopted or run.failed or run.retrying:
@@ -177,6 +195,15 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         hour=(hour + 1) % 24,  # after the daily cycle, so Monday's decisions are in the log
         minute=minute,
         id="trigger-tuning",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:drift_job",
+        "cron",
+        day_of_week="tue-sun",
+        hour=(hour + 1) % 24,
+        minute=minute,
+        id="tuning-drift",
         replace_existing=True,
     )
     scheduler.start(paused=paused)

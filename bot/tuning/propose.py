@@ -101,6 +101,15 @@ def drift_flags(labels: Sequence[Label], *, as_of: date) -> list[DriftFlag]:
     return flags
 
 
+def current_drift(deps: Deps, *, as_of: date) -> list[DriftFlag]:
+    """The drift flags as known on `as_of` (the last DRIFT_WEEKS weeks of card decisions)."""
+    _, config = active_trigger_config(deps)
+    with deps.session_factory() as session:
+        decisions = learning.load_decisions(session, since=as_of - timedelta(weeks=DRIFT_WEEKS), as_of=as_of)
+    labels = labels_from(decisions, as_of=as_of, reply_window_days=config.learning.reply_window_days)
+    return drift_flags(labels, as_of=as_of)
+
+
 def run_proposals(deps: Deps, *, as_of: date, author: str = AUTHOR) -> ProposalRun:
     parent_version, config = active_trigger_config(deps)
     since = as_of - timedelta(days=WINDOW_DAYS)

@@ -28,7 +28,7 @@ from bot.blocks.tuning import (
 from bot.delivery.notices import deliver_notices, owe_notice
 from bot.deps import Deps
 from bot.tuning.decisions import NOT_OPS
-from bot.tuning.propose import AUTHOR, ProposalRun, run_proposals
+from bot.tuning.propose import AUTHOR, ProposalRun, current_drift, run_proposals
 from storage.db import transaction
 from storage.enums import DeliveryKind, ProposalState, Role
 from storage.models import TuningProposal
@@ -98,6 +98,15 @@ def weekly_tuning(deps: Deps, *, as_of: date) -> TuningOwed:
     owed = owe_tuning_message(deps, run)
     deliver_notices(deps)
     return owed
+
+
+def drift_watch(deps: Deps, *, as_of: date) -> TuningOwed | None:
+    """Between Mondays: a cell whose dismiss rate drifted re-runs the proposals and tells ops
+    (the message's key includes the drifted cells, so the same flag is told once). None when
+    nothing drifted."""
+    if not current_drift(deps, as_of=as_of):
+        return None
+    return weekly_tuning(deps, as_of=as_of)
 
 
 def deciders(session: Session) -> list[str]:

@@ -30,10 +30,12 @@ def test_jobs_are_persisted_in_the_database(sqlite_db: Database, clock: FrozenCl
     try:
         jobs = {job.id: job for job in running.get_jobs()}
         assert set(jobs) == {"daily-cycle", "digests", "outbox", "slack-deliveries", "quarterly-review",
-                             "trigger-tuning"}  # fmt: skip
+                             "trigger-tuning", "tuning-drift"}  # fmt: skip
         assert jobs["daily-cycle"].next_run_time.hour == 6  # TANDEM_CYCLE_TIME_UTC default
         tuning = jobs["trigger-tuning"].next_run_time  # Mondays, an hour after the cycle
         assert (tuning.weekday(), tuning.hour) == (0, 7)
+        drift = jobs["tuning-drift"].next_run_time  # the other days, at the same hour
+        assert drift.weekday() != 0 and drift.hour == 7
         assert scheduler.JOBS_TABLE in inspect(sqlite_db.engine).get_table_names()
     finally:
         running.shutdown(wait=False)
