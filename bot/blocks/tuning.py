@@ -31,6 +31,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.mrkdwn import escape, slack_link, truncate
 from bot.ids import TuningAction
+from bot.tuning.replay_words import replay_sentence
 
 HEADER = "Trigger tuning"
 ROLLBACK_DAYS = 30  # an accepted proposal keeps its Roll back button this long
@@ -144,21 +145,8 @@ def home_section(proposals: Sequence[ProposalView]) -> list[dict[str, Any]]:
 
 
 def replay_line(replay: Mapping[str, Any]) -> str | None:
-    """'Cards per CSM per week 1.8 → 1.1; 6 past cards removed (4 dismissed: …); churned missed: none'."""
-    if "cards_before" not in replay:
-        note = replay.get("note")
-        return f"Replay: {note}." if note else None
-    removed = list(replay.get("removed", []))
-    by = replay.get("removed_by_decision", {}) or {}
-    decisions = ", ".join(f"{n} {what}" for what, n in sorted(by.items(), key=lambda kv: -kv[1])) or "none"
-    missed = (
-        ", ".join(str(c.get("name") or c.get("account_id")) for c in replay.get("missed_churn", [])) or "none"
-    )
-    return (
-        f"Replay {replay.get('since')}..{replay.get('as_of')}: cards per CSM per week "
-        f"{replay.get('per_csm_week_before')} → {replay.get('per_csm_week_after')}; "
-        f"{len(removed)} past cards removed ({decisions}); churned accounts missed: {missed}"
-    )
+    """'Replay …: cards per CSM per week 1.8 → 1.1; 6 past cards removed (4 dismissed: …); …'."""
+    return replay_sentence(replay)
 
 
 def state_line(view: ProposalView) -> str | None:

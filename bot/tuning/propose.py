@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any, TextIO
 
 from bot.deps import Deps
+from bot.tuning.replay_words import replay_sentence
 from bot.tuning.route_learning import route_and_phrase_proposals
 from bot.workflows.cycle import active_trigger_config
 from scoring.config import TriggerConfig, config_to_dict
@@ -26,13 +27,14 @@ from scoring.learning.labels import labels_from
 from scoring.learning.noise import estimate_reviewer
 from scoring.learning.proposal_types import Proposal, ProposalKind, apply_changes
 from scoring.learning.replay import replay_threshold
+from scoring.learning.replay_routes import replay_phrase, replay_route
 from scoring.learning.thresholds import ThresholdRules, propose_thresholds
 from scoring.learning.types import Action, Label
 from scoring.types import TriggerKey
 from storage.db import transaction
 from storage.enums import ProposalState
 from storage.models import TuningProposal
-from storage.repositories import configs, learning, tuning
+from storage.repositories import configs, learning, route_learning, tuning
 from storage.repositories.replay_data import (
     load_churned,
     load_past_cards,
@@ -156,10 +158,18 @@ def _replay(
     as_of: date,
     csms: int,
 ) -> dict[str, Any]:
-    if proposal.kind is not ProposalKind.THRESHOLD or proposal.segment is None:
-        affected = [c for c in past_cards if c.trigger == proposal.trigger]
-        return {"kind": proposal.kind.value, "since": since.isoformat(), "as_of": as_of.isoformat(),
-                "cards_of_trigger": len(affected), "note": "routes and phrases change who acts, not the card count"}  # fmt: skip
+    if proposal.kind is ProposalKind.ROUTE:
+        with deps.session_factory() as session:
+            decided = route_learning.load_route_decisions(session, since=since, as_of=as_of)
+        return replay_route(proposal.changes[0].value, decided, since=since, as_of=as_of)
+    if proposal.kind is ProposalKind.PHRASE:
+        phrase = str(proposal.changes[0].value)
+        with deps.session_factory() as session:
+            tickets = route_learning.load_phrase_tickets(session, phrase=phrase, since=since, as_of=as_of)
+            later = route_learning.take_over_and_churn_days(session, since=since, as_of=as_of)
+        return replay_phrase(phrase, tickets, later, since=since, as_of=as_of)
+    if proposal.segment is None:
+        raise ValueError(f"a threshold proposal needs a segment: {proposal.key}")
     trigger = TriggerKey(proposal.trigger)
     lookback = since - timedelta(days=parent.triggers.health_drop.window_days + 3)
     with deps.session_factory() as session:
@@ -244,20 +254,12 @@ def proposal_lines(row: TuningProposal) -> list[str]:
     replay = row.replay
     lines = [f"#{row.id} [{row.state}] {row.title}  (v{row.parent_version} → v{row.config_version})"]
     lines += [f"  {sentence}" for sentence in row.evidence.get("sentences", [])]
-    if "cards_before" in replay:
-        lines.append(
-            f"  Replay {replay['since']}..{replay['as_of']}: cards per CSM per week "
-            f"{replay['per_csm_week_before']} → {replay['per_csm_week_after']}; "
-            f"{len(replay['removed'])} past cards removed ({_decisions(replay['removed_by_decision'])}); "
-            f"churned accounts missed: {', '.join(c['name'] for c in replay['missed_churn']) or 'none'}"
-        )
+    sentence = replay_sentence(replay)
+    if sentence:
+        lines.append(f"  {sentence}")
     if row.drift:
         lines.append(f"  Drift: {row.drift['sentence']}")
     return lines
-
-
-def _decisions(by: dict[str, int]) -> str:
-    return ", ".join(f"{n} {what}" for what, n in sorted(by.items(), key=lambda kv: -kv[1])) or "none"
 
 
 def tune_propose(deps: Deps, *, as_of: date, as_json: bool, out: TextIO) -> int:

@@ -13,10 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.context import events_in_view
+from scoring.learning.replay_routes import PhraseTicket
 from scoring.learning.route_proposals import RouteDecision
 from scoring.learning.types import Action
 from scoring.types import ContextEvent, ContextKind
@@ -143,3 +144,26 @@ def _events(session: Session, *, since: date, as_of: date) -> dict[str, list[dat
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]
+
+
+def load_phrase_tickets(session: Session, *, phrase: str, since: date, as_of: date) -> list[PhraseTicket]:
+    """Tickets opened `since`..`as_of` whose subject or body carries `phrase` (any case)."""
+    pattern = f"%{phrase.lower()}%"
+    query = (
+        select(Ticket.account_id, Ticket.opened_at, Ticket.subject, Ticket.body)
+        .where(
+            Ticket.opened_at >= datetime.combine(since, time.min, tzinfo=UTC),
+            Ticket.opened_at < end_of(as_of),
+            or_(func.lower(Ticket.subject).like(pattern), func.lower(Ticket.body).like(pattern)),
+        )
+        .order_by(Ticket.opened_at, Ticket.ticket_id)
+    )
+    return [
+        PhraseTicket(account_id, opened_at.date(), f"{subject}\n{body}".lower())
+        for account_id, opened_at, subject, body in session.execute(query)
+    ]
+
+
+def take_over_and_churn_days(session: Session, *, since: date, as_of: date) -> dict[str, list[date]]:
+    """Each account's take-over and churn days between `since` and `as_of`, sorted."""
+    return _events(session, since=since, as_of=as_of)

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from scoring.config import TriggerConfig, config_to_dict
 from scoring.learning.replay import Churned, DayValue, PastCard, ReplayAccount, ReplayResult, replay_threshold
+from scoring.learning.replay_routes import PhraseTicket, replay_phrase, replay_route
+from scoring.learning.route_proposals import RouteDecision
 from scoring.types import TriggerKey
 
 START = date(2026, 1, 5)
@@ -74,3 +76,37 @@ def test_health_drop_reads_the_score_a_window_ago_from_the_stored_days() -> None
     )  # fmt: skip
     assert result.cards_before == 1  # fell 25% (80 → 60): fires at the default 20%
     assert result.cards_after == 0  # ... not at 30%
+
+
+def _route_decision(action: str, route: str, *, industry: str = "healthcare", contexts: tuple[str, ...] = ("compliance_review",),
+                    day: date = START) -> RouteDecision:  # fmt: skip
+    return RouteDecision("health_low", "enterprise", industry, contexts, route, action, None, day)
+
+
+def test_a_route_rule_counts_the_cells_decisions_it_would_have_changed() -> None:
+    rule = {"segment": "enterprise", "industry": "healthcare", "context": "compliance_review", "route": "human"}
+    decisions = [
+        _route_decision("taken_over", "assist"), _route_decision("edited", "assist"),
+        _route_decision("auto_sent", "auto"), _route_decision("cancelled", "auto"),
+        _route_decision("approved", "assist", industry="retail"),  # another cell
+        _route_decision("approved", "assist", contexts=()),  # no compliance review in view
+        _route_decision("approved", "assist", day=START - timedelta(days=1)),  # before the window
+    ]  # fmt: skip
+    replay = replay_route(rule, decisions, since=START, as_of=START + timedelta(days=90))
+    assert (replay["decisions_in_cell"], replay["would_change"]) == (4, 2)
+    assert replay["changed_by_decision"] == {"auto_sent": 1, "cancelled": 1}
+    automate = replay_route({**rule, "route": "auto"}, decisions, since=START, as_of=START + timedelta(days=90))
+    assert automate["would_change"] == 2 and automate["changed_by_decision"] == {"edited": 1, "taken_over": 1}
+
+
+def test_a_phrase_replay_counts_its_tickets_and_what_followed() -> None:
+    tickets = [
+        PhraseTicket("A", START, "we are evaluating a competitor"),
+        PhraseTicket("A", START + timedelta(days=3), "competitor pricing"),
+        PhraseTicket("B", START + timedelta(days=5), "the competitor demo went well"),
+        PhraseTicket("C", START, "login broken"),
+    ]
+    later = {"A": [START + timedelta(days=10)], "B": [START - timedelta(days=1)]}  # B's was before
+    replay = replay_phrase("Competitor", tickets, later, since=START, as_of=START + timedelta(days=30))
+    assert (replay["tickets"], replay["accounts"], replay["accounts_taken_over_or_churned"]) == (3, 2, 1)
+    assert replay["followed"] == ["A"]
