@@ -24,7 +24,10 @@ cards that would still fire at today's line count (older, looser lines' cards ar
 **Loosening** never comes from dismissals (they exist only where the line fired). Audit cards
 below the line, weighted by 1/propensity, estimate the positives the line misses: when the
 audit's "worth a look" answers (at least `min_audit_positives`, on distinct accounts) put
-estimated recall below `recall_floor`, the line moves out to the least severe audited positive.
+estimated recall below `recall_floor`, the value is informative (the more alarming half of the
+fired cards was approved more often than the other half, one-sided Fisher test) and the near
+misses are worth a person's time at least `loosen_min_share` as often as the fired cards, the
+line moves out to the least severe audited positive.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class ThresholdRules:
     max_p_value: float = 0.05
     bootstrap: int = 400
     min_audit_positives: int = 3
+    loosen_min_share: float = 0.5  # near misses worth it at least this share as often as fired cards
     sensitivity: float = 0.90
     specificity: float = 0.85
 
@@ -253,7 +257,7 @@ def _loosen(
     rules: ThresholdRules,
 ) -> Proposal | None:
     positives = [(o, w) for o, w in audited if o.approved and not fires(trigger, o.value, line)]
-    if len({o.account_id for o, _ in positives}) < rules.min_audit_positives:
+    if len({o.account_id for o, _ in positives}) < rules.min_audit_positives or len(cell) < rules.min_labels:
         return None
     approved = np.array([o.approved for o in cell], dtype=float)
     caught = true_positives(approved, np.ones(len(cell)), rules.sensitivity, rules.specificity)
@@ -263,6 +267,16 @@ def _loosen(
     missed = true_positives(audit_approved, weights, rules.sensitivity, rules.specificity)
     recall = caught / (caught + missed) if caught + missed > 0 else 1.0
     if recall >= rules.recall_floor:
+        return None
+    # Moving the line out only helps when the value says something about worth (the fired cards
+    # further past the line are approved more often) and the near misses are worth a person's
+    # time about as often as the cards already fired. Where the value says nothing (positives
+    # spread evenly over it), low recall is no reason to post more cards of the same precision.
+    if not _informative(trigger, cell, rules.max_p_value):
+        return None
+    band_precision = missed / float(weights.sum())
+    fired_precision = caught / len(cell)
+    if band_precision < rules.loosen_min_share * fired_precision:
         return None
     outermost = min((o.value for o, _ in positives), key=lambda v: severity(trigger, v))
     if trigger is TriggerKey.HEALTH_LOW:
@@ -281,6 +295,20 @@ def _loosen(
         figures={"audit_cards": len(audited), "audit_positives": len(positives), "recall": round(recall, 4),
                  "labels": len(cell)},
     )  # fmt: skip
+
+
+def _informative(trigger: TriggerKey, cell: list[Observed], alpha: float) -> bool:
+    """Whether the more alarming half of the fired cards was approved more often than the less
+    alarming half (a one-sided Fisher test)."""
+    order = sorted(cell, key=lambda o: severity(trigger, o.value))
+    half = len(order) // 2
+    low, high = order[:half], order[half:]
+    table = [
+        [sum(o.approved for o in high), sum(not o.approved for o in high)],
+        [sum(o.approved for o in low), sum(not o.approved for o in low)],
+    ]
+    _, p_value = stats.fisher_exact(table, alternative="greater")
+    return bool(p_value < alpha)
 
 
 def _proposal(

@@ -89,19 +89,42 @@ def test_dismissals_alone_never_loosen() -> None:
     assert all(p.figures["direction"] != "loosen" for p in proposals)
 
 
-def test_audit_positives_below_the_line_loosen_it() -> None:
-    fired = [
-        _decision(i, value=40, positive=True, day=AS_OF - timedelta(days=i % 28)) for i in range(40)
-    ]
-    # Near misses at 61-63 that people said were worth a look, each standing for 20 not shown.
-    audits = [
-        _decision(1000 + i, value=61 + i % 3, positive=True, day=AS_OF - timedelta(days=7 * (i % 4)),
+def _graded(n: int = 120) -> list[StoredDecision]:
+    """Fired health_low cards whose value matters: the lower the score, the likelier worth it
+    (about half at the line, nearly all at 20)."""
+    rng = random.Random(5)
+    decisions = []
+    for i in range(n):
+        value = rng.randint(20, 59)
+        decisions.append(_decision(i, value=value, positive=rng.random() < 0.55 + (60 - value) / 90,
+                                   day=AS_OF - timedelta(days=i % 35)))  # fmt: skip
+    return decisions
+
+
+def _audits(*, positive: int, negative: int) -> list[StoredDecision]:
+    """Near misses at 61-63 answered on audit cards, each standing for 20 not shown."""
+    return [
+        _decision(1000 + i, value=61 + i % 3, positive=i < positive, day=AS_OF - timedelta(days=7 * (i % 4)),
                   propensity=0.05)
-        for i in range(6)
+        for i in range(positive + negative)
     ]  # fmt: skip
-    proposals = propose_thresholds(labels_from(fired + audits, as_of=AS_OF), config=CONFIG, as_of=AS_OF)
+
+
+def test_audit_positives_below_the_line_loosen_it() -> None:
+    labels = labels_from(_graded() + _audits(positive=6, negative=1), as_of=AS_OF)
+    proposals = propose_thresholds(labels, config=CONFIG, as_of=AS_OF)
     assert [p.figures["direction"] for p in proposals] == ["loosen"]
     assert proposals[0].figures["line_proposed"] == 64  # 63 now fires: below 64
+
+
+def test_no_loosening_where_the_value_says_nothing_or_near_misses_are_mostly_not_needed() -> None:
+    # The value says nothing: every fired card at one score, all approved.
+    flat = [_decision(i, value=40, positive=True, day=AS_OF - timedelta(days=i % 28)) for i in range(40)]
+    labels = labels_from(flat + _audits(positive=6, negative=1), as_of=AS_OF)
+    assert propose_thresholds(labels, config=CONFIG, as_of=AS_OF) == []
+    # Three near misses worth a look among many not needed: far less often worth it than fired cards.
+    labels = labels_from(_graded() + _audits(positive=3, negative=40), as_of=AS_OF)
+    assert all(p.figures["direction"] != "loosen" for p in propose_thresholds(labels, config=CONFIG, as_of=AS_OF))
 
 
 def test_a_clean_cell_is_left_alone() -> None:
