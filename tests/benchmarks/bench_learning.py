@@ -73,8 +73,11 @@ class Task:
 
 
 def _run(task: Task) -> tuple[str, str, int, RunResult]:
-    return task.scenario, task.learner, task.seed, run_learner(
-        task.params, task.seed, task.learner, task.template, task.workdir
+    return (
+        task.scenario,
+        task.learner,
+        task.seed,
+        run_learner(task.params, task.seed, task.learner, task.template, task.workdir),
     )
 
 
@@ -83,7 +86,9 @@ def _share(numerator: list[int], denominator: list[int], weeks: tuple[int, int])
     return sum(numerator[weeks[0] : weeks[1]]) / total if total else 0.0
 
 
-def _per_csm_week(result: RunResult, params: WorldParams, weeks: tuple[int, int], audit: bool = False) -> float:
+def _per_csm_week(
+    result: RunResult, params: WorldParams, weeks: tuple[int, int], audit: bool = False
+) -> float:
     counts = result.audit_cards if audit else result.cards
     span = counts[weeks[0] : weeks[1]]
     return sum(span) / params.csms / max(len(span), 1)
@@ -193,7 +198,9 @@ def report(f: Figures, params: WorldParams, seeds: list[int], seconds: float) ->
         )
     print("\nFinal health_low lines (smb / mid-market / enterprise), per seed:")
     for learner in ("raw", "tandem"):
-        lines = [f"{int(x['smb'])}/{int(x['mid_market'])}/{int(x['enterprise'])}" for x in f.final_lines[learner]]
+        lines = [
+            f"{int(x['smb'])}/{int(x['mid_market'])}/{int(x['enterprise'])}" for x in f.final_lines[learner]
+        ]
         print(f"  {learner}: {' '.join(lines)}")
     print("\nTargets (tandem):")
     t = "tandem"
@@ -201,7 +208,10 @@ def report(f: Figures, params: WorldParams, seeds: list[int], seconds: float) ->
     flags = f.drift_weeks[t]
     checks = [
         (f"precision ×1.4 or better (weeks 4-7): ×{_mean(f.ratio[t]):.2f}", _mean(f.ratio[t]) >= 1.4),
-        (f"cards per CSM per week -30%: {_mean(f.workload_change[t]):+.0%}", _mean(f.workload_change[t]) <= -0.30),
+        (
+            f"cards per CSM per week -30%: {_mean(f.workload_change[t]):+.0%}",
+            _mean(f.workload_change[t]) <= -0.30,
+        ),
         (f"hold-out recall mean ≥ 0.97: {_mean(f.recall[t]):.3f}", _mean(f.recall[t]) >= 0.97),
         (
             f"hold-out recall ≥ 0.95 in {needed} of {n} seeds: {sum(r >= 0.95 for r in f.recall[t])}",

@@ -191,14 +191,17 @@ class Run:
         self.exceptions: dict[int, AccountException] = {}
         self.exception_marks: dict[int, list[datetime]] = defaultdict(list)
         self.result = RunResult(learner)
-        self.rules = ThresholdRules(sensitivity=1.0, specificity=1.0) if learner == "raw" else ThresholdRules()
+        self.rules = (
+            ThresholdRules(sensitivity=1.0, specificity=1.0) if learner == "raw" else ThresholdRules()
+        )
         self._seed_rows()
 
     def _seed_rows(self) -> None:
         p, w = self.params, self.world
         with transaction(self.factory) as session:
             session.execute(
-                insert(User), [{"slack_id": csm_id(i), "name": f"CSM {i}", "role": "csm"} for i in range(p.csms)]
+                insert(User),
+                [{"slack_id": csm_id(i), "name": f"CSM {i}", "role": "csm"} for i in range(p.csms)],
             )
             session.execute(
                 insert(Account),
@@ -269,7 +272,9 @@ class Run:
             arr=10_000.0, owner_slack_id=csm_id(int(self.world.owner[i])), renewal_date=None,
             history=AutomationHistory(exceptions=(exception,)),
         )  # fmt: skip
-        decisions = [Decision(Signal(account_id(i), HEALTH_LOW, "health low"), Route.ASSIST, ())] if firing else []
+        decisions = (
+            [Decision(Signal(account_id(i), HEALTH_LOW, "health low"), Route.ASSIST, ())] if firing else []
+        )
         rules = self.config.guardrails.account_exceptions
         guarded, lapses = apply_exceptions(decisions, facts, score=score, as_of=day, rules=rules)
         if lapses:
@@ -282,7 +287,11 @@ class Run:
         w, p = self.world, self.params
         lines = np.array([self.config.triggers.line(HEALTH_LOW, s) for s in SEGMENTS])[w.segment]
         score = w.scores[:, week]
-        near = (score >= lines) & (score < lines + p.audit_band) & (self.last_card_week <= week - p.cooldown_weeks)
+        near = (
+            (score >= lines)
+            & (score < lines + p.audit_band)
+            & (self.last_card_week <= week - p.cooldown_weeks)
+        )
         near[fired] = False
         near[list(self.exceptions)] = False
         chosen = []
@@ -309,7 +318,9 @@ class Run:
             known = reason_u < p.known_context_share
         return False, DismissCode.KNOWN_CONTEXT if known else DismissCode.FALSE_POSITIVE
 
-    def _write(self, session: Any, week: int, day: date, fired: list[int], audited: list[tuple[int, float]]) -> None:
+    def _write(
+        self, session: Any, week: int, day: date, fired: list[int], audited: list[tuple[int, float]]
+    ) -> None:
         w, result = self.world, self.result
         signals, cards, overrides = [], [], []
         posted = datetime.combine(day, time(8), tzinfo=UTC)
@@ -395,7 +406,9 @@ class Run:
                 LabelKind.EXCEPTION_CANDIDATE: PastOutcome.KNOWN_CONTEXT,
                 LabelKind.WORTH_A_PERSON: PastOutcome.APPROVED,
             }.get(label.kind, PastOutcome.OTHER_DISMISSAL)
-            history[i].append(PastDecision(d.decided_at, outcome, by_owner=d.actor == csm_id(int(self.world.owner[i]))))
+            history[i].append(
+                PastDecision(d.decided_at, outcome, by_owner=d.actor == csm_id(int(self.world.owner[i])))
+            )
             if label.kind is LabelKind.EXCEPTION_CANDIDATE and d.day == day:
                 latest[i] = d.decided_at
         for i, now in latest.items():
