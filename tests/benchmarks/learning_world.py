@@ -162,7 +162,7 @@ class RunResult:
     config_changed: bool = False
     smb_counts: list[tuple[int, int]] = field(default_factory=list)  # (dismissed, cards), from the log
     drift_weeks: list[int] = field(default_factory=list)  # weeks at whose end drift was flagged
-    cards_read_back: int = 0  # fired and audit cards load_cards found in the database
+    cards_read_back: int = 0  # fired cards load_cards found in the database (audit cards have no signal)
     decisions_read_back: int = 0
 
 
