@@ -37,10 +37,8 @@ def _world(seed: int, *, separable: bool, n: int = 300, segment: str = "smb", se
     decisions = []
     for i in range(n):
         truly = rng.random() < 0.3
-        if separable:
-            value = rng.randint(20, 44) if truly else rng.randint(48, 59)
-        else:
-            value = rng.randint(20, 59)
+        low, high = ((20, 44) if truly else (48, 59)) if separable else (20, 59)
+        value = rng.randint(low, high)
         approved = rng.random() < se if truly else rng.random() > sp
         reason = "known_context" if rng.random() < 0.8 else "false_positive"
         day = AS_OF - timedelta(days=rng.randint(0, 41))
