@@ -25,13 +25,16 @@ Printed per learner (weeks are numbered from 0):
   another seed: the share of its truly at-risk accounts with a card within 4 weeks;
 - proposals made in a null world (at-risk flags shuffled within each segment, so the score
   says nothing about worth);
+- with --parts, tandem's parts too: its account exceptions alone (tandem_exceptions_only), and
+  tandem with loosening switched off (tandem_no_loosening: ThresholdRules(min_audit_positives=10**9),
+  so audit answers never loosen a line; tightening and exceptions as in tandem);
 - drift: in a world where SMB's week-to-week spread doubles from week 6, the weeks of changed
   data after which scoring.learning.drift.detect first flags the SMB health_low cell (weekly
   dismissed and fired cards read back from the stored log), and how many flags came before
   week 6 (false alarms).
 Not part of the test suite; no timed assertions.
 
-    python tests/benchmarks/bench_learning.py [--seeds 20] [--weeks 12] [--accounts 2000] [--jobs 2] [--quick]
+    python tests/benchmarks/bench_learning.py [--seeds 20] [--weeks 12] [--accounts 2000] [--jobs 2] [--quick] [--parts]
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.learning_world import (
     LEARNERS,
+    VARIANTS,
     RunResult,
     WorldParams,
     holdout_recall,
@@ -94,7 +98,9 @@ def _per_csm_week(
     return sum(span) / params.csms / max(len(span), 1)
 
 
-def run_all(params: WorldParams, seeds: list[int], jobs: int) -> dict[tuple[str, str, int], RunResult]:
+def run_all(
+    params: WorldParams, seeds: list[int], jobs: int, learners: tuple[str, ...] = LEARNERS
+) -> dict[tuple[str, str, int], RunResult]:
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as directory:
         workdir = Path(directory)
         template = migrated_template(workdir)
@@ -107,7 +113,7 @@ def run_all(params: WorldParams, seeds: list[int], jobs: int) -> dict[tuple[str,
             Task(name, learner, seed, world, template, workdir)
             for seed in seeds
             for name, world in scenarios.items()
-            for learner in LEARNERS
+            for learner in learners
             if not (name == "null" and learner == "none")
             and not (name == "drift" and params.weeks <= DRIFT_WEEK)
         ]
@@ -134,13 +140,18 @@ class Figures:
     final_lines: dict[str, list[dict[str, float]]]
 
 
-def measure(results: dict[tuple[str, str, int], RunResult], params: WorldParams, seeds: list[int]) -> Figures:
-    f = Figures(*({learner: [] for learner in LEARNERS} for _ in range(11)))  # type: ignore[arg-type]
+def measure(
+    results: dict[tuple[str, str, int], RunResult],
+    params: WorldParams,
+    seeds: list[int],
+    learners: tuple[str, ...] = LEARNERS,
+) -> Figures:
+    f = Figures(*({learner: [] for learner in learners} for _ in range(11)))  # type: ignore[arg-type]
     for seed in seeds:
         none = results[("main", "none", seed)]
         none_precision = _share(none.true_cards, none.cards, PRECISION_WEEKS)
         none_load = _per_csm_week(none, params, WORKLOAD_WEEKS)
-        for learner in LEARNERS:
+        for learner in learners:
             main = results[("main", learner, seed)]
             precision = _share(main.true_cards, main.cards, PRECISION_WEEKS)
             load = _per_csm_week(main, params, WORKLOAD_WEEKS)
@@ -168,6 +179,7 @@ def _mean(values: list[float]) -> float:
 
 
 def report(f: Figures, params: WorldParams, seeds: list[int], seconds: float) -> None:
+    learners = tuple(f.precision)
     n = len(seeds)
     print(
         f"\n{params.accounts} accounts, {params.csms} CSMs, {params.weeks} weeks, {n} seeds "
@@ -181,7 +193,7 @@ def report(f: Figures, params: WorldParams, seeds: list[int], seconds: float) ->
     )
     print(header)
     print("|" + " --- |" * 11)
-    for learner in LEARNERS:
+    for learner in learners:
         recall = f.recall[learner]
         good = sum(r >= 0.95 for r in recall)
         tighten = sum(t for t, _ in f.null_proposals[learner])
@@ -197,7 +209,7 @@ def report(f: Figures, params: WorldParams, seeds: list[int], seconds: float) ->
             f"{sum(f.false_alarms[learner])} | {_mean([float(x) for x in f.exceptions[learner]]):.0f} |"
         )
     print("\nFinal health_low lines (smb / mid-market / enterprise), per seed:")
-    for learner in ("raw", "tandem"):
+    for learner in learners[1:]:
         lines = [
             f"{int(x['smb'])}/{int(x['mid_market'])}/{int(x['enterprise'])}" for x in f.final_lines[learner]
         ]
@@ -238,13 +250,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="3 seeds, 1,000 accounts: a fast look")
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also tandem's parts: exceptions only; thresholds without loosening",
+    )
     args = parser.parse_args(argv)
     seeds_n, accounts = (3, 1000) if args.quick else (args.seeds, args.accounts)
     params = WorldParams(accounts=accounts, weeks=args.weeks)
     seeds = list(range(args.first_seed, args.first_seed + seeds_n))
     started = time.perf_counter()
-    results = run_all(params, seeds, args.jobs)
-    report(measure(results, params, seeds), params, seeds, time.perf_counter() - started)
+    learners = LEARNERS + VARIANTS if args.parts else LEARNERS
+    results = run_all(params, seeds, args.jobs, learners)
+    report(measure(results, params, seeds, learners), params, seeds, time.perf_counter() - started)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,11 @@ SEGMENTS = ("smb", "mid_market", "enterprise")
 START = date(2026, 1, 5)  # a Monday: week w's cycle day is START + 7w
 HEALTH_LOW = TriggerKey.HEALTH_LOW
 LEARNERS = ("none", "raw", "tandem")
+# Parts of tandem, to see where its figures come from (not in the benchmark's table):
+# exceptions alone; threshold proposals alone with loosening switched off (no audit evidence
+# is ever enough), exceptions included.
+VARIANTS = ("tandem_exceptions_only", "tandem_no_loosening")
+NEVER = 10**9
 APPROVALS = (Action.APPROVED, Action.EDITED, Action.TAKEN_OVER)
 
 
@@ -178,7 +183,7 @@ class Run:
     """One learner over one world, writing to and learning from its own database file."""
 
     def __init__(self, params: WorldParams, world: World, learner: str, db_path: Path) -> None:
-        if learner not in LEARNERS:
+        if learner not in LEARNERS + VARIANTS:
             raise ValueError(f"unknown learner {learner!r}")
         self.params, self.world, self.learner = params, world, learner
         self.engine = make_engine(f"sqlite:///{db_path}")
@@ -191,9 +196,10 @@ class Run:
         self.exceptions: dict[int, AccountException] = {}
         self.exception_marks: dict[int, list[datetime]] = defaultdict(list)
         self.result = RunResult(learner)
-        self.rules = (
-            ThresholdRules(sensitivity=1.0, specificity=1.0) if learner == "raw" else ThresholdRules()
-        )
+        self.rules = {
+            "raw": ThresholdRules(sensitivity=1.0, specificity=1.0),
+            "tandem_no_loosening": ThresholdRules(min_audit_positives=NEVER),
+        }.get(learner, ThresholdRules())
         self._seed_rows()
 
     def _seed_rows(self) -> None:
@@ -243,9 +249,10 @@ class Run:
         self._drift(week, labels)
         if self.learner == "none" or week < 1:
             return
-        if self.learner == "tandem":
+        if self.learner.startswith("tandem"):
             self._offer_exceptions(week, day, labels)
-        self._learn(week, day, labels)
+        if self.learner != "tandem_exceptions_only":
+            self._learn(week, day, labels)
 
     def _fired(self, week: int, day: date) -> list[int]:
         w, p = self.world, self.params
