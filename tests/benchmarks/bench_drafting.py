@@ -46,7 +46,10 @@ def answer_json(kind: str, result: Any) -> str:
     """The template's draft as the JSON a model would return for this kind."""
     if result.document is None:
         return json.dumps({"subject": result.subject, "body": result.body}, ensure_ascii=False)
-    sections = {s.key: [{"text": c.text, "sources": list(c.sources)} for c in s.claims] for s in result.document.sections}
+    sections = {
+        s.key: [{"text": c.text, "sources": list(c.sources)} for c in s.claims]
+        for s in result.document.sections
+    }
     return json.dumps(sections, ensure_ascii=False)
 
 
@@ -54,7 +57,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--drafts", type=int, default=100)
-    parser.add_argument("--latency", type=float, default=0.5, help="seconds the local server takes per answer")
+    parser.add_argument(
+        "--latency", type=float, default=0.5, help="seconds the local server takes per answer"
+    )
     parser.add_argument("--concurrency", type=int, default=None, help="default: OPENAI_MAX_CONCURRENCY (4)")
     args = parser.parse_args()
 
@@ -90,8 +95,13 @@ def main() -> int:
           f"in {time.perf_counter() - started:.1f} s (SQLite, {AS_OF.isoformat()}).\n")  # fmt: skip
 
     template = TemplateDrafter()
-    builders = {"brief": (brief_prompt, template.brief, BriefAnswer), "qbr": (qbr_prompt, template.qbr, QBRAnswer)}
-    print(f"Tokens per prompt: o200k_base ({model}'s encoding) and cl100k_base (tiktoken); chat framing included.")
+    builders = {
+        "brief": (brief_prompt, template.brief, BriefAnswer),
+        "qbr": (qbr_prompt, template.qbr, QBRAnswer),
+    }
+    print(
+        f"Tokens per prompt: o200k_base ({model}'s encoding) and cl100k_base (tiktoken); chat framing included."
+    )
     header = (f"{'kind':<17}{'n':>5}{'o200k mean':>12}{'p95':>7}{'max':>7}{'cl100k max':>12}{'budget':>8}"
               f"{'schema':>8}{'completion':>12}{'cost/draft':>12}")  # fmt: skip
     print(header)
@@ -115,10 +125,14 @@ def main() -> int:
               f"{budget:>8}{schema:>8}{completion:>12.0f}{cost_text:>12}")  # fmt: skip
 
     groups = list(requests.outreach.values())
-    outreach = [r for group in itertools.zip_longest(*groups) for r in group if r is not None]  # kinds in turn
+    outreach = [
+        r for group in itertools.zip_longest(*groups) for r in group if r is not None
+    ]  # kinds in turn
     pool = (outreach * (args.drafts // max(1, len(outreach)) + 1))[: args.drafts]
     if len({id(r) for r in pool}) < len(pool):
-        print("\n(not enough distinct requests: some drafts repeat and may come from the batch de-duplication)")
+        print(
+            "\n(not enough distinct requests: some drafts repeat and may come from the batch de-duplication)"
+        )
     print(f"\nWall time of {len(pool)} drafts through write_drafts against a local OpenAI-compatible server "
           f"answering after {args.latency:g} s:")  # fmt: skip
     for workers in sorted({concurrency, 1}, reverse=True):
