@@ -66,6 +66,7 @@ class DriftFlag:
             "before_rate": round(self.drift.before_rate, 4),
             "recent_rate": round(self.drift.recent_rate, 4),
             "p_value": round(self.drift.p_value, 6),
+            "kind": self.drift.kind,
             "sentence": self.sentence,
         }
 

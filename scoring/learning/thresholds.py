@@ -10,7 +10,10 @@ estimated by Rogan–Gladen, N·p with p = (A/N − (1 − Sp)) / (Se + Sp − 1
 
 **Tightening.** Candidate lines are the fired values themselves, from the least severe. For each,
 the cards it would remove form one set R and those it keeps form K. Estimated recall retention
-is 1 − TP(R) / (TP(R) + TP(K)); the proposal is the strictest line where
+is the share of the worthwhile cards still reached: a card in R counts as reached when its
+account crosses the new line within `recall_within_days` (28) of it (a later, more alarming card
+of the same account: the person still hears of the account, a little later), so retention is
+1 − TP(R not reached) / TP(all); the proposal is the strictest line where
 
 - retention ≥ `min_recall` (0.99) and its bootstrap lower bound (5th percentile) ≥ `recall_floor` (0.95),
 - P(precision of K > precision now) ≥ `min_p_better` (0.9) over the bootstrap, and
@@ -26,8 +29,9 @@ below the line, weighted by 1/propensity, estimate the positives the line misses
 audit's "worth a look" answers (at least `min_audit_positives`, on distinct accounts) put
 estimated recall below `recall_floor`, the value is informative (the more alarming half of the
 fired cards was approved more often than the other half, one-sided Fisher test) and the near
-misses are worth a person's time at least `loosen_min_share` as often as the fired cards, the
-line moves out to the least severe audited positive.
+misses are worth a person's time at least `loosen_min_share` as often as the fired cards (their
+approval rate at its Wilson lower bound, corrected for reviewer error), the line moves out to
+the least severe audited positive.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from scipy import stats
 from sklearn.isotonic import isotonic_regression
 
 from scoring.config import FIRES_ABOVE, THRESHOLD_TRIGGERS, TriggerConfig
+from scoring.learning.intervals import wilson
 from scoring.learning.proposal_types import ConfigChange, Proposal, ProposalKind
 from scoring.learning.types import Action, DismissCode, Label, LabelKind
 from scoring.types import TriggerKey
@@ -64,6 +69,9 @@ class ThresholdRules:
     max_p_value: float = 0.05
     bootstrap: int = 400
     min_audit_positives: int = 3
+    # A worthwhile card still counts as reached at a stricter line when its account crosses that
+    # line within this many days (a later, more alarming card of the same account); 0: card by card.
+    recall_within_days: int = 28
     loosen_min_share: float = 0.5  # near misses worth it at least this share as often as fired cards
     sensitivity: float = 0.90
     specificity: float = 0.85
@@ -77,6 +85,7 @@ class Observed:
     approved: bool
     week: date
     account_id: str
+    day: date | None = None  # the cycle day it came from
 
 
 def fires(trigger: TriggerKey, value: float, line: float) -> bool:
@@ -133,7 +142,7 @@ def propose_thresholds(
                 seen = Observed(d.fired_value, label.kind is LabelKind.WORTH_A_PERSON, label.week, d.account_id)
                 audited[(trigger, d.segment)].append((seen, label.weight))
         elif said is not None:
-            fired[(trigger, d.segment)].append(Observed(d.fired_value, said, label.week, d.account_id))
+            fired[(trigger, d.segment)].append(Observed(d.fired_value, said, label.week, d.account_id, label.day))
     proposals = []
     for key in sorted(set(fired) | set(audited)):
         trigger, segment = key
@@ -159,21 +168,26 @@ def _tighten(
         return None
     index = {value: at for at, value in enumerate(distinct)}
     where = np.array([index[o.value] for o in cell])
+    reach = _reach(trigger, cell, index, rules.recall_within_days)
     approved = np.array([o.approved for o in cell], dtype=float)
     se, sp = rules.sensitivity, rules.specificity
     rng = np.random.default_rng(_seed(trigger, segment, len(cell)))
     samples = [np.arange(len(cell)), *rng.integers(0, len(cell), size=(rules.bootstrap, len(cell)))]
     # Per sample (the first is the data itself): cumulative cards and estimated true positives
     # removed by each prefix of values.
-    removed_tp, removed_n, totals_tp = [], [], []
+    removed_tp, lost_tp, removed_n, totals_tp = [], [], [], []
     for sample in samples:
         counts = np.bincount(where[sample], minlength=len(distinct)).astype(float)
         yes = np.bincount(where[sample], weights=approved[sample], minlength=len(distinct))
         worth = _positives_by_value(yes, counts, se, sp)
+        per_card = np.divide(worth, counts, out=np.zeros_like(worth), where=counts > 0)[where[sample]]
         removed_tp.append(np.cumsum(worth))
+        # Lost at line j: worthwhile cards whose account no longer crosses it within the window.
+        lost_tp.append(np.cumsum(np.bincount(reach[sample], weights=per_card, minlength=len(distinct))))
         removed_n.append(np.cumsum(counts))
         totals_tp.append(worth.sum())
-    cum_tp, cum_n, total_tp = np.array(removed_tp), np.array(removed_n), np.array(totals_tp)
+    cum_tp, cum_lost = np.array(removed_tp), np.array(lost_tp)
+    cum_n, total_tp = np.array(removed_n), np.array(totals_tp)
     n = float(len(cell))
     chosen = None
     candidates = len(distinct) - 1
@@ -182,7 +196,7 @@ def _tighten(
         if n - gone < rules.min_labels // 2:
             break
         safe_total = np.where(total_tp > 0, total_tp, 1.0)
-        recalls = np.where(total_tp > 0, 1 - cum_tp[:, j] / safe_total, 1.0)
+        recalls = np.where(total_tp > 0, 1 - cum_lost[:, j] / safe_total, 1.0)
         kept_precision = (total_tp - cum_tp[:, j]) / np.maximum(n - cum_n[:, j], 1)
         now_precision = total_tp / n
         figures = {
@@ -217,6 +231,23 @@ def _tighten(
             "precision_now": round(precision_now, 4), **{k: round(v, 4) for k, v in figures.items()},
         },
     )  # fmt: skip
+
+
+def _reach(trigger: TriggerKey, cell: list[Observed], index: dict[float, int], within_days: int) -> np.ndarray:
+    """Per card, the index (in `distinct`, least alarming first) of the most alarming value its
+    account showed from the card's day to `within_days` later, the card itself included."""
+    by_account: dict[str, list[Observed]] = defaultdict(list)
+    for o in cell:
+        by_account[o.account_id].append(o)
+    reach = []
+    for o in cell:
+        best = index[o.value]
+        if within_days > 0 and o.day is not None:
+            for other in by_account[o.account_id]:
+                if other.day is not None and 0 <= (other.day - o.day).days <= within_days:
+                    best = max(best, index[other.value])
+        reach.append(best)
+    return np.array(reach)
 
 
 def _positives_by_value(yes: np.ndarray, counts: np.ndarray, se: float, sp: float) -> np.ndarray:
@@ -274,7 +305,10 @@ def _loosen(
     # spread evenly over it), low recall is no reason to post more cards of the same precision.
     if not _informative(trigger, cell, rules.max_p_value):
         return None
-    band_precision = missed / float(weights.sum())
+    # A handful of audit answers is noisy (reviewers call 15% of benign near misses worth a
+    # look): the near misses' precision is taken at its Wilson lower bound before correction.
+    low, _ = wilson(float((audit_approved * weights).sum()) / float(weights.mean()), len(audited))
+    band_precision = min(1.0, max(0.0, (low - (1 - rules.specificity)) / (rules.sensitivity + rules.specificity - 1)))
     fired_precision = caught / len(cell)
     if band_precision < rules.loosen_min_share * fired_precision:
         return None

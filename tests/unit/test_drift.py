@@ -39,3 +39,25 @@ def test_too_few_cards_say_nothing() -> None:
 def test_the_p_value_matches_the_textbook_z_test() -> None:
     assert abs(two_proportion_p(20, 100, 40, 100) - 0.00203) < 0.0002
     assert two_proportion_p(0, 10, 0, 10) == 1.0
+
+
+def test_a_surge_of_cards_is_flagged_and_a_fall_is_not() -> None:
+    steady = [WeekCount(MONDAY + timedelta(weeks=i), 12, 40) for i in range(6)]
+    surge = [WeekCount(MONDAY + timedelta(weeks=6 + i), 24, 80) for i in range(2)]  # same dismiss rate
+    drift = detect(steady + surge)
+    assert drift is not None and drift.kind == "volume" and drift.since == MONDAY + timedelta(weeks=6)
+    assert "cards went up from 40 to 80 a week" in drift.sentence("health_low × smb")
+    fall = [WeekCount(MONDAY + timedelta(weeks=6 + i), 6, 20) for i in range(2)]
+    assert detect(steady + fall) is None
+
+
+def test_steady_volume_is_not_drift_over_many_seeds() -> None:
+    flagged = 0
+    for seed in range(200):
+        rng = random.Random(seed)
+        history = []
+        for i in range(8):
+            cards = sum(rng.random() < 0.5 for _ in range(80))  # about 40 a week
+            history.append(WeekCount(MONDAY + timedelta(weeks=i), cards // 3, cards))
+        flagged += detect(history) is not None
+    assert flagged <= 4
