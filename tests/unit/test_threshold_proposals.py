@@ -89,7 +89,7 @@ def test_dismissals_alone_never_loosen() -> None:
     assert all(p.figures["direction"] != "loosen" for p in proposals)
 
 
-def _graded(n: int = 120) -> list[StoredDecision]:
+def _graded(n: int = 300) -> list[StoredDecision]:
     """Fired health_low cards whose value matters: the lower the score, the likelier worth it
     (about half at the line, nearly all at 20)."""
     rng = random.Random(5)
