@@ -270,11 +270,12 @@ def _line_removing(trigger: TriggerKey, distinct: list[float], j: int) -> float:
 
 
 def _removed_less_approved(approved: np.ndarray, removed: np.ndarray, alpha: float) -> bool:
-    kept = ~removed
-    table = [
-        [int(approved[kept].sum()), int(kept.sum() - approved[kept].sum())],
-        [int(approved[removed].sum()), int(removed.sum() - approved[removed].sum())],
-    ]
+    return _approved_more(approved[~removed], approved[removed], alpha)
+
+
+def _approved_more(first: np.ndarray, second: np.ndarray, alpha: float) -> bool:
+    """Whether the first group's approvals (1/0) outnumber the second's in share (one-sided Fisher)."""
+    table = [[int(first.sum()), int(len(first) - first.sum())], [int(second.sum()), int(len(second) - second.sum())]]
     _, p_value = stats.fisher_exact(table, alternative="greater")
     return bool(p_value < alpha)
 
@@ -340,13 +341,8 @@ def _informative(trigger: TriggerKey, cell: list[Observed], alpha: float) -> boo
     alarming half (a one-sided Fisher test)."""
     order = sorted(cell, key=lambda o: severity(trigger, o.value))
     half = len(order) // 2
-    low, high = order[:half], order[half:]
-    table = [
-        [sum(o.approved for o in high), sum(not o.approved for o in high)],
-        [sum(o.approved for o in low), sum(not o.approved for o in low)],
-    ]
-    _, p_value = stats.fisher_exact(table, alternative="greater")
-    return bool(p_value < alpha)
+    approved = np.array([o.approved for o in order], dtype=float)
+    return _approved_more(approved[half:], approved[:half], alpha)
 
 
 def _proposal(

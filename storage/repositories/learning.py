@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, literal, or_, select
+from sqlalchemy import ColumnElement, Float, and_, literal, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.learning.types import Action, CardRecord, KnownOutcome, StoredDecision
@@ -43,10 +43,22 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
+def decided_in_window(since: date, as_of: date) -> ColumnElement[bool]:
+    """Override-log rows of cycle days `since`..`as_of` (rows without one, by the day they were
+    made), decided by the end of `as_of`."""
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    return and_(
+        OverrideRecord.at < end_of(as_of),
+        or_(
+            OverrideRecord.cycle_day.between(since, as_of),
+            and_(OverrideRecord.cycle_day.is_(None), OverrideRecord.at >= start),
+        ),
+    )
+
+
 def load_decisions(session: Session, *, since: date, as_of: date) -> list[StoredDecision]:
     """Override-log rows from cards and touches of cycle days `since`..`as_of` (rows without a
     cycle day, such as vetoes, by the day they were made), decided by the end of `as_of`."""
-    start = datetime.combine(since, time.min, tzinfo=UTC)
     query = (
         select(OverrideRecord, Draft.kind, Draft.prompt_version, Account.segment)
         .outerjoin(EscalationCard, EscalationCard.id == OverrideRecord.card_id)
@@ -54,11 +66,7 @@ def load_decisions(session: Session, *, since: date, as_of: date) -> list[Stored
         .outerjoin(Account, Account.account_id == OverrideRecord.account_id)
         .where(
             OverrideRecord.account_id.is_not(None),  # tuning steps are about the configuration
-            OverrideRecord.at < end_of(as_of),
-            or_(
-                OverrideRecord.cycle_day.between(since, as_of),
-                and_(OverrideRecord.cycle_day.is_(None), OverrideRecord.at >= start),
-            ),
+            decided_in_window(since, as_of),
         )
         .order_by(OverrideRecord.id)
     )

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.context import events_in_view
@@ -24,7 +24,7 @@ from scoring.types import ContextEvent, ContextKind
 from storage.enums import RenewalOutcomeKind
 from storage.models import Account, OverrideRecord, RenewalOutcome, Ticket
 from storage.models import ContextEvent as ContextRow
-from storage.repositories.learning import end_of
+from storage.repositories.learning import decided_in_window, end_of
 
 IN_CHUNK = 900  # SQLite's bound-parameter limit, with room to spare
 ROUTE_ACTIONS = (
@@ -43,17 +43,12 @@ def load_route_decisions(session: Session, *, since: date, as_of: date) -> list[
     """Card and automated-touch decisions of cycle days `since`..`as_of` decided by the end of
     `as_of`, each with its account's segment (as stored at decision time, else the account's),
     industry (lowercase) and the context kinds in view on its cycle day."""
-    start = datetime.combine(since, time.min, tzinfo=UTC)
     query = (
         select(OverrideRecord, Account.segment, Account.industry)
         .join(Account, Account.account_id == OverrideRecord.account_id)
         .where(
             OverrideRecord.action.in_(ROUTE_ACTIONS),
-            OverrideRecord.at < end_of(as_of),
-            or_(
-                OverrideRecord.cycle_day.between(since, as_of),
-                and_(OverrideRecord.cycle_day.is_(None), OverrideRecord.at >= start),
-            ),
+            decided_in_window(since, as_of),
         )
         .order_by(OverrideRecord.id)
     )
