@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,6 +21,17 @@ SEGMENT_NAMES = frozenset(segment.value for segment in Segment)
 # Keys earlier versions wrote and this one no longer reads; dropped on load so a stored older
 # configuration still validates (anything else unknown is refused).
 RETIRED_KEYS = {"confidence": ("missing_factor_penalty",)}
+
+
+SegmentTable = TypeVar("SegmentTable")
+
+
+def known_segments(value: dict[str, SegmentTable], where: str) -> dict[str, SegmentTable]:
+    """`value` as given; a ValueError naming `where` when a key is not a segment."""
+    unknown = sorted(set(value) - SEGMENT_NAMES)
+    if unknown:
+        raise ValueError(f"{where}: unknown segment(s) {', '.join(unknown)}")
+    return value
 
 
 class _Section(BaseModel):
@@ -257,10 +268,7 @@ class Triggers(_Section):
     @field_validator("segment_lines")
     @classmethod
     def _known_line_segments(cls, value: dict[str, SegmentLines]) -> dict[str, SegmentLines]:
-        unknown = sorted(set(value) - SEGMENT_NAMES)
-        if unknown:
-            raise ValueError(f"triggers.segment_lines: unknown segment(s) {', '.join(unknown)}")
-        return value
+        return known_segments(value, "triggers.segment_lines")
 
     def default_line(self, trigger: TriggerKey) -> float:
         """A threshold trigger's own line, before any segment's."""
@@ -472,10 +480,7 @@ class TriggerConfig(_Section):
     @field_validator("segment_bands")
     @classmethod
     def _known_band_segments(cls, value: dict[str, Bands]) -> dict[str, Bands]:
-        unknown = sorted(set(value) - SEGMENT_NAMES)
-        if unknown:
-            raise ValueError(f"segment_bands: unknown segment(s) {', '.join(unknown)}")
-        return value
+        return known_segments(value, "segment_bands")
 
     def bands_for(self, segment: str) -> Bands:
         return self.segment_bands.get(segment) or self.bands

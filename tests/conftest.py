@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import FrozenClock
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Base
+from tests.support.sqlite_template import migrated_sqlite
 
 PG_URL_ENV = "TANDEM_TEST_DATABASE_URL"
 
@@ -36,16 +37,7 @@ class Database:
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrate once; each test gets a copy of the file (fast, and still the real migration)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    raw = engine.raw_connection()  # outside a transaction: a checkpoint can't run inside one
-    try:
-        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.close()
-    engine.dispose()
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("template") / "template.db")
 
 
 @pytest.fixture(scope="session")

@@ -50,11 +50,12 @@ from scoring.types import (
     Signal,
     TriggerKey,
 )
-from storage.db import make_engine, make_session_factory, transaction, upgrade
+from storage.db import make_engine, make_session_factory, transaction
 from storage.models import Account, EscalationCard, OverrideRecord, User
 from storage.models import Signal as SignalRow
 from storage.models import TriggerConfig as ConfigRow
 from storage.repositories.learning import load_cards, load_decisions
+from tests.support.sqlite_template import migrated_sqlite
 
 SEGMENTS = ("smb", "mid_market", "enterprise")
 START = date(2026, 1, 5)  # a Monday: week w's cycle day is START + 7w
@@ -143,16 +144,7 @@ def make_world(params: WorldParams, seed: int) -> World:
 
 def migrated_template(directory: Path) -> Path:
     """One migrated SQLite file (Tandem's own migrations); every run works on a copy of it."""
-    path = directory / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    raw = engine.raw_connection()
-    try:
-        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.close()
-    engine.dispose()
-    return path
+    return migrated_sqlite(directory / "template.db")
 
 
 @dataclass
