@@ -150,6 +150,42 @@ class ExpansionRules(_Section):
     weights: ExpansionWeights = ExpansionWeights()
 
 
+class SignalShape(_Section):
+    """One signal's points curve: straight lines between knots, flat beyond the ends.
+
+    `points` at each knot are what the signal takes off 100; `missing_points` when the account
+    has no such figure. Fitted by `calibrate` (scoring.signal_fit); never below 0.
+    """
+
+    signal: str  # a key of scoring.signals ("ticket_volume", "feature_use:Reports")
+    knots: list[float] = Field(min_length=1)
+    points: list[float] = Field(min_length=1)
+    missing_points: float = Field(default=0.0, ge=0)
+    finding: str = ""  # what calibration learned, in words, for explanations and the report
+
+    @model_validator(mode="after")
+    def _same_length(self) -> SignalShape:
+        if len(self.knots) != len(self.points):
+            raise ValueError(f"{self.signal}: knots and points differ in length")
+        if any(b < a for a, b in zip(self.knots, self.knots[1:], strict=False)):
+            raise ValueError(f"{self.signal}: knots must be in increasing order")
+        if any(p < 0 for p in self.points):
+            raise ValueError(f"{self.signal}: points must be 0 or more")
+        return self
+
+
+class SignalModel(_Section):
+    """A calibrated signal-level score: 100 minus each signal's points. Empty `shapes`: the
+    hand-set factor scoring applies. `intercept` and `per_point` turn the points lost into a
+    churn probability within `horizon_days` (logit = intercept + per_point x points lost)."""
+
+    shapes: list[SignalShape] = Field(default_factory=list)
+    intercept: float = 0.0
+    per_point: float = Field(default=0.0, ge=0)
+    horizon_days: int = Field(default=90, ge=1)
+    fitted_on: str = ""  # "12,000 (account, month) pairs and 800 renewals up to 2026-06-30"
+
+
 class RenewalRiskModel(_Section):
     """Churn probability at the next renewal: logistic in each factor's shortfall (100 - score) / 100.
 
@@ -452,6 +488,7 @@ class TriggerConfig(_Section):
 
 
     learning: Learning = Learning()
+    signal_model: SignalModel = SignalModel()
 
     @model_validator(mode="before")
     @classmethod

@@ -6,6 +6,7 @@ a bare number.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from scoring.context import label
@@ -79,3 +80,46 @@ def data_quality_note(event: ContextEvent, *, usage_fell: bool) -> str:
 
 def missing_note(name: str) -> str:
     return f"No {name} data: the {name} factor is left out and its weight spread over the others."
+
+
+def signal_breakdown(names: Sequence[str], points: Sequence[float]) -> tuple[tuple[str, float], ...]:
+    """(signal, points) that matter, the costliest first (see HealthResult.points)."""
+    kept = [(name, round(value, 2)) for name, value in zip(names, points, strict=True) if abs(value) >= 0.05]
+    return tuple(sorted(kept, key=lambda pair: -pair[1]))
+
+
+def explain_signals(
+    score: int,
+    band: Band,
+    names: Sequence[str],
+    factors_of: Sequence[str],
+    values: Sequence[float],
+    points: Sequence[float],
+    findings: Mapping[str, str],
+    figure: Callable[[str, float], str],
+) -> str:
+    """The calibrated score's sentence: the factors that cost the most points, each with its
+    costliest signal's figure and what calibration learned about that signal on this book.
+    "Red (41): support costs 9 points — 6 tickets above the segment's norm (on your book, more
+    support tickets go with less churn); then usage costs 7 points — ..." """
+    heading = f"{band.value.capitalize()} ({score})"
+    by_factor: dict[str, float] = {}
+    for factor, value in zip(factors_of, points, strict=True):
+        by_factor[factor] = by_factor.get(factor, 0.0) + value
+    costly = sorted((f for f in by_factor if by_factor[f] >= MIN_POINTS), key=lambda f: -by_factor[f])[:3]
+    if not costly:
+        return f"{heading}: no signal costs {MIN_POINTS} points or more."
+    parts = []
+    for factor in costly:
+        k = max(
+            (k for k, f in enumerate(factors_of) if f == factor and values[k] == values[k]),
+            key=lambda k: points[k],
+            default=None,
+        )
+        part = f"{factor} costs {by_factor[factor]:.0f} points"
+        if k is not None:
+            part += f" — {figure(names[k], values[k])}"
+            if findings.get(names[k]):
+                part += f" ({findings[names[k]]})"
+        parts.append(part)
+    return f"{heading}: " + "; then ".join(parts) + "."

@@ -75,6 +75,8 @@ def usage_detail(t: FeatureTable, i: int, config: TriggerConfig) -> str:
     v = t.py
     rules = config.usage
     days, active, seats = v["u_days"][i], v["u_active"][i], v["u_seats"][i]
+    if not days:  # a calibrated score books points on missing usage too (scoring.signal_score)
+        return f"no usage data in the last {rules.window_days} days"
     utilisation = active / seats if seats > 0 else 0.0
     detail = (
         f"{active / days:.0f} of {seats / days:.0f} seats active on average over the last "

@@ -114,6 +114,12 @@ class FeatureTable:
     columns: dict[str, np.ndarray]
     data_quality: list[ContextEvent | None] = field(default_factory=list)  # latest DQ event in view
     oldest_overdue: list[OverdueStep | None] = field(default_factory=list)
+    # Per product feature (columns in `feature_names` order): uses in the usage window and in
+    # the baseline window before it. Feature names are the book's own, so they ride beside
+    # the fixed columns rather than among them.
+    feature_names: list[str] = field(default_factory=list)
+    feature_uses: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    feature_base_uses: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __len__(self) -> int:
         return len(self.account_ids)
@@ -134,7 +140,27 @@ class FeatureTable:
         columns = {name: np.zeros(n) for name in COLUMNS}
         for name in ("u_last_gap", "e_nps", "e_survey", "o_last_done_age", "renewal_days"):
             columns[name][:] = np.nan
-        return cls(as_of, list(account_ids), list(segments), columns, [None] * n, [None] * n)
+        return cls(
+            as_of,
+            list(account_ids),
+            list(segments),
+            columns,
+            [None] * n,
+            [None] * n,
+            feature_uses=np.zeros((n, 0)),
+            feature_base_uses=np.zeros((n, 0)),
+        )
+
+    def set_feature_uses(self, uses: dict[tuple[int, str], tuple[float, float]]) -> None:
+        """Fill the per-feature matrices from {(row, feature): (window uses, baseline uses)}."""
+        names = sorted({feature for _, feature in uses})
+        column = {name: k for k, name in enumerate(names)}
+        window = np.zeros((len(self), len(names)))
+        base = np.zeros((len(self), len(names)))
+        for (row, feature), (in_window, in_base) in uses.items():
+            window[row, column[feature]] = in_window
+            base[row, column[feature]] = in_base
+        self.feature_names, self.feature_uses, self.feature_base_uses = names, window, base
 
 
 def table_from_facts(facts: Iterable[AccountFacts], *, as_of: date, config: TriggerConfig) -> FeatureTable:
@@ -142,12 +168,26 @@ def table_from_facts(facts: Iterable[AccountFacts], *, as_of: date, config: Trig
     accounts = list(facts)
     table = FeatureTable.empty(as_of, [a.account_id for a in accounts], [a.segment.value for a in accounts])
     lookback = config.confidence.data_quality_lookback_days
+    uses: dict[tuple[int, str], tuple[float, float]] = {}
     for i, account in enumerate(accounts):
         for name, value in account_features(account, windows, config).items():
             table.columns[name][i] = value
         table.data_quality[i] = latest(data_quality_events(account, as_of, lookback))
         table.oldest_overdue[i] = oldest_overdue_step(account, as_of)
+        for feature, counts in feature_uses(account, windows).items():
+            uses[(i, feature)] = counts
+    table.set_feature_uses(uses)
     return table
+
+
+def feature_uses(facts: AccountFacts, w: Windows) -> dict[str, tuple[float, float]]:
+    """Each product feature's uses in the usage window and in the baseline window before it."""
+    counts: dict[str, list[float]] = {}
+    for use in facts.features:
+        if w.base_start <= use.day <= w.as_of:
+            pair = counts.setdefault(use.feature, [0.0, 0.0])
+            pair[0 if use.day >= w.usage_start else 1] += use.count
+    return {feature: (pair[0], pair[1]) for feature, pair in counts.items()}
 
 
 def account_features(facts: AccountFacts, w: Windows, config: TriggerConfig) -> dict[str, float]:

@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 
 from scoring.config import FACTORS, TriggerConfig
 from scoring.expansion import expansion_readiness
-from scoring.explain import data_quality_note, explain, ingestion_gap_note, missing_note
+from scoring.explain import (
+    data_quality_note,
+    explain,
+    explain_signals,
+    ingestion_gap_note,
+    missing_note,
+    signal_breakdown,
+)
 from scoring.factors import FACTOR_SPECS, usage_fell
 from scoring.features import FeatureTable, table_from_facts
 from scoring.renewal_risk import renewal_risk
+from scoring.signal_score import signal_scores
+from scoring.signals import FIXED_NAMES, FIXED_SIGNALS, default_points, signal_matrix, spec_for
 from scoring.trends import TREND_WINDOWS, prior_score
 from scoring.types import AccountFacts, Band, FactorScore, HealthResult
 
@@ -49,6 +58,11 @@ class ScoredTable:
     confidence: np.ndarray
     expansion: np.ndarray  # NaN: no usage data
     renewal_risk: np.ndarray  # NaN: no renewal in view
+    # The score signal by signal: n x K points taken off 100 (they sum to 100 - the unrounded
+    # score) and the figures behind them, for the signals in `signal_names`.
+    signal_names: tuple[str, ...] = ()
+    signal_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    signal_values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
@@ -63,6 +77,18 @@ def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
     weighted = np.where(present, raw, 0.0) * effective
     yellow = np.array([config.bands_for(s).yellow for s in t.segments], dtype=float)
     scores = np.where(total > 0, np.floor(weighted.sum(axis=1) + 0.5), yellow).astype(int)
+    factor_scores = np.where(present, raw, np.nan)
+    if config.signal_model.shapes:
+        calibrated = signal_scores(t, config)
+        # The calibrated curves score every account with any data; presence (for confidence
+        # and the placeholder) still follows the hand-set factors' data rules.
+        scores = np.where(total > 0, np.floor(calibrated.scores + 0.5), yellow).astype(int)
+        factor_scores, effective = calibrated.factor_scores, calibrated.weights
+        names, points, values = tuple(calibrated.names), calibrated.points, calibrated.values
+    else:
+        names = FIXED_NAMES
+        points = default_points(t, config, effective)
+        values = signal_matrix(t, FIXED_SIGNALS, config)
 
     core = [FACTORS.index(name) for name in CORE_FACTORS]
     core_weight = weights[:, core].sum(axis=1)
@@ -73,7 +99,6 @@ def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
     )
     confidence = np.round(np.maximum(config.confidence.min_confidence, confidence), 2)
 
-    factor_scores = np.where(present, raw, np.nan)
     return ScoredTable(
         factor_scores=factor_scores,
         weights=effective,
@@ -81,6 +106,9 @@ def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
         confidence=confidence,
         expansion=expansion_readiness(t, scores, config),
         renewal_risk=renewal_risk(factor_scores, scores, t["renewal_days"], config),
+        signal_names=names,
+        signal_points=points,
+        signal_values=values,
     )
 
 
@@ -127,6 +155,16 @@ def score_table(
         np.sum([t[c] for c in spec.data_points], axis=0).astype(int).tolist() for spec in FACTOR_SPECS
     ]
     specs = list(enumerate(FACTOR_SPECS))
+    signal_names = list(scored.signal_names)
+    signal_points = scored.signal_points.tolist()
+    signal_values = scored.signal_values.tolist()
+    calibrated = bool(config.signal_model.shapes)
+    findings = {shape.signal: shape.finding for shape in config.signal_model.shapes}
+    factors_of = [spec_for(name).factor for name in signal_names]
+
+    def figure(name: str, value: float) -> str:
+        return spec_for(name).figure(value, config)
+
     results = []
     for i, account_id in enumerate(t.account_ids):
         segment = t.segments[i]
@@ -140,6 +178,13 @@ def score_table(
         )
         score = scores[i]
         band = band_for(score, config, segment)
+        explanation = (
+            explain_signals(
+                score, band, signal_names, factors_of, signal_values[i], signal_points[i], findings, figure
+            )
+            if calibrated and factors
+            else explain(score, band, factors)
+        )
         results.append(
             HealthResult(
                 account_id=account_id,
@@ -148,11 +193,12 @@ def score_table(
                 band=band,
                 confidence=confidence[i],
                 factors=factors,
-                explanation=explain(score, band, factors),
+                explanation=explanation,
                 notes=_notes(t, i, factors, config, ingestion_gap=gaps[i]),
                 trend=_trend(prior_scores, i, score),
                 expansion_readiness=None if math.isnan(expansion[i]) else int(expansion[i]),
                 renewal_risk=None if math.isnan(risk[i]) else risk[i],
+                points=signal_breakdown(signal_names, signal_points[i]),
             )
         )
     return results

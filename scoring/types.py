@@ -274,6 +274,9 @@ class HealthResult:
     trend: tuple[tuple[int, int], ...] = ()  # (days, change in points) for 7 / 30 / 90 days
     expansion_readiness: int | None = None  # 0-100; None without usage data
     renewal_risk: float | None = None  # churn probability at the next renewal, when it is in view
+    # The score signal by signal: (signal, points taken off 100), the costliest first, only
+    # signals that cost or add at least 0.05 points; they sum to 100 - the unrounded score.
+    points: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,23 @@ def _features(session: Session, table: FeatureTable, index: dict[str, int], w: W
         .group_by(f.account_id)
     )
     _fill(table, index, session.execute(query).all(), ("f_any", "f_breadth"))
+    per_feature = (
+        select(
+            f.account_id,
+            f.feature,
+            _sum_if(f.day >= w.usage_start, f.count),
+            _sum_if(f.day < w.usage_start, f.count),
+        )
+        .where(f.day >= w.base_start, f.day <= w.as_of)
+        .group_by(f.account_id, f.feature)
+    )
+    table.set_feature_uses(
+        {
+            (index[account_id], feature): (float(in_window), float(in_base))
+            for account_id, feature, in_window, in_base in session.execute(per_feature)
+            if account_id in index
+        }
+    )
 
 
 def _tickets(session: Session, table: FeatureTable, index: dict[str, int], w: Windows) -> None:

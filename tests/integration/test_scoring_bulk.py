@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
+
 from scoring.config import load_default_config
+from scoring.features import table_from_facts
 from scoring.health import score_book, score_table
 from scoring.types import HealthResult
 from storage.db import transaction
@@ -26,7 +29,7 @@ def _comparable(result: HealthResult) -> tuple[object, ...]:
     risk = None if result.renewal_risk is None else round(result.renewal_risk, 6)
     return (
         result.score, result.band, result.confidence, factors, result.explanation, result.notes,
-        result.trend, result.expansion_readiness, risk,
+        result.trend, result.expansion_readiness, risk, result.points,
     )  # fmt: skip
 
 
@@ -75,6 +78,20 @@ def test_bulk_and_per_account_scoring_agree_on_every_account(db: Database) -> No
     assert any("migration" in " ".join(r.notes) for r in bulk)
 
 
+def test_bulk_and_per_account_tables_hold_the_same_per_feature_uses(db: Database) -> None:
+    generate_book(db.session_factory, accounts=80, seed=5, as_of=AS_OF)
+    later = AS_OF + timedelta(days=20)  # the seeded feature rows then straddle both windows
+    with db.session_factory() as session:
+        bulk = load_feature_table(session, as_of=later, config=CONFIG)
+        facts = load_account_facts(session, as_of=later)
+    walked = table_from_facts(facts, as_of=later, config=CONFIG)
+    assert bulk.account_ids == walked.account_ids
+    assert bulk.feature_names == walked.feature_names and len(bulk.feature_names) >= 3
+    assert np.array_equal(bulk.feature_uses, walked.feature_uses)
+    assert np.array_equal(bulk.feature_base_uses, walked.feature_base_uses)
+    assert bulk.feature_uses.sum() > 0 and bulk.feature_base_uses.sum() > 0
+
+
 def test_bulk_scoring_of_an_empty_book_is_empty(db: Database) -> None:
     assert _bulk(db, AS_OF) == []
 
@@ -88,4 +105,4 @@ def test_the_bulk_pass_runs_the_same_few_queries_whatever_the_book_size(db: Data
             assert len(_bulk(db, AS_OF)) == accounts
         return len(seen)
 
-    assert queries_for(40) == queries_for(160) <= 12  # one aggregate per table, never one per account
+    assert queries_for(40) == queries_for(160) <= 13  # one aggregate per table, never one per account

@@ -1,0 +1,381 @@
+"""The named signals each factor is the sum of, as columns over a whole FeatureTable.
+
+A signal is one figure a CSM can read ("6 tickets in the last 30 days", "Reports used 0.4 times
+per active user") with the direction the hand-set score gives it. Two things are built on them:
+
+- `default_points`: the hand-set score taken apart, signal by signal, in score points: each
+  factor's points off 100 (usage and engagement measured against a healthy level) times the
+  factor's effective weight. The points of an account add up to 100 minus its unrounded score.
+- calibration (`scoring.signal_fit`) fits a points curve per signal on a company's own
+  outcomes, and `scoring.signal_score` scores with those curves.
+
+Per-feature signals come from the book's own feature names (`feature_use:Reports`,
+`feature_trend:Reports`), so the list of signals is the fixed ones plus two per feature.
+Pure: numpy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.config import FACTORS, TriggerConfig
+from scoring.factors import breadth_scores, safe_ratio, usage_change
+from scoring.features import FeatureTable
+
+HIGHER_IS_WORSE = 1  # more of it, more churn (tickets, overdue invoices)
+LOWER_IS_WORSE = -1  # less of it, more churn (utilisation, replies)
+FEATURE_USE = "feature_use:"
+FEATURE_TREND = "feature_trend:"
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    name: str  # stable key: "ticket_volume", "feature_use:Reports"
+    factor: str  # one of FACTORS
+    label: str  # for sentences: "support tickets", "use of Reports"
+    direction: int  # HIGHER_IS_WORSE or LOWER_IS_WORSE: the hand-set score's direction
+    formula: str  # for the README and the Details view
+    values: Callable[[FeatureTable, TriggerConfig], np.ndarray]  # NaN: no such figure
+    figure: Callable[[float, TriggerConfig], str]  # one value in words
+
+
+def _mean_active(t: FeatureTable) -> np.ndarray:
+    return safe_ratio(t["u_active"], t["u_days"])
+
+
+def _utilisation(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    value = safe_ratio(t["u_active"], t["u_seats"])
+    return np.where((t["u_days"] >= config.usage.min_days) & (t["u_seats"] > 0), value, np.nan)
+
+
+def _with_baseline(t: FeatureTable, config: TriggerConfig, values: np.ndarray) -> np.ndarray:
+    has_base, _, _ = usage_change(t)
+    enough = has_base & (t["u_base_days"] >= config.usage.min_days) & (t["u_days"] >= config.usage.min_days)
+    return np.where(enough, values, np.nan)
+
+
+def _user_trend(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return _with_baseline(t, config, usage_change(t)[1])
+
+
+def _last_days(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return _with_baseline(t, config, usage_change(t)[2])
+
+
+def _breadth(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return np.where(t["f_any"] > 0, t["f_breadth"], np.nan)
+
+
+def ticket_norms(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return np.array([config.support.norm_tickets.get(s, 0.0) for s in t.segments], dtype=float)  # type: ignore[call-overload]
+
+
+def _tickets_over_norm(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return t["s_recent"] - ticket_norms(t, config)
+
+
+def _tone(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return np.where(t["s_tone_n"] > 0, safe_ratio(t["s_tone_sum"], t["s_tone_n"]), np.nan)
+
+
+def _tone_change(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    previous = np.where(t["s_prev_tone_n"] > 0, safe_ratio(t["s_prev_tone_sum"], t["s_prev_tone_n"]), np.nan)
+    return _tone(t, config) - previous
+
+
+def _reply_rate(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    rate = np.minimum(1.0, safe_ratio(t["e_replied"], t["e_sent"]))
+    return np.where(t["e_sent"] >= config.engagement.min_outreach_for_rate, rate, np.nan)
+
+
+def _column(name: str) -> Callable[[FeatureTable, TriggerConfig], np.ndarray]:
+    return lambda t, config: t[name].astype(float)
+
+
+def _sum(*names: str) -> Callable[[FeatureTable, TriggerConfig], np.ndarray]:
+    return lambda t, config: np.sum([t[name] for name in names], axis=0).astype(float)
+
+
+def _count(word: str, days: Callable[[TriggerConfig], int], many: str | None = None) -> Callable[[float, TriggerConfig], str]:
+    def words(value: float, config: TriggerConfig) -> str:
+        n = round(value)
+        return f"{n} {word if n == 1 else (many or word + 's')} in the last {days(config)} days"
+
+    return words
+
+
+def _support_days(config: TriggerConfig) -> int:
+    return config.support.window_days
+
+
+def _billing_days(config: TriggerConfig) -> int:
+    return config.billing.window_days
+
+
+def _engagement_days(config: TriggerConfig) -> int:
+    return config.engagement.window_days
+
+
+def _percent_change(what: str) -> Callable[[float, TriggerConfig], str]:
+    def words(value: float, config: TriggerConfig) -> str:
+        if abs(value) < 0.005:
+            return f"{what} level with the {config.usage.window_days} days before"
+        return f"{what} {'down' if value < 0 else 'up'} {abs(value):.0%} on the {config.usage.window_days} days before"
+
+    return words
+
+
+def _tickets_words(value: float, config: TriggerConfig) -> str:
+    if value == 0:
+        return f"tickets at the segment's norm in the last {config.support.window_days} days"
+    side = "above" if value > 0 else "below"
+    return f"{abs(value):g} tickets {side} the segment's norm in the last {config.support.window_days} days"
+
+
+FIXED_SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec(
+        "seat_utilisation", "usage", "seat utilisation", LOWER_IS_WORSE,
+        "active users summed over the usage window / licensed seats summed over it",
+        _utilisation, lambda v, c: f"{v:.0%} of seats active over the last {c.usage.window_days} days",
+    ),
+    SignalSpec(
+        "active_user_trend", "usage", "the active-user trend", LOWER_IS_WORSE,
+        "mean daily active users in the usage window / the mean in the window before − 1",
+        _user_trend, _percent_change("active users"),
+    ),
+    SignalSpec(
+        "last_7_days", "usage", "active users in the last days", LOWER_IS_WORSE,
+        "mean daily active users in the latest trend days / the baseline window's mean − 1",
+        _last_days, lambda v, c: _percent_change(f"the last {c.usage.trend_days} days' active users")(v, c),
+    ),
+    SignalSpec(
+        "feature_breadth", "usage", "the number of features in use", LOWER_IS_WORSE,
+        "distinct product features used in the usage window (NaN without feature data)",
+        _breadth, lambda v, c: f"{v:.0f} features in use",
+    ),
+    SignalSpec(
+        "ticket_volume", "support", "support tickets", HIGHER_IS_WORSE,
+        "tickets opened in the support window − the segment's norm",
+        _tickets_over_norm, _tickets_words,
+    ),
+    SignalSpec(
+        "severe_tickets", "support", "high and urgent tickets", HIGHER_IS_WORSE,
+        "high + urgent tickets opened in the support window",
+        _sum("s_high", "s_urgent"), _count("high or urgent ticket", _support_days),
+    ),
+    SignalSpec(
+        "escalation_requests", "support", "escalation requests", HIGHER_IS_WORSE,
+        "escalation requests opened in the support window or still open",
+        _column("s_escalations"), _count("escalation request", _support_days),
+    ),
+    SignalSpec(
+        "open_tickets", "support", "open tickets", HIGHER_IS_WORSE,
+        "tickets still open on the scoring day",
+        _column("s_open"), lambda v, c: f"{v:.0f} tickets open",
+    ),
+    SignalSpec(
+        "ticket_tone", "support", "a friendly ticket tone", LOWER_IS_WORSE,
+        "mean tone (-1..1) of tickets opened in the support window",
+        _tone, lambda v, c: f"ticket tone {v:+.2f}",
+    ),
+    SignalSpec(
+        "tone_trend", "support", "a tone that improves", LOWER_IS_WORSE,
+        "mean ticket tone in the support window − the mean in the window before",
+        _tone_change, lambda v, c: f"ticket tone {'up' if v >= 0 else 'down'} {abs(v):.2f} on the window before",
+    ),
+    SignalSpec(
+        "overdue_invoices", "billing", "overdue invoices", HIGHER_IS_WORSE,
+        "invoice_overdue events in the billing window",
+        _column("b_overdue"), _count("overdue invoice", _billing_days),
+    ),
+    SignalSpec(
+        "failed_payments", "billing", "failed payments", HIGHER_IS_WORSE,
+        "payment_failed events in the billing window",
+        _column("b_failed"), _count("failed payment", _billing_days),
+    ),
+    SignalSpec(
+        "downgrades", "billing", "downgrades", HIGHER_IS_WORSE,
+        "downgrade events in the billing window",
+        _column("b_downgrades"), _count("downgrade", _billing_days),
+    ),
+    SignalSpec(
+        "reply_rate", "engagement", "replies to outreach", LOWER_IS_WORSE,
+        "outreach replied / outreach sent in the engagement window (NaN below the minimum sent)",
+        _reply_rate, lambda v, c: f"{v:.0%} of outreach emails replied to",
+    ),
+    SignalSpec(
+        "meetings", "engagement", "meetings", LOWER_IS_WORSE,
+        "meetings in the engagement window",
+        _column("e_meetings"), _count("meeting", _engagement_days),
+    ),
+    SignalSpec(
+        "nps", "engagement", "NPS", LOWER_IS_WORSE,
+        "the latest NPS answer (0-10) in the engagement window",
+        _column("e_nps"), lambda v, c: f"latest NPS {v:.0f}",
+    ),
+    SignalSpec(
+        "survey", "engagement", "survey scores", LOWER_IS_WORSE,
+        "the latest survey score in the engagement window",
+        _column("e_survey"), lambda v, c: f"latest survey {v:g} of {c.engagement.survey_scale:g}",
+    ),
+    SignalSpec(
+        "public_complaints", "engagement", "public complaints", HIGHER_IS_WORSE,
+        "public_complaint events in the engagement window",
+        _column("e_complaints"), _count("public complaint", _engagement_days),
+    ),
+    SignalSpec(
+        "milestones_overdue", "onboarding", "overdue onboarding steps", HIGHER_IS_WORSE,
+        "onboarding steps past their due date and not done",
+        _column("o_overdue"), lambda v, c: f"{v:.0f} onboarding steps overdue",
+    ),
+    SignalSpec(
+        "milestones_late", "onboarding", "onboarding steps done late", HIGHER_IS_WORSE,
+        "onboarding steps done after their due date",
+        _column("o_late"), lambda v, c: f"{v:.0f} onboarding steps done late",
+    ),
+)  # fmt: skip
+FIXED_NAMES = tuple(spec.name for spec in FIXED_SIGNALS)
+
+
+def feature_use_spec(feature: str) -> SignalSpec:
+    def values(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+        uses = _feature_column(t, t.feature_uses, feature)
+        return np.where(t["f_any"] > 0, uses / np.maximum(1.0, _mean_active(t)), np.nan)
+
+    return SignalSpec(
+        f"{FEATURE_USE}{feature}", "usage", f"use of {feature}", LOWER_IS_WORSE,
+        f"uses of {feature} in the usage window / mean daily active users (NaN without feature data)",
+        values, lambda v, c: f"{feature} used {v:.1f} times per active user in the last {c.usage.window_days} days",
+    )  # fmt: skip
+
+
+def feature_trend_spec(feature: str) -> SignalSpec:
+    def values(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+        now = _feature_column(t, t.feature_uses, feature)
+        before = _feature_column(t, t.feature_base_uses, feature)
+        return np.where(t["f_any"] > 0, np.log2((now + 1) / (before + 1)), np.nan)
+
+    def words(value: float, config: TriggerConfig) -> str:
+        if abs(value) < 0.05:
+            return f"{feature} use level with the {config.usage.window_days} days before"
+        factor = 2 ** abs(value)
+        return f"{feature} use {'up' if value > 0 else 'down'} {factor:.1f}× on the {config.usage.window_days} days before"
+
+    return SignalSpec(
+        f"{FEATURE_TREND}{feature}", "usage", f"a rising use of {feature}", LOWER_IS_WORSE,
+        f"log2((uses of {feature} in the usage window + 1) / (uses in the window before + 1))",
+        values, words,
+    )  # fmt: skip
+
+
+def _feature_column(t: FeatureTable, matrix: np.ndarray, feature: str) -> np.ndarray:
+    if feature not in t.feature_names:
+        return np.zeros(len(t))
+    return matrix[:, t.feature_names.index(feature)].astype(float)
+
+
+def signal_specs(feature_names: Sequence[str]) -> tuple[SignalSpec, ...]:
+    """The fixed signals, then use and trend of each named product feature."""
+    per_feature = [spec for name in feature_names for spec in (feature_use_spec(name), feature_trend_spec(name))]
+    return (*FIXED_SIGNALS, *per_feature)
+
+
+def spec_for(name: str) -> SignalSpec:
+    """The spec of one signal key (a feature signal for any feature name)."""
+    if name.startswith(FEATURE_USE):
+        return feature_use_spec(name.removeprefix(FEATURE_USE))
+    if name.startswith(FEATURE_TREND):
+        return feature_trend_spec(name.removeprefix(FEATURE_TREND))
+    for spec in FIXED_SIGNALS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown signal {name!r}")
+
+
+def signal_matrix(t: FeatureTable, specs: Sequence[SignalSpec], config: TriggerConfig) -> np.ndarray:
+    """n x len(specs) values, NaN where an account has no such figure."""
+    if not specs:
+        return np.zeros((len(t), 0))
+    return np.stack([spec.values(t, config) for spec in specs], axis=1).reshape(len(t), len(specs))
+
+
+# -- the hand-set score, signal by signal -----------------------------------------------------
+def default_points(t: FeatureTable, config: TriggerConfig, weights: np.ndarray) -> np.ndarray:
+    """n x len(FIXED_SIGNALS) points the hand-set score takes off 100 for each signal.
+
+    `weights` are the effective factor weights (n x 5, FACTORS order; 0 for a factor left out),
+    as `scoring.health.score_columns` uses them. Within a factor, a clipped factor score scales
+    its signals' points so they still sum to what the factor costs; a bonus (meetings) shows
+    as negative points.
+    """
+    n = len(t)
+    costs = {name: np.zeros(n) for name in FIXED_NAMES}
+    _usage_costs(t, config, costs)
+    _support_costs(t, config, costs)
+    billing = config.billing
+    costs["overdue_invoices"] = t["b_overdue"] * billing.overdue_points
+    costs["failed_payments"] = t["b_failed"] * billing.failed_payment_points
+    costs["downgrades"] = t["b_downgrades"] * billing.downgrade_points
+    _engagement_costs(t, config, costs)
+    costs["milestones_overdue"] = t["o_overdue"] * config.onboarding.overdue_points
+    costs["milestones_late"] = t["o_late"] * config.onboarding.late_done_points
+    points = np.zeros((n, len(FIXED_NAMES)))
+    for k, factor in enumerate(FACTORS):
+        members = [j for j, spec in enumerate(FIXED_SIGNALS) if spec.factor == factor]
+        block = np.stack([costs[FIXED_NAMES[j]] for j in members], axis=1)
+        total = block.sum(axis=1)
+        clipped = 100 - np.clip(100 - total, 0, 100)  # what the factor really costs
+        scale = np.divide(clipped, total, out=np.zeros(n), where=total != 0)
+        points[:, members] = block * scale[:, None] * weights[:, k][:, None]
+    return points
+
+
+def _usage_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
+    rules = config.usage
+    utilisation = safe_ratio(t["u_active"], t["u_seats"])
+    utilisation_score = np.minimum(100.0, utilisation / rules.healthy_utilisation * 100)
+    breadth = breadth_scores(t, config)
+    has_breadth = ~np.isnan(breadth)
+    share = np.where(has_breadth, 1 - rules.breadth_weight, 1.0)
+    costs["seat_utilisation"] = share * (100 - utilisation_score)
+    costs["feature_breadth"] = np.where(has_breadth, rules.breadth_weight * (100 - np.nan_to_num(breadth)), 0.0)
+    has_base, change, trend_change = usage_change(t)
+    enough_base = has_base & (t["u_base_days"] >= rules.min_days)
+    decline = np.where(enough_base, np.maximum(0.0, np.maximum(-change, -trend_change)), 0.0)
+    penalty = decline * 100 * rules.drop_penalty_per_percent
+    by_trend = -trend_change > -change  # the latest days fell further: they carry the penalty
+    costs["active_user_trend"] = np.where(by_trend, 0.0, penalty)
+    costs["last_7_days"] = np.where(by_trend, penalty, 0.0)
+
+
+def _support_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
+    rules = config.support
+    points = rules.ticket_points
+    excess = np.maximum(0.0, t["s_recent"] - ticket_norms(t, config)) * rules.excess_ticket_points
+    costs["ticket_volume"] = t["s_low"] * points.low + t["s_normal"] * points.normal + excess
+    costs["severe_tickets"] = t["s_high"] * points.high + t["s_urgent"] * points.urgent
+    costs["escalation_requests"] = t["s_escalations"] * rules.escalation_request_points
+    costs["open_tickets"] = t["s_open"] * rules.open_ticket_points
+    tone = _tone(t, config)
+    costs["ticket_tone"] = np.nan_to_num(np.maximum(0.0, -tone)) * rules.tone_points
+    costs["tone_trend"] = np.nan_to_num(np.maximum(0.0, -_tone_change(t, config))) * rules.tone_worsening_points
+
+
+def _engagement_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
+    rules = config.engagement
+    rate = _reply_rate(t, config)
+    parts = {
+        "reply_rate": np.minimum(100.0, rate / rules.excellent_reply_rate * 100),
+        "nps": np.clip(t["e_nps"] * 10, 0, 100),
+        "survey": np.clip(t["e_survey"] / rules.survey_scale * 100, 0, 100),
+    }
+    counted = np.sum([~np.isnan(part) for part in parts.values()], axis=0)
+    for name, part in parts.items():
+        costs[name] = np.where(np.isnan(part), 0.0, (100 - np.nan_to_num(part)) / np.maximum(counted, 1))
+    # Without any of the three the factor starts from a neutral level: booked on the reply rate.
+    costs["reply_rate"] = costs["reply_rate"] + np.where(counted == 0, 100 - rules.neutral, 0.0)
+    costs["meetings"] = -np.minimum(rules.max_meeting_points, t["e_meetings"] * rules.meeting_points)
+    costs["public_complaints"] = t["e_complaints"] * rules.public_complaint_points
