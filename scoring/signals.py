@@ -132,7 +132,8 @@ def _tickets_words(value: float, config: TriggerConfig) -> str:
     if value == 0:
         return f"tickets at the segment's norm in the last {config.support.window_days} days"
     side = "above" if value > 0 else "below"
-    return f"{abs(value):g} tickets {side} the segment's norm in the last {config.support.window_days} days"
+    count = f"{abs(value):g} ticket{'' if abs(value) == 1 else 's'}"
+    return f"{count} {side} the segment's norm in the last {config.support.window_days} days"
 
 
 FIXED_SIGNALS: tuple[SignalSpec, ...] = (

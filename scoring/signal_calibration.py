@@ -1,0 +1,380 @@
+"""Signal-level calibration's whole job: backtest, proposal, reference, words.
+
+Samples are (account, day) pairs in time order, each labelled by churn within a horizon (or at
+its renewal). The backtest fits on the pairs whose label window closed before the split day and
+judges on the pairs from that day on, against the current score and a reference model fitted on
+the same signals without the explainability constraints (gradient boosting: interactions,
+any shape). The proposal is the same fit on every pair; it is proposed when it beats the
+current score on the backtest by more than noise (a bootstrap interval on the AUC difference,
+resampling accounts, since one account gives many pairs).
+
+Pure: numpy, scipy and scikit-learn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+
+from scoring.calibration import Metrics, evaluate
+from scoring.config import SignalModel, TriggerConfig
+from scoring.signal_fit import FittedSignal, SignalFit, curve_at, fit_signals, to_signal_model
+from scoring.signal_score import most_points, shape_points
+from scoring.signals import spec_for
+
+MIN_PAIRS = 200
+MIN_CHURNED = 20
+TEST_SHARE = 0.35
+BOOTSTRAP = 200
+BOOTSTRAP_ROWS = 60_000
+REFERENCE_ROWS = 300_000
+RELIABILITY_BINS = 10
+
+
+@dataclass(frozen=True)
+class ChurnSamples:
+    """What calibration learns from, in time order."""
+
+    names: list[str]  # signal keys, the columns of `values`
+    values: np.ndarray  # n x S
+    churned: np.ndarray  # n, 0/1
+    days: np.ndarray  # n, the day each pair's figures are as of (numpy datetime64[D])
+    label_ends: np.ndarray  # n, the last day its label looks at
+    accounts: np.ndarray  # n, account ids (for resampling whole accounts)
+    current: np.ndarray  # n, the current configuration's score on that day (higher: healthier)
+    sources: np.ndarray  # n, "monthly" or "renewal"
+
+    def __post_init__(self) -> None:
+        n = len(self.churned)
+        for name in ("values", "days", "label_ends", "accounts", "current", "sources"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"ChurnSamples.{name} has {len(getattr(self, name))} rows, churned has {n}")
+
+    def take(self, rows: np.ndarray) -> ChurnSamples:
+        return ChurnSamples(
+            self.names, self.values[rows], self.churned[rows], self.days[rows], self.label_ends[rows],
+            self.accounts[rows], self.current[rows], self.sources[rows],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    predicted: float  # mean predicted churn probability in the bin
+    observed: float  # churn rate observed
+    samples: int
+
+
+@dataclass(frozen=True)
+class BandRate:
+    band: str
+    samples: int
+    churned: int
+    rate: float
+
+
+@dataclass(frozen=True)
+class Finding:
+    signal: str
+    factor: str
+    sentence: str  # "on your book, more support tickets go with less churn (the hand-set score said more)"
+    short: str  # for explanations: "your book: more support tickets go with less churn"
+    flipped: bool
+    turn: bool
+
+
+@dataclass(frozen=True)
+class SignalCalibration:
+    samples: int
+    churned: int
+    monthly: int
+    renewals: int
+    horizon_days: int
+    split_day: str | None  # ISO day: judged on pairs from this day on
+    train_samples: int
+    test_samples: int
+    backtest_text: str
+    current_metrics: Metrics
+    proposed_metrics: Metrics
+    reference_metrics: Metrics
+    auc_gain: float  # proposed - current ROC-AUC on the backtest
+    auc_gain_low: float  # its bootstrap 2.5% bound
+    auc_gain_high: float
+    ratio_to_reference: float  # proposed / reference ROC-AUC
+    findings: tuple[Finding, ...]
+    model: SignalModel | None  # the proposal (fitted on every pair); None when nothing to propose
+    yellow: int | None
+    green: int | None
+    bands_from: str  # "churn rates" (2x and 1/2x the base rate) or "quantiles"
+    band_rates: tuple[BandRate, ...]  # the backtest's proposed score, by proposed band
+    reliability: tuple[ReliabilityBin, ...]  # the backtest's proposed probabilities
+    proposed: bool = False
+    verdict: str = ""  # one sentence: why proposed, or why not and what data would help
+    notes: tuple[str, ...] = field(default=())
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+def _split(samples: ChurnSamples) -> tuple[np.ndarray, np.ndarray, np.datetime64]:
+    """(train rows, test rows, split day): test = pairs on or after the day that leaves
+    TEST_SHARE of the pairs after it; train = pairs whose label window closed before it."""
+    days = _days(samples.days)
+    split = np.sort(days)[min(len(days) - 1, int(len(days) * (1 - TEST_SHARE)))]
+    test = np.flatnonzero(days >= split)
+    train = np.flatnonzero(_days(samples.label_ends) < split)
+    return train, test, split
+
+
+def _enough(y: np.ndarray) -> bool:
+    return len(y) >= MIN_PAIRS // 2 and MIN_CHURNED // 2 <= int(y.sum()) <= len(y) - MIN_CHURNED // 2
+
+
+def reference_model(values: np.ndarray, y: np.ndarray, seed: int = 0) -> HistGradientBoostingClassifier:
+    """Gradient boosting on the same signals, no shape or additivity constraint."""
+    rows = np.arange(len(y))
+    if len(rows) > REFERENCE_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, REFERENCE_ROWS, replace=False))
+    model = HistGradientBoostingClassifier(
+        max_iter=300, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=40,
+        l2_regularization=1.0, early_stopping=True, validation_fraction=0.15, random_state=seed,
+    )  # fmt: skip
+    return model.fit(values[rows], y[rows])
+
+
+def auc_gain_interval(
+    y: np.ndarray, proposed: np.ndarray, current: np.ndarray, accounts: np.ndarray, seed: int = 0
+) -> tuple[float, float]:
+    """2.5% and 97.5% bounds of AUC(proposed) - AUC(current), resampling whole accounts."""
+    rng = np.random.default_rng(seed)
+    rows = np.arange(len(y))
+    if len(rows) > BOOTSTRAP_ROWS:
+        rows = np.sort(rng.choice(rows, BOOTSTRAP_ROWS, replace=False))
+    y, proposed, current = y[rows], proposed[rows], current[rows]
+    _, group = np.unique(accounts[rows], return_inverse=True)
+    groups = int(group.max()) + 1
+    gains = []
+    for _ in range(BOOTSTRAP):
+        weight = np.bincount(rng.integers(0, groups, groups), minlength=groups)[group].astype(float)
+        chosen = weight > 0
+        yy = y[chosen]
+        if yy.min() == yy.max():
+            continue
+        w = weight[chosen]
+        gains.append(
+            roc_auc_score(yy, proposed[chosen], sample_weight=w) - roc_auc_score(yy, current[chosen], sample_weight=w)
+        )
+    if not gains:
+        return float("nan"), float("nan")
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def reliability(y: np.ndarray, probability: np.ndarray, bins: int = RELIABILITY_BINS) -> tuple[ReliabilityBin, ...]:
+    """Predicted against observed churn, in equal-count bins of the prediction."""
+    order = np.argsort(probability, kind="stable")
+    return tuple(
+        ReliabilityBin(float(probability[part].mean()), float(y[part].mean()), len(part))
+        for part in np.array_split(order, min(bins, len(order)))
+        if len(part)
+    )
+
+
+def band_cutoffs(model: SignalModel, scores: np.ndarray, base_rate: float) -> tuple[int, int, str]:
+    """(yellow, green, how): Red where the model puts churn at 2x the base rate or more,
+    Green at half of it or less; by quantiles (25th / 60th) when those cannot be placed."""
+
+    def score_at(p: float) -> float:
+        return 100 - (math.log(p / (1 - p)) - model.intercept) / model.per_point
+
+    if model.per_point > 0 and 0 < base_rate < 0.5:
+        yellow, green = round(score_at(2 * base_rate)), round(score_at(base_rate / 2))
+        share_red = float((scores < yellow).mean())
+        share_green = float((scores >= green).mean())
+        if 1 <= yellow < green <= 99 and share_red >= 0.02 and share_green >= 0.05:
+            return yellow, green, "churn rates"
+    yellow = int(np.clip(round(float(np.percentile(scores, 25))), 1, 98))
+    green = int(np.clip(round(float(np.percentile(scores, 60))), yellow + 1, 99))
+    return yellow, green, "quantiles"
+
+
+def churn_by_band(scores: np.ndarray, y: np.ndarray, yellow: int, green: int) -> tuple[BandRate, ...]:
+    masks = (("red", scores < yellow), ("yellow", (scores >= yellow) & (scores < green)), ("green", scores >= green))
+    return tuple(
+        BandRate(band, int(mask.sum()), int(y[mask].sum()), float(y[mask].mean()) if mask.any() else 0.0)
+        for band, mask in masks
+    )
+
+
+def model_scores(model: SignalModel, values: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The calibrated score (unrounded) for raw signal values, as `scoring.signal_score` does."""
+    column = {name: k for k, name in enumerate(names)}
+    total_most = sum(most_points(shape) for shape in model.shapes) or 1.0
+    lost = np.zeros(len(values))
+    for shape in model.shapes:
+        lost += shape_points(shape, values[:, column[shape.signal]])
+    return 100 - lost * 100 / total_most
+
+
+def model_probability(model: SignalModel, scores: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(model.intercept + model.per_point * (100 - scores))))
+
+
+def findings(fit: SignalFit, samples: ChurnSamples, config: TriggerConfig) -> tuple[Finding, ...]:
+    """What calibration learned, one sentence per signal, with the churn it goes with."""
+    column = {name: k for k, name in enumerate(samples.names)}
+    out = []
+    for fitted in fit.signals:
+        values = samples.values[:, column[fitted.signal]]
+        out.append(_finding(fitted, values, samples.churned, config))
+    return tuple(out)
+
+
+def _finding(fitted: FittedSignal, values: np.ndarray, y: np.ndarray, config: TriggerConfig) -> Finding:
+    spec = spec_for(fitted.signal)
+    heights = curve_at(fitted, values)
+    low, high = min([*fitted.heights, fitted.missing_height]), max([*fitted.heights, fitted.missing_height])
+    costly = heights >= low + 0.5 * (high - low)
+    ratio = ""
+    if 30 <= costly.sum() <= len(y) - 30 and y[~costly].mean() > 0:
+        times = y[costly].mean() / y[~costly].mean()
+        typical = float(np.nanmedian(values[costly])) if np.any(~np.isnan(values[costly])) else float("nan")
+        who = "accounts without a figure" if math.isnan(typical) else f"accounts with {spec.figure(typical, config)}"
+        ratio = f"; {who} churn {times:.1f}× as often as the rest"
+    if fitted.turn:
+        best = fitted.knots[int(np.argmin(fitted.heights))]
+        short = f"your book: churn is lowest around {spec.figure(best, config)}"
+        sentence = f"On your book, {spec.label} has a turn: churn is lowest around {spec.figure(best, config)}{ratio}."
+    elif fitted.direction == 0:
+        short = f"your book: accounts without {spec.label} on record churn more"
+        sentence = f"On your book, only a missing figure for {spec.label} tells: it goes with more churn{ratio}."
+    else:
+        more = "more" if fitted.direction > 0 else "less"
+        short = f"your book: the more {spec.label}, the {more} churn"
+        sentence = f"On your book, the more {spec.label}, the *{more}* churn{ratio}."
+        if fitted.flipped:
+            sentence += " The hand-set score pointed the other way; the evidence to turn it round is strong (99.9%)."
+    return Finding(fitted.signal, spec.factor, sentence, short, fitted.flipped, fitted.turn)
+
+
+def calibrate_signals(
+    samples: ChurnSamples, *, config: TriggerConfig, horizon_days: int, seed: int = 0
+) -> SignalCalibration:
+    """`config` only words the figures; the current score arrives in `samples.current`."""
+    y = np.asarray(samples.churned, dtype=int)
+    if len(y) < MIN_PAIRS or y.sum() < MIN_CHURNED or len(y) - y.sum() < MIN_CHURNED:
+        raise ValueError(
+            f"signal calibration needs at least {MIN_PAIRS} samples with {MIN_CHURNED} churned and "
+            f"{MIN_CHURNED} not: got {len(y):,} with {int(y.sum()):,} churned"
+        )
+    order = np.lexsort((samples.accounts.astype(str), _days(samples.days)))
+    samples = samples.take(order)
+    y = y[order]
+    train, test, split = _split(samples)
+    if not (_enough(y[train]) and _enough(y[test])):
+        raise ValueError(
+            f"a time-ordered backtest needs churned and renewed samples on both sides of {split}: "
+            f"{int(y[train].sum())} churned of {len(train):,} before, {int(y[test].sum())} of {len(test):,} after"
+        )
+    back_fit = fit_signals(samples.values[train], y[train], samples.names, seed=seed)
+    current_metrics = evaluate(y[test], 1 - samples.current[test] / 100)
+    ref = reference_model(samples.values[train], y[train], seed)
+    ref_p = ref.predict_proba(samples.values[test])[:, 1]
+    reference_metrics = evaluate(y[test], ref_p)
+    notes = list(back_fit.notes)
+    if back_fit.signals:
+        back_model = to_signal_model(back_fit, findings={}, horizon_days=horizon_days, fitted_on="backtest")
+        back_scores = model_scores(back_model, samples.values[test], samples.names)
+        back_p = model_probability(back_model, back_scores)
+    else:
+        back_scores = np.full(len(test), 100.0)
+        back_p = np.full(len(test), y[train].mean())
+    proposed_metrics = evaluate(y[test], back_p)
+    low, high = auc_gain_interval(y[test], back_p, 1 - samples.current[test] / 100, samples.accounts[test], seed)
+    gain = proposed_metrics.roc_auc - current_metrics.roc_auc
+
+    final_fit = fit_signals(samples.values, y, samples.names, seed=seed)
+    learned = findings(final_fit, samples, config)
+    model = None
+    yellow = green = None
+    bands_from = ""
+    rates: tuple[BandRate, ...] = ()
+    if final_fit.signals:
+        model = to_signal_model(
+            final_fit,
+            findings={f.signal: f.short for f in learned},
+            horizon_days=horizon_days,
+            fitted_on=_fitted_on(samples, y),
+        )
+        all_scores = model_scores(model, samples.values, samples.names)
+        yellow, green, bands_from = band_cutoffs(model, all_scores, float(y.mean()))
+        if back_fit.signals:
+            rates = churn_by_band(back_scores, y[test], yellow, green)
+    better = bool(back_fit.signals) and final_fit.signals != () and low > 0
+    verdict = _verdict(better, gain, low, high, final_fit, y, test)
+    return SignalCalibration(
+        samples=len(y),
+        churned=int(y.sum()),
+        monthly=int((samples.sources == "monthly").sum()),
+        renewals=int((samples.sources == "renewal").sum()),
+        horizon_days=horizon_days,
+        split_day=str(split),
+        train_samples=len(train),
+        test_samples=len(test),
+        backtest_text=(
+            f"Backtest: time-ordered. Fitted on the {len(train):,} samples whose outcome was known before "
+            f"{split}, judged on the {len(test):,} from then on."
+        ),
+        current_metrics=current_metrics,
+        proposed_metrics=proposed_metrics,
+        reference_metrics=reference_metrics,
+        auc_gain=gain,
+        auc_gain_low=low,
+        auc_gain_high=high,
+        ratio_to_reference=proposed_metrics.roc_auc / reference_metrics.roc_auc if reference_metrics.roc_auc else float("nan"),
+        findings=learned,
+        model=model if better else None,
+        yellow=yellow if better else None,
+        green=green if better else None,
+        bands_from=bands_from,
+        band_rates=rates,
+        reliability=reliability(y[test], back_p),
+        proposed=better,
+        verdict=verdict,
+        notes=tuple(notes),
+    )
+
+
+def _fitted_on(samples: ChurnSamples, y: np.ndarray) -> str:
+    last = str(_days(samples.days).max())
+    monthly = int((samples.sources == "monthly").sum())
+    renewals = int((samples.sources == "renewal").sum())
+    parts = [f"{monthly:,} (account, month) pairs"] if monthly else []
+    parts += [f"{renewals:,} renewals"] if renewals else []
+    return f"{' and '.join(parts)} up to {last} ({int(y.sum()):,} churned)"
+
+
+def _verdict(better: bool, gain: float, low: float, high: float, fit: SignalFit, y: np.ndarray, test: np.ndarray) -> str:
+    if better:
+        return (
+            f"Proposed: on the backtest it ranks churners better than the current score by {gain:+.3f} ROC-AUC "
+            f"(95% interval {low:+.3f} to {high:+.3f})."
+        )
+    churned_test = int(y[test].sum())
+    if not fit.signals:
+        return (
+            "Not proposed: no signal predicts churn on this book beyond noise; per-feature usage "
+            "(feature_usage.csv), more churned outcomes or a longer history would help."
+        )
+    if math.isnan(low):
+        return "Not proposed: the backtest could not be resampled; more churned outcomes would help."
+    return (
+        f"Not proposed: the gain over the current score ({gain:+.3f} ROC-AUC, 95% interval {low:+.3f} to "
+        f"{high:+.3f}) is within noise on {churned_test:,} churned samples after the split; "
+        "more churned outcomes (a longer history, or churn dates for monthly customers) would narrow it."
+    )
