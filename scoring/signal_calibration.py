@@ -131,6 +131,17 @@ def _split(samples: ChurnSamples) -> tuple[np.ndarray, np.ndarray, np.datetime64
     return train, test, split
 
 
+def _time_order(samples: ChurnSamples) -> np.ndarray:
+    return np.lexsort((samples.accounts.astype(str), _days(samples.days)))
+
+
+def backtest_rows(samples: ChurnSamples) -> np.ndarray:
+    """The rows (in the samples' own order) the backtest judges."""
+    order = _time_order(samples)
+    _, test, _ = _split(samples.take(order))
+    return order[test]
+
+
 def _enough(y: np.ndarray) -> bool:
     return len(y) >= MIN_PAIRS // 2 and MIN_CHURNED // 2 <= int(y.sum()) <= len(y) - MIN_CHURNED // 2
 
@@ -272,7 +283,7 @@ def calibrate_signals(
             f"signal calibration needs at least {MIN_PAIRS} samples with {MIN_CHURNED} churned and "
             f"{MIN_CHURNED} not: got {len(y):,} with {int(y.sum()):,} churned"
         )
-    order = np.lexsort((samples.accounts.astype(str), _days(samples.days)))
+    order = _time_order(samples)
     samples = samples.take(order)
     y = y[order]
     train, test, split = _split(samples)
