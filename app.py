@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument(
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
     )
+    calibrate.add_argument(
+        "--horizon-days", type=int, default=90, choices=(30, 60, 90),
+        help="label each (account, month) pair by churn within this many days",
+    )  # fmt: skip
     calibrate.add_argument("--json", action="store_true")
     tune = commands.add_parser("tune", help="learn from people's decisions: reports, proposals, reviews")
     tune_actions = tune.add_subparsers(dest="tune_action", required=True, metavar="ACTION")
@@ -210,7 +214,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             from bot.calibrate import calibrate
 
             return calibrate(
-                deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out
+                deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out,
+                horizon_days=args.horizon_days,
             )
         case "tune":
             return _tune(deps, args, today, out)
