@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate", help="fit weights, bands and renewal risk on renewal outcomes; propose a config version"
     )
     calibrate.add_argument(
-        "--outcomes", type=Path, help="outcomes.csv to import first (account_id, renewal_date, outcome)"
+        "--outcomes", type=Path, help="outcomes.csv to import first (account_id, renewal_date, outcome; or churned_at)"
     )
     calibrate.add_argument(
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"

@@ -13,10 +13,12 @@ A column holds NaN where the account has no such figure (no NPS, no renewal date
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -104,9 +106,18 @@ class OverdueStep:
     due_date: date
 
 
+# Field metadata of a FeatureTable field that describes the whole table, not one row each
+# (labels of a per-feature matrix's columns, say): `take` copies it as it is, even when its
+# length happens to equal the number of accounts.
+SHARED: dict[str, bool] = {"shared": True}
+
+
 @dataclass
 class FeatureTable:
-    """Columns of figures, row i being account_ids[i]; text-like evidence rides alongside."""
+    """Columns of figures, row i being account_ids[i]; text-like evidence rides alongside.
+
+    Every field is per account (arrays with one row per account, lists with one item per
+    account, dicts of those) unless it is a scalar or declared with `metadata=SHARED`."""
 
     as_of: date
     account_ids: list[str]
@@ -132,6 +143,34 @@ class FeatureTable:
         """The columns as Python lists: reading one account's figures for its words is ~10x
         faster from lists than from numpy scalars (100,000 accounts, a dozen figures each)."""
         return {name: column.tolist() for name, column in self.columns.items()}
+
+    def take(self, rows: np.ndarray) -> FeatureTable:
+        """A new table of the given rows, in that order: `rows` holds positions (repeats
+        allowed) or is a boolean mask over the rows. Every dataclass field is carried over, so
+        fields added later come along: arrays whose first dimension is the row count and lists
+        of that length are indexed (dicts of them value by value), the rest copied as is."""
+        n = len(self)
+        picked = np.asarray(rows)
+        if picked.dtype == bool:
+            if picked.shape != (n,):
+                raise ValueError(f"a row mask needs {n} entries, got shape {picked.shape}")
+            picked = np.flatnonzero(picked)
+        elif picked.size and not np.issubdtype(picked.dtype, np.integer):
+            raise TypeError(f"rows must be integer positions or a boolean mask, got {picked.dtype}")
+        positions = picked.astype(np.intp).reshape(-1)
+        if positions.size and (positions.min() < -n or positions.max() >= n):
+            raise IndexError(f"row positions must be within 0..{n - 1}")
+        init: dict[str, Any] = {}
+        later: dict[str, Any] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            shared = spec.metadata.get("shared", False)
+            value = copy.copy(value) if shared else _rows_of(value, positions, n)
+            (init if spec.init else later)[spec.name] = value
+        table = type(self)(**init)
+        for name, value in later.items():
+            setattr(table, name, value)
+        return table
 
     @classmethod
     def empty(cls, as_of: date, account_ids: Sequence[str], segments: Sequence[str]) -> FeatureTable:
@@ -161,6 +200,17 @@ class FeatureTable:
             window[row, column[feature]] = in_window
             base[row, column[feature]] = in_base
         self.feature_names, self.feature_uses, self.feature_base_uses = names, window, base
+
+
+def _rows_of(value: object, positions: np.ndarray, n: int) -> object:
+    """One field's value for the rows at `positions` (see `FeatureTable.take`)."""
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n:
+        return value[positions]  # fancy indexing copies
+    if isinstance(value, list) and len(value) == n:
+        return [value[i] for i in positions.tolist()]
+    if isinstance(value, dict):
+        return {key: _rows_of(item, positions, n) for key, item in value.items()}
+    return copy.copy(value)
 
 
 def table_from_facts(facts: Iterable[AccountFacts], *, as_of: date, config: TriggerConfig) -> FeatureTable:

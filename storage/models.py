@@ -158,6 +158,16 @@ class RenewalOutcome(Base):
     outcome: Mapped[str] = mapped_column(String(10))  # renewed, churned
 
 
+class AccountChurn(Base):
+    """The day an account left outside a renewal (a monthly or self-serve customer): one per
+    account. A churn at a renewal is a `RenewalOutcome` with outcome churned instead."""
+
+    __tablename__ = "account_churns"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
+    churned_at: Mapped[date] = mapped_column(Date)
+
+
 class TriggerConfig(Base):
     """A versioned trigger configuration; exactly one is active."""
 

@@ -90,14 +90,15 @@ def _import_file(
     if not result.ok:
         return result
     try:
-        with transaction(session_factory) as session:
-            upsert_rows(
-                session,
-                table=models.Base.metadata.tables[spec.table.__tablename__],
-                key=spec.key,
-                rows=validated.rows,
-                update_columns=validated.update_columns,
-            )
+        with transaction(session_factory) as session:  # every table of the file, or none
+            for part in validated.tables:
+                upsert_rows(
+                    session,
+                    table=part.target.sa_table,
+                    key=part.target.key,
+                    rows=part.rows,
+                    update_columns=part.update_columns,
+                )
     except SQLAlchemyError as error:  # rolled back: the file wrote nothing
         cause = getattr(error, "orig", None) or error
         result.file_error = f"the database refused the file, nothing written: {str(cause).splitlines()[0]}"

@@ -18,11 +18,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     computed_field,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from scoring.sentiment import ticket_tone
 from scoring.types import AutomationMode, BillingKind, ContextKind, EngagementKind, Segment, Severity
@@ -206,6 +208,44 @@ class MilestoneRow(Row):
 
 
 class OutcomeRow(Row):
+    """A renewal's outcome (`renewal_date` and `outcome`), or the day an account left outside a
+    renewal (`churned_at`, `outcome` empty or churned): monthly and self-serve customers have
+    no renewal date to hang their churn on."""
+
     account_id: Identifier
-    renewal_date: IsoDate
-    outcome: RenewalOutcomeKind
+    renewal_date: IsoDate | None = None
+    churned_at: IsoDate | None = None
+    outcome: RenewalOutcomeKind | None = None
+
+    @model_validator(mode="after")
+    def _renewal_or_churn(self) -> OutcomeRow:
+        if self.renewal_date is None and self.churned_at is None:
+            raise _field_error(
+                "renewal_date",
+                "required value is missing: give renewal_date (with outcome) for a renewal, "
+                "or churned_at for an account that left",
+            )
+        if self.renewal_date is not None and self.churned_at is not None:
+            raise _field_error(
+                "churned_at",
+                "give renewal_date or churned_at, not both (a churn at a renewal is "
+                "renewal_date with outcome churned)",
+            )
+        if self.renewal_date is not None and self.outcome is None:
+            raise _field_error(
+                "outcome", "required value is missing (a renewal's outcome: renewed or churned)"
+            )
+        if self.churned_at is not None and self.outcome is RenewalOutcomeKind.RENEWED:
+            raise _field_error(
+                "outcome",
+                f"must be churned or empty on a row with churned_at (the account left on "
+                f"{self.churned_at.isoformat()}), got 'renewed'",
+            )
+        return self
+
+
+def _field_error(column: str, message: str) -> ValidationError:
+    """A check across columns, reported against the column to fix (a plain ValueError from a
+    model validator would name no column, and the report would say "row")."""
+    detail = InitErrorDetails(type=PydanticCustomError("value_error", message), loc=(column,), input=None)
+    return ValidationError.from_exception_data("row", [detail])

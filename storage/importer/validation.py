@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from storage.importer.csv_reader import CsvFile
 from storage.importer.report import FileResult, RowError
-from storage.importer.specs import PROVIDER_FILE, USERS, FileSpec
+from storage.importer.specs import PROVIDER_FILE, USERS, FileSpec, Target
 from storage.importer.warnings import row_warnings
 
 MAX_ECHO = 60  # characters of a bad value quoted back in a message
@@ -52,9 +52,23 @@ class KnownIds:
 
 
 @dataclass
+class TableRows:
+    """A file's valid rows for one of its tables."""
+
+    target: Target
+    # database column -> value, ready to upsert
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    # the columns the file gives that this table has (a re-import updates only these)
+    update_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ValidatedFile:
-    rows: list[dict[str, Any]]  # database column -> value, ready to upsert
-    update_columns: list[str]  # columns the file gives (a re-import updates only these)
+    tables: list[TableRows]  # one per table the file writes to (most files: one)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [row for part in self.tables for row in part.rows]
 
 
 def validate_file(
@@ -63,13 +77,22 @@ def validate_file(
     """Validate every record; problems and warnings go into `result`, valid rows into the return
     value. `today` is the import's date: what happened after it is warned about."""
     missing = [column for column in spec.required_columns if column not in csv_file.header]
+    if spec.one_of and not any(column in csv_file.header for column in spec.one_of):
+        missing.append(" or ".join(spec.one_of))
     if missing:
         header = ", ".join(column for column in csv_file.header if column) or "nothing"
         result.file_error = f"missing required column(s): {', '.join(missing)} (the header has: {header})"
-        return ValidatedFile([], [])
+        return ValidatedFile([])
     own_ids = _ids_in_file(spec, csv_file)
-    valid: list[dict[str, Any]] = []
-    first_seen: dict[tuple[Any, ...], int] = {}
+    given = [spec.db_column(column) for column in spec.columns if column in csv_file.header]
+    given.extend(spec.derived)
+    parts = {
+        target: TableRows(
+            target, update_columns=[c for c in given if c in target.column_names and c not in target.key]
+        )
+        for target in spec.targets
+    }
+    first_seen: dict[tuple[Target, tuple[Any, ...]], int] = {}
     for record in csv_file.records:
         result.rows_read += 1
         nul = [name for name, value in record.values.items() if "\x00" in value]
@@ -89,22 +112,25 @@ def validate_file(
         if problem is not None:
             result.errors.append(RowError(spec.file, record.line, *problem))
             continue
-        db_row = {spec.db_column(name): value for name, value in values.items()}
-        key = tuple(db_row[column] for column in spec.key)
+        target = spec.target_for(values)
+        db_row = {
+            column: value
+            for name, value in values.items()
+            if (column := spec.db_column(name)) in target.column_names
+        }
+        key = (target, tuple(db_row[column] for column in target.key))
         if key in first_seen:
-            key_text = ", ".join(f"{column}={db_row[column]}" for column in spec.key)
+            key_text = ", ".join(f"{column}={db_row[column]}" for column in target.key)
             message = f"duplicate of line {first_seen[key]} (same {key_text})"
-            result.errors.append(RowError(spec.file, record.line, "/".join(spec.key), message))
+            result.errors.append(RowError(spec.file, record.line, "/".join(target.key), message))
             continue
         first_seen[key] = record.line
-        valid.append(db_row)
+        parts[target].rows.append(db_row)
         result.warnings.extend(
             RowError(spec.file, record.line, column, why)
             for column, why in row_warnings(spec, values, today=today)
         )
-    given = [spec.db_column(column) for column in spec.columns if column in csv_file.header]
-    given.extend(spec.derived)
-    return ValidatedFile(valid, [column for column in given if column not in spec.key])
+    return ValidatedFile(list(parts.values()))
 
 
 def _ids_in_file(spec: FileSpec, csv_file: CsvFile) -> set[str]:
