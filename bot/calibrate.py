@@ -13,6 +13,7 @@ firing.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -137,10 +138,10 @@ def _version_note(kind: str | None, factors: CalibrationReport | None, signals: 
 def _tell_ops(deps: Deps, signals: SignalCalibration, proposed_version: int, parent_version: int) -> None:
     """Owe ops the proposal in Slack (bot.calibration_proposal), when that flow is installed."""
     try:
-        from bot.calibration_proposal import propose_calibration  # type: ignore[import-not-found]
+        module = importlib.import_module("bot.calibration_proposal")
     except ImportError:
         return
-    propose_calibration(deps, report=signals, proposed_version=proposed_version, parent_version=parent_version)
+    module.propose_calibration(deps, report=signals, proposed_version=proposed_version, parent_version=parent_version)
 
 
 def _json(

@@ -120,7 +120,7 @@ def render_signal_report(report: SignalCalibration) -> list[str]:
     ]
     if report.findings:
         lines += ["", "What it learned:", *(f"  - {f.sentence}" for f in report.findings)]
-    if report.model is not None and report.yellow is not None:
+    if report.model is not None and report.yellow is not None and report.green is not None:
         lines += [
             "",
             f"Proposed bands ({report.bands_from}): Green >= {report.green}, Yellow {report.yellow}-{report.green - 1}, "
