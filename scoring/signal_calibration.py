@@ -14,25 +14,21 @@ Pure: numpy, scipy and scikit-learn.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
 from scoring.calibration import Metrics, evaluate
 from scoring.config import SignalModel, TriggerConfig
+from scoring.signal_backtest import backtest, model_scores, split_in_time
 from scoring.signal_fit import FittedSignal, SignalFit, curve_at, fit_signals, to_signal_model
-from scoring.signal_score import most_points, shape_points
 from scoring.signals import spec_for
 
 MIN_PAIRS = 200
 MIN_CHURNED = 20
-TEST_SHARE = 0.35
 BOOTSTRAP = 200
 BOOTSTRAP_ROWS = 60_000
-REFERENCE_ROWS = 300_000
 RELIABILITY_BINS = 10
 
 
@@ -121,41 +117,16 @@ def _days(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[D]")
 
 
-def _split(samples: ChurnSamples) -> tuple[np.ndarray, np.ndarray, np.datetime64]:
-    """(train rows, test rows, split day): test = pairs on or after the day that leaves
-    TEST_SHARE of the pairs after it; train = pairs whose label window closed before it."""
-    days = _days(samples.days)
-    split = np.sort(days)[min(len(days) - 1, int(len(days) * (1 - TEST_SHARE)))]
-    test = np.flatnonzero(days >= split)
-    train = np.flatnonzero(_days(samples.label_ends) < split)
-    return train, test, split
-
-
 def _time_order(samples: ChurnSamples) -> np.ndarray:
     return np.lexsort((samples.accounts.astype(str), _days(samples.days)))
 
 
 def backtest_rows(samples: ChurnSamples) -> np.ndarray:
-    """The rows (in the samples' own order) the backtest judges."""
+    """The rows (in the samples' own order) a time-ordered backtest judges."""
     order = _time_order(samples)
-    _, test, _ = _split(samples.take(order))
+    ordered = samples.take(order)
+    _, test, _ = split_in_time(ordered.days, ordered.label_ends)
     return order[test]
-
-
-def _enough(y: np.ndarray) -> bool:
-    return len(y) >= MIN_PAIRS // 2 and MIN_CHURNED // 2 <= int(y.sum()) <= len(y) - MIN_CHURNED // 2
-
-
-def reference_model(values: np.ndarray, y: np.ndarray, seed: int = 0) -> HistGradientBoostingClassifier:
-    """Gradient boosting on the same signals, no shape or additivity constraint."""
-    rows = np.arange(len(y))
-    if len(rows) > REFERENCE_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, REFERENCE_ROWS, replace=False))
-    model = HistGradientBoostingClassifier(
-        max_iter=300, learning_rate=0.06, max_leaf_nodes=15, min_samples_leaf=40,
-        l2_regularization=1.0, early_stopping=True, validation_fraction=0.15, random_state=seed,
-    )  # fmt: skip
-    return model.fit(values[rows], y[rows])
 
 
 def auc_gain_interval(
@@ -222,20 +193,6 @@ def churn_by_band(scores: np.ndarray, y: np.ndarray, yellow: int, green: int) ->
     )
 
 
-def model_scores(model: SignalModel, values: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """The calibrated score (unrounded) for raw signal values, as `scoring.signal_score` does."""
-    column = {name: k for k, name in enumerate(names)}
-    total_most = sum(most_points(shape) for shape in model.shapes) or 1.0
-    lost = np.zeros(len(values))
-    for shape in model.shapes:
-        lost += shape_points(shape, values[:, column[shape.signal]])
-    return 100 - lost * 100 / total_most
-
-
-def model_probability(model: SignalModel, scores: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-(model.intercept + model.per_point * (100 - scores))))
-
-
 def findings(fit: SignalFit, samples: ChurnSamples, config: TriggerConfig) -> tuple[Finding, ...]:
     """What calibration learned, one sentence per signal, with the churn it goes with."""
     column = {name: k for k, name in enumerate(samples.names)}
@@ -286,26 +243,15 @@ def calibrate_signals(
     order = _time_order(samples)
     samples = samples.take(order)
     y = y[order]
-    train, test, split = _split(samples)
-    if not (_enough(y[train]) and _enough(y[test])):
-        raise ValueError(
-            f"a time-ordered backtest needs churned and renewed samples on both sides of {split}: "
-            f"{int(y[train].sum())} churned of {len(train):,} before, {int(y[test].sum())} of {len(test):,} after"
-        )
-    back_fit = fit_signals(samples.values[train], y[train], samples.names, seed=seed)
+    tested = backtest(
+        samples.values, y, samples.names, samples.days, samples.label_ends, samples.accounts, seed=seed
+    )
+    test = tested.test
     current_metrics = evaluate(y[test], 1 - samples.current[test] / 100)
-    ref = reference_model(samples.values[train], y[train], seed)
-    ref_p = ref.predict_proba(samples.values[test])[:, 1]
-    reference_metrics = evaluate(y[test], ref_p)
-    notes = list(back_fit.notes)
-    if back_fit.signals:
-        back_model = to_signal_model(back_fit, findings={}, horizon_days=horizon_days, fitted_on="backtest")
-        back_scores = model_scores(back_model, samples.values[test], samples.names)
-        back_p = model_probability(back_model, back_scores)
-    else:
-        back_scores = np.full(len(test), 100.0)
-        back_p = np.full(len(test), y[train].mean())
-    proposed_metrics = evaluate(y[test], back_p)
+    reference_metrics = evaluate(y[test], tested.reference)
+    proposed_metrics = evaluate(y[test], tested.proposed)
+    back_p, back_scores = tested.proposed, tested.scores
+    notes = list(tested.notes)
     low, high = auc_gain_interval(y[test], back_p, 1 - samples.current[test] / 100, samples.accounts[test], seed)
     gain = proposed_metrics.roc_auc - current_metrics.roc_auc
 
@@ -324,9 +270,9 @@ def calibrate_signals(
         )
         all_scores = model_scores(model, samples.values, samples.names)
         yellow, green, bands_from = band_cutoffs(model, all_scores, float(y.mean()))
-        if back_fit.signals:
+        if tested.found_signals:
             rates = churn_by_band(back_scores, y[test], yellow, green)
-    better = bool(back_fit.signals) and final_fit.signals != () and low > 0
+    better = tested.found_signals and final_fit.signals != () and low > 0
     verdict = _verdict(better, gain, low, high, final_fit, y, test)
     return SignalCalibration(
         samples=len(y),
@@ -334,13 +280,10 @@ def calibrate_signals(
         monthly=int((samples.sources == "monthly").sum()),
         renewals=int((samples.sources == "renewal").sum()),
         horizon_days=horizon_days,
-        split_day=str(split),
-        train_samples=len(train),
+        split_day=tested.split_day,
+        train_samples=tested.train_samples,
         test_samples=len(test),
-        backtest_text=(
-            f"Backtest: time-ordered. Fitted on the {len(train):,} samples whose outcome was known before "
-            f"{split}, judged on the {len(test):,} from then on."
-        ),
+        backtest_text=tested.text,
         current_metrics=current_metrics,
         proposed_metrics=proposed_metrics,
         reference_metrics=reference_metrics,
@@ -384,8 +327,14 @@ def _verdict(better: bool, gain: float, low: float, high: float, fit: SignalFit,
         )
     if math.isnan(low):
         return "Not proposed: the backtest could not be resampled; more churned outcomes would help."
+    if high < 0:
+        return (
+            f"Not proposed: the current score ranks churners better on the backtest ({-gain:.3f} ROC-AUC more, "
+            f"95% interval {-high:.3f} to {-low:.3f}); outcomes over a longer history, churn dates for monthly "
+            "customers or per-feature usage would give the signals more to learn from."
+        )
     return (
         f"Not proposed: the gain over the current score ({gain:+.3f} ROC-AUC, 95% interval {low:+.3f} to "
-        f"{high:+.3f}) is within noise on {churned_test:,} churned samples after the split; "
-        "more churned outcomes (a longer history, or churn dates for monthly customers) would narrow it."
+        f"{high:+.3f}) is within noise on {churned_test:,} churned samples judged; more churned outcomes "
+        "(a longer history, or churn dates for monthly customers) would narrow it."
     )
