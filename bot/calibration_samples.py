@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scoring.config import TriggerConfig
 from scoring.health import score_columns
 from scoring.signal_calibration import ChurnSamples
-from scoring.signals import signal_matrix, signal_specs
+from scoring.signals import calibration_inputs, signal_specs
 from storage.repositories.churn_samples import RENEWAL, SampleBatch, churn_sample_batches
 
 
@@ -28,7 +28,7 @@ def signal_samples(
     for batch in batches:
         n = len(batch.table)
         reach = lead_days if batch.source == RENEWAL else horizon_days
-        values.append(signal_matrix(batch.table, specs, config))
+        values.append(calibration_inputs(batch.table, specs, config))
         labels.append(np.asarray(batch.labels, dtype=int))
         days.append(np.full(n, np.datetime64(batch.as_of, "D")))
         ends.append(np.full(n, np.datetime64(batch.as_of + timedelta(days=reach), "D")))

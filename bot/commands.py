@@ -103,6 +103,7 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
         contributors(account, health, config),
         actions=record.actions if record else None,
         exceptions=excepted,
+        config=config,
     )
     print(explain_report.render(payload, as_json=as_json), file=out)
     return 0

@@ -128,7 +128,7 @@ class FeatureTable:
     # Per product feature (columns in `feature_names` order): uses in the usage window and in
     # the baseline window before it. Feature names are the book's own, so they ride beside
     # the fixed columns rather than among them.
-    feature_names: list[str] = field(default_factory=list)
+    feature_names: list[str] = field(default_factory=list, metadata=SHARED)
     feature_uses: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     feature_base_uses: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
@@ -211,6 +211,18 @@ def _rows_of(value: object, positions: np.ndarray, n: int) -> object:
     if isinstance(value, dict):
         return {key: _rows_of(item, positions, n) for key, item in value.items()}
     return copy.copy(value)
+
+
+def ingestion_gaps(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """Accounts whose usage feed stopped: rows on record, but none for ingestion_gap_days."""
+    return np.nan_to_num(t["u_last_gap"], nan=-1.0) >= config.confidence.ingestion_gap_days
+
+
+def data_quality_flags(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    """Accounts whose usage figures may not reflect the customer: a migration or data gap in
+    view, or a stopped usage feed."""
+    context = np.array([event is not None for event in t.data_quality], dtype=bool)
+    return context | ingestion_gaps(t, config)
 
 
 def table_from_facts(facts: Iterable[AccountFacts], *, as_of: date, config: TriggerConfig) -> FeatureTable:

@@ -28,7 +28,7 @@ from scoring.explain import (
     signal_breakdown,
 )
 from scoring.factors import FACTOR_SPECS, usage_fell
-from scoring.features import FeatureTable, table_from_facts
+from scoring.features import FeatureTable, data_quality_flags, ingestion_gaps, table_from_facts
 from scoring.renewal_risk import renewal_risk
 from scoring.signal_score import signal_scores
 from scoring.signals import FIXED_NAMES, FIXED_SIGNALS, default_points, signal_matrix, spec_for
@@ -95,7 +95,7 @@ def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
     covered = np.where(present[:, core], weights[:, core], 0.0).sum(axis=1)
     confidence = np.where(core_weight > 0, covered / np.where(core_weight > 0, core_weight, 1), 1.0)
     confidence = confidence * np.where(
-        _data_quality_flags(t, config), 1 - config.confidence.data_quality_penalty, 1
+        data_quality_flags(t, config), 1 - config.confidence.data_quality_penalty, 1
     )
     confidence = np.round(np.maximum(config.confidence.min_confidence, confidence), 2)
 
@@ -124,16 +124,6 @@ def score_from_factors(factors: Mapping[str, float], weights: Mapping[str, float
     return math.floor(sum(score * (weight / total) for score, weight in used) + 0.5)
 
 
-def _ingestion_gaps(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
-    """Accounts whose usage feed stopped: rows on record, but none for ingestion_gap_days."""
-    return np.nan_to_num(t["u_last_gap"], nan=-1.0) >= config.confidence.ingestion_gap_days
-
-
-def _data_quality_flags(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
-    context = np.array([event is not None for event in t.data_quality], dtype=bool)
-    return context | _ingestion_gaps(t, config)
-
-
 def score_table(
     t: FeatureTable,
     config: TriggerConfig,
@@ -143,7 +133,7 @@ def score_table(
     """HealthResults for every row. `prior_scores[days]` holds each account's score that many
     days back (NaN: none), for the 7/30/90-day trend."""
     scored = score_columns(t, config)
-    gaps = _ingestion_gaps(t, config).tolist()
+    gaps = ingestion_gaps(t, config).tolist()
     factor_rows = scored.factor_scores.tolist()
     weight_rows = scored.weights.tolist()
     scores = scored.scores.tolist()

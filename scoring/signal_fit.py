@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import stats
@@ -190,6 +190,10 @@ def fit_signals(
         if signal is None:
             notes.append(f"{name}: the data points against the hand-set direction, but not surely enough to flip it")
             continue
+        if not basis.has_missing:
+            # Never seen without a figure: "no figure" (a migration, a feed gap) reads as typical.
+            typical = float(np.mean(curve_at(signal, values[:, k][~np.isnan(values[:, k])])))
+            signal = replace(signal, missing_height=typical)
         fitted.append(signal)
     if not fitted:
         return SignalFit(float(_logit(y.mean())), (), len(bases), tuple(notes))

@@ -19,7 +19,7 @@ import numpy as np
 
 from scoring.config import FACTORS, SignalModel, SignalShape, TriggerConfig
 from scoring.features import FeatureTable
-from scoring.signals import spec_for
+from scoring.signals import calibration_inputs, spec_for
 
 
 def shape_points(shape: SignalShape, values: np.ndarray) -> np.ndarray:
@@ -49,10 +49,9 @@ def signal_scores(t: FeatureTable, config: TriggerConfig) -> SignalScores:
     model: SignalModel = config.signal_model
     specs = [spec_for(shape.signal) for shape in model.shapes]
     n = len(t)
-    values = np.zeros((n, len(specs)))
+    values = calibration_inputs(t, specs, config)
     points = np.zeros((n, len(specs)))
-    for k, (spec, shape) in enumerate(zip(specs, model.shapes, strict=True)):
-        values[:, k] = spec.values(t, config)
+    for k, shape in enumerate(model.shapes):
         points[:, k] = shape_points(shape, values[:, k])
     factor_scores = np.full((n, len(FACTORS)), np.nan)
     weights = np.zeros((n, len(FACTORS)))

@@ -23,7 +23,7 @@ import numpy as np
 
 from scoring.config import FACTORS, TriggerConfig
 from scoring.factors import breadth_scores, safe_ratio, usage_change
-from scoring.features import FeatureTable
+from scoring.features import FeatureTable, data_quality_flags
 
 HIGHER_IS_WORSE = 1  # more of it, more churn (tickets, overdue invoices)
 LOWER_IS_WORSE = -1  # less of it, more churn (utilisation, replies)
@@ -143,7 +143,7 @@ FIXED_SIGNALS: tuple[SignalSpec, ...] = (
         _utilisation, lambda v, c: f"{v:.0%} of seats active over the last {c.usage.window_days} days",
     ),
     SignalSpec(
-        "active_user_trend", "usage", "the active-user trend", LOWER_IS_WORSE,
+        "active_user_trend", "usage", "growth in active users", LOWER_IS_WORSE,
         "mean daily active users in the usage window / the mean in the window before − 1",
         _user_trend, _percent_change("active users"),
     ),
@@ -153,7 +153,7 @@ FIXED_SIGNALS: tuple[SignalSpec, ...] = (
         _last_days, lambda v, c: _percent_change(f"the last {c.usage.trend_days} days' active users")(v, c),
     ),
     SignalSpec(
-        "feature_breadth", "usage", "the number of features in use", LOWER_IS_WORSE,
+        "feature_breadth", "usage", "features in use", LOWER_IS_WORSE,
         "distinct product features used in the usage window (NaN without feature data)",
         _breadth, lambda v, c: f"{v:.0f} features in use",
     ),
@@ -178,12 +178,12 @@ FIXED_SIGNALS: tuple[SignalSpec, ...] = (
         _column("s_open"), lambda v, c: f"{v:.0f} tickets open",
     ),
     SignalSpec(
-        "ticket_tone", "support", "a friendly ticket tone", LOWER_IS_WORSE,
+        "ticket_tone", "support", "friendliness in tickets", LOWER_IS_WORSE,
         "mean tone (-1..1) of tickets opened in the support window",
         _tone, lambda v, c: f"ticket tone {v:+.2f}",
     ),
     SignalSpec(
-        "tone_trend", "support", "a tone that improves", LOWER_IS_WORSE,
+        "tone_trend", "support", "improvement in ticket tone", LOWER_IS_WORSE,
         "mean ticket tone in the support window − the mean in the window before",
         _tone_change, lambda v, c: f"ticket tone {'up' if v >= 0 else 'down'} {abs(v):.2f} on the window before",
     ),
@@ -266,7 +266,7 @@ def feature_trend_spec(feature: str) -> SignalSpec:
         return f"{feature} use {'up' if value > 0 else 'down'} {factor:.1f}× on the {config.usage.window_days} days before"
 
     return SignalSpec(
-        f"{FEATURE_TREND}{feature}", "usage", f"a rising use of {feature}", LOWER_IS_WORSE,
+        f"{FEATURE_TREND}{feature}", "usage", f"growth in the use of {feature}", LOWER_IS_WORSE,
         f"log2((uses of {feature} in the usage window + 1) / (uses in the window before + 1))",
         values, words,
     )  # fmt: skip
@@ -301,6 +301,18 @@ def signal_matrix(t: FeatureTable, specs: Sequence[SignalSpec], config: TriggerC
     if not specs:
         return np.zeros((len(t), 0))
     return np.stack([spec.values(t, config) for spec in specs], axis=1).reshape(len(t), len(specs))
+
+
+def calibration_inputs(t: FeatureTable, specs: Sequence[SignalSpec], config: TriggerConfig) -> np.ndarray:
+    """The values the calibrated score reads: `signal_matrix`, with the usage signals of an
+    account under a migration, data gap or stopped feed read as "no figure" — in training and
+    in scoring alike — so a data problem never costs usage points as if it were churn."""
+    values = signal_matrix(t, specs, config)
+    flagged = data_quality_flags(t, config)
+    if flagged.any():
+        usage = np.array([k for k, spec in enumerate(specs) if spec.factor == "usage"], dtype=int)
+        values[np.ix_(np.flatnonzero(flagged), usage)] = np.nan
+    return values
 
 
 # -- the hand-set score, signal by signal -----------------------------------------------------
@@ -380,3 +392,17 @@ def _engagement_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, n
     costs["reply_rate"] = costs["reply_rate"] + np.where(counted == 0, 100 - rules.neutral, 0.0)
     costs["meetings"] = -np.minimum(rules.max_meeting_points, t["e_meetings"] * rules.meeting_points)
     costs["public_complaints"] = t["e_complaints"] * rules.public_complaint_points
+
+
+def signal_figures(
+    t: FeatureTable, row: int, names: Sequence[str], config: TriggerConfig
+) -> dict[str, str | None]:
+    """One account's figure per signal, in words (None: no figure; under a calibrated score,
+    also a usage figure it does not trust just now, see `calibration_inputs`)."""
+    specs = [spec_for(name) for name in names]
+    read = calibration_inputs if config.signal_model.shapes else signal_matrix
+    values = read(t, specs, config)[row]
+    return {
+        spec.name: None if np.isnan(value) else spec.figure(float(value), config)
+        for spec, value in zip(specs, values, strict=True)
+    }

@@ -6,8 +6,11 @@ import json
 from collections.abc import Sequence
 
 from bot.trends import describe_trend
+from scoring.config import TriggerConfig
 from scoring.decisions import primary_decision
 from scoring.evidence import Contributor
+from scoring.features import table_from_facts
+from scoring.signals import signal_figures, spec_for
 from scoring.types import AccountFacts, Decision, HealthResult
 
 
@@ -19,6 +22,7 @@ def explain_payload(
     *,
     actions: Sequence[str] | None = None,
     exceptions: Sequence[dict[str, object]] = (),
+    config: TriggerConfig | None = None,
 ) -> dict[str, object]:
     """`actions` is what the day's cycle did (cards, touches) when it ran; None: not run yet,
     and the decisions are what it would decide now. `exceptions` are the account's "quiet
@@ -47,6 +51,7 @@ def explain_payload(
             }
             for c in contributors
         ],
+        "signals": _signals(account, health, config),
         "trend": {f"{days}d": change for days, change in health.trend},
         "expansion_readiness": health.expansion_readiness,
         "renewal_risk": health.renewal_risk,
@@ -91,6 +96,19 @@ def explain_payload(
     }
 
 
+def _signals(account: AccountFacts, health: HealthResult, config: TriggerConfig | None) -> list[dict[str, object]]:
+    """The score signal by signal: points (they add up to 100 - the score) and the figure."""
+    if config is None or not health.points:
+        return []
+    names = [name for name, _ in health.points]
+    table = table_from_facts([account], as_of=health.as_of, config=config)
+    figures = signal_figures(table, 0, names, config)
+    return [
+        {"signal": name, "factor": spec_for(name).factor, "points": points, "figure": figures[name]}
+        for name, points in health.points
+    ]
+
+
 def render_text(payload: dict[str, object]) -> str:
     lines = [
         f"{payload['name']} ({payload['account_id']}), {payload['segment']}, ARR ${payload['arr']:,.0f}",
@@ -115,6 +133,12 @@ def render_text(payload: dict[str, object]) -> str:
         lines.append(
             f"Renewal risk: {payload['renewal_risk']:.0%} chance of churn at the renewal on {payload['renewal_date']}"
         )
+    signals = payload.get("signals") or []
+    if signals:
+        lines.append("Points by signal (they add up to 100 minus the score):")
+        for signal in signals:  # type: ignore[attr-defined]
+            figure = f" — {signal['figure']}" if signal["figure"] else ""
+            lines.append(f"  {signal['signal']:<28} {-signal['points']:>+6.1f}{figure}")
     lines.append("Factors:")
     for factor in payload["factors"]:  # type: ignore[attr-defined]
         lines.append(

@@ -19,7 +19,7 @@ from scoring.config import TriggerConfig, load_default_config
 from scoring.features import FeatureTable
 from scoring.health import score_columns
 from scoring.signal_calibration import ChurnSamples
-from scoring.signals import signal_matrix, signal_specs
+from scoring.signals import calibration_inputs, signal_specs
 
 FEATURES = (
     "Reports", "Exports", "Dashboards", "Alerts", "API", "Integrations",
@@ -54,6 +54,20 @@ def u_shape_truth(v: dict[str, np.ndarray]) -> np.ndarray:
     return -3.0 + 22.0 * (u - 0.55) ** 2
 
 
+def ordinary_truth(v: dict[str, np.ndarray]) -> np.ndarray:
+    """The hand-set score's directions, at the level of signals: idle seats, tickets beyond the
+    norm, severe tickets, overdue invoices, a hostile tone and unanswered outreach churn."""
+    return (
+        -2.2
+        - 3.5 * (_clip(v["seat_utilisation"], 0, 1) - 0.55)
+        + 0.3 * _clip(v["ticket_volume"], -2, 6)
+        + 0.6 * _clip(v["severe_tickets"], 0, 4)
+        + 1.0 * _clip(v["overdue_invoices"], 0, 3)
+        - 1.5 * np.nan_to_num(v["ticket_tone"])
+        - 2.0 * (_clip(v["reply_rate"], 0, 1) - 0.4)
+    )
+
+
 def null_truth(v: dict[str, np.ndarray]) -> np.ndarray:
     return np.full(len(v["seat_utilisation"]), -2.4)
 
@@ -64,6 +78,7 @@ WORLDS: dict[str, Truth] = {
     "u_shaped_utilisation": u_shape_truth,
     "no_signal": null_truth,
 }
+ORDINARY: Truth = ordinary_truth
 
 
 @dataclass(frozen=True)
@@ -169,7 +184,7 @@ def build_world(
         table = monthly_table(rng, traits, as_of)
         specs = signal_specs(table.feature_names)
         names = [spec.name for spec in specs]
-        values = signal_matrix(table, specs, config)
+        values = calibration_inputs(table, specs, config)
         logit = truth({name: values[:, k] for k, name in enumerate(names)})
         parts["values"].append(values)
         parts["truth"].append(logit)
