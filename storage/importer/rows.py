@@ -113,7 +113,7 @@ class AccountRow(Row):
     segment: Segment
     arr: Money
     owner_slack_id: SlackId
-    renewal_date: IsoDate
+    renewal_date: IsoDate | None = None  # blank for monthly and self-serve customers (no renewal)
     industry: Annotated[str, Field(max_length=100)] | None = None
     contract_start: IsoDate | None = None
     timezone: TimeZoneName | None = None

@@ -157,7 +157,8 @@ def test_a_missing_required_column_rejects_the_file_by_name(db: Database, tmp_pa
         ("csms.csv", "slack_id,name,role,timezone\nU1,Ana,csm,Mars/Olympus\n", 2, "timezone", "unknown time zone"),
         ("csms.csv", "slack_id,name,role,manager_slack_id\nU1,Ana,csm,U0GHOST\n", 2, "manager_slack_id", "unknown user 'U0GHOST'"),
         ("accounts.csv", "account_id,name,segment,arr,owner_slack_id,renewal_date\nA-1,X,smb,nan,U0CSM1,2026-01-01\n", 2, "arr", "must be a finite number"),
-        ("accounts.csv", "account_id,name,segment,arr,owner_slack_id,renewal_date\nA-1,X,smb,100,U0CSM1,\n", 2, "renewal_date", "required value is missing"),
+        # A blank renewal date is a monthly customer (allowed); a garbled one is refused.
+        ("accounts.csv", "account_id,name,segment,arr,owner_slack_id,renewal_date\nA-1,X,smb,100,U0CSM1,monthly\n", 2, "renewal_date", "must be an ISO date"),
         ("tickets.csv", "ticket_id,account_id,opened_at,severity,subject,body,is_escalation_request\nT-1,A-100,2026-02-20,low,Hi,x,perhaps\n", 2, "is_escalation_request", "must be true or false"),
         ("outcomes.csv", "account_id,renewal_date,outcome\nA-100,2025-09-30,maybe\n", 2, "outcome", "'renewed' or 'churned'"),
         ("milestones.csv", "account_id,step,due_date\nA-100,,2026-01-01\n", 2, "step", "required value is missing"),
@@ -177,6 +178,20 @@ def test_each_kind_of_bad_value_is_named(
     assert result is not None and not result.ok
     assert [(e.line, e.field) for e in result.errors] == [(line, field)], report.render()
     assert message in result.errors[0].message
+
+
+def test_a_monthly_customer_imports_without_a_renewal_date(sqlite_db: Database, tmp_path: Path) -> None:
+    import_directory(sqlite_db.session_factory, FIXTURES)
+    export = tmp_path / "monthly"
+    export.mkdir()
+    (export / "accounts.csv").write_text(
+        "account_id,name,segment,arr,owner_slack_id,renewal_date\nA-M1,Monthly Co,self_serve,1200,U0CSM1,\n"
+    )
+    report = import_directory(sqlite_db.session_factory, export)
+    assert report.file("accounts.csv").ok, report.render()  # type: ignore[union-attr]
+    with sqlite_db.session_factory() as session:
+        account = session.get(models.Account, "A-M1")
+        assert account is not None and account.renewal_date is None
 
 
 def test_line_numbers_match_the_file_with_multiline_cells_and_blank_lines(
