@@ -211,8 +211,10 @@ def _finding(fitted: FittedSignal, values: np.ndarray, y: np.ndarray, config: Tr
     ratio = ""
     if 30 <= costly.sum() <= len(y) - 30 and y[~costly].mean() > 0:
         times = y[costly].mean() / y[~costly].mean()
-        typical = float(np.nanmedian(values[costly])) if np.any(~np.isnan(values[costly])) else float("nan")
-        who = "accounts without a figure" if math.isnan(typical) else f"accounts with {spec.figure(typical, config)}"
+        # Named at the knot that costs the most (the figure a CSM would recognise as the risk).
+        worst = fitted.knots[int(np.argmax(fitted.heights))]
+        figure_costs_most = max(fitted.heights) >= fitted.missing_height
+        who = f"accounts with {spec.figure(worst, config)}" if figure_costs_most else "accounts without a figure"
         ratio = f"; {who} churn {times:.1f}× as often as the rest"
     if fitted.turn:
         best = fitted.knots[int(np.argmin(fitted.heights))]
