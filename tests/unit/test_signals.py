@@ -100,3 +100,13 @@ def test_a_direction_flip_needs_more_evidence_than_a_weight_change(signal: str, 
         assert fitted is None
     else:
         assert fitted is not None and fitted.flipped == (outcome == "flipped")
+
+
+def test_the_readme_lists_every_signal_with_its_formula() -> None:
+    from pathlib import Path
+
+    from scoring.signals import FIXED_SIGNALS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for spec in FIXED_SIGNALS:
+        assert f"| `{spec.name}` | {spec.factor} | {spec.formula} |" in readme, spec.name
