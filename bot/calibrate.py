@@ -19,18 +19,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.orm import Session
+
 from bot.calibration_samples import stored_signal_samples
 from bot.deps import Deps
 from bot.workflows.cycle import active_trigger_config
 from scoring.calibration_report import CalibrationReport, proposed_config
 from scoring.calibration_report import calibrate as run_calibration
 from scoring.config import TriggerConfig, config_to_dict
+from scoring.health import score_columns
 from scoring.signal_calibration import SignalCalibration, calibrate_signals
 from scoring.signal_proposal import proposed_signal_config, render_signal_report, signal_report_dict
-from scoring.trigger_alignment import TriggerAlignment, trigger_alignment
+from scoring.trigger_alignment import ScoredAccount, TriggerAlignment, trigger_alignment
 from storage.db import transaction
 from storage.importer.loader import import_file_as
 from storage.repositories.configs import create_config_version
+from storage.repositories.feature_table import load_feature_table
 from storage.repositories.outcomes import outcome_samples
 from storage.repositories.snapshots import latest_scores
 
@@ -69,7 +73,9 @@ def calibrate(
     alignment: TriggerAlignment | None = None
     if proposal is not None:
         with deps.session_factory() as session:
-            alignment = trigger_alignment(config, proposal, latest_scores(session))
+            stored = latest_scores(session)
+            rescored = _signal_scores(session, proposal, stored) if kind == SIGNALS else None
+            alignment = trigger_alignment(config, proposal, stored, proposed_scores=rescored)
         with transaction(deps.session_factory) as session:
             row = create_config_version(
                 session, body=config_to_dict(proposal), author="calibrate", now=deps.clock.now(),
@@ -119,6 +125,20 @@ def _choose(
     if factor_report is not None and factor_report.bands_ordered:
         return FACTORS, proposed_config(config, factor_report)
     return None, None
+
+
+def _signal_scores(
+    session: Session, proposal: TriggerConfig, stored: list[ScoredAccount]
+) -> dict[str, int | None] | None:
+    """The book scored with the proposal's curves as of the latest stored score (None: none
+    stored); an account stored as a placeholder (no data) stays one."""
+    if not stored:
+        return None
+    as_of = max(account.as_of for account in stored)
+    table = load_feature_table(session, as_of=as_of, config=proposal)
+    scores = score_columns(table, proposal).scores.tolist()
+    by_account = dict(zip(table.account_ids, scores, strict=True))
+    return {a.account_id: by_account.get(a.account_id) if a.factors else None for a in stored}
 
 
 def _version_note(kind: str | None, factors: CalibrationReport | None, signals: SignalCalibration | None) -> str:

@@ -117,6 +117,7 @@ class TriggerAlignment:
     not_tied: tuple[tuple[str, str, str, str], ...]  # trigger, setting, proposed value, what it reads
     accounts: int  # accounts with a stored score, counted on
     latest: date | None  # the newest of their score dates
+    rescored_by_signals: bool = False  # the proposal's scores came from its signal curves
 
     def render(self) -> list[str]:
         lines = ["Triggers tied to the bands (Red is a score below the Red cut-off, bands.yellow):"]
@@ -149,9 +150,14 @@ class TriggerAlignment:
                 "start or stop firing cannot be counted."
             )
         else:
+            how = (
+                "the proposal's scores from its signal curves on the book as of that day"
+                if self.rescored_by_signals
+                else "rescored with each version's weights"
+            )
             lines.append(
                 f"  Counted on the latest stored score of {_accounts(self.accounts)} (the newest from "
-                f"{self.latest.isoformat()}), rescored with each version's weights: new weights move "
+                f"{self.latest.isoformat()}), {how}: new weights move "
                 "scores too, which is how an account can stop firing while a threshold rises. "
                 "Expansion readiness as stored."
             )
@@ -169,6 +175,7 @@ class TriggerAlignment:
             "trigger_alignment_basis": {
                 "accounts": self.accounts,
                 "latest_score_date": self.latest.isoformat() if self.latest else None,
+                "proposal_scored_by": "signal curves" if self.rescored_by_signals else "factor weights",
             },
             "triggers_not_tied_to_bands": [
                 {"trigger": trigger, "setting": setting, "value": value, "why": why}
@@ -191,14 +198,22 @@ def aligned_with_bands(config: TriggerConfig) -> TriggerConfig:
 
 
 def trigger_alignment(
-    current: TriggerConfig, proposed: TriggerConfig, accounts: Sequence[ScoredAccount]
+    current: TriggerConfig,
+    proposed: TriggerConfig,
+    accounts: Sequence[ScoredAccount],
+    *,
+    proposed_scores: Mapping[str, int | None] | None = None,
 ) -> TriggerAlignment:
     """Each tied setting in both versions, and the accounts whose trigger would start or stop
     firing: each account's stored factor scores are weighted as each version weighs them (its
     stored score where the weights are the ones it was scored with) and read against each
-    version's settings."""
+    version's settings. A signal-level proposal cannot be rescored from stored factor scores:
+    its scores come in `proposed_scores` (the book scored with its curves)."""
     before = {a.account_id: _score_under(a, current) for a in accounts}
-    after = {a.account_id: _score_under(a, proposed) for a in accounts}
+    if proposed_scores is None:
+        after = {a.account_id: _score_under(a, proposed) for a in accounts}
+    else:
+        after = {a.account_id: proposed_scores.get(a.account_id) for a in accounts}
     per_segment = bool(current.segment_bands or proposed.segment_bands)
     segments = [s.value for s in Segment] if per_segment else [ALL_SEGMENTS]
     rows = []
@@ -238,6 +253,7 @@ def trigger_alignment(
         not_tied=tuple((t, s, v, why) for (t, s, why), v in zip(NOT_TIED, values, strict=True)),
         accounts=len(accounts),
         latest=max((a.as_of for a in accounts), default=None),
+        rescored_by_signals=proposed_scores is not None,
     )
 
 

@@ -215,6 +215,7 @@ def test_the_proposal_moves_health_low_with_red_and_counts_the_accounts_it_affec
     assert report["trigger_alignment_basis"] == {
         "accounts": len(snaps),
         "latest_score_date": AS_OF.isoformat(),
+        "proposal_scored_by": "factor weights",
     }
 
     out = io.StringIO()

@@ -17,6 +17,9 @@ def test_monthly_churn_is_learned_from_churn_dates_and_named_by_feature(cli: Run
     assert 60 <= len(churned) <= 250  # the truth leaves a learnable mix
     code, out = cli("import", str(tmp_path / "book"))
     assert code == 0, out
+    last_day = (date(2025, 1, 1) + timedelta(days=329)).isoformat()
+    code, _ = cli("score", "--as-of", last_day)  # stored scores: the trigger alignment counts on them
+    assert code == 0
 
     code, out = cli("calibrate", "--json")
     assert code == 0, out
@@ -41,6 +44,11 @@ def test_monthly_churn_is_learned_from_churn_dates_and_named_by_feature(cli: Run
     ) < 1e-3
     assert signals["reference_model"].startswith("gradient boosting")
     assert len(signals["reliability"]) >= 5
+    # health_low moves with Red, counted on the book scored with the proposal's curves.
+    assert report["trigger_alignment_basis"]["proposal_scored_by"] == "signal curves"
+    low = next(row for row in report["trigger_alignment"] if row["trigger"] == "health_low")
+    assert low["proposed"] == report["bands"]["yellow"] == signals["bands"]["yellow"]
+    assert low["accounts_start_firing"] is not None and low["accounts_start_firing"] + low["accounts_stop_firing"] > 0
 
     code, out = cli("calibrate")  # the same in words
     assert code == 0
@@ -49,7 +57,6 @@ def test_monthly_churn_is_learned_from_churn_dates_and_named_by_feature(cli: Run
 
     code, out = cli("config", "activate", "2")
     assert code == 0, out
-    last_day = (date(2025, 1, 1) + timedelta(days=329)).isoformat()
     code, out = cli("score", "--as-of", last_day, "--format", "json")
     assert code == 0
     rows = json.loads(out)
