@@ -13,9 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
-
-from scoring.signal_calibration import ReliabilityBin
+from typing import Any, Protocol
 
 BANDS = ((0, 60, "#f4cccc"), (60, 75, "#fff2cc"), (75, 100, "#d9ead3"))  # red, yellow, green defaults
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -87,7 +85,27 @@ def health_usage_png(data: ChartData) -> bytes:
     return buffer.getvalue()
 
 
-def reliability_png(bins: Sequence[ReliabilityBin]) -> bytes:
+class ReliabilityBinLike(Protocol):
+    """One bin of a reliability diagram (scoring.signal_calibration.ReliabilityBin is one)."""
+
+    @property
+    def predicted(self) -> float: ...  # mean predicted churn probability in the bin
+
+    @property
+    def observed(self) -> float: ...  # churn rate observed in it
+
+    @property
+    def samples(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ReliabilityPoint:
+    predicted: float
+    observed: float
+    samples: int
+
+
+def reliability_png(bins: Sequence[ReliabilityBinLike]) -> bytes:
     """Predicted against observed churn per bin of the prediction, with the diagonal a perfectly
     calibrated score would follow; each point is labelled with its samples. Both axes in percent,
     zoomed to the range the bins use (churn is rare: a 0-100% square would squash them)."""

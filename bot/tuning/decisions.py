@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from scoring.config import TriggerConfig
-from scoring.learning.proposal_types import ConfigChange, apply_changes
+from scoring.learning.proposal_types import ConfigChange, ProposalKind, apply_changes
 from storage.db import transaction
 from storage.enums import ProposalState
 from storage.models import TriggerConfig as ConfigRow
@@ -31,6 +31,10 @@ from storage.repositories import configs, tuning, users
 SHADOW_DAYS = 14
 OPEN = (ProposalState.PROPOSED, ProposalState.SHADOWING)
 NOT_OPS = "Only ops and admins decide trigger tuning. Ask someone with the ops role."
+NO_SHADOW = (
+    "A calibration moves every score, not one trigger's cards, so there is nothing to shadow: "
+    "accept it (Roll back is one click) or reject it."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,8 @@ def shadow(deps: Deps, *, proposal_id: int, actor: str, check_role: bool = True)
         row, refusal = _guard(session, proposal_id, actor, check_role)
         if row is None:
             return refusal
+        if row.kind == ProposalKind.CALIBRATION:
+            return TuningOutcome(False, NO_SHADOW, proposal_id, row.state)
         if not tuning.transition(session, proposal_id=row.id, allowed=(ProposalState.PROPOSED,),
                                  to=ProposalState.SHADOWING, decided_by=actor, decided_at=now,
                                  shadow_until=until, shadow_report={"days": []}):  # fmt: skip
