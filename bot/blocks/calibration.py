@@ -2,7 +2,8 @@
 
 The group reads the proposal's stored evidence (`bot.tuning.calibration_evidence`): the backtest
 ROC-AUC of the proposed, current and reference models, the gain with its interval, what the
-calibration learned in words, and the bands with the churn in each. The reliability diagram
+calibration learned in words, and the bands with the churn in each (the verdict, which says the
+gain again, is in Details). The reliability diagram
 follows in the message's thread. Its block ids are trigger tuning's (`tuning-<id>-…`), so
 `bot.blocks.tuning` splices it like any proposal; waiting, it carries Accept, Reject and
 Details (no shadow: a calibration moves every score, not one trigger's cards); accepted, Roll
@@ -62,9 +63,6 @@ def calibration_group(view: ProposalView) -> list[Block]:
         auc_line(figures),
         gain_line(figures),
     ]
-    verdict = str(view.evidence.get("verdict") or "")
-    if verdict:
-        summary.append(f"_{escape(verdict)}_")
     blocks: list[Block] = [
         SectionBlock(block_id=f"{prefix}body", text=MarkdownTextObject(text=truncate("\n".join(summary))))
     ]
@@ -87,7 +85,7 @@ def calibration_group(view: ProposalView) -> list[Block]:
 def auc_line(figures: Mapping[str, Any]) -> str:
     auc = figures.get("roc_auc", {})
     ratio = figures.get("ratio_to_reference")
-    of_reference = f" ({ratio:.0%} of it)" if isinstance(ratio, int | float) else ""
+    of_reference = f" — {ratio:.0%} of the reference" if isinstance(ratio, int | float) else ""
     return (
         f"Backtest ROC-AUC: *{_auc(auc.get('proposed'))}* proposed · {_auc(auc.get('current'))} current · "
         f"{_auc(auc.get('reference'))} reference{of_reference}"

@@ -7,6 +7,7 @@ as evidence, and the sections the version changes against its parent, so that ac
 another version became active applies them on top of that one), supersedes a calibration still
 waiting, and owes each ops and admin user one message with the reliability diagram in its thread
 (`bot.delivery.calibration`), delivered like every notice: once, retried, or failed visibly.
+Without a Slack token nothing is rendered: the message stays owed until `serve` delivers it.
 Accept, Reject and Roll back are trigger tuning's own (`bot.tuning.decisions`).
 """
 
@@ -87,6 +88,8 @@ def propose_calibration(
         owe_notice(session, key=message_key(row.id), kind=DeliveryKind.CALIBRATION, recipients=recipients,
                    text=text, blocks=blocks, now=now)  # fmt: skip
         proposal_id = row.id
+    if deps.poster.is_preview:  # no Slack: it stays owed (a terminal preview would mix into the report)
+        return proposal_id
     deliver_notices(deps)
     for old in superseded:
         refresh_messages(deps, proposal_id=old)

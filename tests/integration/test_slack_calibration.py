@@ -4,6 +4,7 @@ second click changes nothing), Reject with a reason, Roll back to the parent, De
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -12,10 +13,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.charts import PNG_MAGIC
+from bot.clock import FrozenClock
 from bot.delivery.notices import deliver_notices
+from bot.deps import Deps
 from bot.ids import TuningAction, TuningModal
+from bot.posting import TerminalPoster
+from bot.settings import Settings
 from bot.tuning import decisions
 from bot.tuning.calibration_proposal import propose_calibration
+from prompts.drafting import TemplateDrafter
 from scoring.config import config_to_dict, load_default_config
 from scoring.learning.proposal_types import ConfigChange, apply_changes
 from scoring.signal_calibration import SignalCalibration
@@ -24,6 +30,7 @@ from storage.models import OverrideRecord, SlackDelivery, TuningProposal, User
 from storage.repositories import configs, tuning
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
+from tests.support import factories
 from tests.support.calibration_reports import (
     MODEL,
     NOTE,
@@ -161,8 +168,11 @@ def test_proposing_posts_one_message_to_each_decider_with_the_chart_in_its_threa
     assert sorted(p["channel"] for p in posts) == [ADMIN, OPS]
     shown = _dump(_blocks(posts[0]))
     assert posts[0]["text"] == "Health score calibration #1 waiting for ops: backtest ROC-AUC 0.499 → 0.755"
-    assert "Backtest ROC-AUC: *0.755* proposed · 0.499 current · 0.742 reference (102% of it)" in shown
-    assert "Gain over the current score: *+0.257* (95% interval +0.228 to +0.282)" in shown
+    assert (
+        "Backtest ROC-AUC: *0.755* proposed · 0.499 current · 0.742 reference — 102% of the reference"
+        in shown
+    )
+    assert "Gain over the current score: *+0.256* (95% interval +0.228 to +0.282)" in shown
     assert UTILISATION in shown and TICKETS in shown
     assert "Red below 16" in shown and "Green from 38" in shown and "(v1 → v2)" in shown
     assert _buttons(_blocks(posts[0])) == ["Accept", "Reject", "Details"]
@@ -338,3 +348,38 @@ def test_a_chart_upload_that_fails_is_retried_and_the_message_is_not_posted_agai
     deliver_notices(env.deps)
     assert len(_posts(env)) == 2 and len(env.api.shared) == 2
     assert all(f.data.startswith(PNG_MAGIC) for f in env.api.shared)
+
+
+def test_ops_home_lists_the_calibration_with_its_buttons(env: SlackEnv) -> None:
+    proposal_id = _propose(env)
+    reply = env.slack.post(json.dumps({
+        "type": "event_callback", "team_id": "T111", "api_app_id": "A111",
+        "event": {"type": "app_home_opened", "user": OPS, "channel": "D111", "tab": "home"},
+    }), content_type="application/json")  # fmt: skip
+    assert reply.status == 200
+    published = wait_for(lambda: env.api.calls_to("views.publish"))[-1].body
+    view = json.loads(published["view"]) if isinstance(published["view"], str) else published["view"]
+    shown = _dump(view)
+    assert f"#{proposal_id} Calibrated health score" in shown and "Gain over the current score" in shown
+    assert _buttons(view["blocks"])[-3:] == ["Accept", "Reject", "Details"]
+
+
+def test_without_slack_the_message_stays_owed_and_nothing_is_printed(sqlite_db: Database) -> None:
+    out = io.StringIO()
+    deps = Deps(settings=Settings(), session_factory=sqlite_db.session_factory, clock=FrozenClock(NOW),  # type: ignore[call-arg]
+                drafter=TemplateDrafter(), poster=TerminalPoster(out=out))  # fmt: skip
+    with transaction(sqlite_db.session_factory) as session:
+        factories.add_people(session)
+        active = configs.ensure_active_config(
+            session, default_body=config_to_dict(load_default_config()), author="tandem", now=NOW
+        )
+        version = configs.create_config_version(
+            session, body=calibrated_body(active.body, signal_report()), author="calibrate", now=NOW
+        ).version
+    proposal_id = propose_calibration(
+        deps, report=signal_report(), proposed_version=version, parent_version=1
+    )
+    assert proposal_id is not None and out.getvalue() == ""
+    with sqlite_db.session_factory() as session:
+        owed = list(session.scalars(select(SlackDelivery).where(SlackDelivery.kind == "calibration")))
+    assert [row.state for row in owed] == ["queued"] and {row.recipient for row in owed} == {OPS}

@@ -51,7 +51,7 @@ def signal_report(**changes: Any) -> SignalCalibration:
         current_metrics=_metrics(0.4989, 0.2101, 0.1702, 0.98),
         proposed_metrics=_metrics(0.7554, 0.4312, 0.1391, 2.41),
         reference_metrics=_metrics(0.7416, 0.4188, 0.1410, 2.33),
-        auc_gain=0.2565, auc_gain_low=0.2284, auc_gain_high=0.2817, ratio_to_reference=1.0185,
+        auc_gain=0.2564, auc_gain_low=0.2284, auc_gain_high=0.2817, ratio_to_reference=1.0185,
         findings=(
             Finding("seat_utilisation", "usage", UTILISATION, "your book: more utilisation, less churn", False, False),
             Finding("ticket_volume", "support", TICKETS, "your book: more tickets, less churn", True, False),

@@ -47,8 +47,11 @@ def test_the_message_says_what_ops_decides_on() -> None:
     assert text == "Health score calibration #5 waiting for ops: backtest ROC-AUC 0.499 → 0.755"
     assert block_problems(blocks) == []
     assert "*#5 Calibrated health score: backtest ROC-AUC 0.499 → 0.755*  (v3 → v4)" in shown
-    assert "Backtest ROC-AUC: *0.755* proposed · 0.499 current · 0.742 reference (102% of it)" in shown
-    assert "Gain over the current score: *+0.257* (95% interval +0.228 to +0.282)" in shown
+    assert (
+        "Backtest ROC-AUC: *0.755* proposed · 0.499 current · 0.742 reference — 102% of the reference"
+        in shown
+    )
+    assert "Gain over the current score: *+0.256* (95% interval +0.228 to +0.282)" in shown
     assert UTILISATION in shown and TICKETS in shown
     assert "Red below 16" in shown and "Yellow 16–37" in shown and "Green from 38" in shown
     assert "Churn by band on the backtest: Red 49.1% · Yellow 25.1% · Green 6.0%" in shown
@@ -95,6 +98,7 @@ def test_stored_text_is_escaped_and_long_findings_stay_within_slacks_limits() ->
     assert "…and 56 more in *Details*." in shown
     modal = calibration_details_modal(_view(report=report))
     assert view_problems(modal) == [] and "<!channel>" not in json.dumps(modal)
+    assert "<@U0EVIL>" not in json.dumps(modal) and "&lt;@U0EVIL&gt;" in json.dumps(modal)
     assert "feature F59" in json.dumps(modal)  # every finding
 
 
@@ -103,6 +107,7 @@ def test_details_shows_findings_backtest_bands_reliability_and_notes() -> None:
     shown = json.dumps(modal, ensure_ascii=False)
     assert view_problems(modal) == [] and modal["title"]["text"] == "Calibration #5"
     assert UTILISATION in shown and TICKETS in shown and NOTE in shown
+    assert "Proposed: on the backtest it ranks churners better than the current score by +0.256" in shown
     assert "Fitted on the 5,600 samples whose outcome was known before 2025-09-30" in shown
     assert "Red: 214 churned of 436 (49.1%)" in shown and "Green: 83 churned of 1,374 (6.0%)" in shown
     assert "PR-AUC: 0.431 · 0.210 · 0.419" in shown and "1.8% → 2.0%  (400)" in shown
