@@ -1,4 +1,5 @@
-"""The QBR chart: an account's health score and daily active users over the review window, as a PNG.
+"""Charts as PNGs: the QBR chart (an account's health score and daily active users over the
+review window) and calibration's reliability diagram (predicted against observed churn).
 
 matplotlib's object-oriented API on the Agg canvas (no pyplot, no global state, no display), so
 it renders in any thread of a server. Days without a snapshot or usage row are gaps, never
@@ -12,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 BANDS = ((0, 60, "#f4cccc"), (60, 75, "#fff2cc"), (75, 100, "#d9ead3"))  # red, yellow, green defaults
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -79,6 +80,69 @@ def health_usage_png(data: ChartData) -> bytes:
     )
     figure.text(0.01, 0.045, note, fontsize=7.5, color="#444444")
     figure.tight_layout(rect=(0, 0.08, 1, 1))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+class ReliabilityBinLike(Protocol):
+    """One bin of a reliability diagram (scoring.signal_calibration.ReliabilityBin is one)."""
+
+    @property
+    def predicted(self) -> float: ...  # mean predicted churn probability in the bin
+
+    @property
+    def observed(self) -> float: ...  # churn rate observed in it
+
+    @property
+    def samples(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ReliabilityPoint:
+    predicted: float
+    observed: float
+    samples: int
+
+
+def reliability_png(bins: Sequence[ReliabilityBinLike]) -> bytes:
+    """Predicted against observed churn per bin of the prediction, with the diagonal a perfectly
+    calibrated score would follow; each point is labelled with its samples. Both axes in percent,
+    zoomed to the range the bins use (churn is rare: a 0-100% square would squash them)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    shown = [b for b in bins if math.isfinite(b.predicted) and math.isfinite(b.observed)]
+    top = max([max(b.predicted, b.observed) for b in shown], default=0.1)
+    top = min(1.0, max(0.05, top * 1.15))
+    figure = Figure(figsize=(5.2, 4.6), dpi=110)
+    FigureCanvasAgg(figure)
+    axis = figure.add_subplot(1, 1, 1)
+    axis.plot([0, top], [0, top], color="#999999", linestyle="--", linewidth=1, label="Perfectly calibrated")
+    if shown:
+        axis.plot(
+            [b.predicted for b in shown], [b.observed for b in shown], color="#1f3a5f", linewidth=1.5,
+            marker="o", markersize=5, label="Proposed score",
+        )  # fmt: skip
+        for b in shown:
+            axis.annotate(f"{b.samples:,}", (b.predicted, b.observed), textcoords="offset points",
+                          xytext=(4, -10), fontsize=6.5, color="#666666")  # fmt: skip
+    else:
+        axis.text(top / 2, top / 2, "no backtest bins", ha="center", va="center", color="#666666")
+    axis.set_xlim(0, top)
+    axis.set_ylim(0, top)
+    axis.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    axis.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    axis.set_xlabel("Predicted churn")
+    axis.set_ylabel("Observed churn")
+    axis.set_title("Reliability on the backtest: predicted vs observed churn", fontsize=10)
+    axis.grid(True, color="#eeeeee", linewidth=0.6)
+    axis.legend(loc="upper left", fontsize=8, frameon=False)
+    samples = sum(b.samples for b in shown)
+    figure.text(0.01, 0.015, f"{len(shown)} bins of equal size, {samples:,} samples; numbers: samples per bin",
+                fontsize=7, color="#444444")  # fmt: skip
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -104,6 +104,7 @@ class TuningAction(StrEnum):
     REJECT = "tuning-proposal-reject"  # opens TuningModal.REJECT_CALLBACK
     DETAILS = "tuning-proposal-details"  # opens the replay table
     ROLLBACK = "tuning-proposal-rollback"
+    CALIBRATION_DETAILS = "tuning-calibration-details"  # a calibration's findings, bands and backtest
 
 
 class TuningModal(StrEnum):
@@ -114,3 +115,4 @@ class TuningModal(StrEnum):
     REASON_BLOCK = "tuning-proposal-reject-reason"
     REASON_INPUT = "tuning-proposal-reject-reason-input"
     DETAILS_CALLBACK = "tuning-proposal-details-view"
+    CALIBRATION_DETAILS_CALLBACK = "tuning-calibration-details-view"

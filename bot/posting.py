@@ -1,7 +1,8 @@
 """Where messages go: Slack's Web API, or the terminal when no Slack token is set.
 
 Workflows post through a MessagePoster, so `cycle`, `digest` and `demo` share one code path
-whether or not a workspace is connected. A terminal poster is a *preview*: what it renders
+whether or not a workspace is connected. A poster also uploads files (a chart into a message's
+thread, through `files_upload_v2`). A terminal poster is a *preview*: what it renders
 never reached anyone, so nothing it shows may be recorded as posted.
 
 Tandem tags what it owes with Slack message metadata (`event_type` and an id in
@@ -46,6 +47,18 @@ class MessageTag:
         return isinstance(payload, dict) and str(payload.get("id")) == str(self.id)
 
 
+@dataclass(frozen=True, slots=True)
+class FileUpload:
+    """A file to share in a channel, in the thread of `thread_ts` when set."""
+
+    content: bytes
+    filename: str
+    title: str
+    alt_text: str = ""
+    thread_ts: str | None = None
+    comment: str | None = None
+
+
 class MessagePoster(Protocol):
     @property
     def is_preview(self) -> bool:
@@ -57,6 +70,10 @@ class MessagePoster(Protocol):
     ) -> PostedMessage: ...
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
+
+    def upload(self, *, channel: str, file: FileUpload) -> PostedMessage:
+        """Share `file` in `channel` (a channel id); the answer's `ts` is the file's id."""
+        ...
 
     def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
         """A message carrying `tag` posted in `channel` (a user id: the DM with them) since then."""
@@ -80,6 +97,14 @@ class SlackPoster:
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def upload(self, *, channel: str, file: FileUpload) -> PostedMessage:
+        response = self._client.files_upload_v2(
+            channel=channel, thread_ts=file.thread_ts, initial_comment=file.comment,
+            file=file.content, filename=file.filename, title=file.title, alt_txt=file.alt_text or None,
+        )  # fmt: skip
+        files = response.get("files") or [response.get("file") or {}]
+        return PostedMessage(channel_id=channel, ts=str(files[0].get("id") or ""))
 
     def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
         if channel.startswith(("U", "W")):  # a user id: their DM with the app
@@ -122,6 +147,11 @@ class TerminalPoster:
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self.out.write(render_blocks(channel, f"(updated in place) {text}", blocks))
+
+    def upload(self, *, channel: str, file: FileUpload) -> PostedMessage:
+        where = f" (in the thread of {file.thread_ts})" if file.thread_ts else ""
+        self.out.write(f"┌─ to {channel}{where}\n│ [file] {file.title}: {file.filename}, {len(file.content):,} bytes\n└─\n")
+        return PostedMessage(channel_id=channel, ts=f"preview-file-{len(self.posted) + 1}")
 
     def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
         return None  # nothing rendered in a terminal is ever in Slack

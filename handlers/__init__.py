@@ -9,6 +9,7 @@ from handlers import (
     audit_cards,
     auto_touches,
     brief_command,
+    calibration,
     cards,
     circuit_breaker,
     deliveries,
@@ -44,3 +45,4 @@ def register_all(app: App, deps: Deps) -> None:
     veto_command.register(app, deps)
     exceptions.register(app, deps)
     tuning.register(app, deps)
+    calibration.register(app, deps)

@@ -50,6 +50,8 @@ class DeliveryKind(StrEnum):
     OPS_ALERT = "ops_alert"  # to ops: a scheduled run failed, or finished with problems
     EXCEPTION_OFFER = "exception_offer"  # to an owner: "quiet until it gets worse" on one trigger
     TUNING = "tuning"  # to each ops and admin user: the week's trigger-tuning proposals
+    CALIBRATION = "calibration"  # to each ops and admin user: a calibration proposal
+    CALIBRATION_CHART = "calibration_chart"  # its reliability diagram, into that message's thread
 
 
 class DeliveryState(StrEnum):

@@ -408,7 +408,7 @@ class TuningProposal(Base):
     __tablename__ = "tuning_proposals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(160), index=True)  # e.g. "threshold:health_low:smb"
+    key: Mapped[str] = mapped_column(String(160), index=True)  # "threshold:health_low:smb", "calibration:score"
     kind: Mapped[str] = mapped_column(String(16))  # scoring.learning.proposal_types.ProposalKind
     trigger: Mapped[str] = mapped_column(String(24))
     segment: Mapped[str | None] = mapped_column(String(16))

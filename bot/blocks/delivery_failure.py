@@ -18,6 +18,10 @@ KIND_WORDS = {
     "delivery_failed": "a delivery-failure notice",
     "digest": "a morning digest",
     "ops_alert": "an ops alert",
+    "exception_offer": "an exception offer",
+    "tuning": "a trigger-tuning message",
+    "calibration": "a calibration proposal",
+    "calibration_chart": "a calibration's reliability diagram",
 }
 ERROR_SHOWN = 300
 

@@ -7,15 +7,15 @@ decided, a line saying who decided what (an accepted one keeps Roll back for 30 
 click the handler renders the clicked proposal's group again and splices it into the message
 (`refresh_groups`), so the other proposals in the same message are left as they are.
 Titles, sentences and account names are escaped; the only mentions are the Slack ids Tandem
-stored itself (who decided).
+stored itself (who decided). A calibration proposal's group is `bot.blocks.calibration`'s, with
+the same block ids, so it sits in the same message, App Home section and splicing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,35 +29,16 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.mrkdwn import escape, slack_link, truncate
+from bot.blocks.calibration import calibration_group
+from bot.blocks.mrkdwn import escape, truncate
+from bot.blocks.proposal_view import ProposalView, state_line
 from bot.ids import TuningAction
 from bot.tuning.replay_words import replay_sentence
 
 HEADER = "Trigger tuning"
-ROLLBACK_DAYS = 30  # an accepted proposal keeps its Roll back button this long
 MESSAGE_SHOWN = 12  # proposals in one message (three blocks each, under Slack's 50)
 HOME_SHOWN = 8
 GROUP = re.compile(r"tuning-(\d{1,10})-")
-
-
-@dataclass(frozen=True)
-class ProposalView:
-    proposal_id: int
-    title: str
-    kind: str
-    state: str  # storage.enums.ProposalState
-    config_version: int
-    parent_version: int
-    sentences: tuple[str, ...] = ()
-    replay: Mapping[str, Any] = field(default_factory=dict)
-    drift: str | None = None  # the drift flag's sentence on its cell, if any
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    reason: str | None = None
-    shadow_until: date | None = None
-    rolled_back_by: str | None = None
-    rolled_back_at: datetime | None = None
-    can_roll_back: bool = False  # accepted, within ROLLBACK_DAYS
 
 
 def build_tuning_message(
@@ -149,28 +130,9 @@ def replay_line(replay: Mapping[str, Any]) -> str | None:
     return replay_sentence(replay)
 
 
-def state_line(view: ProposalView) -> str | None:
-    """Who decided what, or None while it waits untouched."""
-    by = _who(view.decided_by)
-    on = f" on {view.decided_at:%Y-%m-%d}" if view.decided_at else ""
-    if view.state == "accepted":
-        return f"✅ Accepted by {by}{on}: configuration v{view.config_version} became active."
-    if view.state == "shadowing":
-        until = view.shadow_until.isoformat() if view.shadow_until else "?"
-        return f"👀 Shadowing until {until} (set by {by}{on}): each cycle counts what v{view.config_version} would post."
-    if view.state == "rejected":
-        return f"✋ Rejected by {by}{on}: {escape(view.reason or '')}"
-    if view.state == "rolled_back":
-        back = f" on {view.rolled_back_at:%Y-%m-%d}" if view.rolled_back_at else ""
-        return (
-            f"↩️ Rolled back by {_who(view.rolled_back_by)}{back}: v{view.parent_version}'s settings are back."
-        )
-    if view.state == "superseded":
-        return "A newer proposal for the same trigger and segment took its place."
-    return None
-
-
 def _group(view: ProposalView) -> list[Block]:
+    if view.kind == "calibration":
+        return calibration_group(view)
     prefix = f"tuning-{view.proposal_id}-"
     lines = [f"*#{view.proposal_id} {escape(view.title)}*  (v{view.parent_version} → v{view.config_version})"]
     lines += [escape(sentence) for sentence in view.sentences]
@@ -225,8 +187,3 @@ def _buttons(view: ProposalView) -> list[ButtonElement]:
 def _group_id(block: Mapping[str, Any]) -> int | None:
     found = GROUP.match(str(block.get("block_id", "")))
     return int(found.group(1)) if found else None
-
-
-def _who(slack_id: str | None) -> str:
-    """A mention of a Slack id Tandem stored (anything else is escaped text)."""
-    return (slack_link(slack_id) or escape(slack_id)) if slack_id else "someone"

@@ -6,7 +6,9 @@ One attempt at one row:
 2. if an earlier attempt may have posted it (a stale claim after a crash, a timeout), look for
    it in the channel's history by the row id in the message's metadata, and adopt what is
    found instead of posting again;
-3. otherwise post it, tagged with the row id;
+3. otherwise post it, tagged with the row id (or, for a file, upload it: a file cannot carry
+   the tag, so a file that may have been uploaded before a crash is uploaded again; a chart
+   twice in a thread is a nuisance, a chart missing would be a loss);
 4. settle: sent (and whatever follows, e.g. the card records its message), or back in the
    queue with a growing delay, or `failed` after the last attempt (ops is told).
 What a row carries (a card rendered from its current state, a stored notice) and what follows
@@ -27,7 +29,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.posting import MessageTag, PostedMessage
+from bot.posting import FileUpload, MessageTag, PostedMessage
 from storage.db import transaction
 from storage.enums import DeliveryKind
 from storage.models import SlackDelivery
@@ -42,6 +44,7 @@ PARALLEL_POSTS = 4  # posts in flight at once on PostgreSQL
 class Rendered:
     text: str
     blocks: list[dict[str, Any]]
+    file: FileUpload | None = None  # set: upload this file (its id is recorded as the row's ts)
 
 
 class Renderer(Protocol):
@@ -176,9 +179,12 @@ def attempt_one(
                 settle(found)
                 run.adopted.append(delivery_id)
                 return
-        posted = deps.poster.post(
-            channel=row.recipient, text=rendered.text, blocks=rendered.blocks, tag=tag_for(row)
-        )
+        if rendered.file is not None:
+            posted = deps.poster.upload(channel=row.recipient, file=rendered.file)
+        else:
+            posted = deps.poster.post(
+                channel=row.recipient, text=rendered.text, blocks=rendered.blocks, tag=tag_for(row)
+            )
     except SlackApiError as error:  # Slack answered: the message was not posted
         _failed_attempt(deps, row, token, _slack_error(error), run, maybe_posted=False)
         return

@@ -1,7 +1,6 @@
 """Notices: short Slack messages Tandem owes a person (an escalation to a manager, a
 circuit-breaker alert to ops, a delivery failure to ops, an exception offer to an owner, the
-weekly trigger-tuning proposals to ops), one
-row per recipient.
+weekly trigger-tuning proposals to ops, a calibration proposal to ops), one row per recipient.
 
 A notice is stored with its text and blocks when it becomes owed, keyed so a rerun owes it
 once, and delivered by the engine: claimed, posted once, retried with backoff, and, when it
@@ -18,8 +17,9 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy.orm import Session
 
 from bot.blocks.mrkdwn import escape, truncate
+from bot.delivery.calibration import CALIBRATION_RENDERERS
 from bot.delivery.digests import DigestRenderer, TouchTiming
-from bot.delivery.engine import DeliveryRun, Rendered, deliver_due
+from bot.delivery.engine import DeliveryRun, Rendered, Renderer, deliver_due
 from bot.delivery.failures import tell_ops_of_failures
 from bot.deps import Deps
 from bot.posting import PostedMessage
@@ -35,6 +35,7 @@ NOTICE_KINDS = (
     DeliveryKind.OPS_ALERT,
     DeliveryKind.EXCEPTION_OFFER,
     DeliveryKind.TUNING,
+    DeliveryKind.CALIBRATION,
 )
 
 
@@ -48,7 +49,9 @@ class NoticeRenderer:
         return None
 
 
-NOTICE_RENDERERS = {kind: NoticeRenderer() for kind in NOTICE_KINDS}
+# A calibration proposal's message is rendered from the proposal's state and owes its chart.
+NOTICE_RENDERERS: dict[DeliveryKind, Renderer] = {kind: NoticeRenderer() for kind in NOTICE_KINDS}
+NOTICE_RENDERERS |= CALIBRATION_RENDERERS
 
 
 def owe_notice(
@@ -84,6 +87,9 @@ def deliver_notices(deps: Deps) -> DeliveryRun:
     # Digests that Slack refused when they fell due are retried here too.
     digests = DigestRenderer(TouchTiming.from_settings(deps.settings))
     run = deliver_due(deps, {**NOTICE_RENDERERS, DeliveryKind.DIGEST: digests})
+    if run.delivered:  # what a post owes in turn (a calibration message's chart) goes out now too
+        chart = DeliveryKind.CALIBRATION_CHART
+        run.merge(deliver_due(deps, {chart: NOTICE_RENDERERS[chart]}))
     if tell_ops_of_failures(deps):
         run.merge(
             deliver_due(deps, {DeliveryKind.DELIVERY_FAILED: NOTICE_RENDERERS[DeliveryKind.DELIVERY_FAILED]})

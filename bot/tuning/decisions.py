@@ -6,9 +6,10 @@ operator's own. Each step is one guarded transition (a second click, a Slack ret
 at once change it once) and a row in the override log.
 
 Accepting activates the proposal's version. When another version became active since the
-proposal was made, its changes are applied on top of the active one instead (a new version),
-so accepting one proposal never undoes another. Rolling back returns to the parent when the
-proposal's version is still the active one; otherwise only its own changes are reverted.
+proposal was made, its changes are applied on top of the active one instead (a new version,
+whose parent the active one then is), so accepting one proposal never undoes another. Rolling
+back returns to the parent when the proposal's version is still the active one; otherwise only
+its own changes are reverted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from scoring.config import TriggerConfig
-from scoring.learning.proposal_types import ConfigChange, apply_changes
+from scoring.learning.proposal_types import ConfigChange, ProposalKind, apply_changes
 from storage.db import transaction
 from storage.enums import ProposalState
 from storage.models import TriggerConfig as ConfigRow
@@ -31,6 +32,10 @@ from storage.repositories import configs, tuning, users
 SHADOW_DAYS = 14
 OPEN = (ProposalState.PROPOSED, ProposalState.SHADOWING)
 NOT_OPS = "Only ops and admins decide trigger tuning. Ask someone with the ops role."
+NO_SHADOW = (
+    "A calibration moves every score, not one trigger's cards, so there is nothing to shadow: "
+    "accept it (Roll back is one click) or reject it."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +53,10 @@ def accept(deps: Deps, *, proposal_id: int, actor: str, check_role: bool = True)
         row, refusal = _guard(session, proposal_id, actor, check_role)
         if row is None:
             return refusal
-        version = _version_to_activate(session, row, actor, now)
+        version, base = _version_to_activate(session, row, actor, now)
         if not tuning.transition(session, proposal_id=row.id, allowed=OPEN, to=ProposalState.ACCEPTED,
-                                 decided_by=actor, decided_at=now, config_version=version):  # fmt: skip
+                                 decided_by=actor, decided_at=now, config_version=version,
+                                 parent_version=base):  # fmt: skip
             return _already(session, proposal_id)
         configs.activate(session, version=version)
         tuning.record_step(session, proposal=row, action="tune_accepted", actor=actor, now=now,
@@ -66,6 +72,8 @@ def shadow(deps: Deps, *, proposal_id: int, actor: str, check_role: bool = True)
         row, refusal = _guard(session, proposal_id, actor, check_role)
         if row is None:
             return refusal
+        if row.kind == ProposalKind.CALIBRATION:
+            return TuningOutcome(False, NO_SHADOW, proposal_id, row.state)
         if not tuning.transition(session, proposal_id=row.id, allowed=(ProposalState.PROPOSED,),
                                  to=ProposalState.SHADOWING, decided_by=actor, decided_at=now,
                                  shadow_until=until, shadow_report={"days": []}):  # fmt: skip
@@ -138,17 +146,19 @@ def _changes(row: TuningProposal) -> list[ConfigChange]:
     return [ConfigChange(tuple(c["path"]), c["value"], c.get("op", "set")) for c in row.evidence.get("changes", [])]
 
 
-def _version_to_activate(session: Session, row: TuningProposal, actor: str, now: Any) -> int:
-    """The proposal's own version, or, when the active one moved on since, its changes on top of it."""
+def _version_to_activate(session: Session, row: TuningProposal, actor: str, now: Any) -> tuple[int, int]:
+    """(version, its parent): the proposal's own version, or, when the active one moved on since,
+    its changes on top of the active one, which then becomes its parent (Roll back returns there,
+    not to the version it was first made from, so it never undoes what was accepted meanwhile)."""
     active = configs.active_config(session)
     if active is None or active.version == row.parent_version:
-        return row.config_version
+        return row.config_version, row.parent_version
     body = apply_changes(active.body, _changes(row))
     TriggerConfig.model_validate(body)
     rebased = configs.create_config_version(
         session, body=body, author=actor, now=now, note=f"proposal #{row.id} on v{active.version}: {row.title}"
     )
-    return rebased.version
+    return rebased.version, active.version
 
 
 def _version_after_rollback(session: Session, row: TuningProposal, actor: str, now: Any) -> int:

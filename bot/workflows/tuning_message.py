@@ -18,20 +18,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.tuning import (
-    ROLLBACK_DAYS,
-    ProposalView,
-    build_tuning_message,
-    proposal_group,
-    refresh_groups,
-)
+from bot.blocks.proposal_view import ROLLBACK_DAYS, ProposalView
+from bot.blocks.tuning import build_tuning_message, proposal_group, refresh_groups
 from bot.delivery.notices import deliver_notices, owe_notice
 from bot.deps import Deps
 from bot.tuning.decisions import NOT_OPS
+from bot.tuning.proposal_view import proposal_view
 from bot.tuning.propose import AUTHOR, ProposalRun, current_drift, run_proposals
 from storage.db import transaction
 from storage.enums import DeliveryKind, ProposalState, Role
-from storage.models import TuningProposal
 from storage.repositories import accounts, deliveries, tuning, users
 
 logger = logging.getLogger(__name__)
@@ -42,20 +37,6 @@ DECIDERS = (Role.OPS, Role.ADMIN)
 class TuningOwed:
     key: str | None  # None: nothing waiting and no drift, so nothing owed
     recipients: int
-
-
-def proposal_view(row: TuningProposal, *, now: datetime) -> ProposalView:
-    drift = (row.drift or {}).get("sentence")
-    decided_at = row.decided_at
-    recent = decided_at is not None and decided_at >= now - timedelta(days=ROLLBACK_DAYS)
-    return ProposalView(
-        proposal_id=row.id, title=row.title, kind=row.kind, state=row.state,
-        config_version=row.config_version, parent_version=row.parent_version,
-        sentences=tuple(str(s) for s in row.evidence.get("sentences", [])), replay=dict(row.replay or {}),
-        drift=str(drift) if drift else None, decided_by=row.decided_by, decided_at=decided_at,
-        reason=row.reason, shadow_until=row.shadow_until, rolled_back_by=row.rolled_back_by,
-        rolled_back_at=row.rolled_back_at, can_roll_back=row.state == ProposalState.ACCEPTED and recent,
-    )  # fmt: skip
 
 
 def message_key(run: ProposalRun) -> str | None:

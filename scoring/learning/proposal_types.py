@@ -19,6 +19,7 @@ class ProposalKind(StrEnum):
     THRESHOLD = "threshold"  # a per-segment line of a threshold trigger
     ROUTE = "route"  # a routing rule for a cell (to a person, or automated with a hold)
     PHRASE = "phrase"  # a watched phrase for the sentiment trigger
+    CALIBRATION = "calibration"  # the score calibrated on churn outcomes (signal model, bands, weights)
 
 
 @dataclass(frozen=True, slots=True)

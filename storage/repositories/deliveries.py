@@ -287,3 +287,24 @@ def posted_at(session: Session, *, channel_id: str, message_ts: str) -> SlackDel
     """The delivery Tandem recorded as posted at (channel, ts), if any."""
     d = SlackDelivery
     return session.scalar(select(d).where(d.channel_id == channel_id, d.message_ts == message_ts).limit(1))
+
+
+def by_key(session: Session, *, key: str) -> SlackDelivery | None:
+    return session.scalar(select(SlackDelivery).where(SlackDelivery.key == key))
+
+
+def sent_with_prefix(session: Session, *, kind: DeliveryKind, prefix: str) -> list[SlackDelivery]:
+    """Posted messages of `kind` whose key starts with `prefix` (every copy of one message)."""
+    d = SlackDelivery
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        session.scalars(
+            select(d)
+            .where(
+                d.kind == kind.value,
+                d.key.like(f"{escaped}%", escape="\\"),
+                d.state == DeliveryState.SENT.value,
+            )
+            .order_by(d.id)
+        )
+    )

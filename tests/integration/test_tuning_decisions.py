@@ -142,6 +142,20 @@ def test_accepting_one_never_undoes_another_and_rolling_back_reverts_only_its_ow
     assert config.triggers.line(TriggerKey.HEALTH_LOW, "mid_market") == 55
 
 
+def test_rolling_back_a_rebased_proposal_keeps_what_was_accepted_before_it(deps: Deps) -> None:
+    smb = _propose(deps, "smb", 52)
+    mid = _propose(deps, "mid_market", 55)  # made from the same parent
+    decisions.accept(deps, proposal_id=smb, actor=OPS)
+    smb_version = _active(deps)[0]
+    decisions.accept(deps, proposal_id=mid, actor=OPS)  # rebased: its parent is now smb's version
+    assert _row(deps, mid).parent_version == smb_version
+    outcome = decisions.rollback(deps, proposal_id=mid, actor=OPS)
+    assert outcome.ok and outcome.active_version == smb_version
+    _, config = _active(deps)
+    assert config.triggers.line(TriggerKey.HEALTH_LOW, "smb") == 52
+    assert config.triggers.line(TriggerKey.HEALTH_LOW, "mid_market") == 60
+
+
 def test_shadow_counts_what_the_proposal_would_post_and_reports_when_it_ends(deps: Deps) -> None:
     proposal = _propose(deps, "smb", 40)
     outcome = decisions.shadow(deps, proposal_id=proposal, actor=OPS)

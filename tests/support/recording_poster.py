@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.posting import MessageTag, PostedMessage
+from bot.posting import FileUpload, MessageTag, PostedMessage
 
 
 @dataclass
 class RecordingPoster:
     posted: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[dict[str, Any]] = field(default_factory=list)
     fail_next: list[Exception] = field(default_factory=list)  # raised by the next posts, in order
     is_preview = False
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -33,6 +34,13 @@ class RecordingPoster:
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self.updates.append({"channel": channel, "ts": ts, "text": text, "blocks": blocks})
+
+    def upload(self, *, channel: str, file: FileUpload) -> PostedMessage:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        file_id = f"F{next(self._counter):08d}"
+        self.uploads.append({"channel": channel, "file": file, "file_id": file_id})
+        return PostedMessage(channel_id=channel, ts=file_id)
 
     def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
         for message in self.posted:
