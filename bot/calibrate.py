@@ -13,7 +13,6 @@ firing.
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.calibration_samples import stored_signal_samples
 from bot.deps import Deps
+from bot.tuning.calibration_proposal import propose_calibration
 from bot.workflows.cycle import active_trigger_config
 from scoring.calibration_report import CalibrationReport, proposed_config
 from scoring.calibration_report import calibrate as run_calibration
@@ -156,12 +156,9 @@ def _version_note(kind: str | None, factors: CalibrationReport | None, signals: 
 
 
 def _tell_ops(deps: Deps, signals: SignalCalibration, proposed_version: int, parent_version: int) -> None:
-    """Owe ops the proposal in Slack (bot.calibration_proposal), when that flow is installed."""
-    try:
-        module = importlib.import_module("bot.calibration_proposal")
-    except ImportError:
-        return
-    module.propose_calibration(deps, report=signals, proposed_version=proposed_version, parent_version=parent_version)
+    """Owe ops the proposal in Slack: one message with the reliability diagram, Accept / Reject /
+    Details, then Roll back (bot.tuning.calibration_proposal)."""
+    propose_calibration(deps, report=signals, proposed_version=proposed_version, parent_version=parent_version)
 
 
 def _json(

@@ -330,7 +330,7 @@ class OverrideRecord(Base):
     # None for a tuning step (tune_accepted and friends): about the configuration, no one account.
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.account_id"), index=True)
     trigger: Mapped[str] = mapped_column(String(24))
-    proposed_route: Mapped[str] = mapped_column(String(10))
+    proposed_route: Mapped[str] = mapped_column(String(16))
     proposed_draft: Mapped[str] = mapped_column(Text, default="")
     # approved, edited, taken_over, dismissed (cards); auto_sent, cancelled (automated touches);
     # worth_a_look, not_needed (audit cards: their proposed_route is "audit", their propensity

@@ -86,7 +86,7 @@ def record_step(
     record = OverrideRecord(
         account_id=None,
         trigger=proposal.trigger[:24],
-        proposed_route=proposal.kind[:10],
+        proposed_route=proposal.kind[:16],
         proposed_draft=proposal.title,
         action=action,
         reason=reason,
