@@ -25,7 +25,7 @@ from scoring.explain import (
     explain_signals,
     ingestion_gap_note,
     missing_note,
-    signal_breakdown,
+    signal_breakdowns,
 )
 from scoring.factors import FACTOR_SPECS, usage_fell
 from scoring.features import FeatureTable, data_quality_flags, ingestion_gaps, table_from_facts
@@ -146,9 +146,11 @@ def score_table(
     ]
     specs = list(enumerate(FACTOR_SPECS))
     signal_names = list(scored.signal_names)
-    signal_points = scored.signal_points.tolist()
-    signal_values = scored.signal_values.tolist()
+    breakdowns = signal_breakdowns(signal_names, scored.signal_points)
     calibrated = bool(config.signal_model.shapes)
+    # Each account's points and figures as lists only where its sentence reads them.
+    signal_points = scored.signal_points.tolist() if calibrated else []
+    signal_values = scored.signal_values.tolist() if calibrated else []
     findings = {shape.signal: shape.finding for shape in config.signal_model.shapes}
     factors_of = [spec_for(name).factor for name in signal_names]
 
@@ -188,7 +190,7 @@ def score_table(
                 trend=_trend(prior_scores, i, score),
                 expansion_readiness=None if math.isnan(expansion[i]) else int(expansion[i]),
                 renewal_risk=None if math.isnan(risk[i]) else risk[i],
-                points=signal_breakdown(signal_names, signal_points[i]),
+                points=breakdowns[i],
             )
         )
     return results

@@ -117,15 +117,24 @@ def _days(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[D]")
 
 
-def _time_order(samples: ChurnSamples) -> np.ndarray:
-    return np.lexsort((samples.accounts.astype(str), _days(samples.days)))
+def time_order(samples: ChurnSamples) -> np.ndarray:
+    """The samples' rows by day, then account id (the order calibration reads them in)."""
+    days = _days(samples.days)
+    accounts = np.asarray(samples.accounts)
+    if accounts.dtype.kind not in "US":
+        accounts = accounts.astype(str)
+    if len(days) < 2:
+        return np.arange(len(days))
+    later, same = days[1:] > days[:-1], days[1:] == days[:-1]
+    if np.all(later | (same & (accounts[1:] >= accounts[:-1]))):
+        return np.arange(len(days))  # already in order (a sample builder's usual output): no sort
+    return np.lexsort((accounts, days))
 
 
 def backtest_rows(samples: ChurnSamples) -> np.ndarray:
     """The rows (in the samples' own order) a time-ordered backtest judges."""
-    order = _time_order(samples)
-    ordered = samples.take(order)
-    _, test, _ = split_in_time(ordered.days, ordered.label_ends)
+    order = time_order(samples)
+    _, test, _ = split_in_time(_days(samples.days)[order], _days(samples.label_ends)[order])
     return order[test]
 
 
@@ -235,30 +244,36 @@ def _finding(fitted: FittedSignal, values: np.ndarray, y: np.ndarray, config: Tr
 def calibrate_signals(
     samples: ChurnSamples, *, config: TriggerConfig, horizon_days: int, seed: int = 0
 ) -> SignalCalibration:
-    """`config` only words the figures; the current score arrives in `samples.current`."""
+    """`config` only words the figures; the current score arrives in `samples.current`.
+
+    The samples are read in time order through row indices (`time_order`), never copied
+    whole: on a large book `values` is most of the memory calibration uses."""
     y = np.asarray(samples.churned, dtype=int)
     if len(y) < MIN_PAIRS or y.sum() < MIN_CHURNED or len(y) - y.sum() < MIN_CHURNED:
         raise ValueError(
             f"signal calibration needs at least {MIN_PAIRS} samples with {MIN_CHURNED} churned and "
             f"{MIN_CHURNED} not: got {len(y):,} with {int(y.sum()):,} churned"
         )
-    order = _time_order(samples)
-    samples = samples.take(order)
-    y = y[order]
+    order = time_order(samples)
+    y = y[order]  # from here on y and the backtest's positions are in time order
+    values, names = samples.values, samples.names
     tested = backtest(
-        samples.values, y, samples.names, samples.days, samples.label_ends, samples.accounts, seed=seed
-    )
+        values, y, names, samples.days[order], samples.label_ends[order], samples.accounts[order],
+        seed=seed, rows=order,
+    )  # fmt: skip
     test = tested.test
-    current_metrics = evaluate(y[test], 1 - samples.current[test] / 100)
+    test_rows = order[test]  # the same samples as rows of `samples`
+    current_test = 1 - samples.current[test_rows] / 100
+    current_metrics = evaluate(y[test], current_test)
     reference_metrics = evaluate(y[test], tested.reference)
     proposed_metrics = evaluate(y[test], tested.proposed)
     back_p, back_scores = tested.proposed, tested.scores
     notes = list(tested.notes)
-    low, high = auc_gain_interval(y[test], back_p, 1 - samples.current[test] / 100, samples.accounts[test], seed)
+    low, high = auc_gain_interval(y[test], back_p, current_test, samples.accounts[test_rows], seed)
     gain = proposed_metrics.roc_auc - current_metrics.roc_auc
 
-    final_fit = fit_signals(samples.values, y, samples.names, seed=seed)
-    learned = findings(final_fit, samples, config)
+    final_fit = fit_signals(values, y, names, seed=seed, rows=order)
+    learned = findings(final_fit, samples, config)  # sums over samples: their order does not matter
     model = None
     yellow = green = None
     bands_from = ""
@@ -270,7 +285,7 @@ def calibrate_signals(
             horizon_days=horizon_days,
             fitted_on=_fitted_on(samples, y),
         )
-        all_scores = model_scores(model, samples.values, samples.names)
+        all_scores = model_scores(model, values, names)
         yellow, green, bands_from = band_cutoffs(model, all_scores, float(y.mean()))
         if tested.found_signals:
             rates = churn_by_band(back_scores, y[test], yellow, green)

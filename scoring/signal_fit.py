@@ -37,6 +37,7 @@ from scoring.signals import FIXED_NAMES, HIGHER_IS_WORSE, spec_for
 KNOT_QUANTILES = (0.02, 0.25, 0.5, 0.75, 0.98)
 SELECTION_ROWS = 40_000  # the L1 path runs on at most this many samples (the latest kept whole)
 FIT_ROWS = 300_000  # the refit and its covariance on at most this many
+INFO_CHUNK = 16_384  # rows per block when summing the Fisher information (bounds its memory)
 WALD_ALPHA = 0.01  # a signal's knots, together, at this level (Bonferroni over the candidates)
 WEIGHT_Z = stats.norm.ppf(0.975)  # 95%: a signal's direction is learned
 FLIP_Z = stats.norm.ppf(0.9995)  # 99.9%: enough to turn round the hand-set score's direction
@@ -90,8 +91,10 @@ def _hat(x: np.ndarray, knots: np.ndarray, j: int) -> np.ndarray:
 
 def make_basis(signal: str, values: np.ndarray) -> Basis | None:
     """Knots at the signal's quantiles (fewer when it takes few values); None when it is
-    constant where present, or present on under 1% of the samples."""
-    present = values[~np.isnan(values)]
+    constant where present, or present on under 1% of the samples. Values may be float32
+    (a large book's samples): the knots are taken in float64, so they round to what was
+    measured (0.3, not 0.30000001)."""
+    present = values[~np.isnan(values)].astype(np.float64, copy=False)
     if len(present) < max(10, 0.01 * len(values)):
         return None
     knots = np.unique(np.round(np.quantile(present, KNOT_QUANTILES), 6))
@@ -168,19 +171,26 @@ def fit_signals(
     names: Sequence[str],
     *,
     seed: int = 0,
+    rows: np.ndarray | None = None,
 ) -> SignalFit:
-    """The calibrated curves for samples in time order (`values` n x S, `y` 0/1)."""
+    """The calibrated curves for samples in time order (`values` n x S, float64 or float32;
+    `y` 0/1). `rows`: the rows of `values` to fit on, in time order, one per entry of `y`
+    (default: every row, as they are), so a caller never copies the whole matrix to reorder
+    or split it."""
     y = np.asarray(y, dtype=int)
+    rows = np.arange(len(y)) if rows is None else np.asarray(rows)
+    if len(rows) != len(y):
+        raise ValueError(f"fit_signals: {len(rows)} rows for {len(y)} labels")
     bases = {}
     for k, name in enumerate(names):
-        basis = make_basis(name, values[:, k])
+        basis = make_basis(name, values[rows, k])
         if basis is not None:
             bases[name] = (k, basis)
     notes: list[str] = []
     if not bases:
         return SignalFit(float(_logit(y.mean())), (), 0, ("no signal varies across the samples",))
-    selected = _select(values, y, bases, seed)
-    kept, fit, cov, design_names = _refit_significant(values, y, bases, selected, seed)
+    selected = _select(values, rows, y, bases, seed)
+    kept, fit, cov, design_names = _refit_significant(values, rows, y, bases, selected, seed)
     fitted: list[FittedSignal] = []
     for name in kept:
         k, basis = bases[name]
@@ -192,12 +202,13 @@ def fit_signals(
             continue
         if not basis.has_missing:
             # Never seen without a figure: "no figure" (a migration, a feed gap) reads as typical.
-            typical = float(np.mean(curve_at(signal, values[:, k][~np.isnan(values[:, k])])))
+            column = values[rows, k]
+            typical = float(np.mean(curve_at(signal, column[~np.isnan(column)])))
             signal = replace(signal, missing_height=typical)
         fitted.append(signal)
     if not fitted:
         return SignalFit(float(_logit(y.mean())), (), len(bases), tuple(notes))
-    return _rescale(values, y, names, fitted, len(bases), tuple(notes), seed)
+    return _rescale(values, rows, y, names, fitted, len(bases), tuple(notes), seed)
 
 
 def _logit(p: float) -> float:
@@ -206,21 +217,27 @@ def _logit(p: float) -> float:
 
 
 def _design(values: np.ndarray, bases: dict[str, tuple[int, Basis]], order: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, dict[str, list[int]]]:
-    blocks, where, start = [], {}, 0
+    """The basis columns of the signals in `order` for `rows` of `values`, filled in place
+    (one n x k matrix, not its blocks and then their copy)."""
+    out = np.empty((len(rows), sum(bases[name][1].width for name in order)))
+    where, start = {}, 0
     for name in order:
         k, basis = bases[name]
-        blocks.append(basis.columns(values[rows, k]))
+        out[:, start : start + basis.width] = basis.columns(values[rows, k])
         where[name] = list(range(start, start + basis.width))
         start += basis.width
-    return np.hstack(blocks) if blocks else np.zeros((len(rows), 0)), where
+    return out, where
 
 
-def _select(values: np.ndarray, y: np.ndarray, bases: dict[str, tuple[int, Basis]], seed: int) -> list[str]:
+def _select(
+    values: np.ndarray, source: np.ndarray, y: np.ndarray, bases: dict[str, tuple[int, Basis]], seed: int
+) -> list[str]:
     """The signals an L1 path keeps at the sparsest penalty within one standard error of the
-    best log-loss on the later quarter of (a subsample of) the samples."""
+    best log-loss on the later quarter of (a subsample of) the samples. `source[i]` is the row
+    of `values` behind `y[i]`."""
     rows = _subsample(len(y), SELECTION_ROWS, y, seed)
     order = list(bases)
-    x, where = _design(values, bases, order, rows)
+    x, where = _design(values, bases, order, source[rows])
     w = _weights(rows, y)
     yy = y[rows]
     cut = int(len(rows) * 0.75)
@@ -251,15 +268,24 @@ def _fit_with_cov(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarr
     information; the intercept's row and column dropped)."""
     model = LogisticRegression(C=100.0, max_iter=2000).fit(x, y, sample_weight=w)
     p = model.predict_proba(x)[:, 1]
-    design = np.hstack([np.ones((len(x), 1)), x])
-    info = (design * (w * p * (1 - p))[:, None]).T @ design
+    root_v = np.sqrt(w * p * (1 - p))
+    info = np.zeros((x.shape[1] + 1, x.shape[1] + 1))
+    for start in range(0, len(x), INFO_CHUNK):  # in blocks: never a second n x k matrix
+        block = x[start : start + INFO_CHUNK]
+        scaled = np.hstack([np.ones((len(block), 1)), block]) * root_v[start : start + INFO_CHUNK, None]
+        info += scaled.T @ scaled  # one symmetric product (BLAS syrk), half a general one
     info[1:, 1:] += np.eye(x.shape[1]) / 100.0
     cov = np.linalg.pinv(info)[1:, 1:]
     return model.coef_[0], float(model.intercept_[0]), cov
 
 
 def _refit_significant(
-    values: np.ndarray, y: np.ndarray, bases: dict[str, tuple[int, Basis]], selected: list[str], seed: int
+    values: np.ndarray,
+    source: np.ndarray,
+    y: np.ndarray,
+    bases: dict[str, tuple[int, Basis]],
+    selected: list[str],
+    seed: int,
 ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, list[int]]]:
     """Refit the selected signals; drop those whose knots fail the Wald test; refit once more."""
     rows = _subsample(len(y), FIT_ROWS, y, seed + 1)
@@ -271,7 +297,7 @@ def _refit_significant(
     for _ in range(3):
         if not kept:
             return [], beta, cov, where
-        x, where = _design(values, bases, kept, rows)
+        x, where = _design(values, bases, kept, source[rows])
         beta, _, cov = _fit_with_cov(x, y[rows], w)
         passing = [name for name in kept if _wald_p(beta[where[name]], cov[np.ix_(where[name], where[name])]) < alpha]
         if passing == kept:
@@ -339,6 +365,7 @@ def _wald_p_gap(gap: np.ndarray, sigma: np.ndarray) -> float:
 
 def _rescale(
     values: np.ndarray,
+    source: np.ndarray,
     y: np.ndarray,
     names: Sequence[str],
     fitted: list[FittedSignal],
@@ -351,7 +378,7 @@ def _rescale(
     rows = _subsample(len(y), FIT_ROWS, y, seed + 2)
     w = _weights(rows, y)
     column = {name: k for k, name in enumerate(names)}
-    x = np.stack([curve_at(f, values[rows, column[f.signal]]) for f in fitted], axis=1)
+    x = np.stack([curve_at(f, values[source[rows], column[f.signal]]) for f in fitted], axis=1)
     model = LogisticRegression(C=1e4, max_iter=2000).fit(x, y[rows], sample_weight=w)
     scaled = []
     for f, size in zip(fitted, model.coef_[0], strict=True):

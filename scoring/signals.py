@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -70,7 +71,8 @@ def _breadth(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
 
 
 def ticket_norms(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
-    return np.array([config.support.norm_tickets.get(s, 0.0) for s in t.segments], dtype=float)  # type: ignore[call-overload]
+    norms = config.support.norm_tickets
+    return np.fromiter(map(norms.get, t.segments, repeat(0.0)), dtype=float, count=len(t))  # type: ignore[arg-type]
 
 
 def _tickets_over_norm(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
@@ -335,15 +337,16 @@ def default_points(t: FeatureTable, config: TriggerConfig, weights: np.ndarray) 
     _engagement_costs(t, config, costs)
     costs["milestones_overdue"] = t["o_overdue"] * config.onboarding.overdue_points
     costs["milestones_late"] = t["o_late"] * config.onboarding.late_done_points
-    points = np.zeros((n, len(FIXED_NAMES)))
+    points = np.zeros((len(FIXED_NAMES), n))  # a signal's points in one row: written whole
     for k, factor in enumerate(FACTORS):
         members = [j for j, spec in enumerate(FIXED_SIGNALS) if spec.factor == factor]
         block = np.stack([costs[FIXED_NAMES[j]] for j in members], axis=1)
         total = block.sum(axis=1)
         clipped = 100 - np.clip(100 - total, 0, 100)  # what the factor really costs
         scale = np.divide(clipped, total, out=np.zeros(n), where=total != 0)
-        points[:, members] = block * scale[:, None] * weights[:, k][:, None]
-    return points
+        for j in members:
+            np.multiply(costs[FIXED_NAMES[j]] * scale, weights[:, k], out=points[j])
+    return points.T
 
 
 def _usage_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:

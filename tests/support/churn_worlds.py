@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -173,34 +174,48 @@ def build_world(
     seed: int,
     horizon_days: int = 90,
     config: TriggerConfig | None = None,
+    dtype: type[np.floating[Any]] = np.float32,
 ) -> World:
-    """`accounts` accounts, one sample per account and month-end, labels drawn from the truth."""
+    """`accounts` accounts, one sample per account and month-end, labels drawn from the truth.
+
+    The signal values are stored as `dtype` (float32 by default: at 100,000 accounts and a year
+    the matrix is 1.2M x 44, 211 MB instead of 422 MB; the truth and the labels are drawn from
+    the float64 values). Every array is allocated once for the whole world and filled month by
+    month, so the months' temporaries do not stay behind in the heap."""
     config = config or load_default_config()
     rng = np.random.default_rng(seed)
     traits = account_traits(rng, accounts)
-    parts: dict[str, list[np.ndarray]] = {key: [] for key in ("values", "y", "days", "ends", "ids", "current", "truth")}
-    names: list[str] = []
-    for as_of in month_ends(date(2025, 1, 1), months):
+    n = accounts * months
+    specs = signal_specs(FEATURES)  # monthly_table names the same features
+    names = [spec.name for spec in specs]
+    values = np.empty((n, len(names)), dtype=dtype)
+    churned = np.empty(n, dtype=int)
+    days = np.empty(n, dtype="datetime64[D]")
+    ends = np.empty(n, dtype="datetime64[D]")
+    ids = np.empty(n, dtype=f"<U{len(f'ACC-{max(accounts - 1, 0):06d}')}")
+    current = np.empty(n)
+    logits = np.empty(n)
+    for m, as_of in enumerate(month_ends(date(2025, 1, 1), months)):
+        rows = slice(m * accounts, (m + 1) * accounts)
         table = monthly_table(rng, traits, as_of)
-        specs = signal_specs(table.feature_names)
-        names = [spec.name for spec in specs]
-        values = calibration_inputs(table, specs, config)
-        logit = truth({name: values[:, k] for k, name in enumerate(names)})
-        parts["values"].append(values)
-        parts["truth"].append(logit)
-        parts["y"].append((rng.random(accounts) < 1 / (1 + np.exp(-logit))).astype(int))
-        parts["days"].append(np.full(accounts, np.datetime64(as_of, "D")))
-        parts["ends"].append(np.full(accounts, np.datetime64(as_of + timedelta(days=horizon_days), "D")))
-        parts["ids"].append(np.array(table.account_ids))
-        parts["current"].append(score_columns(table, config).scores.astype(float))
+        month = calibration_inputs(table, specs, config)
+        logit = truth({name: month[:, k] for k, name in enumerate(names)})
+        values[rows] = month
+        logits[rows] = logit
+        churned[rows] = rng.random(accounts) < 1 / (1 + np.exp(-logit))
+        days[rows] = np.datetime64(as_of, "D")
+        ends[rows] = np.datetime64(as_of + timedelta(days=horizon_days), "D")
+        ids[rows] = table.account_ids
+        current[rows] = score_columns(table, config).scores
+        del table, month, logit
     samples = ChurnSamples(
         names=names,
-        values=np.vstack(parts["values"]),
-        churned=np.concatenate(parts["y"]),
-        days=np.concatenate(parts["days"]),
-        label_ends=np.concatenate(parts["ends"]),
-        accounts=np.concatenate(parts["ids"]),
-        current=np.concatenate(parts["current"]),
-        sources=np.full(accounts * months, "monthly"),
+        values=values,
+        churned=churned,
+        days=days,
+        label_ends=ends,
+        accounts=ids,
+        current=current,
+        sources=np.full(n, "monthly"),
     )
-    return World(samples, np.concatenate(parts["truth"]))
+    return World(samples, logits)
