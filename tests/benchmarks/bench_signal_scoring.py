@@ -10,7 +10,9 @@ details, explanation, notes, points), under:
 - calibrated: the default configuration with a SignalModel calibrated on a small synthetic
   world (`config.model_copy(update={"signal_model": model})`), scored by `signal_scores`;
 - baseline (with --baseline-root DIR): the hand-set pass of another checkout, e.g. a worktree
-  of commit 2a24827, the last before signals existed: the pass without the breakdown.
+  of commit 2a24827, the last before signals existed: the pass without the breakdown;
+- with --other-root DIR (repeatable): hand-set and calibrated of another checkout that has
+  signals (an earlier commit of this work, to compare before and after a change).
 
 Each variant runs in its own process (a child of this script with only its checkout on the
 path) on the same pickled table: one warm-up pass, then --repeats timed passes; --rounds runs
@@ -118,6 +120,7 @@ def bench(
     baseline_root: Path | None,
     rounds: int = 1,
     model_accounts: int = MODEL_ACCOUNTS,
+    other_roots: tuple[Path, ...] = (),
 ) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -130,6 +133,8 @@ def bench(
             flush=True,
         )
         variants: list[tuple[str, Path, str]] = [("hand-set", ROOT, "hand-set"), ("calibrated", ROOT, "calibrated")]
+        for other in other_roots:
+            variants += [(f"hand-set @{other.name}", other, "hand-set"), (f"calibrated @{other.name}", other, "calibrated")]
         if baseline_root is not None:
             variants.insert(0, ("baseline", baseline_root, "hand-set"))
         found: dict[str, dict[str, Any]] = {}
@@ -150,7 +155,8 @@ def report(found: dict[str, dict[str, Any]], accounts: int) -> None:
     base = found.get("baseline")
     passes = len(next(iter(found.values()))["score_table"])
     print(f"  ms per 100,000 accounts, median of {passes} passes: wall / CPU (overhead on the baseline's)")
-    print(f"  {'variant':<11} {'score_columns':>30} {'score_table':>32}   code")
+    width = max(11, *(len(label) for label in found))
+    print(f"  {'variant':<{width}} {'score_columns':>30} {'score_table':>32}   code")
     for label, figures in found.items():
         cells = []
         for name in ("score_columns", "score_table"):
@@ -162,7 +168,7 @@ def report(found: dict[str, dict[str, Any]], accounts: int) -> None:
                     f"{cpu / per_100k(base[f'{name}_cpu'], accounts) - 1:+4.0%})"
                 )
             cells.append(cell)
-        print(f"  {label:<11} {cells[0]:>30} {cells[1]:>32}   {figures['code']}")
+        print(f"  {label:<{width}} {cells[0]:>30} {cells[1]:>32}   {figures['code']}")
     if base is not None:
         same = base["digest"] == found["hand-set"]["digest"]
         print(
@@ -179,6 +185,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--model-accounts", type=int, default=MODEL_ACCOUNTS, help="the calibrated model's world")
     parser.add_argument("--baseline-root", type=Path, help="another checkout to time the hand-set pass of")
+    parser.add_argument(
+        "--other-root", type=Path, action="append", default=[], help="a checkout with signals to time too"
+    )
     parser.add_argument("--child", choices=("hand-set", "calibrated"), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
@@ -188,7 +197,8 @@ def main() -> None:
         print(json.dumps(child(args.folder, args.child, args.repeats)))
         return
     baseline = args.baseline_root.resolve() if args.baseline_root else None
-    bench(args.accounts, args.repeats, args.seed, baseline, args.rounds, args.model_accounts)
+    others = tuple(root.resolve() for root in args.other_root)
+    bench(args.accounts, args.repeats, args.seed, baseline, args.rounds, args.model_accounts, others)
 
 
 if __name__ == "__main__":
