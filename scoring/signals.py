@@ -346,7 +346,7 @@ def default_points(t: FeatureTable, config: TriggerConfig, weights: np.ndarray) 
         scale = np.divide(clipped, total, out=np.zeros(n), where=total != 0)
         for j in members:
             np.multiply(costs[FIXED_NAMES[j]] * scale, weights[:, k], out=points[j])
-    return points.T
+    return np.ascontiguousarray(points.T)  # n x K, row by row like every other matrix here
 
 
 def _usage_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
