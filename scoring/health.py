@@ -30,8 +30,9 @@ from scoring.explain import (
 from scoring.factors import FACTOR_SPECS, usage_fell
 from scoring.features import FeatureTable, data_quality_flags, ingestion_gaps, table_from_facts
 from scoring.renewal_risk import renewal_risk
+from scoring.signal_points import default_points
 from scoring.signal_score import signal_scores
-from scoring.signals import FIXED_NAMES, FIXED_SIGNALS, default_points, signal_matrix, spec_for
+from scoring.signals import FIXED_NAMES, FIXED_SIGNALS, signal_matrix, spec_for
 from scoring.trends import TREND_WINDOWS, prior_score
 from scoring.types import AccountFacts, Band, FactorScore, HealthResult
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from scoring.calibration import Metrics, evaluate
+from scoring.calibration import BandRate, Metrics, churn_by_band, evaluate
 from scoring.config import SignalModel, TriggerConfig
 from scoring.signal_backtest import backtest, model_scores, split_in_time
-from scoring.signal_fit import FittedSignal, SignalFit, curve_at, fit_signals, to_signal_model
-from scoring.signals import spec_for
+from scoring.signal_findings import Finding, findings
+from scoring.signal_fit import SignalFit, fit_signals, to_signal_model
 
 MIN_PAIRS = 200
 MIN_CHURNED = 20
@@ -63,24 +63,6 @@ class ReliabilityBin:
     predicted: float  # mean predicted churn probability in the bin
     observed: float  # churn rate observed
     samples: int
-
-
-@dataclass(frozen=True)
-class BandRate:
-    band: str
-    samples: int
-    churned: int
-    rate: float
-
-
-@dataclass(frozen=True)
-class Finding:
-    signal: str
-    factor: str
-    sentence: str  # "on your book, more support tickets go with less churn (the hand-set score said more)"
-    short: str  # for explanations: "your book: more support tickets go with less churn"
-    flipped: bool
-    turn: bool
 
 
 @dataclass(frozen=True)
@@ -194,53 +176,6 @@ def band_cutoffs(model: SignalModel, scores: np.ndarray, base_rate: float) -> tu
     return yellow, green, "quantiles"
 
 
-def churn_by_band(scores: np.ndarray, y: np.ndarray, yellow: int, green: int) -> tuple[BandRate, ...]:
-    masks = (("red", scores < yellow), ("yellow", (scores >= yellow) & (scores < green)), ("green", scores >= green))
-    return tuple(
-        BandRate(band, int(mask.sum()), int(y[mask].sum()), float(y[mask].mean()) if mask.any() else 0.0)
-        for band, mask in masks
-    )
-
-
-def findings(fit: SignalFit, samples: ChurnSamples, config: TriggerConfig) -> tuple[Finding, ...]:
-    """What calibration learned, one sentence per signal, with the churn it goes with."""
-    column = {name: k for k, name in enumerate(samples.names)}
-    out = []
-    for fitted in fit.signals:
-        values = samples.values[:, column[fitted.signal]]
-        out.append(_finding(fitted, values, samples.churned, config))
-    return tuple(out)
-
-
-def _finding(fitted: FittedSignal, values: np.ndarray, y: np.ndarray, config: TriggerConfig) -> Finding:
-    spec = spec_for(fitted.signal)
-    heights = curve_at(fitted, values)
-    low, high = min([*fitted.heights, fitted.missing_height]), max([*fitted.heights, fitted.missing_height])
-    costly = heights >= low + 0.5 * (high - low)
-    ratio = ""
-    if 30 <= costly.sum() <= len(y) - 30 and y[~costly].mean() > 0:
-        times = y[costly].mean() / y[~costly].mean()
-        # Named at the knot that costs the most (the figure a CSM would recognise as the risk).
-        worst = fitted.knots[int(np.argmax(fitted.heights))]
-        figure_costs_most = max(fitted.heights) >= fitted.missing_height
-        who = f"accounts with {spec.figure(worst, config)}" if figure_costs_most else "accounts without a figure"
-        ratio = f"; {who} churn {times:.1f}× as often as the rest"
-    if fitted.turn:
-        best = fitted.knots[int(np.argmin(fitted.heights))]
-        short = f"your book: churn is lowest around {spec.figure(best, config)}"
-        sentence = f"On your book, {spec.label} has a turn: churn is lowest around {spec.figure(best, config)}{ratio}."
-    elif fitted.direction == 0:
-        short = f"your book: accounts without {spec.label} on record churn more"
-        sentence = f"On your book, only a missing figure for {spec.label} tells: it goes with more churn{ratio}."
-    else:
-        more = "more" if fitted.direction > 0 else "less"
-        short = f"your book: the more {spec.label}, the {more} churn"
-        sentence = f"On your book, the more {spec.label}, the *{more}* churn{ratio}."
-        if fitted.flipped:
-            sentence += " The hand-set score pointed the other way; the evidence to turn it round is strong (99.9%)."
-    return Finding(fitted.signal, spec.factor, sentence, short, fitted.flipped, fitted.turn)
-
-
 def calibrate_signals(
     samples: ChurnSamples, *, config: TriggerConfig, horizon_days: int, seed: int = 0
 ) -> SignalCalibration:
@@ -273,7 +208,7 @@ def calibrate_signals(
     gain = proposed_metrics.roc_auc - current_metrics.roc_auc
 
     final_fit = fit_signals(values, y, names, seed=seed, rows=order)
-    learned = findings(final_fit, samples, config)  # sums over samples: their order does not matter
+    learned = findings(final_fit, samples.names, samples.values, samples.churned, config)  # sums over samples: their order does not matter
     model = None
     yellow = green = None
     bands_from = ""

@@ -32,9 +32,9 @@ from sklearn.isotonic import isotonic_regression
 from sklearn.linear_model import LogisticRegression
 
 from scoring.config import SignalModel, SignalShape
+from scoring.signal_basis import Basis, make_basis
 from scoring.signals import FIXED_NAMES, HIGHER_IS_WORSE, spec_for
 
-KNOT_QUANTILES = (0.02, 0.25, 0.5, 0.75, 0.98)
 SELECTION_ROWS = 40_000  # the L1 path runs on at most this many samples (the latest kept whole)
 FIT_ROWS = 300_000  # the refit and its covariance on at most this many
 INFO_CHUNK = 16_384  # rows per block when summing the Fisher information (bounds its memory)
@@ -43,66 +43,6 @@ WEIGHT_Z = stats.norm.ppf(0.975)  # 95%: a signal's direction is learned
 FLIP_Z = stats.norm.ppf(0.9995)  # 99.9%: enough to turn round the hand-set score's direction
 TURN_ALPHA = 0.001  # a non-monotone shape is kept only at this level
 L1_CS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.3, 1.0)
-
-
-@dataclass(frozen=True)
-class Basis:
-    """One signal's columns: hats at knots 1..m (knot 0 is the reference) and a missing flag."""
-
-    signal: str
-    knots: np.ndarray
-    has_missing: bool
-
-    @property
-    def width(self) -> int:
-        return len(self.knots) - 1 + int(self.has_missing)
-
-    def columns(self, values: np.ndarray) -> np.ndarray:
-        present = ~np.isnan(values)
-        x = np.clip(np.nan_to_num(values, nan=float(self.knots[0])), self.knots[0], self.knots[-1])
-        out = np.zeros((len(values), self.width), dtype=np.float64)
-        for j in range(1, len(self.knots)):
-            out[:, j - 1] = _hat(x, self.knots, j)
-        out[~present, : len(self.knots) - 1] = 0.0
-        if self.has_missing:
-            out[:, -1] = ~present
-        return out
-
-    def curve(self, coefficients: np.ndarray) -> tuple[np.ndarray, float]:
-        """(height at each knot, height when missing) for this basis's coefficients."""
-        heights = np.concatenate([[0.0], coefficients[: len(self.knots) - 1]])
-        return heights, float(coefficients[-1]) if self.has_missing else 0.0
-
-
-def _hat(x: np.ndarray, knots: np.ndarray, j: int) -> np.ndarray:
-    """The piecewise-linear function that is 1 at knots[j] and 0 at its neighbours."""
-    out = np.zeros_like(x)
-    left = knots[j - 1]
-    rising = (x >= left) & (x <= knots[j])
-    out[rising] = (x[rising] - left) / (knots[j] - left)
-    if j + 1 < len(knots):
-        right = knots[j + 1]
-        falling = (x > knots[j]) & (x <= right)
-        out[falling] = (right - x[falling]) / (right - knots[j])
-    else:
-        out[x >= knots[j]] = 1.0
-    return out
-
-
-def make_basis(signal: str, values: np.ndarray) -> Basis | None:
-    """Knots at the signal's quantiles (fewer when it takes few values); None when it is
-    constant where present, or present on under 1% of the samples. Values may be float32
-    (a large book's samples): the knots are taken in float64, so they round to what was
-    measured (0.3, not 0.30000001)."""
-    present = values[~np.isnan(values)].astype(np.float64, copy=False)
-    if len(present) < max(10, 0.01 * len(values)):
-        return None
-    knots = np.unique(np.round(np.quantile(present, KNOT_QUANTILES), 6))
-    if len(knots) < 2:
-        return None
-    missing = np.isnan(values)
-    has_missing = bool(0.005 * len(values) <= missing.sum() <= len(values) - 10)
-    return Basis(signal, knots, has_missing)
 
 
 @dataclass(frozen=True)
@@ -334,7 +274,7 @@ def _shape(name: str, basis: Basis, beta: np.ndarray, cov: np.ndarray) -> Fitted
         projected = isotonic_regression(heights, increasing=direction > 0)
         gap = (heights - projected)[1:]
         sigma = cov[:m, :m]
-        if np.any(np.abs(gap) > 1e-9) and _wald_p_gap(gap, sigma) < TURN_ALPHA:
+        if np.any(np.abs(gap) > 1e-9) and _wald_p(gap, sigma) < TURN_ALPHA:
             turn = True
         else:
             heights = projected - projected[0]  # knot 0 stays the reference
@@ -357,10 +297,6 @@ def _shape(name: str, basis: Basis, beta: np.ndarray, cov: np.ndarray) -> Fitted
         flipped=bool(flipped),
         turn=turn,
     )
-
-
-def _wald_p_gap(gap: np.ndarray, sigma: np.ndarray) -> float:
-    return _wald_p(gap, sigma)
 
 
 def _rescale(

@@ -3,9 +3,8 @@
 A signal is one figure a CSM can read ("6 tickets in the last 30 days", "Reports used 0.4 times
 per active user") with the direction the hand-set score gives it. Two things are built on them:
 
-- `default_points`: the hand-set score taken apart, signal by signal, in score points: each
-  factor's points off 100 (usage and engagement measured against a healthy level) times the
-  factor's effective weight. The points of an account add up to 100 minus its unrounded score.
+- `scoring.signal_points.default_points`: the hand-set score taken apart, signal by signal, in
+  score points (an account's points add up to 100 minus its unrounded score).
 - calibration (`scoring.signal_fit`) fits a points curve per signal on a company's own
   outcomes, and `scoring.signal_score` scores with those curves.
 
@@ -22,8 +21,8 @@ from itertools import repeat
 
 import numpy as np
 
-from scoring.config import FACTORS, TriggerConfig
-from scoring.factors import breadth_scores, safe_ratio, usage_change
+from scoring.config import TriggerConfig
+from scoring.factors import safe_ratio, usage_change
 from scoring.features import FeatureTable, data_quality_flags
 
 HIGHER_IS_WORSE = 1  # more of it, more churn (tickets, overdue invoices)
@@ -79,16 +78,16 @@ def _tickets_over_norm(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     return t["s_recent"] - ticket_norms(t, config)
 
 
-def _tone(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+def tone(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     return np.where(t["s_tone_n"] > 0, safe_ratio(t["s_tone_sum"], t["s_tone_n"]), np.nan)
 
 
-def _tone_change(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+def tone_change(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     previous = np.where(t["s_prev_tone_n"] > 0, safe_ratio(t["s_prev_tone_sum"], t["s_prev_tone_n"]), np.nan)
-    return _tone(t, config) - previous
+    return tone(t, config) - previous
 
 
-def _reply_rate(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+def reply_rate(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     rate = np.minimum(1.0, safe_ratio(t["e_replied"], t["e_sent"]))
     return np.where(t["e_sent"] >= config.engagement.min_outreach_for_rate, rate, np.nan)
 
@@ -182,12 +181,12 @@ FIXED_SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec(
         "ticket_tone", "support", "friendliness in tickets", LOWER_IS_WORSE,
         "mean tone (-1..1) of tickets opened in the support window",
-        _tone, lambda v, c: f"ticket tone {v:+.2f}",
+        tone, lambda v, c: f"ticket tone {v:+.2f}",
     ),
     SignalSpec(
         "tone_trend", "support", "improvement in ticket tone", LOWER_IS_WORSE,
         "mean ticket tone in the support window − the mean in the window before",
-        _tone_change, lambda v, c: f"ticket tone {'up' if v >= 0 else 'down'} {abs(v):.2f} on the window before",
+        tone_change, lambda v, c: f"ticket tone {'up' if v >= 0 else 'down'} {abs(v):.2f} on the window before",
     ),
     SignalSpec(
         "overdue_invoices", "billing", "overdue invoices", HIGHER_IS_WORSE,
@@ -207,7 +206,7 @@ FIXED_SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec(
         "reply_rate", "engagement", "replies to outreach", LOWER_IS_WORSE,
         "outreach replied / outreach sent in the engagement window (NaN below the minimum sent)",
-        _reply_rate, lambda v, c: f"{v:.0%} of outreach emails replied to",
+        reply_rate, lambda v, c: f"{v:.0%} of outreach emails replied to",
     ),
     SignalSpec(
         "meetings", "engagement", "meetings", LOWER_IS_WORSE,
@@ -315,86 +314,6 @@ def calibration_inputs(t: FeatureTable, specs: Sequence[SignalSpec], config: Tri
         usage = np.array([k for k, spec in enumerate(specs) if spec.factor == "usage"], dtype=int)
         values[np.ix_(np.flatnonzero(flagged), usage)] = np.nan
     return values
-
-
-# -- the hand-set score, signal by signal -----------------------------------------------------
-def default_points(t: FeatureTable, config: TriggerConfig, weights: np.ndarray) -> np.ndarray:
-    """n x len(FIXED_SIGNALS) points the hand-set score takes off 100 for each signal.
-
-    `weights` are the effective factor weights (n x 5, FACTORS order; 0 for a factor left out),
-    as `scoring.health.score_columns` uses them. Within a factor, a clipped factor score scales
-    its signals' points so they still sum to what the factor costs; a bonus (meetings) shows
-    as negative points.
-    """
-    n = len(t)
-    costs = {name: np.zeros(n) for name in FIXED_NAMES}
-    _usage_costs(t, config, costs)
-    _support_costs(t, config, costs)
-    billing = config.billing
-    costs["overdue_invoices"] = t["b_overdue"] * billing.overdue_points
-    costs["failed_payments"] = t["b_failed"] * billing.failed_payment_points
-    costs["downgrades"] = t["b_downgrades"] * billing.downgrade_points
-    _engagement_costs(t, config, costs)
-    costs["milestones_overdue"] = t["o_overdue"] * config.onboarding.overdue_points
-    costs["milestones_late"] = t["o_late"] * config.onboarding.late_done_points
-    points = np.zeros((len(FIXED_NAMES), n))  # a signal's points in one row: written whole
-    for k, factor in enumerate(FACTORS):
-        members = [j for j, spec in enumerate(FIXED_SIGNALS) if spec.factor == factor]
-        block = np.stack([costs[FIXED_NAMES[j]] for j in members], axis=1)
-        total = block.sum(axis=1)
-        clipped = 100 - np.clip(100 - total, 0, 100)  # what the factor really costs
-        scale = np.divide(clipped, total, out=np.zeros(n), where=total != 0)
-        for j in members:
-            np.multiply(costs[FIXED_NAMES[j]] * scale, weights[:, k], out=points[j])
-    return np.ascontiguousarray(points.T)  # n x K, row by row like every other matrix here
-
-
-def _usage_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
-    rules = config.usage
-    utilisation = safe_ratio(t["u_active"], t["u_seats"])
-    utilisation_score = np.minimum(100.0, utilisation / rules.healthy_utilisation * 100)
-    breadth = breadth_scores(t, config)
-    has_breadth = ~np.isnan(breadth)
-    share = np.where(has_breadth, 1 - rules.breadth_weight, 1.0)
-    costs["seat_utilisation"] = share * (100 - utilisation_score)
-    costs["feature_breadth"] = np.where(has_breadth, rules.breadth_weight * (100 - np.nan_to_num(breadth)), 0.0)
-    has_base, change, trend_change = usage_change(t)
-    enough_base = has_base & (t["u_base_days"] >= rules.min_days)
-    decline = np.where(enough_base, np.maximum(0.0, np.maximum(-change, -trend_change)), 0.0)
-    penalty = decline * 100 * rules.drop_penalty_per_percent
-    by_trend = -trend_change > -change  # the latest days fell further: they carry the penalty
-    costs["active_user_trend"] = np.where(by_trend, 0.0, penalty)
-    costs["last_7_days"] = np.where(by_trend, penalty, 0.0)
-
-
-def _support_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
-    rules = config.support
-    points = rules.ticket_points
-    excess = np.maximum(0.0, t["s_recent"] - ticket_norms(t, config)) * rules.excess_ticket_points
-    costs["ticket_volume"] = t["s_low"] * points.low + t["s_normal"] * points.normal + excess
-    costs["severe_tickets"] = t["s_high"] * points.high + t["s_urgent"] * points.urgent
-    costs["escalation_requests"] = t["s_escalations"] * rules.escalation_request_points
-    costs["open_tickets"] = t["s_open"] * rules.open_ticket_points
-    tone = _tone(t, config)
-    costs["ticket_tone"] = np.nan_to_num(np.maximum(0.0, -tone)) * rules.tone_points
-    costs["tone_trend"] = np.nan_to_num(np.maximum(0.0, -_tone_change(t, config))) * rules.tone_worsening_points
-
-
-def _engagement_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:
-    rules = config.engagement
-    rate = _reply_rate(t, config)
-    parts = {
-        "reply_rate": np.minimum(100.0, rate / rules.excellent_reply_rate * 100),
-        "nps": np.clip(t["e_nps"] * 10, 0, 100),
-        "survey": np.clip(t["e_survey"] / rules.survey_scale * 100, 0, 100),
-    }
-    counted = np.sum([~np.isnan(part) for part in parts.values()], axis=0)
-    for name, part in parts.items():
-        costs[name] = np.where(np.isnan(part), 0.0, (100 - np.nan_to_num(part)) / np.maximum(counted, 1))
-    # Without any of the three the factor starts from a neutral level: booked on the reply rate.
-    costs["reply_rate"] = costs["reply_rate"] + np.where(counted == 0, 100 - rules.neutral, 0.0)
-    costs["meetings"] = -np.minimum(rules.max_meeting_points, t["e_meetings"] * rules.meeting_points)
-    costs["public_complaints"] = t["e_complaints"] * rules.public_complaint_points
 
 
 def signal_figures(

@@ -6,7 +6,7 @@ book: usage, per-feature use, tickets, billing, engagement) is scored in memory 
 details, explanation, notes, points), under:
 
 - hand-set: the default configuration; the pass also takes the score apart signal by signal
-  (`default_points`, `signal_matrix`, each result's `points`);
+  (`scoring.signal_points.default_points`, `signal_matrix`, each result's `points`);
 - calibrated: the default configuration with a SignalModel calibrated on a small synthetic
   world (`config.model_copy(update={"signal_model": model})`), scored by `signal_scores`;
 - baseline (with --baseline-root DIR): the hand-set pass of another checkout, e.g. a worktree

@@ -10,7 +10,8 @@ import pytest
 
 from scoring.config import SignalModel, SignalShape, load_default_config
 from scoring.health import score_columns, score_table
-from scoring.signal_fit import FLIP_Z, WEIGHT_Z, Basis, _shape
+from scoring.signal_basis import Basis
+from scoring.signal_fit import FLIP_Z, WEIGHT_Z, _shape
 from scoring.signals import FIXED_NAMES, signal_specs
 from tests.support.churn_worlds import account_traits, monthly_table
 
