@@ -36,7 +36,6 @@ FOLDS = 5
 class Backtested:
     test: np.ndarray  # the judged rows
     proposed: np.ndarray  # the calibrated score's churn probability on them
-    scores: np.ndarray  # the calibrated score on them
     reference: np.ndarray  # the reference model's churn probability on them
     found_signals: bool  # whether the fit (every fold's, in cross-validation) kept any signal
     split_day: str | None
@@ -125,15 +124,15 @@ def _fit_and_predict(
     train: np.ndarray,
     test: np.ndarray,
     seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, tuple[str, ...]]:
+) -> tuple[np.ndarray, np.ndarray, bool, tuple[str, ...]]:
     """`train` and `test` are positions in time order; `source[i]` is the row of `values` there."""
     fit = fit_signals(values, y[train], names, seed=seed, rows=source[train])
     reference = reference_model(values, y[train], seed, rows=source[train]).probability(values, source[test])
     if not fit.signals:
-        return np.full(len(test), y[train].mean()), np.full(len(test), 100.0), reference, False, fit.notes
+        return np.full(len(test), y[train].mean()), reference, False, fit.notes
     model = to_signal_model(fit, findings={}, horizon_days=1, fitted_on="backtest")
     scores = model_scores(model, values, names, rows=source[test])
-    return model_probability(model, scores), scores, reference, True, fit.notes
+    return model_probability(model, scores), reference, True, fit.notes
 
 
 def backtest(
@@ -155,9 +154,9 @@ def backtest(
         raise ValueError(f"backtest: {len(source)} rows of values for {len(y)} labels")
     train, test, split = split_in_time(sample_days, label_ends)
     if _enough(y[train]) and _enough(y[test]):
-        proposed, scores, reference, found, notes = _fit_and_predict(values, source, y, names, train, test, seed)
+        proposed, reference, found, notes = _fit_and_predict(values, source, y, names, train, test, seed)
         return Backtested(
-            test, proposed, scores, reference, found, str(split), len(train),
+            test, proposed, reference, found, str(split), len(train),
             f"Backtest: time-ordered. Fitted on the {len(train):,} samples whose outcome was known before "
             f"{split}, judged on the {len(test):,} from then on.",
             notes,
@@ -170,18 +169,17 @@ def backtest(
     if folds < 2:
         raise ValueError(f"{why}, and cross-validation needs at least 2 churned and 2 renewed samples")
     proposed = np.zeros(len(y))
-    scores = np.zeros(len(y))
     reference = np.zeros(len(y))
     found_all = True
     fold_notes: tuple[str, ...] = ()
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     # The splitter reads only the number of samples from its first argument.
     for fold_train, held_out in splitter.split(np.zeros((len(y), 1)), y, groups=accounts):
-        p, s, r, found, fold_notes = _fit_and_predict(values, source, y, names, fold_train, held_out, seed)
-        proposed[held_out], scores[held_out], reference[held_out] = p, s, r
+        p, r, found, fold_notes = _fit_and_predict(values, source, y, names, fold_train, held_out, seed)
+        proposed[held_out], reference[held_out] = p, r
         found_all = found_all and found
     return Backtested(
-        np.arange(len(y)), proposed, scores, reference, found_all, None, round(len(y) * (folds - 1) / folds),
+        np.arange(len(y)), proposed, reference, found_all, None, round(len(y) * (folds - 1) / folds),
         f"Backtest: {folds}-fold cross-validation grouped by account, because {why}. Each of the "
         f"{len(y):,} samples was judged by a model fitted on the other folds.",
         fold_notes,

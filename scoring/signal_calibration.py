@@ -88,7 +88,7 @@ class SignalCalibration:
     yellow: int | None
     green: int | None
     bands_from: str  # "churn rates" (2x and 1/2x the base rate) or "quantiles"
-    band_rates: tuple[BandRate, ...]  # the backtest's proposed score, by proposed band
+    band_rates: tuple[BandRate, ...]  # every sample under the proposal, by proposed band
     reliability: tuple[ReliabilityBin, ...]  # the backtest's proposed probabilities
     proposed: bool = False
     verdict: str = ""  # one sentence: why proposed, or why not and what data would help
@@ -202,7 +202,7 @@ def calibrate_signals(
     current_metrics = evaluate(y[test], current_test)
     reference_metrics = evaluate(y[test], tested.reference)
     proposed_metrics = evaluate(y[test], tested.proposed)
-    back_p, back_scores = tested.proposed, tested.scores
+    back_p = tested.proposed
     notes = list(tested.notes)
     low, high = auc_gain_interval(y[test], back_p, current_test, samples.accounts[test_rows], seed)
     gain = proposed_metrics.roc_auc - current_metrics.roc_auc
@@ -220,10 +220,11 @@ def calibrate_signals(
             horizon_days=horizon_days,
             fitted_on=_fitted_on(samples, y),
         )
+        # Bands and their churn from the proposal itself over every sample (the backtest's
+        # models are scaled on their own fits, so the proposal's cut-offs do not read them).
         all_scores = model_scores(model, values, names)
-        yellow, green, bands_from = band_cutoffs(model, all_scores, float(y.mean()))
-        if tested.found_signals:
-            rates = churn_by_band(back_scores, y[test], yellow, green)
+        yellow, green, bands_from = band_cutoffs(model, all_scores, float(samples.churned.mean()))
+        rates = churn_by_band(all_scores, samples.churned, yellow, green)
     better = tested.found_signals and final_fit.signals != () and low > 0
     verdict = _verdict(better, gain, low, high, final_fit, y, test)
     return SignalCalibration(

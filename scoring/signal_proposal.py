@@ -126,7 +126,7 @@ def render_signal_report(report: SignalCalibration) -> list[str]:
             f"Proposed bands ({report.bands_from}): Green >= {report.green}, Yellow {report.yellow}-{report.green - 1}, "
             f"Red < {report.yellow}",
             *(
-                f"  {b.band:<7} {b.samples:>7,} backtest samples, {b.churned:>6,} churned ({b.rate:.1%})"
+                f"  {b.band:<7} {b.samples:>7,} samples, {b.churned:>6,} churned ({b.rate:.1%})"
                 for b in report.band_rates
             ),
             "",
