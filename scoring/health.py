@@ -32,7 +32,7 @@ from scoring.features import FeatureTable, data_quality_flags, ingestion_gaps, t
 from scoring.renewal_risk import renewal_risk
 from scoring.signal_points import default_points
 from scoring.signal_score import signal_scores
-from scoring.signals import FIXED_NAMES, FIXED_SIGNALS, signal_matrix, spec_for
+from scoring.signals import FIXED_NAMES, spec_for
 from scoring.trends import TREND_WINDOWS, prior_score
 from scoring.types import AccountFacts, Band, FactorScore, HealthResult
 
@@ -60,7 +60,8 @@ class ScoredTable:
     expansion: np.ndarray  # NaN: no usage data
     renewal_risk: np.ndarray  # NaN: no renewal in view
     # The score signal by signal: n x K points taken off 100 (they sum to 100 - the unrounded
-    # score) and the figures behind them, for the signals in `signal_names`.
+    # score) for the signals in `signal_names`, and, under a calibrated score, the figures its
+    # sentence quotes (the hand-set sentence reads the factors' details instead: n x 0).
     signal_names: tuple[str, ...] = ()
     signal_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     signal_values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -89,7 +90,7 @@ def score_columns(t: FeatureTable, config: TriggerConfig) -> ScoredTable:
     else:
         names = FIXED_NAMES
         points = default_points(t, config, effective)
-        values = signal_matrix(t, FIXED_SIGNALS, config)
+        values = np.zeros((n, 0))
 
     core = [FACTORS.index(name) for name in CORE_FACTORS]
     core_weight = weights[:, core].sum(axis=1)

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, escape, truncate
-from bot.blocks.proposal_view import ProposalView, state_line
+from bot.blocks.proposal_view import ProposalView, rollback_button, state_line
 from bot.ids import TuningAction
 
 HEADER = "Health score calibration"
@@ -126,7 +126,7 @@ def bands_text(figures: Mapping[str, Any]) -> str:
     rates = [r for r in figures.get("band_rates", []) if isinstance(r, Mapping)]
     if rates:
         churn = " · ".join(f"{str(r.get('band', '')).title()} {_percent(r.get('rate'))}" for r in rates)
-        line += f"\nChurn by band on the backtest: {churn}"
+        line += f"\nChurn by band over every sample: {churn}"
     return line
 
 
@@ -145,13 +145,7 @@ def _buttons(view: ProposalView) -> list[ButtonElement]:
         )  # fmt: skip
         return [accept, ButtonElement(text="Reject", action_id=TuningAction.REJECT, value=value), details]
     if view.state == "accepted" and view.can_roll_back:
-        rollback = ButtonElement(
-            text="Roll back", action_id=TuningAction.ROLLBACK, value=value, style="danger",
-            confirm=ConfirmObject(
-                title="Roll back?", text="The configuration before this calibration becomes active again.",
-                confirm="Roll back", deny="Cancel",
-            ),
-        )  # fmt: skip
+        rollback = rollback_button(value, "The configuration before this calibration becomes active again.")
         return [rollback, details]
     return [details]
 

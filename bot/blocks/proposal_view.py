@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from slack_sdk.models.blocks import ButtonElement, ConfirmObject
+
 from bot.blocks.mrkdwn import escape, slack_link
+from bot.ids import TuningAction
 
 ROLLBACK_DAYS = 30  # an accepted proposal keeps its Roll back button this long
 
@@ -61,3 +64,11 @@ def state_line(view: ProposalView) -> str | None:
 def who(slack_id: str | None) -> str:
     """A mention of a Slack id Tandem stored (anything else is escaped text)."""
     return (slack_link(slack_id) or escape(slack_id)) if slack_id else "someone"
+
+
+def rollback_button(value: str, what_returns: str) -> ButtonElement:
+    """Roll back, behind a confirm saying which configuration becomes active again."""
+    return ButtonElement(
+        text="Roll back", action_id=TuningAction.ROLLBACK, value=value, style="danger",
+        confirm=ConfirmObject(title="Roll back?", text=what_returns, confirm="Roll back", deny="Cancel"),
+    )  # fmt: skip

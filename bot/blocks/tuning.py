@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.calibration import calibration_group
 from bot.blocks.mrkdwn import escape, truncate
-from bot.blocks.proposal_view import ProposalView, state_line
+from bot.blocks.proposal_view import ProposalView, rollback_button, state_line
 from bot.ids import TuningAction
 from bot.tuning.replay_words import replay_sentence
 
@@ -173,13 +173,7 @@ def _buttons(view: ProposalView) -> list[ButtonElement]:
             return [accept, shadow, reject, details]
         return [accept, reject, details]
     if view.state == "accepted" and view.can_roll_back:
-        rollback = ButtonElement(
-            text="Roll back", action_id=TuningAction.ROLLBACK, value=value, style="danger",
-            confirm=ConfirmObject(
-                title="Roll back?", text="The configuration before this proposal becomes active again.",
-                confirm="Roll back", deny="Cancel",
-            ),
-        )  # fmt: skip
+        rollback = rollback_button(value, "The configuration before this proposal becomes active again.")
         return [rollback, details]
     return []
 

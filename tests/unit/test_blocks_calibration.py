@@ -54,7 +54,7 @@ def test_the_message_says_what_ops_decides_on() -> None:
     assert "Gain over the current score: *+0.256* (95% interval +0.228 to +0.282)" in shown
     assert UTILISATION in shown and TICKETS in shown
     assert "Red below 16" in shown and "Yellow 16–37" in shown and "Green from 38" in shown
-    assert "Churn by band on the backtest: Red 49.1% · Yellow 25.1% · Green 6.0%" in shown
+    assert "Churn by band over every sample: Red 49.1% · Yellow 25.1% · Green 6.0%" in shown
     assert "The reliability diagram follows in the thread" in shown
     assert _buttons(blocks) == [
         ("Accept", TuningAction.ACCEPT), ("Reject", TuningAction.REJECT), ("Details", TuningAction.CALIBRATION_DETAILS),
