@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     sales_channel: str | None = Field(default=None, alias="TANDEM_SALES_CHANNEL")
+    # An escalate card nobody answers climbs here after a day (scoring.config.Attention).
+    escalation_channel: str | None = Field(default=None, alias="TANDEM_ESCALATION_CHANNEL")
+    currency_symbol: str = Field(default="$", min_length=1, max_length=4, alias="TANDEM_CURRENCY_SYMBOL")
 
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")

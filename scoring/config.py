@@ -361,6 +361,24 @@ class AccountExceptions(_Section):
     lapse_points: int = Field(default=8, ge=1)  # the score this much below the one it was set at: it lapses
 
 
+class Attention(_Section):
+    """Nothing waits unseen: the escalation ladder, snoozes and hand-backs (bot.workflows.ladder,
+    bot.workflows.snooze, bot.workflows.hand_off). Working hours are the card owner's."""
+
+    escalate_manager_working_hours: float = Field(default=4, gt=0)  # an escalate card: to the manager
+    escalate_channel_hours: float = Field(default=24, gt=0)  # ... then the escalation channel
+    human_manager_working_days: int = Field(default=2, ge=1)  # human / assist: a digest reminder, then the manager
+    snooze_wake_points: int = Field(default=8, ge=1)  # a snoozed card wakes when the score falls this much
+    hand_back_days: int = Field(default=14, ge=1)  # a taken-over account goes back to Tandem after this ...
+    hand_back_reminder_days: int = Field(default=2, ge=0)  # ... with a reminder this many days before
+
+    @model_validator(mode="after")
+    def _reminder_before_hand_back(self) -> Attention:
+        if self.hand_back_reminder_days >= self.hand_back_days:
+            raise ValueError("attention: hand_back_reminder_days must be below hand_back_days")
+        return self
+
+
 class Guardrails(_Section):
     # A trigger that acted on an account (a card or a touch) stays quiet this many days.
     cooldown_days: dict[TriggerKey, int] = Field(default_factory=lambda: dict(DEFAULT_COOLDOWN_DAYS))
@@ -484,6 +502,7 @@ class TriggerConfig(_Section):
     triggers: Triggers = Triggers()
     routing: Routing = Routing()
     guardrails: Guardrails = Guardrails()
+    attention: Attention = Attention()
     audit: AuditRules = AuditRules()
 
 

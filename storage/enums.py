@@ -26,6 +26,24 @@ class CardKind(StrEnum):
     AUDIT = "audit"  # a near miss drawn at random below the line: "Worth a look?"
 
 
+class Rung(StrEnum):
+    """How far an undecided card has climbed the escalation ladder (bot.workflows.ladder)."""
+
+    OWNER = "owner"  # with its recipient only
+    REMINDED = "reminded"  # a human or assist card: reminded in the owner's digest
+    MANAGER = "manager"  # sent to the owner's manager by DM
+    CHANNEL = "channel"  # an escalate card: posted to the team's escalation channel
+
+
+class SnoozeMode(StrEnum):
+    """How long a snoozed card sleeps; every mode also wakes when the account gets worse."""
+
+    ONE_DAY = "1d"
+    THREE_DAYS = "3d"
+    ONE_WEEK = "1w"
+    UNTIL_WORSE = "worse"
+
+
 class CardDelivery(StrEnum):
     DM = "dm"  # posted to the recipient's DM at once
     DIGEST = "digest"  # over the day's card budget: waits in the next digest

@@ -69,6 +69,7 @@ class Account(Base):
     # Set by Take over: a person now handles this account and automation is paused.
     human_handled_by: Mapped[str | None] = mapped_column(String(32))
     human_handled_since: Mapped[datetime | None]
+    hand_back_reminded_at: Mapped[datetime | None]  # told it goes back to Tandem soon (bot.workflows.hand_off)
 
 
 class UsageDaily(Base):
@@ -279,6 +280,17 @@ class EscalationCard(Base):
     # "<recipient>:<ISO week>" of an audit card: one per CSM per week, whoever races to write it.
     audit_key: Mapped[str | None] = mapped_column(String(48), unique=True, index=True)
     audit: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the near miss an audit card asks about
+    # The escalation ladder (storage.enums.Rung): who the undecided card has reached, since when.
+    rung: Mapped[str] = mapped_column(String(10), default="owner", server_default="owner")
+    ladder_since: Mapped[datetime | None]  # the ladder's clock: posted, or back from a snooze
+    climbed_at: Mapped[datetime | None]
+    # A snooze (storage.enums.SnoozeMode): asleep until `snoozed_until`, or until the account's
+    # score falls `attention.snooze_wake_points` below `snooze_score`, or a new trigger fires.
+    snoozed_until: Mapped[datetime | None]
+    snooze_mode: Mapped[str | None] = mapped_column(String(8))
+    snooze_score: Mapped[int | None] = mapped_column(Integer)
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    snooze_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # keys each return's re-post
 
 
 class SlackDelivery(Base):

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, inspect, select, text, update
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from scoring.config import config_to_dict, load_default_config
@@ -20,10 +21,57 @@ from scoring.types import Decision, Route, TriggerKey
 from scoring.types import Signal as Signal_
 from storage.db import make_engine, make_session_factory, transaction, upgrade
 from storage.models import Base, EscalationCard, OverrideRecord, Ticket
-from storage.repositories import cards, configs, signals
+from storage.repositories import configs, signals
 from storage.ticket_tone_backfill import rescore_ticket_tone
 from tests.conftest import PG_URL_ENV, Database, _pg_engine
 from tests.support.factories import AS_OF, NOW, OWNER, add_account, add_people
+
+
+class _Rows:
+    """Collects the rows a factory would add, for a schema older than the models."""
+
+    def __init__(self) -> None:
+        self.objects: list[Any] = []
+
+    def add(self, row: Any) -> None:
+        self.objects.append(row)
+
+    def add_all(self, rows: list[Any]) -> None:
+        self.objects.extend(rows)
+
+    def flush(self) -> None:
+        return None
+
+
+def _insert_into_old_schema(session: Session, *rows: Any) -> list[Any]:
+    """Insert model objects into an older schema: only the columns it has (a later migration
+    may add columns the models know). Returns each row's primary key."""
+    connection = session.connection()
+    keys = []
+    for row in rows:
+        model_table = row.__table__
+        existing = {column["name"] for column in inspect(connection).get_columns(model_table.name)}
+        columns = [Column(c.name, c.type, primary_key=c.primary_key) for c in model_table.columns if c.name in existing]
+        table = Table(model_table.name, MetaData(), *columns)
+        values = {c.name: _value_or_default(row, c) for c in model_table.columns if c.name in existing}
+        values = {name: value for name, value in values.items() if value is not None}
+        keys.append(connection.execute(table.insert().values(**values)).inserted_primary_key[0])
+    return keys
+
+
+def _value_or_default(row: Any, column: Any) -> Any:
+    value = getattr(row, column.key)
+    if value is None and column.default is not None and column.default.is_scalar:
+        return column.default.arg
+    return value
+
+
+def _add_people_and_account(session: Session, account_id: str, **extra: object) -> None:
+    rows = _Rows()
+    add_people(cast(Session, rows))
+    add_account(cast(Session, rows), account_id, **extra)
+    _insert_into_old_schema(session, *rows.objects)
+
 
 BREACH = ("Security incident: rotate all API keys NOW", "Please help us rotate every API key today.")
 THANKS = ("Thanks for the quick fix", "The dashboard works great now.")
@@ -101,8 +149,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
 def _add_tickets(engine: Engine, tickets: dict[str, tuple[tuple[str, str], float | None]]) -> None:
     opened = datetime(2026, 3, 1, 9, tzinfo=UTC)
     with transaction(make_session_factory(engine)) as session:
-        add_people(session)
-        add_account(session, "A1")
+        _add_people_and_account(session, "A1")
         for ticket_id, ((subject, body), tone) in tickets.items():
             session.add(Ticket(ticket_id=ticket_id, account_id="A1", opened_at=opened, severity="urgent",
                                subject=subject, body=body, sentiment=tone))  # fmt: skip
@@ -139,8 +186,7 @@ def test_upgrading_past_0010_keeps_every_card_and_what_refers_to_it(empty_engine
     upgrade(empty_engine, "0009")
     factory = make_session_factory(empty_engine)
     with transaction(factory) as session:
-        add_people(session)
-        add_account(session, "ACC-1")
+        _add_people_and_account(session, "ACC-1")
     now = datetime(2026, 3, 2, 9, tzinfo=UTC)
     with empty_engine.begin() as connection:  # the 0009 schema, so plain SQL rather than the models
         signal_id = connection.execute(
@@ -212,9 +258,9 @@ def _fired_card(
     )
     if trigger is TriggerKey.EXPANSION_READY:
         return None
-    return cards.create_card(
-        session, signal_id=signal.id, account_id="ACC-1", draft_id=None, recipient_slack_id=OWNER, now=NOW
-    ).id
+    card = EscalationCard(signal_id=signal.id, account_id="ACC-1", state="pending", version=1,
+                          recipient_slack_id=OWNER, created_at=NOW)  # fmt: skip
+    return int(_insert_into_old_schema(session, card)[0])
 
 
 def test_upgrading_past_0011_backfills_the_learning_context_of_past_decisions(empty_engine: Engine) -> None:
@@ -222,8 +268,7 @@ def test_upgrading_past_0011_backfills_the_learning_context_of_past_decisions(em
     body = config_to_dict(load_default_config())
     body["triggers"]["health_drop"]["drop_fraction"] = 0.25
     with transaction(make_session_factory(empty_engine)) as session:
-        add_people(session)
-        add_account(session, "ACC-1", segment="smb")
+        _add_people_and_account(session, "ACC-1", segment="smb")
         version = configs.create_config_version(session, body=body, author="test", now=NOW).version
         low = _fired_card(session, TriggerKey.HEALTH_LOW, {"score": 48, "threshold": 60}, version)
         drop = _fired_card(session, TriggerKey.HEALTH_DROP, {"score": 48, "drop": 0.3}, version)
