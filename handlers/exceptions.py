@@ -14,6 +14,7 @@ from bot.ids import ExceptionAction
 from bot.slack_payloads import action_value, row_id
 from bot.workflows.exceptions import setting
 from bot.workflows.home import home_view_for
+from bot.workflows.refused import Refused
 from handlers.replies import tell_clicker
 
 
@@ -55,7 +56,7 @@ def answer(
     outcome: setting.ExceptionOutcome, body: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     """The offer re-rendered in place (its buttons give way to the answer), or a private reply."""
-    if isinstance(outcome, setting.ExceptionRefused):
+    if isinstance(outcome, Refused):
         tell_clicker(body, respond, client, outcome.message)
         return
     container = body.get("container", {})

@@ -45,7 +45,7 @@ class NoMatch:
 
 
 @dataclass(frozen=True)
-class Refused:
+class OutOfScope:
     query: str  # as typed: the refusal never tells the account's stored name
     action: str = "ask for its brief"  # "flag it", "change its veto", …
     outcome: str = "Nothing was shared."
@@ -65,7 +65,7 @@ class UnknownRequester:
         )
 
 
-Unresolved = NoMatch | Refused | UnknownRequester  # each has .message(): what the requester is told
+Unresolved = NoMatch | OutOfScope | UnknownRequester  # each has .message(): what the requester is told
 
 
 def resolve_account(
@@ -84,5 +84,5 @@ def resolve_account(
     if match.exact is None:
         return NoMatch(query.strip(), tuple((a.name, a.account_id) for a in match.candidates), command)
     if not users.may_act_on(session, account=match.exact, actor=actor):
-        return Refused(query, action, outcome)
+        return OutOfScope(query, action, outcome)
     return match.exact

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
 from bot.delivery.notices import deliver_notices, owe_notice
 from bot.deps import Deps
+from bot.workflows.refused import Refused
 from scoring.circuit_breaker import Trip
 from scoring.types import Route
 from storage.db import transaction
@@ -80,23 +81,18 @@ class Released:
     cards: int
 
 
-@dataclass(frozen=True)
-class ReleaseRefused:
-    message: str
-
-
-def release_trip(deps: Deps, *, as_of: date, trigger: str, actor: str) -> Released | ReleaseRefused:
+def release_trip(deps: Deps, *, as_of: date, trigger: str, actor: str) -> Released | Refused:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         user = session.get(User, actor)
         if user is None or user.role not in RELEASE_ROLES:
-            return ReleaseRefused("Only ops or an admin can release a circuit breaker. Nothing was changed.")
+            return Refused("Only ops or an admin can release a circuit breaker. Nothing was changed.")
         trip = circuit_trips.get_trip(session, as_of=as_of, trigger=trigger)
         if trip is None:
-            return ReleaseRefused(f"There is no circuit-breaker trip for {trigger} on {as_of.isoformat()}.")
+            return Refused(f"There is no circuit-breaker trip for {trigger} on {as_of.isoformat()}.")
         if not circuit_trips.release(session, as_of=as_of, trigger=trigger, by=actor, now=now):
             session.refresh(trip)
-            return ReleaseRefused(f"Already released by <@{trip.released_by}>. Nothing was changed.")
+            return Refused(f"Already released by <@{trip.released_by}>. Nothing was changed.")
         held = list(
             session.scalars(
                 select(Signal).where(

@@ -17,6 +17,7 @@ from bot.workflows.cycle import active_trigger_config
 from bot.workflows.cycle_plan import evidence_lines
 from bot.workflows.draft_requests import draft_request_for
 from bot.workflows.draft_step import store_draft, write_drafts
+from bot.workflows.refused import Refused
 from bot.workflows.stored_decisions import decision_from_row
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.health import score_account
@@ -35,11 +36,6 @@ class Opened:
 
 
 @dataclass(frozen=True)
-class OpenRefused:
-    message: str
-
-
-@dataclass(frozen=True)
 class Prepared:
     """What opening needs, worked out outside any transaction (an LLM may be slow)."""
 
@@ -47,9 +43,9 @@ class Prepared:
     draft: tuple[DraftRequest, DraftResult] | None  # None: the card proposes no send, or has one
 
 
-def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | OpenRefused:
+def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Refused:
     prepared = _prepare(deps, card_id=card_id, actor=actor)
-    if isinstance(prepared, OpenRefused):
+    if isinstance(prepared, Refused):
         return prepared
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
@@ -57,13 +53,13 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
         account = session.get(Account, card.account_id) if card else None
         signal = session.get(SignalRow, card.signal_id) if card and card.signal_id else None
         if card is None or account is None or signal is None:
-            return OpenRefused("This card no longer exists.")
+            return Refused("This card no longer exists.")
         if card.state != CardState.PENDING:
-            return OpenRefused(
+            return Refused(
                 f"Already decided ({card.state}) by <@{card.decided_by}>. Nothing was changed."
             )
         if card.message_ts or not cards.move_to_dm(session, card_id=card_id):
-            return OpenRefused(f"The {account.name} card is already in <@{card.recipient_slack_id}>'s DM.")
+            return Refused(f"The {account.name} card is already in <@{card.recipient_slack_id}>'s DM.")
         if prepared.draft is not None and card.draft_id is None:
             request, result = prepared.draft
             stored = store_draft(
@@ -82,7 +78,7 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Open
     return opened
 
 
-def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:
+def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | Refused:
     """The card's evidence and the draft it needs, from the facts of the signal's day; or why
     the actor may not open it."""
     _, config = active_trigger_config(deps)
@@ -91,9 +87,9 @@ def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:
         account = session.get(Account, card.account_id) if card else None
         signal = session.get(SignalRow, card.signal_id) if card and card.signal_id else None
         if card is None or account is None or signal is None:
-            return OpenRefused("This card no longer exists.")
+            return Refused("This card no longer exists.")
         if not users.may_act_on(session, account=account, actor=actor):
-            return OpenRefused(
+            return Refused(
                 "Only the account's CSM, their manager, or ops can open this card. Nothing was changed."
             )
         if card.state != CardState.PENDING or card.message_ts:
@@ -102,7 +98,7 @@ def _prepare(deps: Deps, *, card_id: int, actor: str) -> Prepared | OpenRefused:
         owner = session.get(User, account.owner_slack_id)
         wants_draft = card.draft_id is None and Route(signal.route) in SENDING_ROUTES
     if not facts:
-        return OpenRefused("This card's account no longer exists.")
+        return Refused("This card's account no longer exists.")
     health = score_account(facts[0], as_of=signal.as_of, config=config)
     evidence = evidence_lines(facts[0], health, config)
     if not wants_draft:

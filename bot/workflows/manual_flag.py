@@ -12,6 +12,7 @@ from bot.deps import Deps
 from bot.workflows.account_lookup import resolve_account
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import active_trigger_config
+from bot.workflows.refused import Refused
 from scoring.config import TriggerConfig
 from scoring.health import score_account
 from scoring.routing import route_signal
@@ -33,23 +34,18 @@ class Flagged:
     route: Route
 
 
-@dataclass(frozen=True)
-class FlagRefused:
-    message: str
-
-
 def parse(text: str) -> tuple[str, str]:
     """(account query, reason); the reason may be empty."""
     parts = SEPARATOR.split(text.strip(), maxsplit=1)
     return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
 
 
-def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | FlagRefused:
+def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | Refused:
     query, reason = parse(text)
     if not query:
-        return FlagRefused(USAGE)
+        return Refused(USAGE)
     if not reason:
-        return FlagRefused(f"Say why, so the card tells the story: `/flag {query}: what you noticed`.")
+        return Refused(f"Say why, so the card tells the story: `/flag {query}: what you noticed`.")
     now = deps.clock.now()
     version, config = active_trigger_config(deps)
     with transaction(deps.session_factory) as session:
@@ -72,14 +68,14 @@ def _record_flag(
     now: datetime,
     version: int,
     config: TriggerConfig,
-) -> tuple[Flagged, int] | FlagRefused:
+) -> tuple[Flagged, int] | Refused:
     """The flag's signal and card, in the caller's transaction; or why it was refused."""
     as_of = now.date()
     account = resolve_account(
         session, query=query, actor=actor, command="/flag", action="flag it", outcome="Nothing was changed."
     )
     if not isinstance(account, Account):
-        return FlagRefused(account.message())
+        return Refused(account.message())
     facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
     health = score_account(facts, as_of=as_of, config=config)
     snapshots.save_snapshots(session, results=[health], config_version=version)
@@ -102,7 +98,7 @@ def _record_flag(
         session, decision=decision, as_of=as_of, now=now, config_version=version
     )
     if not created:
-        return FlagRefused(
+        return Refused(
             f"{account.name} was already flagged today; the card is with <@{account.owner_slack_id}>."
         )
     card = cards.create_card(

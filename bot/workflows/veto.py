@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.workflows.account_lookup import resolve_account
+from bot.workflows.refused import Refused
 from storage.db import transaction
 from storage.enums import OutboxState
 from storage.models import Account, EscalationCard, OutboxMessage, OverrideRecord
@@ -36,12 +37,7 @@ class VetoSet:
     cancelled: int  # automated touches stopped in their hold window
 
 
-@dataclass(frozen=True)
-class VetoRefused:
-    message: str
-
-
-VetoOutcome = VetoSet | VetoRefused
+VetoOutcome = VetoSet | Refused
 
 
 def parse(text: str) -> tuple[bool, str, str]:
@@ -60,14 +56,14 @@ def parse(text: str) -> tuple[bool, str, str]:
 def veto_from_command(deps: Deps, *, text: str, actor: str) -> VetoOutcome:
     on, query, note = parse(text)
     if not query:
-        return VetoRefused(USAGE)
+        return Refused(USAGE)
     with deps.session_factory() as session:
         found = resolve_account(
             session, query=query, actor=actor, command="/veto", action="change its veto",
             outcome="Nothing was changed.",
         )  # fmt: skip
         if not isinstance(found, Account):
-            return VetoRefused(found.message())
+            return Refused(found.message())
         account_id = found.account_id
     return set_veto(deps, account_id=account_id, actor=actor, on=on, note=note)
 
@@ -76,7 +72,7 @@ def veto_from_card(deps: Deps, *, card_id: int, actor: str) -> VetoOutcome:
     with deps.session_factory() as session:
         card = session.get(EscalationCard, card_id)
         if card is None:
-            return VetoRefused("This card no longer exists.")
+            return Refused("This card no longer exists.")
         account_id = card.account_id
     return set_veto(deps, account_id=account_id, actor=actor, on=True, note="from a card")
 
@@ -86,17 +82,17 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
     with transaction(deps.session_factory) as session:
         account = session.get(Account, account_id)
         if account is None:
-            return VetoRefused(f"Unknown account {account_id}.")
+            return Refused(f"Unknown account {account_id}.")
         if not users.may_act_on(session, account=account, actor=actor):
-            return VetoRefused(
+            return Refused(
                 "Only the account's CSM, their manager, or ops can change its veto. Nothing was changed."
             )
         if on and account.always_human:
-            return VetoRefused(
+            return Refused(
                 f"{account.name} is already “always human” (set by <@{account.always_human_by}>)."
             )
         if not on and not account.always_human and account.human_handled_by is None:
-            return VetoRefused(f"{account.name} has no veto to lift; automation already handles it as usual.")
+            return Refused(f"{account.name} has no veto to lift; automation already handles it as usual.")
         accounts.set_always_human(session, account_id=account_id, on=on, by=actor)
         cancelled = 0
         if on:
@@ -138,7 +134,7 @@ def _cancel_queued_touches(session: Session, account_id: str, actor: str, now: d
 
 
 def describe(outcome: VetoOutcome) -> str:
-    if isinstance(outcome, VetoRefused):
+    if isinstance(outcome, Refused):
         return outcome.message
     if outcome.on:
         stopped = f" {outcome.cancelled} queued automated message(s) cancelled." if outcome.cancelled else ""

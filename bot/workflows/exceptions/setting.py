@@ -26,6 +26,7 @@ from bot.workflows.card_decisions import (
 )
 from bot.workflows.card_views import load_card_view
 from bot.workflows.exceptions.views import exception_view, rules_in
+from bot.workflows.refused import Refused
 from scoring.config import AccountExceptions
 from scoring.exceptions import NEVER_EXCEPTED
 from scoring.types import TriggerKey
@@ -49,12 +50,7 @@ class ExceptionDone:
         return outcome_line(self.view)
 
 
-@dataclass(frozen=True)
-class ExceptionRefused:
-    message: str
-
-
-ExceptionOutcome = ExceptionDone | ExceptionRefused
+ExceptionOutcome = ExceptionDone | Refused
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ def accept_offer(deps: Deps, *, exception_id: int, actor: str) -> ExceptionOutco
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         loaded = _load(session, exception_id, actor)
-        if isinstance(loaded, ExceptionRefused):
+        if isinstance(loaded, Refused):
             return loaded
         row, account, rules = loaded
         if row.state != ExceptionState.OFFERED:
@@ -94,7 +90,7 @@ def decline_offer(deps: Deps, *, exception_id: int, actor: str) -> ExceptionOutc
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         loaded = _load(session, exception_id, actor)
-        if isinstance(loaded, ExceptionRefused):
+        if isinstance(loaded, Refused):
             return loaded
         row, account, rules = loaded
         if not account_exceptions.decline_offer(session, exception_id=row.id, actor=actor, now=now):
@@ -109,7 +105,7 @@ def lift_exception(deps: Deps, *, exception_id: int, actor: str) -> ExceptionOut
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         loaded = _load(session, exception_id, actor)
-        if isinstance(loaded, ExceptionRefused):
+        if isinstance(loaded, Refused):
             return loaded
         row, account, rules = loaded
         if not account_exceptions.lift(session, exception_id=row.id, actor=actor, now=now):
@@ -186,27 +182,27 @@ class _Raced(RuntimeError):
 
 def _load(
     session: Session, exception_id: int, actor: str
-) -> tuple[AccountException, Account, AccountExceptions] | ExceptionRefused:
+) -> tuple[AccountException, Account, AccountExceptions] | Refused:
     row = account_exceptions.get(session, exception_id=exception_id)
     account = session.get(Account, row.account_id) if row else None
     if row is None or account is None:
-        return ExceptionRefused("This exception no longer exists. Nothing was changed.")
+        return Refused("This exception no longer exists. Nothing was changed.")
     if not users.may_act_on(session, account=account, actor=actor):
-        return ExceptionRefused(NOT_AUTHORIZED)
+        return Refused(NOT_AUTHORIZED)
     return row, account, rules_in(session)
 
 
-def _answered(row: AccountException, account: Account, rules: AccountExceptions) -> ExceptionRefused:
+def _answered(row: AccountException, account: Account, rules: AccountExceptions) -> Refused:
     """What a second click is told: what became of it, and that nothing changed."""
     if row.state == ExceptionState.OFFERED:  # an offer never moves back to offered
-        return ExceptionRefused("Nothing was changed.")
-    return ExceptionRefused(
+        return Refused("Nothing was changed.")
+    return Refused(
         f"Already handled: {outcome_line(exception_view(row, account, rules))} Nothing was changed."
     )
 
 
-def _already_quiet(row: AccountException, account: Account, rules: AccountExceptions) -> ExceptionRefused:
-    return ExceptionRefused(
+def _already_quiet(row: AccountException, account: Account, rules: AccountExceptions) -> Refused:
+    return Refused(
         f"Already quiet: {outcome_line(exception_view(row, account, rules))} Nothing was changed."
     )
 
