@@ -96,8 +96,9 @@ def _show_cards(deps: Deps, poster: TerminalPoster, planted: dict[str, str], out
         return tag.id if isinstance(tag, MessageTag) and tag.event_type == PREVIEW_TAG else None
 
     planted_ids = set(planted.values())
+    whale = planted.get("whale")  # the card section 5 approves: shown first, whatever the day
     messages = [m for m in poster.posted if card_of(m) in cards]
-    messages.sort(key=lambda m: cards[card_of(m) or 0] not in planted_ids)
+    messages.sort(key=lambda m: (cards[card_of(m) or 0] != whale, cards[card_of(m) or 0] not in planted_ids))
     for message in messages[:CARDS_SHOWN]:
         print(_render_one(message), file=out, end="")
     if len(messages) > CARDS_SHOWN:

@@ -11,8 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
-
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
 from bot.delivery.notices import deliver_notices, owe_notice
 from bot.deps import Deps
@@ -21,8 +19,9 @@ from scoring.circuit_breaker import Trip
 from scoring.types import Route
 from storage.db import transaction
 from storage.enums import CardDelivery, DeliveryKind, Role
-from storage.models import Account, CircuitBreakerTrip, EscalationCard, Signal, User
-from storage.repositories import cards, circuit_trips, users
+from storage.models import CircuitBreakerTrip, User
+from storage.models import Signal as SignalRow
+from storage.repositories import cards, circuit_trips, signals, users
 
 logger = logging.getLogger(__name__)
 RELEASE_ROLES = frozenset({Role.OPS, Role.ADMIN})
@@ -93,44 +92,24 @@ def release_trip(deps: Deps, *, as_of: date, trigger: str, actor: str) -> Releas
         if not circuit_trips.release(session, as_of=as_of, trigger=trigger, by=actor, now=now):
             session.refresh(trip)
             return Refused(f"Already released by <@{trip.released_by}>. Nothing was changed.")
-        held = list(
-            session.scalars(
-                select(Signal).where(
-                    Signal.as_of == as_of, Signal.trigger == trigger, Signal.route == Route.HOLD.value
-                )
-            )
-        )
-        held = [s for s in held if (s.reasons or {}).get("codes", [None])[:1] == ["circuit_breaker"]]
-        carded = set(
-            session.scalars(
-                select(EscalationCard.account_id)
-                .join(Signal, Signal.id == EscalationCard.signal_id)
-                .where(Signal.as_of == as_of)
-            )
-        )
+        held = signals.held_by_breaker(session, as_of=as_of, trigger=trigger)
+        carded = signals.accounts_carded_on(session, as_of=as_of)
         sentence = (
             f"Released by <@{actor}> after a circuit-breaker hold: a person looks before anything is sent."
         )
-        to_card: list[Signal] = []
+        to_card: list[SignalRow] = []
         for signal in held:
             route = str((signal.details or {}).get("held_route", Route.HUMAN.value))
             route = Route.ASSIST.value if route == Route.AUTO.value else route
             codes = ["breaker_released", *signal.reasons.get("codes", [])[1:]]
             sentences = [sentence, *signal.reasons.get("sentences", [])[1:]]
-            session.execute(
-                update(Signal)
-                .where(Signal.id == signal.id, Signal.route == Route.HOLD.value)
-                .values(route=route, reasons={"codes": codes, "sentences": sentences})
+            signals.release_held(
+                session, signal_id=signal.id, route=route, reasons={"codes": codes, "sentences": sentences}
             )
             if signal.account_id not in carded and route != Route.HOLD.value:
                 carded.add(signal.account_id)
                 to_card.append(signal)
-        owner_query = (
-            select(Account.account_id, Account.owner_slack_id)
-            .join(Signal, Signal.account_id == Account.account_id)
-            .where(Signal.as_of == as_of, Signal.trigger == trigger)
-        )
-        owners = {account_id: owner for account_id, owner in session.execute(owner_query)}
+        owners = signals.owners_of_fired(session, as_of=as_of, trigger=trigger)
         card_rows = [
             {
                 "signal_id": signal.id,

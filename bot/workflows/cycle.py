@@ -26,8 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.deps import Deps
 from bot.tuning.shadow import shadow_step
 from bot.workflows.audit.cycle_step import write_audit_cards
@@ -51,8 +49,8 @@ from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
 from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardDelivery
-from storage.models import HealthSnapshot, User
-from storage.repositories import cards, configs, signals, snapshots
+from storage.models import HealthSnapshot
+from storage.repositories import cards, configs, signals, snapshots, users
 from storage.repositories.facts import book_facts, iter_account_facts, load_account_facts
 from storage.repositories.feature_table import score_whole_book
 
@@ -253,7 +251,7 @@ def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: T
     """Evidence and draft requests for the leads that go out now, from their full facts."""
     wanted = [plan for plan in plans if needs_details(plan, config)]
     with deps.session_factory() as session:
-        owner_names = {user.slack_id: user.name for user in session.scalars(select(User))}
+        owner_names = users.names_by_id(session)
         for start in range(0, len(wanted), FACTS_BATCH):
             chunk = wanted[start : start + FACTS_BATCH]
             facts = load_account_facts(session, as_of=as_of, account_ids=[plan.account_id for plan in chunk])

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
@@ -23,8 +22,8 @@ from prompts.drafting import DraftRequest, DraftResult
 from scoring.types import Route
 from storage.db import transaction
 from storage.enums import CardDelivery
-from storage.models import Account, Draft
-from storage.repositories import cards, outbox, signals
+from storage.models import Draft
+from storage.repositories import accounts, cards, outbox, signals
 
 WRITE_BATCH = 250  # accounts per transaction: short write locks on SQLite, few round trips
 IN_CHUNK = 900
@@ -148,9 +147,4 @@ def _touch_row(
 
 
 def _contact_emails(session: Session, account_ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(account_ids), IN_CHUNK):
-        chunk = account_ids[start : start + IN_CHUNK]
-        query = select(Account.account_id, Account.contact_email).where(Account.account_id.in_(chunk))
-        found.update({account_id: email for account_id, email in session.execute(query) if email})
-    return found
+    return accounts.contact_emails(session, account_ids=account_ids)

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.blocks.digest import DigestView, build_digest_message
@@ -22,9 +21,10 @@ from bot.delivery.engine import deliver_due
 from bot.deps import Deps
 from bot.workflows.digest_views import build_digest_views, local_now
 from storage.db import transaction
-from storage.enums import DeliveryKind, Role
-from storage.models import Account, DigestRun, User
+from storage.enums import DeliveryKind
+from storage.models import DigestRun, User
 from storage.repositories import deliveries
+from storage.repositories.users import digest_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +59,7 @@ def post_digests(deps: Deps, *, only_user: str | None = None, due_only: bool = F
     report = DigestReport()
     timing = TouchTiming.from_settings(deps.settings)
     with deps.session_factory() as session:
-        owners = select(Account.owner_slack_id)
-        query = select(User).where(or_(User.role == Role.CSM, User.slack_id.in_(owners)))
-        if only_user:
-            query = select(User).where(User.slack_id == only_user)
-        users = list(session.scalars(query.order_by(User.slack_id)))
+        users = digest_recipients(session, only_user=only_user)
         views = build_digest_views(session, users=users, now=now, timing=timing)
     for user in users:
         if due_only and not is_due(user, now, deps.settings.default_digest_time):

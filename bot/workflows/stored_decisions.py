@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring.types import Decision, Reason, Route, Signal, TriggerKey
 from storage.enums import CardDelivery
-from storage.models import EscalationCard, OutboxMessage
 from storage.models import Signal as SignalRow
+from storage.repositories import cards, outbox, signals
 
 
 def decision_from_row(signal: SignalRow) -> Decision:
@@ -43,18 +42,12 @@ class DayRecord:
 
 def day_record(session: Session, *, account_id: str, as_of: date) -> DayRecord | None:
     """The decisions the cycle stored for the account on `as_of` and what came of them, or None."""
-    rows = list(
-        session.scalars(
-            select(SignalRow)
-            .where(SignalRow.account_id == account_id, SignalRow.as_of == as_of)
-            .order_by(SignalRow.id)
-        )
-    )
+    rows = signals.signals_on(session, account_id=account_id, as_of=as_of)
     if not rows:
         return None
     ids = [row.id for row in rows]
     actions = []
-    for card in session.scalars(select(EscalationCard).where(EscalationCard.signal_id.in_(ids))):
+    for card in cards.cards_for_signals(session, signal_ids=ids):
         if card.message_ts:
             where = f"posted to <@{card.recipient_slack_id}>'s DM"
         elif card.delivery == CardDelivery.DM.value:
@@ -64,7 +57,7 @@ def day_record(session: Session, *, account_id: str, as_of: date) -> DayRecord |
         actions.append(
             f"card {where}" if card.state == "pending" else f"card {card.state} by {card.decided_by}"
         )
-    for touch in session.scalars(select(OutboxMessage).where(OutboxMessage.signal_id.in_(ids))):
+    for touch in outbox.for_signals(session, signal_ids=ids):
         if touch.state == "queued" and touch.visible_since is None:
             actions.append("automated touch queued: it waits for its CSM's digest to show it with Cancel")
         else:

@@ -11,15 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.workflows.account_lookup import resolve_account
 from bot.workflows.refused import Refused
 from storage.db import transaction
-from storage.enums import OutboxState
-from storage.models import Account, EscalationCard, OutboxMessage, OverrideRecord
+from storage.models import Account, EscalationCard
 from storage.repositories import accounts, outbox, overrides, users
 
 USAGE = (
@@ -99,32 +97,20 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
             cancelled = _cancel_queued_touches(session, account_id, actor, now)
         else:
             accounts.clear_human_handled(session, account_id=account_id)
-        session.add(
-            OverrideRecord(
-                account_id=account_id,
-                trigger="",
-                proposed_route="",
-                proposed_draft="",
-                action="vetoed" if on else "veto_lifted",
-                reason=note or None,
-                actor_slack_id=actor,
-                at=now,
-                seconds_to_decide=0.0,
-            )
+        overrides.record_account_action(
+            session,
+            account_id=account_id,
+            action="vetoed" if on else "veto_lifted",
+            actor=actor,
+            now=now,
+            reason=note or None,
         )
         return VetoSet(account.name, on, cancelled)
 
 
 def _cancel_queued_touches(session: Session, account_id: str, actor: str, now: datetime) -> int:
-    queued = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.account_id == account_id,
-            OutboxMessage.state == OutboxState.QUEUED,
-            OutboxMessage.card_id.is_(None),
-        )
-    )
     cancelled = 0
-    for message in list(queued):
+    for message in outbox.queued_automated(session, account_id=account_id):
         if outbox.cancel(session, message_id=message.id):
             overrides.record_automated(
                 session, message=message, action="cancelled", actor=actor, now=now, reason="the CSM's veto"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import heapq
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, Row, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.models import Account
+
+IN_CHUNK = 900  # SQLite's bound-parameter limit, with room to spare
 
 MIN_CLOSENESS = 0.6  # difflib's own default cutoff for close matches
 # Longer than any account id (64) or name (200): nothing can match, so nothing is searched
@@ -49,6 +51,16 @@ def account_labels(session: Session) -> dict[str, tuple[str, str]]:
             select(Account.account_id, Account.name, Account.segment)
         )
     }
+
+
+def contact_emails(session: Session, *, account_ids: Sequence[str]) -> dict[str, str]:
+    """account_id -> contact email, for those of `account_ids` that have one."""
+    found: dict[str, str] = {}
+    for start in range(0, len(account_ids), IN_CHUNK):
+        chunk = list(account_ids[start : start + IN_CHUNK])
+        query = select(Account.account_id, Account.contact_email).where(Account.account_id.in_(chunk))
+        found.update({account_id: email for account_id, email in session.execute(query) if email})
+    return found
 
 
 def find_accounts(

@@ -140,6 +140,14 @@ def create_card(
     return card
 
 
+def cards_for_signals(session: Session, *, signal_ids: Sequence[int]) -> list[EscalationCard]:
+    """The cards these signals made, oldest first."""
+    if not signal_ids:
+        return []
+    query = select(EscalationCard).where(EscalationCard.signal_id.in_(list(signal_ids)))
+    return list(session.scalars(query.order_by(EscalationCard.id)))
+
+
 def get_card(session: Session, *, card_id: int) -> EscalationCard | None:
     return session.get(EscalationCard, card_id)
 

@@ -178,6 +178,21 @@ def failed_on(session: Session, *, account_ids: Sequence[str]) -> list[OutboxMes
     return list(session.scalars(query))
 
 
+def for_signals(session: Session, *, signal_ids: Sequence[int]) -> list[OutboxMessage]:
+    """The automated touches these signals made, oldest first."""
+    if not signal_ids:
+        return []
+    query = select(OutboxMessage).where(OutboxMessage.signal_id.in_(list(signal_ids))).order_by(OutboxMessage.id)
+    return list(session.scalars(query))
+
+
+def queued_automated(session: Session, *, account_id: str) -> list[OutboxMessage]:
+    """The account's automated touches still waiting to send (a card's approved send excluded)."""
+    o = OutboxMessage
+    query = select(o).where(o.account_id == account_id, o.state == OutboxState.QUEUED, o.card_id.is_(None))
+    return list(session.scalars(query.order_by(o.id)))
+
+
 def possible_duplicates(session: Session, *, limit: int = 20) -> list[OutboxMessage]:
     """Messages resent after a send that may already have gone out (App Home's ops view)."""
     o = OutboxMessage

@@ -226,6 +226,26 @@ def record_exception(
     return record
 
 
+def record_account_action(
+    session: Session, *, account_id: str, action: str, actor: str, now: datetime, reason: str | None = None
+) -> OverrideRecord:
+    """A person's step on an account as a whole, not on one card (a veto set or lifted)."""
+    record = OverrideRecord(
+        account_id=account_id,
+        trigger="",
+        proposed_route="",
+        proposed_draft="",
+        action=action,
+        reason=reason,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=0.0,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:
     query = select(OverrideRecord).order_by(OverrideRecord.at, OverrideRecord.id)
     if since is not None:

@@ -16,11 +16,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, select
+from sqlalchemy import Insert, Table, select, update
 from sqlalchemy.orm import Session
 
-from scoring.types import Decision, Reason
-from storage.models import Signal
+from scoring.types import Decision, Reason, Route
+from storage.models import Account, EscalationCard, Signal
 from storage.repositories.bulk import insert_ignoring_duplicates, insert_many
 
 _KEY = ("account_id", "trigger", "as_of")
@@ -142,6 +142,53 @@ def signals_for_account(session: Session, *, account_id: str, since: date) -> li
             select(Signal)
             .where(Signal.account_id == account_id, Signal.as_of >= since)
             .order_by(Signal.as_of, Signal.id)
+        )
+    )
+
+
+def held_by_breaker(session: Session, *, as_of: date, trigger: str) -> list[Signal]:
+    """The day's signals of `trigger` that the circuit breaker held (its code comes first)."""
+    held = session.scalars(
+        select(Signal).where(Signal.as_of == as_of, Signal.trigger == trigger, Signal.route == Route.HOLD.value)
+    )
+    return [s for s in held if (s.reasons or {}).get("codes", [None])[:1] == ["circuit_breaker"]]
+
+
+def release_held(session: Session, *, signal_id: int, route: str, reasons: dict[str, list[str]]) -> None:
+    """A held signal takes its released route (guarded: only while still held)."""
+    session.execute(
+        update(Signal)
+        .where(Signal.id == signal_id, Signal.route == Route.HOLD.value)
+        .values(route=route, reasons=reasons)
+    )
+
+
+def accounts_carded_on(session: Session, *, as_of: date) -> set[str]:
+    """Accounts that already have a card for one of the day's signals."""
+    return set(
+        session.scalars(
+            select(EscalationCard.account_id)
+            .join(Signal, Signal.id == EscalationCard.signal_id)
+            .where(Signal.as_of == as_of)
+        )
+    )
+
+
+def owners_of_fired(session: Session, *, as_of: date, trigger: str) -> dict[str, str]:
+    """account id -> owner, for the accounts `trigger` fired on that day."""
+    query = (
+        select(Account.account_id, Account.owner_slack_id)
+        .join(Signal, Signal.account_id == Account.account_id)
+        .where(Signal.as_of == as_of, Signal.trigger == trigger)
+    )
+    return {account_id: owner for account_id, owner in session.execute(query)}
+
+
+def signals_on(session: Session, *, account_id: str, as_of: date) -> list[Signal]:
+    """The account's signals of one day, in the order they were recorded."""
+    return list(
+        session.scalars(
+            select(Signal).where(Signal.account_id == account_id, Signal.as_of == as_of).order_by(Signal.id)
         )
     )
 

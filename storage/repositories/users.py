@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storage.enums import Role
@@ -20,6 +20,20 @@ def list_users(session: Session, *, role: Role | None = None) -> list[User]:
     if role is not None:
         query = query.where(User.role == role)
     return list(session.scalars(query))
+
+
+def names_by_id(session: Session) -> dict[str, str]:
+    """slack id -> name, for every user."""
+    return {slack_id: name for slack_id, name in session.execute(select(User.slack_id, User.name))}
+
+
+def digest_recipients(session: Session, *, only_user: str | None = None) -> list[User]:
+    """Who gets a morning digest: every CSM and every other account owner (or just `only_user`)."""
+    if only_user:
+        query = select(User).where(User.slack_id == only_user)
+    else:
+        query = select(User).where(or_(User.role == Role.CSM, User.slack_id.in_(select(Account.owner_slack_id))))
+    return list(session.scalars(query.order_by(User.slack_id)))
 
 
 def ops_recipients(session: Session) -> list[str]:
