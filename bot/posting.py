@@ -19,6 +19,8 @@ from typing import Any, Protocol, TextIO
 
 from slack_sdk import WebClient
 
+from bot.blocks.slack_dates import plain_dates
+
 HISTORY_PAGES = 5  # pages of channel history searched for a message Tandem lost track of
 HISTORY_PAGE_SIZE = 200
 CLOCK_SKEW = timedelta(minutes=5)  # Slack's ts and our clock may disagree a little
@@ -179,4 +181,5 @@ def render_blocks(channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
         elif kind == "divider":
             lines.append("│ ───")
     lines.append("└─")
+    lines = [plain_dates(line) for line in lines]
     return "\n".join(lines) + "\n"

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, escape, money, truncate
+from bot.blocks.slack_dates import slack_time
 from bot.ids import AuditAction, AuditBlock
 from bot.workflows.audit.view import AuditCardView
 
@@ -69,7 +70,7 @@ def build_audit_card_message(view: AuditCardView) -> tuple[str, list[dict[str, A
 
 
 def answer_line(view: AuditCardView) -> str:
-    when = f"{view.decided_at:%Y-%m-%d %H:%M} UTC" if view.decided_at else "an unknown time"
+    when = slack_time(view.decided_at) if view.decided_at else "an unknown time"
     who = f"<@{view.decided_by}>" if view.decided_by else "someone"
     return ANSWERS.get(view.state, "Closed ({state}) by {who} at {when}.").format(
         who=who, when=when, state=view.state.replace("_", " ")

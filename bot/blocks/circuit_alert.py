@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.slack_dates import slack_time
 from bot.ids import CircuitAction
 
 
@@ -58,7 +59,7 @@ def build_circuit_alert(trip: TripView) -> tuple[str, list[dict[str, Any]]]:
         SectionBlock(text=MarkdownTextObject(text=body)),
     ]
     if trip.released_by:
-        when = f" at {trip.released_at:%Y-%m-%d %H:%M} UTC" if trip.released_at else ""
+        when = f" at {slack_time(trip.released_at)}" if trip.released_at else ""
         blocks.append(
             ContextBlock(
                 elements=[

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
 from bot.blocks.mrkdwn import escape, truncate
+from bot.blocks.slack_dates import slack_time
 from bot.ids import DeliveryAction
 
 KIND_WORDS = {
@@ -43,7 +44,7 @@ def failure_section(view: FailureView) -> list[dict[str, Any]]:
     about = f" — “{escape(truncate(view.summary, 200))}”" if view.summary else ""
     line = (
         f"⚠️ Tandem could not deliver {what} to <@{view.recipient}> (owed since "
-        f"{view.created_at:%Y-%m-%d %H:%M} UTC, {view.attempts} attempts){about}\n"
+        f"{slack_time(view.created_at)}, {view.attempts} attempts){about}\n"
         f"Last error: `{escape(truncate(view.last_error, ERROR_SHOWN))}`"
     )
     return [

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import BAND_EMOJI, escape, escape_keeping, money, restore_mentions, truncate
+from bot.blocks.slack_dates import slack_time
 from bot.ids import CardAction, CardBlock, CardMenu
 from bot.trends import describe_trend
 from bot.workflows.card_views import CardView
@@ -124,8 +125,8 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
 
 
 def outcome_line(view: CardView) -> str:
-    """'✅ Approved by <@U…> at 2026-03-02 09:14 UTC — …' for a decided card."""
-    when = f"{view.decided_at:%Y-%m-%d %H:%M} UTC" if view.decided_at else "an unknown time"
+    """'✅ Approved by <@U…> at <time> — …' for a decided card (the time in the reader's zone)."""
+    when = slack_time(view.decided_at) if view.decided_at else "an unknown time"
     who = f"<@{view.decided_by}>" if view.decided_by else "someone"
     line = OUTCOMES.get(view.state, "Decided by {who} at {when}.").format(who=who, when=when)
     if view.state == "dismissed" and view.dismiss_reason:

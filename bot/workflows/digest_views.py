@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.digest import DigestAccount, DigestItem, DigestMover, DigestView
 from bot.blocks.mrkdwn import escape
+from bot.blocks.slack_dates import slack_time
 from bot.delivery.digests import TouchTiming
 from bot.settings import Settings
-from bot.working_hours import local_time, zone_of
+from bot.working_hours import zone_of
 from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
 from scoring.routing import CRISIS_CODE
@@ -177,7 +178,7 @@ def _touch_item(
     return DigestItem(
         message.account_id,
         name,
-        f"“{message.subject}” sends {local_time(sends, zone)} unless you cancel",
+        f"“{message.subject}” sends {slack_time(sends, fallback_zone=zone)} unless you cancel",
         sends,
         outbox_id=message.id,
     )
@@ -193,7 +194,7 @@ def _in_zone(item: DigestItem, zone: ZoneInfo) -> DigestItem:
     """Fill a label's {at} with the item's time as the reader reads it."""
     if item.at is None or "{at}" not in item.label:
         return item
-    return replace(item, label=item.label.replace("{at}", local_time(item.at, zone)))
+    return replace(item, label=item.label.replace("{at}", slack_time(item.at, fallback_zone=zone)))
 
 
 def _held_signals(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.blocks.circuit_alert import TripView
 from bot.blocks.delivery_failure import FailureView
 from bot.blocks.home import build_home_view
+from bot.blocks.slack_dates import slack_time
 from bot.blocks.tuning import ProposalView
 from bot.delivery.failures import failure_view
 from bot.deps import Deps
@@ -57,7 +58,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
             ]
             failures = [failure_view(row) for row in deliveries.failed(session)]
             duplicates = [
-                f"“{m.subject}” to {m.recipient} ({m.account_id}), resent {m.sent_at or m.claimed_at:%Y-%m-%d %H:%M} UTC"
+                f"“{m.subject}” to {m.recipient} ({m.account_id}), resent {_when(m.sent_at or m.claimed_at)}"
                 for m in outbox.possible_duplicates(session)
             ]
             tuning = tuning_views(session, now=now)
@@ -71,3 +72,7 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         every_account=everyone,
         tuning=tuning,
     )
+
+
+def _when(moment: datetime | None) -> str:
+    return slack_time(moment) if moment is not None else "at an unknown time"

@@ -22,3 +22,17 @@ def test_a_day_is_pinned_at_noon_utc() -> None:
     epoch = int(token.split("^")[1])
     assert datetime.fromtimestamp(epoch, UTC) == datetime(2026, 6, 30, 12, tzinfo=UTC)
     assert token.endswith("|2026-06-30>")
+
+
+def test_a_fallback_in_the_readers_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    moment = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
+    assert slack_time(moment, fallback_zone=ZoneInfo("Europe/Berlin")).endswith("|Tue 03 Mar 10:30 CET>")
+
+
+def test_a_terminal_preview_shows_the_fallback() -> None:
+    from bot.blocks.slack_dates import plain_dates
+
+    moment = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+    assert plain_dates(f"Approved at {slack_time(moment)}.") == "Approved at 2026-03-02 14:30 UTC."
