@@ -9,6 +9,7 @@ load against the daily card budget. Every time is a Slack date token (the reader
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -154,15 +155,16 @@ def rung_label(rung: str) -> str:
     return labels.get(rung, escape(rung))
 
 
-def band_lines(view: HealthView) -> list[str]:
-    by_band = {line.band: line for line in view.bands}
+def band_lines(bands: Sequence[BandLine], *, unscored: int, currency: str) -> list[str]:
+    """🔴 *red*: 3 accounts, $180,000 ARR (one line per band, then the accounts not scored yet)."""
+    by_band = {line.band: line for line in bands}
     lines = [
         f"{BAND_EMOJI[band]} *{band}*: {plural(by_band[band].accounts if band in by_band else 0, 'account')}, "
-        f"{money(by_band[band].arr if band in by_band else 0.0, view.currency)} ARR"
+        f"{money(by_band[band].arr if band in by_band else 0.0, currency)} ARR"
         for band in BANDS
     ]
-    if view.unscored:
-        lines.append(f"⚪ not scored yet: {plural(view.unscored, 'account')}")
+    if unscored:
+        lines.append(f"⚪ not scored yet: {plural(unscored, 'account')}")
     return lines
 
 
@@ -174,7 +176,8 @@ def build_health_blocks(view: HealthView, *, header: bool = True) -> list[dict[s
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text=truncate(f"{view.people} · {scored}", 3000))]).to_dict()
     )
-    blocks.append(section("*Bands*\n" + "\n".join(band_lines(view))))
+    bands = band_lines(view.bands, unscored=view.unscored, currency=view.currency)
+    blocks.append(section("*Bands*\n" + "\n".join(bands)))
     blocks.append(section(_movers_text(view)))
     blocks.append(section(_waiting_text(view)))
     if view.snoozed:

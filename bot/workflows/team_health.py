@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -115,23 +115,7 @@ def team_health_for(deps: Deps, *, actor: str, text: str) -> HealthView | Refuse
 
 def health_view(session: Session, scope: Scope, *, now: datetime, currency: str, budget: int) -> HealthView:
     """The scope's picture, read in one session."""
-    accounts = team_health.accounts_in(session, owners=scope.owners)
-    as_of = team_health.latest_snapshot_day(session)
-    today = snapshots.snapshots_on(session, as_of=as_of) if as_of else {}
-    changes = snapshots.score_changes(session, as_of=as_of, days=MOVER_DAYS) if as_of else {}
-    bands: dict[str, tuple[int, float]] = {}
-    unscored = 0
-    moves: list[Mover] = []
-    for account in accounts:
-        snap = today.get(account.account_id)
-        if snap is None:
-            unscored += 1
-            continue
-        count, arr = bands.get(snap.band, (0, 0.0))
-        bands[snap.band] = (count + 1, arr + account.arr)
-        before_after = changes.get(account.account_id)
-        if before_after and before_after[0] != before_after[1]:
-            moves.append(Mover(account.name, *before_after))
+    as_of, bands, unscored, moves = book_bands(session, owners=scope.owners)
     one_person = scope.owners is not None and len(scope.owners) == 1
     names = {} if one_person else {user.slack_id: user.name for user in users.list_users(session)}
     waiting = team_health.waiting_cards(session, owners=scope.owners)
@@ -157,7 +141,7 @@ def health_view(session: Session, scope: Scope, *, now: datetime, currency: str,
         now=now,
         as_of=as_of,
         currency=currency,
-        bands=tuple(BandLine(band, count, arr) for band, (count, arr) in bands.items()),
+        bands=bands,
         unscored=unscored,
         movers_up=tuple(ups[:5]),
         movers_down=tuple(downs[:5]),
@@ -167,6 +151,31 @@ def health_view(session: Session, scope: Scope, *, now: datetime, currency: str,
         budget=budget,
         load=tuple(load),
     )  # fmt: skip
+
+
+def book_bands(
+    session: Session, *, owners: frozenset[str] | None
+) -> tuple[date | None, tuple[BandLine, ...], int, list[Mover]]:
+    """(the scoring day, accounts and ARR per band, accounts not scored yet, 7-day score changes)."""
+    accounts = team_health.accounts_in(session, owners=owners)
+    as_of = team_health.latest_snapshot_day(session)
+    today = snapshots.snapshots_on(session, as_of=as_of) if as_of else {}
+    changes = snapshots.score_changes(session, as_of=as_of, days=MOVER_DAYS) if as_of else {}
+    bands: dict[str, tuple[int, float]] = {}
+    unscored = 0
+    moves: list[Mover] = []
+    for account in accounts:
+        snap = today.get(account.account_id)
+        if snap is None:
+            unscored += 1
+            continue
+        count, arr = bands.get(snap.band, (0, 0.0))
+        bands[snap.band] = (count + 1, arr + account.arr)
+        before_after = changes.get(account.account_id)
+        if before_after and before_after[0] != before_after[1]:
+            moves.append(Mover(account.name, *before_after))
+    lines = tuple(BandLine(band, count, arr) for band, (count, arr) in bands.items())
+    return as_of, lines, unscored, moves
 
 
 def card_line_of(waiting: WaitingCard, names: dict[str, str], *, where: str = "") -> CardLine:
