@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from bot.blocks.home_roles import manager_sections
 from bot.blocks.mrkdwn import CHANNEL_ID, slack_link
 from bot.workflows.team_health import card_line_of, health_view, scope_of
+from storage.enums import Role
 from storage.models import SlackDelivery, User
 from storage.repositories import team_health, users
 
 
 def is_manager(session: Session, user: User) -> bool:
     """A manager by role, or a team lead whom others name as their manager."""
-    return user.role == "manager" or bool(team_health.reports_of(session, manager_slack_id=user.slack_id))
+    return user.role == Role.MANAGER or bool(team_health.reports_of(session, manager_slack_id=user.slack_id))
 
 
 def manager_blocks(session: Session, user: User, *, now: datetime, currency: str, budget: int) -> list[dict[str, object]]:

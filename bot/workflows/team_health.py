@@ -109,8 +109,8 @@ def team_health_for(deps: Deps, *, actor: str, text: str) -> HealthView | Refuse
                 "Nothing was shown."
             )
         scope = scope_of(session, target or requester, yours=target is None or target.slack_id == actor)
-        return health_view(session, scope, now=now, currency=deps.settings.currency_symbol,
-                           budget=config.guardrails.card_budget.per_csm_per_day)  # fmt: skip
+        budget = config.guardrails.card_budget.per_csm_per_day
+        return health_view(session, scope, now=now, currency=deps.settings.currency_symbol, budget=budget)
 
 
 def health_view(session: Session, scope: Scope, *, now: datetime, currency: str, budget: int) -> HealthView:
