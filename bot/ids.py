@@ -61,6 +61,7 @@ class Command(StrEnum):
     FLAG = "/flag"
     VETO = "/veto"
     QBR = "/qbr"
+    HEALTH = "/health"
 
 
 class CircuitAction(StrEnum):

@@ -19,6 +19,7 @@ from handlers import (
     errors,
     exceptions,
     flag_command,
+    health_command,
     home,
     outreach,
     qbr_command,
@@ -36,6 +37,7 @@ def register_all(app: App, deps: Deps) -> None:
     brief_command.register(app, deps)
     qbr_command.register(app, deps)
     flag_command.register(app, deps)
+    health_command.register(app, deps)
     home.register(app, deps)
     auto_touches.register(app, deps)
     digest_cards.register(app, deps)

@@ -28,6 +28,7 @@ def build_home_view(
     exceptions: Sequence[ExceptionView] = (),
     every_account: bool = False,
     tuning: Sequence[ProposalView] | None = None,
+    role_sections: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """A `home` view. `digest` is None for users who own no accounts (managers, ops); `trips`
         are the circuit-breaker trips ops may still release; `failures` the Slack messages Tandem
@@ -35,7 +36,8 @@ def build_home_view(
     send that may already have gone out (the receiving side may show them twice); `exceptions`
     the active "quiet until it gets worse" exceptions the user may lift (`every_account`: ops'
     view of the whole book); `tuning` the trigger-tuning proposals ops may decide or roll back
-    (None: not ops or admin, so no section)."""
+    (None: not ops or admin, so no section); `role_sections` the role's own picture (a CSM's
+    day, a manager's team: bot.blocks.home_roles), placed on top, under the header."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -51,6 +53,8 @@ def build_home_view(
                 )
             ).to_dict()
         )
+    top = 2 if digest is not None else 1  # under the header (and the digest's date line)
+    blocks[top:top] = list(role_sections)
     if exceptions:
         blocks.extend(home_sections(exceptions, everyone=every_account))
     for trip in trips:
