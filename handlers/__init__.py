@@ -20,6 +20,7 @@ from handlers import (
     exceptions,
     flag_command,
     home,
+    ops_home,
     outreach,
     qbr_command,
     tuning,
@@ -37,6 +38,7 @@ def register_all(app: App, deps: Deps) -> None:
     qbr_command.register(app, deps)
     flag_command.register(app, deps)
     home.register(app, deps)
+    ops_home.register(app, deps)
     auto_touches.register(app, deps)
     digest_cards.register(app, deps)
     circuit_breaker.register(app, deps)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -14,19 +13,20 @@ from bot.blocks.home import build_home_view
 from bot.blocks.tuning import ProposalView
 from bot.delivery.failures import failure_view
 from bot.deps import Deps
+from bot.workflows import ops_home
 from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.digest_views import build_digest_views
 from bot.workflows.exceptions import views as exceptions_views
 from bot.workflows.tuning_message import home_views as tuning_views
-from storage.enums import Role
-from storage.models import Account, CircuitBreakerTrip, OverrideRecord, User
+from storage.models import Account, CircuitBreakerTrip, User
 from storage.repositories import deliveries, outbox
+from storage.repositories.override_stats import OverrideFilters
 
-OPS_ROLES = frozenset({Role.OPS, Role.ADMIN, Role.MANAGER})
 TRIP_DAYS_SHOWN = 7  # circuit-breaker trips still waiting for ops, this recent
 
 
-def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
+def home_view_for(deps: Deps, *, slack_id: str, ops_filters: OverrideFilters | None = None) -> dict[str, Any]:
+    """`ops_filters`: the override-log filters ops chose (bot.workflows.ops_home)."""
     now = deps.clock.now()
     with deps.session_factory() as session:
         user = session.get(User, slack_id)
@@ -36,17 +36,14 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
             select(Account.account_id).where(Account.owner_slack_id == slack_id).limit(1)
         )
         digest = build_digest_views(session, users=[user], now=now)[slack_id] if owns_accounts else None
-        counts: dict[str, int] | None = None
+        override_log: list[dict[str, Any]] = []
         trips: list[TripView] = []
         failures: list[FailureView] = []
         duplicates: list[str] = []
         tuning: list[ProposalView] | None = None
         quiet, everyone = exceptions_views.home_views(session, actor=slack_id)
-        if user.role in OPS_ROLES:
-            actions = session.scalars(
-                select(OverrideRecord.action).where(OverrideRecord.at >= now - timedelta(days=30))
-            )
-            counts = dict(Counter(actions))
+        if ops_home.may_use(user):
+            override_log = ops_home.section_blocks(session, now=now, filters=ops_filters)
         if user.role in RELEASE_ROLES:
             unreleased = select(CircuitBreakerTrip).where(
                 CircuitBreakerTrip.released_at.is_(None),
@@ -61,9 +58,9 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
                 for m in outbox.possible_duplicates(session)
             ]
             tuning = tuning_views(session, now=now)
-    return build_home_view(
+    view = build_home_view(
         digest,
-        override_counts=counts,
+        override_log=override_log,
         trips=trips,
         failures=failures,
         possible_duplicates=duplicates,
@@ -71,3 +68,4 @@ def home_view_for(deps: Deps, *, slack_id: str) -> dict[str, Any]:
         every_account=everyone,
         tuning=tuning,
     )
+    return ops_home.with_filters(view, ops_filters)
