@@ -12,7 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -109,7 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help="post the digests now")
     digest.add_argument("--user", default=None, metavar="SLACK_ID")
     overrides = commands.add_parser("overrides", help="export the override log")
-    overrides.add_argument("--since", type=parse_day, default=None)
+    overrides.add_argument("--since", type=parse_day, default=None, help="from this day on (UTC)")
+    overrides.add_argument("--until", type=parse_day, default=None, help="up to and including this day (UTC)")
+    overrides.add_argument("--trigger", default=None)
+    overrides.add_argument("--segment", default=None)
+    overrides.add_argument("--csm", default=None, metavar="SLACK_ID", help="rows on accounts this CSM owns")
+    overrides.add_argument("--action", default=None, help="e.g. approved, edited, taken_over, dismissed")
     overrides.add_argument("--format", choices=["csv", "json"], default="csv")
     config = commands.add_parser("config", help="the versioned trigger configuration")
     config_actions = config.add_subparsers(dest="config_action", required=True, metavar="ACTION")
@@ -220,8 +225,16 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
         case "tune":
             return _tune(deps, args, today, out)
         case "overrides":
+            from storage.repositories.override_stats import OverrideFilters
+
             since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
-            return commands.overrides(deps, since=since, fmt=args.format, out=out)
+            until = (
+                datetime.combine(args.until + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+                if args.until
+                else None
+            )
+            filters = OverrideFilters(trigger=args.trigger, segment=args.segment, csm=args.csm, action=args.action)
+            return commands.overrides(deps, since=since, until=until, filters=filters, fmt=args.format, out=out)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -26,7 +26,7 @@ from storage.db import transaction
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
-from storage.repositories.overrides import list_overrides
+from storage.repositories.override_stats import OverrideFilters, stream_overrides
 
 
 def seed(
@@ -130,10 +130,22 @@ def digest(deps: Deps, *, user: str | None, out: TextIO) -> int:
     return 0 if not report.failed else 1
 
 
-def overrides(deps: Deps, *, since: datetime | None, fmt: str, out: TextIO) -> int:
+def overrides(
+    deps: Deps,
+    *,
+    since: datetime | None,
+    fmt: str,
+    out: TextIO,
+    until: datetime | None = None,
+    filters: OverrideFilters | None = None,
+) -> int:
+    """The override log from `since` until before `until`, filtered; CSV is streamed row by row."""
     with deps.session_factory() as session:
-        records = list_overrides(session, since=since)
-    print(overrides_report.render(overrides_report.override_rows(records), fmt), file=out, end="")
+        rows = stream_overrides(session, since=since, until=until, filters=filters or OverrideFilters())
+        if fmt == "csv":
+            overrides_report.write_override_csv(out, rows)
+        else:
+            print(overrides_report.render([overrides_report.override_row(r) for r in rows], fmt), file=out, end="")
     return 0
 
 

@@ -117,3 +117,38 @@ class TuningModal(StrEnum):
     REASON_INPUT = "tuning-proposal-reject-reason-input"
     DETAILS_CALLBACK = "tuning-proposal-details-view"
     CALIBRATION_DETAILS_CALLBACK = "tuning-calibration-details-view"
+
+
+class OpsHomeAction(StrEnum):
+    """Ops' override-log section in App Home: four filters (static_select / users_select; the
+    chosen ones travel in the Home view's private_metadata), Clear filters and Export (opens
+    OpsExportModal)."""
+
+    FILTER_TRIGGER = "ops-home-filter-trigger"
+    FILTER_SEGMENT = "ops-home-filter-segment"
+    FILTER_CSM = "ops-home-filter-csm"
+    FILTER_ACTION = "ops-home-filter-action"
+    CLEAR = "ops-home-filter-clear"
+    EXPORT = "ops-home-export"
+
+
+class OpsHomeBlock(StrEnum):
+    FILTERS = "ops-home-filters"
+
+
+class OpsExportModal(StrEnum):
+    """Export the override log as CSV: a period (two datepickers) and the same four filters."""
+
+    CALLBACK = "ops-export-submit"
+    START_BLOCK = "ops-export-start"
+    START_INPUT = "ops-export-start-input"
+    END_BLOCK = "ops-export-end"
+    END_INPUT = "ops-export-end-input"
+    TRIGGER_BLOCK = "ops-export-trigger"
+    TRIGGER_INPUT = "ops-export-trigger-input"
+    SEGMENT_BLOCK = "ops-export-segment"
+    SEGMENT_INPUT = "ops-export-segment-input"
+    CSM_BLOCK = "ops-export-csm"
+    CSM_INPUT = "ops-export-csm-input"
+    ACTION_BLOCK = "ops-export-action"
+    ACTION_INPUT = "ops-export-action-input"

@@ -21,6 +21,7 @@ from handlers import (
     flag_command,
     health_command,
     home,
+    ops_home,
     outreach,
     qbr_command,
     tuning,
@@ -39,6 +40,7 @@ def register_all(app: App, deps: Deps) -> None:
     flag_command.register(app, deps)
     health_command.register(app, deps)
     home.register(app, deps)
+    ops_home.register(app, deps)
     auto_touches.register(app, deps)
     digest_cards.register(app, deps)
     circuit_breaker.register(app, deps)

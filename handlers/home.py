@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.slack_payloads import MalformedRequest
 from bot.workflows.home import home_view_for
+from bot.workflows.ops_home import filters_from_metadata
 
 
 def register(app: App, deps: Deps) -> None:
@@ -20,4 +21,6 @@ def register(app: App, deps: Deps) -> None:
         user = event.get("user")
         if not isinstance(user, str) or not user:
             raise MalformedRequest("app_home_opened without a user")
-        client.views_publish(user_id=user, view=home_view_for(deps, slack_id=user))
+        shown = event.get("view")  # the Home view as last published: keep ops' chosen filters
+        filters = filters_from_metadata(shown.get("private_metadata") if isinstance(shown, dict) else None)
+        client.views_publish(user_id=user, view=home_view_for(deps, slack_id=user, ops_filters=filters))

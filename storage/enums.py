@@ -21,6 +21,18 @@ class CardState(StrEnum):
     NOT_NEEDED = "not_needed"  # an audit card's answer: rightly left alone
 
 
+# The override log's actions that are a person's decision on a card, in the order Slack shows
+# them. Everything else in the log (auto_sent, climbed_manager, reminded, snoozed, woke,
+# handed_back, exception_*, tune_*, ...) is context, not a decision: rates and medians of
+# decisions count these only.
+DECISION_ACTIONS: tuple[str, ...] = (
+    CardState.APPROVED.value,
+    CardState.EDITED.value,
+    CardState.TAKEN_OVER.value,
+    CardState.DISMISSED.value,
+)
+
+
 class CardKind(StrEnum):
     FIRED = "fired"  # a trigger fired: a decision for a person (its propensity is 1)
     AUDIT = "audit"  # a near miss drawn at random below the line: "Worth a look?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.account_exception import ExceptionView, home_sections
 from bot.blocks.circuit_alert import TripView, build_circuit_alert
@@ -21,7 +21,7 @@ FAILURES_SHOWN = 10  # two blocks each
 def build_home_view(
     digest: DigestView | None,
     *,
-    override_counts: dict[str, int] | None = None,
+    override_log: Sequence[dict[str, Any]] = (),
     trips: Sequence[TripView] = (),
     failures: Sequence[FailureView] = (),
     possible_duplicates: Sequence[str] = (),
@@ -37,7 +37,8 @@ def build_home_view(
     the active "quiet until it gets worse" exceptions the user may lift (`every_account`: ops'
     view of the whole book); `tuning` the trigger-tuning proposals ops may decide or roll back
     (None: not ops or admin, so no section); `role_sections` the role's own picture (a CSM's
-    day, a manager's team: bot.blocks.home_roles), placed on top, under the header."""
+    day, a manager's team: bot.blocks.home_roles), placed on top, under the header;
+    `override_log` ops' override-log section (bot.blocks.ops_home)."""
     blocks: list[dict[str, Any]] = []
     if digest is not None:
         _, digest_blocks = build_digest_message(digest)
@@ -72,18 +73,5 @@ def build_home_view(
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=truncate(f"{title}\n{listed}", 3000))).to_dict()
         )
-    if override_counts is not None:
-        lines = [f"• {action}: {count}" for action, count in sorted(override_counts.items())] or [
-            "• none yet"
-        ]
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text="*Decisions in the last 30 days*\n" + "\n".join(lines))
-            ).to_dict()
-        )
-        blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text="Full log: `python app.py overrides --format csv`")]
-            ).to_dict()
-        )
+    blocks.extend(override_log)
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}

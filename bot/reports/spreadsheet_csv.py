@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -31,7 +32,17 @@ def neutralise(value: object) -> object:
 def write_csv(rows: Iterable[Mapping[str, object]], fieldnames: Sequence[str]) -> str:
     """A header row, then one line per row, every text cell neutralised."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fieldnames), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({key: neutralise(value) for key, value in row.items()} for row in rows)
+    write_csv_to(buffer, rows, fieldnames)
     return buffer.getvalue()
+
+
+def write_csv_to(out: TextIO, rows: Iterable[Mapping[str, object]], fieldnames: Sequence[str]) -> int:
+    """`write_csv` into `out` one row at a time (rows may be a generator: nothing is held);
+    returns the number of rows written."""
+    writer = csv.DictWriter(out, fieldnames=list(fieldnames), lineterminator="\n")
+    writer.writeheader()
+    written = 0
+    for row in rows:
+        writer.writerow({key: neutralise(value) for key, value in row.items()})
+        written += 1
+    return written

@@ -53,6 +53,12 @@ def account_labels(session: Session) -> dict[str, tuple[str, str]]:
     }
 
 
+def owns_any(session: Session, *, owner_slack_id: str) -> bool:
+    """Does this person own at least one account?"""
+    found = session.scalar(select(Account.account_id).where(Account.owner_slack_id == owner_slack_id).limit(1))
+    return found is not None
+
+
 def contact_emails(session: Session, *, account_ids: Sequence[str]) -> dict[str, str]:
     """account_id -> contact email, for those of `account_ids` that have one."""
     found: dict[str, str] = {}

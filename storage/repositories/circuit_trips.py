@@ -61,3 +61,11 @@ def release(session: Session, *, as_of: date, trigger: str, by: str, now: dateti
         .values(released_by=by, released_at=now)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def unreleased_since(session: Session, *, since: date) -> list[CircuitBreakerTrip]:
+    """Trips still holding their signals, from `since` on, oldest first (ops' App Home)."""
+    query = select(CircuitBreakerTrip).where(
+        CircuitBreakerTrip.released_at.is_(None), CircuitBreakerTrip.as_of >= since
+    )
+    return list(session.scalars(query.order_by(CircuitBreakerTrip.as_of)))

@@ -115,7 +115,14 @@ def _dump(value: Any) -> str:
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[str]:
-    return [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    """The tuning buttons (App Home also holds other sections' buttons and menus)."""
+    return [
+        e["text"]["text"]
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if str(e.get("action_id", "")).startswith("tuning-")
+    ]
 
 
 def _updates(env: SlackEnv, posted: SlackDelivery) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ Only the limits Tandem's messages could plausibly hit are checked; each problem 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MESSAGE_BLOCKS = 50
@@ -93,6 +94,12 @@ def _element(element: dict[str, Any]) -> list[str]:
             problems.append("button url over 3000")
         if element.get("style") not in (None, "primary", "danger"):
             problems.append("button style must be primary or danger")
+    elif kind == "static_select":
+        problems += _static_select(element)
+    elif kind == "datepicker":
+        initial = element.get("initial_date")
+        if initial is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(initial)):
+            problems.append("datepicker initial_date must be YYYY-MM-DD")
     elif kind == "plain_text_input":
         max_length = int(element.get("max_length", 3000))
         if max_length > 3000 or int(element.get("min_length", 0)) > 3000:
@@ -101,6 +108,20 @@ def _element(element: dict[str, Any]) -> list[str]:
             problems.append("initial_value longer than max_length")
         if "placeholder" in element:
             problems += _text(element["placeholder"], "placeholder", 150, plain=True)
+    return problems
+
+
+def _static_select(element: dict[str, Any]) -> list[str]:
+    """Options 1 to 100 (plain text up to 75, values up to 150); an initial_option must be one of them."""
+    options = element.get("options", [])
+    problems = [] if 1 <= len(options) <= 100 else [f"{len(options)} select options (1 to 100)"]
+    for option in options:
+        problems += _text(option.get("text"), "option text", 75, plain=True)
+        if not 0 < len(str(option.get("value", ""))) <= 150:
+            problems.append("option value empty or over 150")
+    initial = element.get("initial_option")
+    if initial is not None and initial not in options:
+        problems.append("initial_option is not one of the options")
     return problems
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.blocks.audit_card import QUESTION, build_audit_card_message
+from bot.blocks.slack_dates import slack_time
 from bot.ids import AuditAction, AuditBlock, CardAction
 from bot.workflows.audit.view import AuditCardView
 from tests.support.block_limits import block_problems
@@ -61,7 +62,7 @@ def test_an_answered_audit_card_says_who_answered_and_has_no_buttons() -> None:
     ):
         text, blocks = build_audit_card_message(replace(PENDING, state=state, decided_by="U9", decided_at=at))
         assert _actions(blocks) == []
-        assert f"{words} at 2026-03-02 09:14 UTC" in str(blocks) and words in text
+        assert f"{words} at {slack_time(at)}" in str(blocks) and words in text
 
 
 def test_an_audit_card_closed_otherwise_says_so_without_buttons() -> None:
