@@ -25,7 +25,7 @@ from storage.repositories import users
 KEY = "dm-help"
 # Subtypes of a person's own new message; anything else (message_changed, message_deleted,
 # bot_message, channel_join, …) is not someone asking Tandem something.
-ANSWERED_SUBTYPES = (None, "file_share", "thread_broadcast")
+ANSWERED_SUBTYPES = (None, "file_share")
 
 INTRO = (
     "Hi, I'm Tandem. I watch every account's health, send routine touches on their own, and "
@@ -64,11 +64,13 @@ SET_UP = (
 
 
 def wants_answer(event: Mapping[str, Any]) -> bool:
-    """A person's new message in their DM with Tandem (not a bot's, not an edit or deletion)."""
+    """A person's new message in their DM with Tandem (not a bot's, not an edit or deletion,
+    not a reply in a thread: a card's thread holds notes on that card, not questions to Tandem)."""
     return (
         event.get("channel_type") == "im"
         and not event.get("bot_id")
         and event.get("subtype") in ANSWERED_SUBTYPES
+        and event.get("thread_ts") in (None, event.get("ts"))
         and isinstance(event.get("user"), str)
         and isinstance(event.get("channel"), str)
     )
