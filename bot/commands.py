@@ -67,7 +67,11 @@ def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
     if not directory.is_dir():
         print(f"import: {directory} is not a directory", file=out)
         return 2
-    report = import_directory(deps.session_factory, directory, today=deps.clock.now().date())
+    from bot.people_lookup import slack_people
+
+    report = import_directory(
+        deps.session_factory, directory, today=deps.clock.now().date(), people=slack_people(deps.settings)
+    )
     print(report.render(), file=out)
     return 0 if report.ok else 1
 

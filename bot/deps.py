@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.posting import MessagePoster
 from bot.settings import Settings
+from scoring.money import use_currency_symbol
 
 if TYPE_CHECKING:
     from prompts.drafting import Drafter
@@ -26,3 +27,7 @@ class Deps:
     clock: Clock
     drafter: Drafter
     poster: MessagePoster  # proactive messages: cards, digests (Slack or terminal)
+
+    def __post_init__(self) -> None:
+        # Every amount shown from here on carries the deployment's currency (scoring.money).
+        use_currency_symbol(self.settings.currency_symbol)

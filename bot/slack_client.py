@@ -12,7 +12,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
-def make_web_client(*, token: str | None, api_url: str | None) -> WebClient:
+def make_web_client(*, token: str | None, api_url: str | None, rate_limit_retries: int = 2) -> WebClient:
+    """`rate_limit_retries`: how many 429s in a row one call waits out (Retry-After each time);
+    a bulk job (the import's people lookups) allows more than an interactive answer does."""
     base_url = api_url or DEFAULT_API_URL
     if not base_url.endswith("/"):
         base_url += "/"
@@ -22,7 +24,7 @@ def make_web_client(*, token: str | None, api_url: str | None) -> WebClient:
         timeout=10,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),  # honours Retry-After
+            RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),  # honours Retry-After
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )

@@ -14,6 +14,7 @@ from handlers import (
     circuit_breaker,
     deliveries,
     digest_cards,
+    direct_messages,
     dismiss,
     edit_modal,
     errors,
@@ -50,3 +51,4 @@ def register_all(app: App, deps: Deps) -> None:
     exceptions.register(app, deps)
     tuning.register(app, deps)
     calibration.register(app, deps)
+    direct_messages.register(app, deps)

@@ -23,15 +23,14 @@ def register(app: App, deps: Deps) -> None:
         if not text:
             return
         try:
-            outcome = flag_account(deps, text=text, actor=command["user_id"])
+            outcome = flag_account(deps, text=text, actor=str(command.get("user_id") or ""))
+            if isinstance(outcome, Flagged):
+                message = f"Flagged {outcome.account_name}: a card is with <@{outcome.owner_slack_id}> ({outcome.route.value})."
+            else:
+                message = outcome.message
+            respond(text=message, response_type="ephemeral")
         except Exception as error:  # Bolt only logs lazy failures; the flagger must hear of it
             report_failure(error, respond=respond)
-            return
-        if isinstance(outcome, Flagged):
-            message = f"Flagged {outcome.account_name}: a card is with <@{outcome.owner_slack_id}> ({outcome.route.value})."
-        else:
-            message = outcome.message
-        respond(text=message, response_type="ephemeral")
 
     # A replay of the same signed /flag is answered "already done" before either half runs.
     app.command(Command.FLAG, middleware=[once_per_signed_request(deps, kind=Command.FLAG)])(

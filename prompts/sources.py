@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from prompts.brief_document import Source
+from scoring.money import money as format_money
 from scoring.types import CRISIS_CONTEXT, ContextEvent, FactorScore, Ticket
 
 MAX_TICKET_SOURCES = 6
@@ -21,7 +22,8 @@ def plural(count: int, word: str) -> str:
 
 
 def money(amount: float) -> str:
-    return f"${amount:,.0f}"
+    """An amount in the deployment's currency ("€60,000"; scoring.money)."""
+    return format_money(amount)
 
 
 def one_line(text: str, limit: int = SUBJECT_CHARS) -> str:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from scoring.config import TriggerConfig
 from scoring.explain import points_lost, top_contributors
 from scoring.features import window_start
+from scoring.money import money
 from scoring.sentiment import tone_words
 from scoring.types import (
     AccountFacts,
@@ -124,7 +125,7 @@ def support_evidence(facts: AccountFacts, as_of: date, window_days: int) -> tupl
 def billing_evidence(facts: AccountFacts, as_of: date, window_days: int) -> tuple[str, ...]:
     since = window_start(as_of, window_days)
     return tuple(
-        f"{BILLING_PROBLEMS[e.kind]} on {e.day.isoformat()} (${e.amount:,.0f})"
+        f"{BILLING_PROBLEMS[e.kind]} on {e.day.isoformat()} ({money(e.amount)})"
         for e in facts.billing
         if e.kind in BILLING_PROBLEMS and since <= e.day <= as_of
     )

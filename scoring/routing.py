@@ -36,6 +36,7 @@ from scoring.context import (
 )
 from scoring.factors import plural
 from scoring.features import SEVERE
+from scoring.money import money
 from scoring.routing_rules import matching_rules, rule_note, rule_words
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
@@ -56,7 +57,7 @@ def high_value_because(facts: AccountFacts, book: BookFacts, config: TriggerConf
     if facts.segment in rules.high_value_segments:
         return f"{SEGMENT_WORDS[facts.segment.value]} account"
     if facts.arr >= book.arr_at_percentile(rules.high_value_arr_percentile):
-        return f"{SEGMENT_WORDS[facts.segment.value]} account with top-{100 - rules.high_value_arr_percentile * 100:.0f}% ARR (${facts.arr:,.0f})"
+        return f"{SEGMENT_WORDS[facts.segment.value]} account with top-{100 - rules.high_value_arr_percentile * 100:.0f}% ARR ({money(facts.arr)})"
     return None
 
 

@@ -82,6 +82,7 @@ class DeliveryKind(StrEnum):
     TUNING = "tuning"  # to each ops and admin user: the week's trigger-tuning proposals
     CALIBRATION = "calibration"  # to each ops and admin user: a calibration proposal
     CALIBRATION_CHART = "calibration_chart"  # its reliability diagram, into that message's thread
+    DM_HELP = "dm_help"  # the short help answer to a person's direct message to Tandem
 
 
 class DeliveryState(StrEnum):

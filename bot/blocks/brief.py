@@ -43,7 +43,8 @@ def provenance(result: DraftResult) -> str:
     if result.reused_draft_id is not None:
         notes.append("same facts as an earlier brief: reused, no new LLM call")
     elif result.prompt_tokens is not None:
-        cost = f", ~${result.cost_usd:.4f}" if result.cost_usd is not None else ""
+        # the model's price is in US dollars whatever the deployment's currency: say so in words
+        cost = f", ~{result.cost_usd:.4f} USD" if result.cost_usd is not None else ""
         notes.append(f"{result.prompt_tokens}+{result.completion_tokens or 0} tokens{cost}")
     if result.needs_review:
         notes.append(f"⚠️ Needs human review: {escape(result.needs_review)}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from scoring.money import money as format_money
+
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,20}")
 CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>")
@@ -68,8 +70,5 @@ def band_label(band: str, score: int) -> str:
 
 
 def money(amount: float) -> str:
-    if amount >= 1_000_000:
-        return f"${amount / 1_000_000:.1f}M"
-    if amount >= 1_000:
-        return f"${amount / 1_000:.0f}k"
-    return f"${amount:.0f}"
+    """An amount in the deployment's currency, compact for cards ("€60k"; scoring.money)."""
+    return format_money(amount, compact=True)

@@ -36,6 +36,7 @@ NOTICE_KINDS = (
     DeliveryKind.EXCEPTION_OFFER,
     DeliveryKind.TUNING,
     DeliveryKind.CALIBRATION,
+    DeliveryKind.DM_HELP,
 )
 
 

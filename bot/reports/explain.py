@@ -10,6 +10,7 @@ from scoring.config import TriggerConfig
 from scoring.decisions import primary_decision
 from scoring.evidence import Contributor
 from scoring.features import table_from_facts
+from scoring.money import money
 from scoring.signals import signal_figures, spec_for
 from scoring.types import AccountFacts, Decision, HealthResult
 
@@ -111,7 +112,7 @@ def _signals(account: AccountFacts, health: HealthResult, config: TriggerConfig 
 
 def render_text(payload: dict[str, object]) -> str:
     lines = [
-        f"{payload['name']} ({payload['account_id']}), {payload['segment']}, ARR ${payload['arr']:,.0f}",
+        f"{payload['name']} ({payload['account_id']}), {payload['segment']}, ARR {money(float(str(payload['arr'])))}",
         f"Health {payload['score']} ({payload['band']}), confidence {payload['confidence']}, "
         f"as of {payload['as_of']}",
         f"Why: {payload['explanation']}",

@@ -91,13 +91,26 @@ class Row(BaseModel):
 
 
 class CsmRow(Row):
-    slack_id: SlackId
+    """`slack_id` may be blank when `email` is given: the import looks the address up in Slack
+    first (storage.importer.people), as it does a manager's email in `manager_slack_id`."""
+
+    slack_id: SlackId | None = None  # never None once validated (see _someone)
     name: Name
     role: Role
     email: Email | None = None
     manager_slack_id: SlackId | None = None
     timezone: TimeZoneName = "UTC"
     digest_time: str = "08:30"
+
+    @model_validator(mode="after")
+    def _someone(self) -> CsmRow:
+        if self.slack_id is None:
+            raise _field_error(
+                "slack_id",
+                "required value is missing: give the person's Slack member id, or their email "
+                "for Tandem to look up in Slack",
+            )
+        return self
 
     @field_validator("digest_time")
     @classmethod

@@ -83,7 +83,7 @@ class FileSpec:
 
 
 SPECS: tuple[FileSpec, ...] = (
-    FileSpec("csms.csv", rows.CsmRow, models.User, ("slack_id",), refers_to={"manager_slack_id": USERS}, provides=USERS, id_column="slack_id"),
+    FileSpec("csms.csv", rows.CsmRow, models.User, ("slack_id",), refers_to={"manager_slack_id": USERS}, provides=USERS, id_column="slack_id", one_of=("slack_id", "email")),
     FileSpec("accounts.csv", rows.AccountRow, models.Account, ("account_id",), refers_to={"owner_slack_id": USERS}, provides=ACCOUNTS, id_column="account_id", blank_allowed=("renewal_date",)),
     FileSpec("usage.csv", rows.UsageRow, models.UsageDaily, ("account_id", "day"), {"date": "day"}, {"account_id": ACCOUNTS}, happened={"date": "usage"}),
     FileSpec("feature_usage.csv", rows.FeatureUsageRow, models.FeatureUsage, ("account_id", "day", "feature"), {"date": "day"}, {"account_id": ACCOUNTS}, happened={"date": "feature usage"}),

@@ -7,6 +7,7 @@ than its generic "Input should be a valid integer, unable to parse string as an 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -72,10 +73,17 @@ class ValidatedFile:
 
 
 def validate_file(
-    spec: FileSpec, csv_file: CsvFile, known: KnownIds, result: FileResult, *, today: date
+    spec: FileSpec,
+    csv_file: CsvFile,
+    known: KnownIds,
+    result: FileResult,
+    *,
+    today: date,
+    rejected: Mapping[int, list[RowError]] | None = None,
 ) -> ValidatedFile:
     """Validate every record; problems and warnings go into `result`, valid rows into the return
-    value. `today` is the import's date: what happened after it is warned about."""
+    value. `today` is the import's date: what happened after it is warned about. `rejected`
+    holds the lines already found bad before validation (an email Slack does not know)."""
     missing = [column for column in spec.required_columns if column not in csv_file.header]
     if spec.one_of and not any(column in csv_file.header for column in spec.one_of):
         missing.append(" or ".join(spec.one_of))
@@ -95,6 +103,9 @@ def validate_file(
     first_seen: dict[tuple[Target, tuple[Any, ...]], int] = {}
     for record in csv_file.records:
         result.rows_read += 1
+        if rejected and record.line in rejected:
+            result.errors.extend(rejected[record.line])
+            continue
         nul = [name for name, value in record.values.items() if "\x00" in value]
         if nul:  # PostgreSQL refuses the whole file; SQLite would store it: name the cell instead
             result.errors.extend(RowError(spec.file, record.line, name, NUL_MESSAGE) for name in nul)

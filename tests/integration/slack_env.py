@@ -117,9 +117,12 @@ def serving(
 
 
 @contextmanager
-def slack_env(db: Database, *, drafter: Drafter | None = None) -> Iterator[SlackEnv]:
+def slack_env(
+    db: Database, *, drafter: Drafter | None = None, settings_env: dict[str, Any] | None = None
+) -> Iterator[SlackEnv]:
+    """`settings_env`: more Settings by their environment names (e.g. TANDEM_CURRENCY_SYMBOL)."""
     with running_stand_in() as api:
-        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
+        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url, **(settings_env or {}))  # type: ignore[call-arg]
         client = make_web_client(token=TOKEN, api_url=api.api_url)
         deps = Deps(
             settings=settings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -68,3 +69,27 @@ def test_refusals_name_what_is_wrong(env: SlackEnv) -> None:
     assert "Say why" in _flag(env, "Acme Corp", OWNER, "why")
     with env.db.session_factory() as session:
         assert list(session.scalars(select(Signal))) == []
+
+
+def test_a_failing_flag_tells_the_flagger_an_error_id_and_no_traceback(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Like /brief and /qbr: the database raising answers 200 and privately with an error id
+    that the log line carries, and nothing else is said."""
+    with slack_env(sqlite_db) as env:
+        def broken() -> None:
+            raise RuntimeError("secret internals")
+
+        env.deps.session_factory = broken  # type: ignore[assignment]
+        reply = env.slack.slash_command(
+            "Acme Corp: their champion left", user_id=OWNER, response_url=env.api.response_url("x"), command="/flag"
+        )
+        assert reply.status == 200  # was 500: Slack added its own "dispatch failed"
+        assert "secret internals" not in reply.body
+        told = wait_for(lambda: env.api.responses_at("x"))[0].body
+    assert len(env.api.responses_at("x")) == 1
+    match = re.search(r"error id ([0-9a-f]{8})", told["text"])
+    assert match is not None and told["response_type"] == "ephemeral"
+    assert "secret internals" not in told["text"] and "Traceback" not in told["text"]
+    assert any(match.group(1) in record.getMessage() and record.exc_info for record in caplog.records)
+    assert env.api.calls_to("chat.postMessage") == []

@@ -10,6 +10,10 @@ File uploads run the way `files_upload_v2` drives Slack: `files.getUploadURLExte
 an upload URL on this server, the raw bytes are POSTed there (kept in `uploads`), and
 `files.completeUploadExternal` shares them in a channel or thread (kept in `shared`), answering
 with file objects shaped like the fixtures'.
+
+Slack's users (`add_user`) answer `users.lookupByEmail` and `users.info` as Slack does (the
+whole user, `tz` included; `users_not_found` / `user_not_found` otherwise), and
+`rate_limit_every` answers every Nth call of a method with 429 and Retry-After.
 """
 
 from __future__ import annotations
@@ -80,6 +84,8 @@ class StandIn:
     pending_uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → getUploadURL args
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → bytes POSTed to its upload URL
     shared: list[SharedFile] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # member id → user object
+    every_nth: dict[str, int] = field(default_factory=dict)  # method → every Nth call answered 429
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -118,6 +124,22 @@ class StandIn:
                 key = int(metadata["event_payload"]["id"])
                 counts[key] = counts.get(key, 0) + 1
         return counts
+
+    def add_user(self, member_id: str, email: str, *, tz: str | None = "America/New_York") -> None:
+        """A Slack user, shaped like users.info's `user` (only the fields Tandem reads, and a few)."""
+        user: dict[str, Any] = {
+            "id": member_id, "team_id": "T111", "name": email.split("@")[0], "deleted": False,
+            "is_bot": False, "profile": {"email": email, "real_name": email.split("@")[0]},
+        }  # fmt: skip
+        if tz is not None:
+            user |= {"tz": tz, "tz_label": tz, "tz_offset": 0}
+        with self.lock:
+            self.users[member_id] = user
+
+    def rate_limit_every(self, method: str, nth: int) -> None:
+        """Answer every `nth` call of `method` (retries count) with 429 and Retry-After: 1."""
+        with self.lock:
+            self.every_nth[method] = nth
 
     def fail_calls_to(self, method: str, status: int, *, times: int = 1) -> None:
         """Answer the next `times` calls of one Web API method with `status` (others are served)."""
@@ -161,6 +183,9 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass
 
+        def do_GET(self) -> None:  # slack_sdk sends some reads (users.info, users.lookupByEmail) as GET
+            self.do_POST()
+
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path.startswith("/upload/"):
@@ -178,6 +203,9 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self._record(method, body)
             with state.lock:
                 scripted = state.scripted.pop(0) if state.scripted else None
+                nth = state.every_nth.get(method)
+                if scripted is None and nth and sum(c.method == method for c in state.calls) % nth == 0:
+                    scripted = (429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"})
                 if scripted is None and state.failing.get(method):
                     status = state.failing[method].pop(0)
                     error = "ratelimited" if status == 429 else "internal_error"
@@ -266,6 +294,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return {"ok": True, "channel": {"id": "D" + user[1:]}}
             if method == "conversations.history":
                 return self._history(body)
+            if method in ("users.lookupByEmail", "users.info"):
+                return self._user(method, body)
             if method == "chat.postMessage":
                 with state.lock:
                     refusals = state.refusing.get(str(body.get("channel", ""))) or state.refusing.get("*")
@@ -291,6 +321,15 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     return {"ok": False, "error": "invalid_trigger_id"}
                 return {"ok": True, "view": {**view, "id": "V0001", "hash": "h1"}}
             return {"ok": True}
+
+        def _user(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+            with state.lock:
+                if method == "users.info":
+                    user = state.users.get(str(body.get("user", "")))
+                    return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+                email = str(body.get("email", "")).lower()
+                found = [u for u in state.users.values() if u["profile"]["email"].lower() == email]
+            return {"ok": True, "user": found[0]} if found else {"ok": False, "error": "users_not_found"}
 
         def _history(self, body: dict[str, Any]) -> dict[str, Any]:
             """conversations.history, newest first, with metadata only when asked for."""

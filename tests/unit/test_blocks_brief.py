@@ -44,7 +44,7 @@ def test_an_llm_brief_names_the_model_its_tokens_and_cost_and_any_review_note() 
     result = replace(TemplateDrafter().brief(brief()), author="llm:gpt-4o-mini", prompt_tokens=900,
                      completion_tokens=300, cost_usd=0.000315, needs_review=None)  # fmt: skip
     note = build_brief_message("Acme", result)[1][-1]["elements"][0]["text"]
-    assert note == "Written by LLM (gpt-4o-mini) · prompt brief@2 · 900+300 tokens, ~$0.0003"
+    assert note == "Written by LLM (gpt-4o-mini) · prompt brief@2 · 900+300 tokens, ~0.0003 USD"
     flagged = replace(TemplateDrafter().brief(brief()), needs_review="LLM draft rejected: cites an unknown figure; template draft used")
     note = build_brief_message("Acme", flagged)[1][-1]["elements"][0]["text"]
     assert "Written by template (no LLM)" in note and "⚠️ Needs human review: LLM draft rejected: cites an unknown figure" in note

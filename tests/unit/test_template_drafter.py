@@ -326,3 +326,15 @@ def test_naming_the_blocked_tone_is_not_cheer_but_cheer_is() -> None:
     assert findings(subject="Brief", body="Let's celebrate the renewal.", crisis=True, max_chars=3000) == [
         "celebratory tone ('celebrate') during an active crisis"
     ]
+
+
+def test_amounts_carry_the_deployments_currency_symbol() -> None:
+    from scoring.money import DEFAULT_SYMBOL, use_currency_symbol
+
+    request = check_in(kind="expansion_note", trigger="expansion_ready", details={"sales_contact": "<@U0SALES1>"})
+    use_currency_symbol("€")
+    try:
+        body = TemplateDrafter().draft(request).body
+    finally:
+        use_currency_symbol(DEFAULT_SYMBOL)
+    assert "(mid market, ARR €60,000)" in body and "$" not in body
