@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.mrkdwn import escape, slack_link, truncate
+from bot.blocks.slack_dates import DATE_ONLY, slack_day, slack_time
 from bot.ids import ExceptionAction
 
 ACCEPT_LABEL = "Quiet until it gets worse"
@@ -96,8 +97,8 @@ def outcome_line(view: ExceptionView) -> str:
 
 def quiet_line(view: ExceptionView) -> str:
     """'Quiet until it gets worse: set by <@U…> on 2026-03-02; health_low stays quiet on …'."""
-    when = f" on {view.set_on.isoformat()}" if view.set_on else ""
-    until = f" until {view.expires_on.isoformat()}" if view.expires_on else ""
+    when = f" on {slack_day(view.set_on)}" if view.set_on else ""
+    until = f" until {slack_day(view.expires_on)}" if view.expires_on else ""
     floor = f"the score falls to {view.floor} or lower" if view.floor is not None else "the score worsens"
     return (
         f"Quiet until it gets worse: set by {_who(view.set_by)}{when}; {view.trigger} stays quiet on "
@@ -125,7 +126,7 @@ def home_sections(views: Sequence[ExceptionView], *, everyone: bool) -> list[dic
 def _offer_body(view: ExceptionView) -> str:
     count = len(view.dismissals)
     times = "again" if count < 2 else "twice" if count == 2 else f"{count} times"
-    dates = f" ({' and '.join(day.isoformat() for day in view.dismissals)})" if view.dismissals else ""
+    dates = f" ({' and '.join(slack_day(day) for day in view.dismissals)})" if view.dismissals else ""
     return (
         f"*Keep `{view.trigger}` quiet on {view.name}?*\n"
         f"You dismissed it as known context {times}{dates}, with nothing approved between. "
@@ -151,4 +152,4 @@ def _who(slack_id: str | None) -> str:
 
 
 def _on(moment: datetime | None) -> str:
-    return f" on {moment:%Y-%m-%d}" if moment else ""
+    return f" on {slack_time(moment, DATE_ONLY)}" if moment else ""

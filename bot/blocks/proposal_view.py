@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk.models.blocks import ButtonElement, ConfirmObject
 
 from bot.blocks.mrkdwn import escape, slack_link
+from bot.blocks.slack_dates import DATE_ONLY, slack_day, slack_time
 from bot.ids import TuningAction
 
 ROLLBACK_DAYS = 30  # an accepted proposal keeps its Roll back button this long
@@ -41,16 +42,16 @@ class ProposalView:
 def state_line(view: ProposalView) -> str | None:
     """Who decided what, or None while it waits untouched."""
     by = who(view.decided_by)
-    on = f" on {view.decided_at:%Y-%m-%d}" if view.decided_at else ""
+    on = f" on {slack_time(view.decided_at, DATE_ONLY)}" if view.decided_at else ""
     if view.state == "accepted":
         return f"✅ Accepted by {by}{on}: configuration v{view.config_version} became active."
     if view.state == "shadowing":
-        until = view.shadow_until.isoformat() if view.shadow_until else "?"
+        until = slack_day(view.shadow_until) if view.shadow_until else "?"
         return f"👀 Shadowing until {until} (set by {by}{on}): each cycle counts what v{view.config_version} would post."
     if view.state == "rejected":
         return f"✋ Rejected by {by}{on}: {escape(view.reason or '')}"
     if view.state == "rolled_back":
-        back = f" on {view.rolled_back_at:%Y-%m-%d}" if view.rolled_back_at else ""
+        back = f" on {slack_time(view.rolled_back_at, DATE_ONLY)}" if view.rolled_back_at else ""
         return (
             f"↩️ Rolled back by {who(view.rolled_back_by)}{back}: v{view.parent_version}'s settings are back."
         )

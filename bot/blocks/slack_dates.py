@@ -25,7 +25,9 @@ def slack_time(moment: datetime, tokens: str = DATE_AND_TIME, *, fallback_zone: 
     The fallback is in `fallback_zone` when the reader's zone is known, else UTC."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     epoch = int(aware.timestamp())
-    if fallback_zone is None:
+    if tokens in (DATE_ONLY, DATE_LONG):
+        fallback = aware.astimezone(fallback_zone or UTC).strftime("%Y-%m-%d")
+    elif fallback_zone is None:
         fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     else:
         fallback = local_time(aware, fallback_zone)

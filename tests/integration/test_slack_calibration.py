@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.blocks.slack_dates import plain_dates
 from bot.charts import PNG_MAGIC
 from bot.clock import FrozenClock
 from bot.delivery.notices import deliver_notices
@@ -233,7 +234,9 @@ def test_ops_accepts_once_and_a_csm_cannot(env: SlackEnv) -> None:
 
     assert _click(env, TuningAction.ACCEPT, proposal_id, posted, hook="accept") == 200
     update = wait_for(lambda: _updates(env, posted))[-1]
-    assert "Accepted by <@U0OPS001> on 2026-03-02: configuration v2 became active" in _dump(_blocks(update))
+    assert "Accepted by <@U0OPS001> on 2026-03-02: configuration v2 became active" in plain_dates(
+        _dump(_blocks(update))
+    )
     assert _buttons(_blocks(update)) == ["Roll back", "Details"]
     assert _active(env) == 2 and _proposal(env, proposal_id).state == "accepted"
     assert _active_body(env)["signal_model"] == MODEL.model_dump(mode="json")

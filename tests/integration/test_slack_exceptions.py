@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import commands
+from bot.blocks.slack_dates import plain_dates
 from bot.clock import FrozenClock
 from bot.delivery.notices import deliver_notices
 from bot.ids import CardAction, CardBlock, CardMenu, DismissModal, ExceptionAction
@@ -138,7 +139,7 @@ def test_a_second_known_context_dismissal_in_six_weeks_offers_an_exception_once(
     assert _dismiss(env, second) == {}
     (offer,) = wait_for(lambda: _offers(env))
     text = json.dumps(_blocks(offer))
-    assert "twice (2026-02-10 and 2026-03-02)" in text and "90 days" in text
+    assert "twice (2026-02-10 and 2026-03-02)" in plain_dates(text) and "90 days" in text
     assert "falls 8 points (to 40 or lower, from 48 now)" in text
     buttons = [e["text"]["text"] for b in _blocks(offer) if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["Quiet until it gets worse", "No thanks"]
@@ -196,9 +197,11 @@ def test_accepting_the_offer_sets_it_once_and_only_for_the_accounts_people(env: 
     _click(env, ExceptionAction.ACCEPT, exception_id, posted, OWNER, "accept")
     update = wait_for(lambda: _updates_of(env, posted))[-1]
     text = json.dumps(_blocks(update))
-    assert "Quiet until it gets worse: set by <@U0CSM001> on 2026-03-02" in text
+    assert "Quiet until it gets worse: set by <@U0CSM001> on 2026-03-02" in plain_dates(text)
+    assert "on <!date^" in text  # the reader's own calendar
     assert (
-        "health_low stays quiet on Acme Corp until 2026-05-31 unless the score falls to 40 or lower" in text
+        "health_low stays quiet on Acme Corp until 2026-05-31 unless the score falls to 40 or lower"
+        in plain_dates(text)
     )
     assert not any(b["type"] == "actions" for b in _blocks(update))
     (exception,) = _exceptions(env)
@@ -242,7 +245,7 @@ def test_the_card_menu_quiets_the_trigger_for_the_accounts_people_only(env: Slac
     assert env.card(card[0]).state == "pending" and _exceptions(env) == []
 
     told = _menu(env, card, OWNER, "owner")
-    assert told.startswith("🔕 Quiet until it gets worse: set by <@U0CSM001> on 2026-03-02")
+    assert plain_dates(told).startswith("🔕 Quiet until it gets worse: set by <@U0CSM001> on 2026-03-02")
     update = wait_for(lambda: env.api.calls_to("chat.update"))[-1].body
     assert "Dismissed by <@U0CSM001>" in json.dumps(update) and "known context" in json.dumps(update)
     (exception,) = _exceptions(env)
@@ -297,7 +300,7 @@ def test_app_home_lists_active_exceptions_with_lift_for_the_people_who_may_lift_
 
     assert "Only the account's CSM" in _lift(env, mine.id, OTHER_CSM)
     published = len(env.api.calls_to("views.publish"))
-    assert _lift(env, mine.id, OWNER).startswith("🔔 Lifted by <@U0CSM001> on 2026-03-02")
+    assert plain_dates(_lift(env, mine.id, OWNER)).startswith("🔔 Lifted by <@U0CSM001> on 2026-03-02")
     republished = wait_for(lambda: env.api.calls_to("views.publish")[published:])[-1].body
     assert republished["user_id"] == OWNER and "Quiet until it gets worse (" not in json.dumps(republished)
     assert _lift(env, mine.id, OWNER).startswith("Already handled: 🔔 Lifted by <@U0CSM001>")

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import scheduler
+from bot.blocks.slack_dates import plain_dates
 from bot.ids import TuningAction, TuningModal
 from bot.tuning.propose import ProposalRun
 from bot.workflows import tuning_message
@@ -205,7 +206,7 @@ def test_ops_accepts_once_and_the_message_shows_who(env: SlackEnv) -> None:
     assert _click(env, TuningAction.ACCEPT, str(proposal_id), posted, hook="accept") == 200
     update = wait_for(lambda: _updates(env, posted))[-1]
     text = _dump(_blocks(update))
-    assert "Accepted by <@U0OPS001> on 2026-03-02: configuration v2 became active" in text
+    assert "Accepted by <@U0OPS001> on 2026-03-02: configuration v2 became active" in plain_dates(text)
     assert _buttons(_blocks(update)) == ["Roll back", "Details"]
     assert _active(env) == 2 and _proposal(env, proposal_id).state == "accepted"
     assert _steps(env) == [("tune_accepted", OPS)]
@@ -283,7 +284,7 @@ def test_shadow_runs_two_weeks(env: SlackEnv) -> None:
     assert row.state == "shadowing" and row.shadow_until == date(2026, 3, 16) == NOW.date() + timedelta(
         days=14
     )
-    assert "Shadowing until 2026-03-16" in _dump(_blocks(update))
+    assert "Shadowing until 2026-03-16" in plain_dates(_dump(_blocks(update)))
     assert _buttons(_blocks(update)) == ["Accept", "Reject", "Details"]
     assert _steps(env) == [("tune_shadowed", OPS)] and _active(env) == 1
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from bot.blocks.account_exception import ExceptionView, build_offer_message, home_sections
 from bot.blocks.home import build_home_view
+from bot.blocks.slack_dates import plain_dates
 from bot.ids import ExceptionAction
 from tests.support.block_limits import block_problems, view_problems
 
@@ -35,14 +36,14 @@ def test_an_offer_has_its_two_buttons_carrying_only_the_id() -> None:
     ]
     body = json.dumps(blocks, ensure_ascii=False)
     assert "&lt;!channel&gt; &amp; Co" in body and "<!channel>" not in body and "<!channel>" not in text
-    assert "twice (2026-02-10 and 2026-03-02)" in body and "to 40 or lower, from 48 now" in body
+    assert "twice (2026-02-10 and 2026-03-02)" in plain_dates(body) and "to 40 or lower, from 48 now" in body
 
 
 def test_an_answered_offer_says_who_answered_instead_of_buttons() -> None:
     _, blocks = build_offer_message(SET)
     assert not any(b["type"] == "actions" for b in blocks)
-    assert "🔕 Quiet until it gets worse: set by <@U0CSM001> on 2026-03-02" in json.dumps(
-        blocks, ensure_ascii=False
+    assert "🔕 Quiet until it gets worse: set by <@U0CSM001> on 2026-03-02" in plain_dates(
+        json.dumps(blocks, ensure_ascii=False)
     )
     declined = replace(
         OFFER, state="declined", declined_by="U0CSM001", ended_at=datetime(2026, 3, 2, tzinfo=UTC)

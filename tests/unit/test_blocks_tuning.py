@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.blocks.slack_dates import plain_dates
 from bot.blocks.tuning import (
     MESSAGE_SHOWN,
     ProposalView,
@@ -64,7 +65,7 @@ def test_text_is_escaped_and_the_only_mentions_are_deciders() -> None:
     view = _view(state="accepted", decided_by="U0OPS001", decided_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
     text = json.dumps(proposal_group(view), ensure_ascii=False)
     assert "<@U0EVIL>" not in text and "<!here>" not in text and "&lt;@U0EVIL&gt;" in text
-    assert "Accepted by <@U0OPS001> on 2026-03-02: configuration v7 became active." in text
+    assert "Accepted by <@U0OPS001> on 2026-03-02: configuration v7 became active." in plain_dates(text)
     modal = json.dumps(details_modal(_view(), names={}), ensure_ascii=False)
     assert "<!channel>" not in modal and "Beta &lt;!channel&gt;" in modal
 
