@@ -19,6 +19,7 @@ from handlers import (
     errors,
     exceptions,
     flag_command,
+    hand_off,
     home,
     outreach,
     qbr_command,
@@ -46,3 +47,4 @@ def register_all(app: App, deps: Deps) -> None:
     exceptions.register(app, deps)
     tuning.register(app, deps)
     calibration.register(app, deps)
+    hand_off.register(app, deps)

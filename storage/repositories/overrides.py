@@ -226,6 +226,49 @@ def record_exception(
     return record
 
 
+HAND_BACK_ACTIONS = ("handed_back", "veto_lifted")  # what ends a take-over's hold
+
+
+def record_hand_off(
+    session: Session,
+    *,
+    account_id: str,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    seconds_to_decide: float = 0.0,
+) -> OverrideRecord:
+    """A take-over's hold on an account handed back (by a person, or by Tandem when it ran
+    out), kept, or its reminder sent. No card_id: the row is about the account's hold."""
+    record = OverrideRecord(
+        account_id=account_id,
+        trigger="",
+        proposed_route="human",  # what a hold does to the account: a person handles it
+        proposed_draft="",
+        action=action,
+        reason=reason,
+        actor_slack_id=actor,
+        at=now,
+        seconds_to_decide=max(0.0, seconds_to_decide),
+        **learning_context(session, signal=None, account_id=account_id),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def last_hand_back(session: Session, *, account_id: str) -> OverrideRecord | None:
+    """The latest row that ended a hold on the account (a hand-back, or a lifted veto)."""
+    o = OverrideRecord
+    return session.scalar(
+        select(o)
+        .where(o.account_id == account_id, o.action.in_(HAND_BACK_ACTIONS))
+        .order_by(o.at.desc(), o.id.desc())
+        .limit(1)
+    )
+
+
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:
     query = select(OverrideRecord).order_by(OverrideRecord.at, OverrideRecord.id)
     if since is not None:
