@@ -1,4 +1,5 @@
-"""Approve, Edit and Take over on an escalation card: ack, call the workflow, show the outcome."""
+"""Approve, Edit and Take over on an escalation card: ack, call the workflow, show the outcome.
+A take-over's hand-off packet is then posted in the clicked message's thread."""
 
 from __future__ import annotations
 

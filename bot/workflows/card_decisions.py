@@ -1,5 +1,6 @@
 """Approve, Edit and Take over: authorize, apply once, log the override, queue the send.
-A dismissal as known context may also owe the owner an exception offer (bot.workflows.exceptions).
+A dismissal as known context may also owe the owner an exception offer (bot.workflows.exceptions);
+a take-over owes its hand-off packet in the card's thread (bot.workflows.hand_off).
 
 Each decision runs in one transaction. The guarded update in `cards.decide` makes a second
 click, a Slack retry or a colleague's simultaneous click harmless: only one of them wins, and

@@ -341,3 +341,36 @@ def test_hand_back_now_from_the_reminder(env: SlackEnv) -> None:
     answered = wait_for(lambda: [c.body for c in env.api.calls_to("chat.update") if c.body.get("ts") == reminder.message_ts])
     assert "Handed back to Tandem by <@U0CSM001>" in json.dumps(_blocks(answered[0]))
     assert _log(env) == [("hand_back_reminded", "tandem"), ("handed_back", OWNER)]
+
+
+@pytest.mark.parametrize("value", [" ACC-1", "A" * 65, "ACC\u200b-1\t"])
+def test_a_button_value_that_is_not_an_account_id_is_a_400(env: SlackEnv, value: str) -> None:
+    _take_over(env)
+    reply = env.slack.block_action(HandOffAction.HAND_BACK, value, user_id=OWNER, channel_id="D0CSM001",
+                                   message_ts="1.2", response_url=env.api.response_url("bad"))  # fmt: skip
+    assert reply.status == 400 and _account(env).human_handled_by == OWNER and _log(env) == []
+
+
+def test_hand_back_of_an_account_nobody_holds_or_that_does_not_exist_says_so(env: SlackEnv) -> None:
+    _click(env, HandOffAction.HAND_BACK, user=OWNER, channel="D0CSM001", ts="1.2", hook="unheld")
+    reply = wait_for(lambda: env.api.responses_at("unheld"))[0].body
+    assert reply["text"] == "Acme Corp is not held by anyone: Tandem already handles it. Nothing was changed."
+    env.slack.block_action(HandOffAction.HAND_BACK, "ACC-404", user_id=OWNER, channel_id="D0CSM001",
+                           message_ts="1.2", response_url=env.api.response_url("gone"))  # fmt: skip
+    assert wait_for(lambda: env.api.responses_at("gone"))[0].body["text"] == (
+        "That account no longer exists. Nothing was changed."
+    )
+    assert _log(env) == []
+
+
+def test_a_hold_found_late_is_reminded_before_it_goes_back(env: SlackEnv) -> None:
+    _take_over(env)
+    clock = _clock(env)
+    clock.advance(days=20)  # the scheduler was down: past the whole hold, no reminder yet
+    run = run_hand_backs(env.deps)
+    assert run.reminded == ["ACC-1"] and run.handed_back == [] and _account(env).human_handled_by == OWNER
+    clock.advance(days=1, hours=23)
+    assert run_hand_backs(env.deps).handed_back == []
+    clock.advance(hours=1)  # the reminder's two days have passed
+    assert [h.by for h in run_hand_backs(env.deps).handed_back] == ["tandem"]
+    assert _log(env) == [("hand_back_reminded", "tandem"), ("handed_back", "tandem")]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.blocks.hand_off import build_packet, build_reminder, handed_back_line, mark_handed_back
 from bot.blocks.talking_points import talking_points
 from bot.ids import HandOffAction
+from bot.workflows.hand_off.owed import packet_key, thread_of
 from bot.workflows.hand_off.views import Commitment, PacketView, TimelineItem
 from prompts.drafting import TemplateDrafter
 from tests.support.block_limits import block_problems
@@ -97,3 +98,9 @@ def test_the_reminder_offers_keep_it_and_hand_back_now() -> None:
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons] == [
         ("Keep it", HandOffAction.KEEP, "ACC-1"), ("Hand back now", HandOffAction.HAND_BACK_NOW, "ACC-1")
     ]
+
+
+def test_a_packets_key_names_its_card_and_the_thread_it_goes_in() -> None:
+    assert packet_key(7, "1772442000.000100") == "handoff:7:1772442000.000100"
+    assert thread_of(packet_key(7, "1772442000.000100")) == "1772442000.000100"
+    assert packet_key(7, None) == "handoff:7" and thread_of("handoff:7") is None
