@@ -152,3 +152,18 @@ class OpsExportModal(StrEnum):
     CSM_INPUT = "ops-export-csm-input"
     ACTION_BLOCK = "ops-export-action"
     ACTION_INPUT = "ops-export-action-input"
+
+
+class HandOffAction(StrEnum):
+    """A take-over's hold on an account: Hand back on the hand-off packet (in the card's thread),
+    Keep it and Hand back now on the reminder before it goes back by itself; each button's value
+    is the account id."""
+
+    HAND_BACK = "hand-off-hand-back"
+    KEEP = "hand-off-keep"
+    HAND_BACK_NOW = "hand-off-hand-back-now"
+
+
+class HandOffBlock(StrEnum):
+    ACTIONS = "hand-off-actions"  # the packet's Hand back button; gives way to who handed it back
+    REMINDER_ACTIONS = "hand-off-reminder-actions"

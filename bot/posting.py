@@ -68,8 +68,16 @@ class MessagePoster(Protocol):
         ...
 
     def post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
-    ) -> PostedMessage: ...
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        tag: MessageTag | None = None,
+        thread_ts: str | None = None,
+    ) -> PostedMessage:
+        """Post in `channel` (a user id: the DM with them), in the thread of `thread_ts` when set."""
+        ...
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
 
@@ -91,10 +99,18 @@ class SlackPoster:
         self._client = client
 
     def post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        tag: MessageTag | None = None,
+        thread_ts: str | None = None,
     ) -> PostedMessage:
         metadata = tag.as_metadata() if tag else None
-        response = self._client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
+        response = self._client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
+        )
         return PostedMessage(channel_id=str(response["channel"]), ts=str(response["ts"]))
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
@@ -138,11 +154,18 @@ class TerminalPoster:
     is_preview = True
 
     def post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        tag: MessageTag | None = None,
+        thread_ts: str | None = None,
     ) -> PostedMessage:
         ts = f"preview-{len(self.posted) + 1}"  # never stored: a preview reached no one
         self.posted.append({"channel": channel, "text": text, "blocks": blocks, "ts": ts, "tag": tag})
-        self.out.write(render_blocks(channel, text, blocks))
+        where = f"{channel} (in the thread of {thread_ts})" if thread_ts else channel
+        self.out.write(render_blocks(where, text, blocks))
         if self.show_blocks:
             self.out.write(json.dumps(blocks, indent=2) + "\n")
         return PostedMessage(channel_id=channel, ts=ts)

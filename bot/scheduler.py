@@ -11,7 +11,9 @@ it happen once, across restarts and replicas. With several replicas on PostgreSQ
 advisory lock per job lets one of them run the cycle and the digests; the others skip.
 
 The deliveries job sweeps what Tandem still owes in Slack every minute: cards whose post
-failed or was interrupted (a stale claim), notices due for a retry. Every row is claimed, so
+failed or was interrupted (a stale claim), notices and hand-off packets due for a retry. The
+hand-back job, every half hour, reminds whoever has held an account nearly
+`attention.hand_back_days` and hands back the holds that ran out. Every row is claimed, so
 replicas may all sweep; no lock is needed.
 """
 
@@ -30,6 +32,8 @@ from bot.tuning import mix_review
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from bot.workflows.hand_off.hand_back import run_hand_backs
+from bot.workflows.hand_off.packet import deliver_packets
 from bot.workflows.tuning_message import drift_watch, weekly_tuning
 from scoring.learning.automation_mix import Quarter
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
@@ -37,6 +41,8 @@ from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 logger = logging.getLogger(__name__)
 JOBS_TABLE = "scheduler_jobs"
 TUNING_LOCK = "trigger-tuning"
+HAND_BACK_LOCK = "hand-backs"
+HAND_BACK_CHECK_MINUTES = 30
 DIGEST_CHECK_MINUTES = 5
 DELIVERY_SWEEP_SECONDS = 60
 
@@ -132,9 +138,22 @@ def drift_job() -> None:
 
 
 def deliveries_job() -> None:
-    run = post_owed_cards(_deps())
+    deps = _deps()
+    run = post_owed_cards(deps)
+    run.merge(deliver_packets(deps))  # a take-over's hand-off packet whose post failed or was retried
     if run.sent or run.adopted or run.failed or run.retrying:
         logger.info(run.render())
+
+
+def hand_back_job() -> None:
+    """Held accounts: remind the holders whose hold runs low, hand back the holds that ran out."""
+    deps = _deps()
+    with try_job_lock(deps.session_factory.kw["bind"], HAND_BACK_LOCK) as mine:
+        if not mine:
+            return  # another replica is on it; the guarded updates would stop a double anyway
+        run = run_hand_backs(deps)
+    if run.reminded or run.handed_back:
+        logger.info("hand-backs: %s reminded, %s handed back", len(run.reminded), len(run.handed_back))
 
 
 def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> BackgroundScheduler:
@@ -176,6 +195,13 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         "interval",
         seconds=DELIVERY_SWEEP_SECONDS,
         id="slack-deliveries",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:hand_back_job",
+        "interval",
+        minutes=HAND_BACK_CHECK_MINUTES,
+        id="hand-backs",
         replace_existing=True,
     )
     scheduler.add_job(

@@ -20,6 +20,7 @@ from handlers import (
     errors,
     exceptions,
     flag_command,
+    hand_off,
     health_command,
     home,
     ops_home,
@@ -52,3 +53,4 @@ def register_all(app: App, deps: Deps) -> None:
     tuning.register(app, deps)
     calibration.register(app, deps)
     direct_messages.register(app, deps)
+    hand_off.register(app, deps)

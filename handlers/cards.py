@@ -1,4 +1,5 @@
-"""Approve, Edit and Take over on an escalation card: ack, call the workflow, show the outcome."""
+"""Approve, Edit and Take over on an escalation card: ack, call the workflow, show the outcome.
+A take-over's hand-off packet is then posted in the clicked message's thread."""
 
 from __future__ import annotations
 
@@ -14,12 +15,21 @@ from bot.ids import CardAction
 from bot.slack_payloads import action_value, row_id
 from bot.workflows import card_decisions
 from bot.workflows.card_decisions import Decided, EditorReady, Outcome, Refusal
+from bot.workflows.hand_off.owed import ClickedMessage
+from bot.workflows.hand_off.packet import deliver_packets
 from handlers.replies import private_reply
 
 
 def card_id_from(body: dict[str, Any]) -> int:
     """The card id in the clicked button's value (MalformedRequest, a 400, when it is not ours)."""
     return row_id(action_value(body))
+
+
+def clicked_message(body: dict[str, Any]) -> ClickedMessage | None:
+    """The message a button was clicked in (None for a click in App Home or a modal)."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    return ClickedMessage(channel, ts) if isinstance(channel, str) and isinstance(ts, str) else None
 
 
 def update_card(client: WebClient, outcome: Decided, body: dict[str, Any] | None = None) -> None:
@@ -56,8 +66,12 @@ def register(app: App, deps: Deps) -> None:
     def take_over(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         card_id = card_id_from(body)
         ack()
-        outcome = card_decisions.take_over(deps, card_id=card_id, actor=body["user"]["id"])
+        outcome = card_decisions.take_over(
+            deps, card_id=card_id, actor=body["user"]["id"], clicked=clicked_message(body)
+        )
         show(outcome, client=client, respond=respond, body=body)
+        if isinstance(outcome, Decided):
+            deliver_packets(deps, card_id=card_id)  # the brief may take the LLM a while: after the ack
 
     @app.action(CardAction.EDIT)
     def open_editor(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

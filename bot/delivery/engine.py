@@ -45,6 +45,7 @@ class Rendered:
     text: str
     blocks: list[dict[str, Any]]
     file: FileUpload | None = None  # set: upload this file (its id is recorded as the row's ts)
+    thread_ts: str | None = None  # set: post in the thread of this message (in the row's channel)
 
 
 class Renderer(Protocol):
@@ -183,7 +184,11 @@ def attempt_one(
             posted = deps.poster.upload(channel=row.recipient, file=rendered.file)
         else:
             posted = deps.poster.post(
-                channel=row.recipient, text=rendered.text, blocks=rendered.blocks, tag=tag_for(row)
+                channel=row.recipient,
+                text=rendered.text,
+                blocks=rendered.blocks,
+                tag=tag_for(row),
+                thread_ts=rendered.thread_ts,
             )
     except SlackApiError as error:  # Slack answered: the message was not posted
         _failed_attempt(deps, row, token, _slack_error(error), run, maybe_posted=False)

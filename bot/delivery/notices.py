@@ -1,6 +1,7 @@
 """Notices: short Slack messages Tandem owes a person (an escalation to a manager, a
 circuit-breaker alert to ops, a delivery failure to ops, an exception offer to an owner, the
-weekly trigger-tuning proposals to ops, a calibration proposal to ops), one row per recipient.
+weekly trigger-tuning proposals to ops, a calibration proposal to ops, a hand-back reminder
+to whoever holds an account), one row per recipient.
 
 A notice is stored with its text and blocks when it becomes owed, keyed so a rerun owes it
 once, and delivered by the engine: claimed, posted once, retried with backoff, and, when it
@@ -37,6 +38,7 @@ NOTICE_KINDS = (
     DeliveryKind.TUNING,
     DeliveryKind.CALIBRATION,
     DeliveryKind.DM_HELP,
+    DeliveryKind.HAND_BACK,
 )
 
 

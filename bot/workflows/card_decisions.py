@@ -1,5 +1,6 @@
 """Approve, Edit and Take over: authorize, apply once, log the override, queue the send.
-A dismissal as known context may also owe the owner an exception offer (bot.workflows.exceptions).
+A dismissal as known context may also owe the owner an exception offer (bot.workflows.exceptions);
+a take-over owes its hand-off packet in the card's thread (bot.workflows.hand_off).
 
 Each decision runs in one transaction. The guarded update in `cards.decide` makes a second
 click, a Slack retry or a colleague's simultaneous click harmless: only one of them wins, and
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from bot.workflows.card_views import SENDING_ROUTES, CardView, load_card_view
 from bot.workflows.exceptions import offers
+from bot.workflows.hand_off.owed import ClickedMessage, owe_packet
 from storage.db import transaction
 from storage.enums import CardState, DismissReason
 from storage.models import Account, Draft, EscalationCard, Signal
@@ -75,8 +77,10 @@ def edit_and_approve(deps: Deps, *, card_id: int, actor: str, text: str) -> Outc
     return _decide(deps, card_id=card_id, actor=actor, state=CardState.EDITED, edited_text=text.strip())
 
 
-def take_over(deps: Deps, *, card_id: int, actor: str) -> Outcome:
-    return _decide(deps, card_id=card_id, actor=actor, state=CardState.TAKEN_OVER)
+def take_over(deps: Deps, *, card_id: int, actor: str, clicked: ClickedMessage | None = None) -> Outcome:
+    """The account becomes `actor`'s to handle; the hand-off packet is owed in the thread of
+    the message clicked (`clicked`), else of the card's own message (bot.workflows.hand_off)."""
+    return _decide(deps, card_id=card_id, actor=actor, state=CardState.TAKEN_OVER, clicked=clicked)
 
 
 def dismiss(deps: Deps, *, card_id: int, actor: str, reason: str, note: str = "") -> Outcome:
@@ -119,6 +123,7 @@ def _decide(
     edited_text: str | None = None,
     reason: str | None = None,
     note: str | None = None,
+    clicked: ClickedMessage | None = None,
 ) -> Outcome:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
@@ -161,6 +166,7 @@ def _decide(
         offered = False
         if state is CardState.TAKEN_OVER:
             accounts.set_human_handled(session, account_id=account.account_id, by=actor, now=now)
+            owe_packet(session, card=card, taker=actor, clicked=clicked, now=now)
         elif draft is not None and final_text is not None:
             _queue_send(session, card=card, account=account, subject=draft.subject, body=final_text, now=now)
         elif reason == DismissReason.KNOWN_CONTEXT:  # owed with the dismissal, or not at all

@@ -172,13 +172,61 @@ def _ratio(matcher: difflib.SequenceMatcher[str], text: str) -> float:
 
 
 def set_human_handled(session: Session, *, account_id: str, by: str, now: datetime) -> None:
-    """Take over: a person now handles the account and automation pauses on it."""
-    _update_one(session, account_id, human_handled_by=by, human_handled_since=now)
+    """Take over: a person now handles the account and automation pauses on it (a new hold:
+    its hand-back period starts now, with no reminder sent yet)."""
+    _update_one(session, account_id, human_handled_by=by, human_handled_since=now, hand_back_reminded_at=None)
 
 
 def clear_human_handled(session: Session, *, account_id: str) -> None:
     """A take-over's pause ends: automation handles the account again."""
-    _update_one(session, account_id, human_handled_by=None, human_handled_since=None)
+    _update_one(session, account_id, human_handled_by=None, human_handled_since=None, hand_back_reminded_at=None)
+
+
+def hand_back(session: Session, *, account_id: str, holder: str) -> bool:
+    """End `holder`'s hold on the account (guarded: True for the one call that ended it)."""
+    return _guarded(
+        session, account_id, holder, human_handled_by=None, human_handled_since=None, hand_back_reminded_at=None
+    )
+
+
+def mark_hand_back_reminded(session: Session, *, account_id: str, holder: str, now: datetime) -> bool:
+    """Record that `holder` was reminded the account goes back soon; True once per hold."""
+    a = Account
+    result = session.execute(
+        update(a)
+        .where(a.account_id == account_id, a.human_handled_by == holder, a.hand_back_reminded_at.is_(None))
+        .values(hand_back_reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def restart_hold(session: Session, *, account_id: str, holder: str, now: datetime) -> bool:
+    """Keep it: `holder`'s hold starts its hand-back period again, unreminded (guarded)."""
+    return _guarded(session, account_id, holder, human_handled_since=now, hand_back_reminded_at=None)
+
+
+def held_since_before(session: Session, *, before: datetime) -> list[Account]:
+    """Accounts a person has held since before `before`, longest held first."""
+    a = Account
+    return list(
+        session.scalars(
+            select(a)
+            .where(a.human_handled_by.is_not(None), a.human_handled_since <= before)
+            .order_by(a.human_handled_since, a.account_id)
+        )
+    )
+
+
+def _guarded(session: Session, account_id: str, holder: str, **values: object) -> bool:
+    a = Account
+    result = session.execute(
+        update(a)
+        .where(a.account_id == account_id, a.human_handled_by == holder)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def set_always_human(session: Session, *, account_id: str, on: bool, by: str) -> None:

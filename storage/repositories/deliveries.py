@@ -308,3 +308,16 @@ def sent_with_prefix(session: Session, *, kind: DeliveryKind, prefix: str) -> li
             .order_by(d.id)
         )
     )
+
+
+def sent_for_account(session: Session, *, kind: DeliveryKind, account_id: str) -> list[SlackDelivery]:
+    """Posted messages of `kind` about the account's cards (e.g. every hand-off packet), oldest first."""
+    d, c = SlackDelivery, EscalationCard
+    return list(
+        session.scalars(
+            select(d)
+            .join(c, c.id == d.card_id)
+            .where(d.kind == kind.value, d.state == DeliveryState.SENT.value, c.account_id == account_id)
+            .order_by(d.id)
+        )
+    )

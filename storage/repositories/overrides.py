@@ -226,24 +226,66 @@ def record_exception(
     return record
 
 
+HAND_BACK_ACTIONS = ("handed_back", "veto_lifted")  # what ends a take-over's hold
+
+
 def record_account_action(
-    session: Session, *, account_id: str, action: str, actor: str, now: datetime, reason: str | None = None
+    session: Session,
+    *,
+    account_id: str,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    proposed_route: str = "",
+    seconds_to_decide: float = 0.0,
 ) -> OverrideRecord:
-    """A person's step on an account as a whole, not on one card (a veto set or lifted)."""
+    """A step on an account as a whole, not a decision on one card: a veto set or lifted, a
+    take-over's hold handed back (by a person, or by Tandem when it ran out), kept, or its
+    reminder sent. No card_id."""
     record = OverrideRecord(
         account_id=account_id,
         trigger="",
-        proposed_route="",
+        proposed_route=proposed_route,
         proposed_draft="",
         action=action,
         reason=reason,
         actor_slack_id=actor,
         at=now,
-        seconds_to_decide=0.0,
+        seconds_to_decide=max(0.0, seconds_to_decide),
+        **learning_context(session, signal=None, account_id=account_id),
     )
     session.add(record)
     session.flush()
     return record
+
+
+def record_hand_off(
+    session: Session,
+    *,
+    account_id: str,
+    action: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    seconds_to_decide: float = 0.0,
+) -> OverrideRecord:
+    """A take-over's hold: its route is "human" (a person handles the account meanwhile)."""
+    return record_account_action(
+        session, account_id=account_id, action=action, actor=actor, now=now, reason=reason,
+        proposed_route="human", seconds_to_decide=seconds_to_decide,
+    )  # fmt: skip
+
+
+def last_hand_back(session: Session, *, account_id: str) -> OverrideRecord | None:
+    """The latest row that ended a hold on the account (a hand-back, or a lifted veto)."""
+    o = OverrideRecord
+    return session.scalar(
+        select(o)
+        .where(o.account_id == account_id, o.action.in_(HAND_BACK_ACTIONS))
+        .order_by(o.at.desc(), o.id.desc())
+        .limit(1)
+    )
 
 
 def list_overrides(session: Session, *, since: datetime | None = None) -> list[OverrideRecord]:

@@ -22,14 +22,20 @@ class RecordingPoster:
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]], tag: MessageTag | None = None
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        tag: MessageTag | None = None,
+        thread_ts: str | None = None,
     ) -> PostedMessage:
         if self.fail_next:
             raise self.fail_next.pop(0)
         dm = "D" + channel[1:] if channel.startswith(("U", "W")) else channel
         ts = f"1700000000.{next(self._counter):06d}"
         self.posted.append({"channel": channel, "channel_id": dm, "text": text, "blocks": blocks, "ts": ts,
-                            "tag": tag})  # fmt: skip
+                            "tag": tag, "thread_ts": thread_ts})  # fmt: skip
         return PostedMessage(channel_id=dm, ts=ts)
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
