@@ -1,5 +1,6 @@
 """APScheduler in the `serve` process: the daily cycle, the digests, the outbox, Slack deliveries,
-the quarterly automation-mix review and Monday's trigger tuning.
+the escalation ladder and snooze wake-ups, the quarterly automation-mix review and Monday's
+trigger tuning.
 
 Jobs are persisted through SQLAlchemy (table `scheduler_jobs`), so a restart keeps the
 schedule. Persisted jobs must reference module-level functions, so the running Deps live in
@@ -30,6 +31,7 @@ from bot.tuning import mix_review
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from bot.workflows.ladder import run_ladder
 from bot.workflows.tuning_message import drift_watch, weekly_tuning
 from scoring.learning.automation_mix import Quarter
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
@@ -39,6 +41,7 @@ JOBS_TABLE = "scheduler_jobs"
 TUNING_LOCK = "trigger-tuning"
 DIGEST_CHECK_MINUTES = 5
 DELIVERY_SWEEP_SECONDS = 60
+LADDER_MINUTES = 5
 
 _running: Deps | None = None
 
@@ -137,6 +140,14 @@ def deliveries_job() -> None:
         logger.info(run.render())
 
 
+def ladder_job() -> None:
+    """Every few minutes: snoozed cards due back wake, unanswered cards climb (bot.workflows.ladder).
+    Every step is a guarded update, so replicas running it at once owe each step once."""
+    run = run_ladder(_deps())
+    if run.woke or run.to_manager or run.to_channel or run.stuck:
+        logger.info(run.render())
+
+
 def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> BackgroundScheduler:
     """Register the jobs and start; `paused` registers them without running any (tests drive
     the jobs by their own triggers on a simulated clock)."""
@@ -176,6 +187,13 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         "interval",
         seconds=DELIVERY_SWEEP_SECONDS,
         id="slack-deliveries",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:ladder_job",
+        "interval",
+        minutes=LADDER_MINUTES,
+        id="escalation-ladder",
         replace_existing=True,
     )
     scheduler.add_job(

@@ -22,6 +22,7 @@ from handlers import (
     home,
     outreach,
     qbr_command,
+    snooze,
     tuning,
     veto_command,
 )
@@ -46,3 +47,4 @@ def register_all(app: App, deps: Deps) -> None:
     exceptions.register(app, deps)
     tuning.register(app, deps)
     calibration.register(app, deps)
+    snooze.register(app, deps)

@@ -70,6 +70,11 @@ class DeliveryKind(StrEnum):
     TUNING = "tuning"  # to each ops and admin user: the week's trigger-tuning proposals
     CALIBRATION = "calibration"  # to each ops and admin user: a calibration proposal
     CALIBRATION_CHART = "calibration_chart"  # its reliability diagram, into that message's thread
+    # The escalation ladder and snooze (bot.workflows.card_messages): a card's further copies
+    # (to the manager, the escalation channel, back to the owner after a snooze), rendered from
+    # the card's state like the owner's, and each later change of a card shown on every copy.
+    CARD_COPY = "card_copy"
+    CARD_UPDATE = "card_update"  # a chat.update of one posted copy (its key names the message)
 
 
 class DeliveryState(StrEnum):
