@@ -54,13 +54,20 @@ def attention_config(session: Session) -> Attention:
 
 
 def card_view(
-    session: Session, card: EscalationCard, settings: Settings, *, note: str = ""
+    session: Session,
+    card: EscalationCard,
+    settings: Settings,
+    *,
+    note: str = "",
+    posting_at: datetime | None = None,
 ) -> CardView | None:
-    """The card as every copy shows it: its state, where it has climbed, whether it sleeps."""
+    """The card as every copy shows it: its state, where it has climbed, whether it sleeps.
+    `posting_at`: the card is being posted for the first time now (its ladder starts then)."""
     view = load_card_view(session, card_id=card.id)
     if view is None:
         return None
-    lines = attention_lines(session, card, view.route, settings, attention_config(session))
+    config = attention_config(session)
+    lines = attention_lines(session, card, view.route, settings, config, posting_at=posting_at)
     return replace(view, attention=lines, asleep=card.snooze_mode is not None, note=note)
 
 

@@ -77,6 +77,8 @@ def next_step(
         )
     to_channel = Step(Rung.CHANNEL, f"{config.escalate_channel_hours:g} hours")
     channel_due = now >= card.ladder_since + timedelta(hours=config.escalate_channel_hours)
+    if card.rung == Rung.CHANNEL:
+        return None  # the last rung
     if card.rung == Rung.MANAGER:  # without a channel the ladder ends here (the card says so)
         return to_channel if channel_due and settings.escalation_channel else None
     if card.manager is not None:
@@ -113,8 +115,7 @@ def run_ladder(deps: Deps) -> LadderRun:
                 break  # another run climbed it, or it was decided or snoozed meanwhile
             (run.to_manager if step.to == Rung.MANAGER else run.to_channel).append(card.card_id)
             card = attention.Waiting(**{**card.__dict__, "rung": step.to.value})
-    if run.to_manager or run.to_channel:
-        card_messages.deliver_card_messages(deps)
+    card_messages.deliver_card_messages(deps)  # with any a crashed run left owed
     return run
 
 
