@@ -133,7 +133,12 @@ def slack_env(db: Database, *, drafter: Drafter | None = None) -> Iterator[Slack
         with transaction(db.session_factory) as session:
             factories.add_people(session)
             factories.add_account(session)
-        with serving(app, db.session_factory) as server:
-            base_url = f"http://127.0.0.1:{server.port}"
-            sender = SlackSender(f"{base_url}/slack/events", SECRET)
-            yield SlackEnv(db, deps, app, api, sender, server, base_url)
+        try:
+            with serving(app, db.session_factory) as server:
+                base_url = f"http://127.0.0.1:{server.port}"
+                sender = SlackSender(f"{base_url}/slack/events", SECRET)
+                yield SlackEnv(db, deps, app, api, sender, server, base_url)
+        finally:
+            # Listeners run on after their ack (a decision's updates of every copy are delivered
+            # then): let them finish while the stand-in and the database are still there.
+            app.listener_runner.listener_executor.shutdown(wait=True)
