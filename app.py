@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true")
     cycle = commands.add_parser("cycle", help="run one daily cycle now")
     cycle.add_argument("--as-of", type=parse_day, default=None)
+    commands.add_parser(
+        "ladder", help="climb unanswered cards and wake snoozed ones now (serve does it every 5 minutes)"
+    )
     digest = commands.add_parser("digest", help="post the digests now")
     digest.add_argument("--user", default=None, metavar="SLACK_ID")
     overrides = commands.add_parser("overrides", help="export the override log")
@@ -213,6 +216,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             return commands.cycle(deps, as_of=args.as_of or today, out=out)
         case "digest":
             return commands.digest(deps, user=args.user, out=out)
+        case "ladder":
+            from bot.workflows.ladder import run_ladder
+
+            print(run_ladder(deps).render(), file=out)
+            return 0
         case "config":
             return _config(deps, args, out)
         case "calibrate":

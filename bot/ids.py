@@ -36,6 +36,13 @@ class CardMenu(StrEnum):
     DISMISS = "dismiss"
     VETO = "veto"  # "always human" on the card's account
     QUIET = "quiet"  # "quiet until it gets worse": an exception on the card's account and trigger
+    SNOOZE = "snooze"  # opens the snooze modal: 1 day, 3 days, 1 week, until it gets worse
+
+
+class SnoozeModal(StrEnum):
+    CALLBACK = "escalation-card-snooze-submit"
+    MODE_BLOCK = "escalation-card-snooze-mode"
+    MODE_INPUT = "escalation-card-snooze-mode-input"
 
 
 class DismissModal(StrEnum):

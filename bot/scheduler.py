@@ -1,5 +1,6 @@
 """APScheduler in the `serve` process: the daily cycle, the digests, the outbox, Slack deliveries,
-the quarterly automation-mix review and Monday's trigger tuning.
+the escalation ladder and snooze wake-ups, the quarterly automation-mix review and Monday's
+trigger tuning.
 
 Jobs are persisted through SQLAlchemy (table `scheduler_jobs`), so a restart keeps the
 schedule. Persisted jobs must reference module-level functions, so the running Deps live in
@@ -34,6 +35,7 @@ from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
 from bot.workflows.hand_off.hand_back import run_hand_backs
 from bot.workflows.hand_off.packet import deliver_packets
+from bot.workflows.ladder import run_ladder
 from bot.workflows.tuning_message import drift_watch, weekly_tuning
 from scoring.learning.automation_mix import Quarter
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
@@ -45,6 +47,7 @@ HAND_BACK_LOCK = "hand-backs"
 HAND_BACK_CHECK_MINUTES = 30
 DIGEST_CHECK_MINUTES = 5
 DELIVERY_SWEEP_SECONDS = 60
+LADDER_MINUTES = 5
 
 _running: Deps | None = None
 
@@ -156,6 +159,14 @@ def hand_back_job() -> None:
         logger.info("hand-backs: %s reminded, %s handed back", len(run.reminded), len(run.handed_back))
 
 
+def ladder_job() -> None:
+    """Every few minutes: snoozed cards due back wake, unanswered cards climb (bot.workflows.ladder).
+    Every step is a guarded update, so replicas running it at once owe each step once."""
+    run = run_ladder(_deps())
+    if run.woke or run.to_manager or run.to_channel or run.stuck:
+        logger.info(run.render())
+
+
 def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> BackgroundScheduler:
     """Register the jobs and start; `paused` registers them without running any (tests drive
     the jobs by their own triggers on a simulated clock)."""
@@ -202,6 +213,15 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         "interval",
         minutes=HAND_BACK_CHECK_MINUTES,
         id="hand-backs",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:ladder_job",
+        "interval",
+        minutes=LADDER_MINUTES,
+        id="escalation-ladder",
         replace_existing=True,
     )
     scheduler.add_job(

@@ -82,3 +82,26 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
     """ "Tue 03 Mar 10:30 CET": a time as the person reads it."""
     local = moment.astimezone(zone)
     return f"{local:%a %d %b %H:%M} {local.tzname() or ''}".rstrip()
+
+
+def working_time_between(start: datetime, end: datetime, zone: ZoneInfo, hours: WorkingHours) -> timedelta:
+    """How much working time lies between `start` and `end` (zero when `end` is not later)."""
+    total = timedelta(0)
+    if end <= start:
+        return total
+    day = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    while day <= last:
+        interval = hours.opens_on(day, zone)
+        if interval is not None:
+            opens, closes = interval
+            first, until = max(opens, start), min(closes, end)
+            if until > first:
+                total += until - first
+        day += timedelta(days=1)
+    return total
+
+
+def working_day_length(hours: WorkingHours) -> timedelta:
+    """One working day's hours ("08:00-18:00": 10 hours)."""
+    return datetime.combine(date.min, hours.end) - datetime.combine(date.min, hours.start)

@@ -26,6 +26,7 @@ from handlers import (
     ops_home,
     outreach,
     qbr_command,
+    snooze,
     tuning,
     veto_command,
 )
@@ -54,3 +55,4 @@ def register_all(app: App, deps: Deps) -> None:
     calibration.register(app, deps)
     direct_messages.register(app, deps)
     hand_off.register(app, deps)
+    snooze.register(app, deps)

@@ -13,7 +13,7 @@ from bot.blocks.escalation_card import build_card_message
 from bot.deps import Deps
 from bot.ids import CardAction
 from bot.slack_payloads import action_value, row_id
-from bot.workflows import card_decisions
+from bot.workflows import card_decisions, card_messages
 from bot.workflows.card_decisions import Decided, EditorReady, Outcome, Refusal
 from bot.workflows.hand_off.owed import ClickedMessage
 from bot.workflows.hand_off.packet import deliver_packets
@@ -42,14 +42,24 @@ def update_card(client: WebClient, outcome: Decided, body: dict[str, Any] | None
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
+def show_decided(deps: Deps, client: WebClient, outcome: Decided, body: dict[str, Any] | None = None) -> None:
+    """Every message the card is in shows the decision (the owner's DM, the manager's, the
+    escalation channel's): owed updates, made now and retried if Slack refuses one. A card with
+    no recorded message is updated where it was clicked."""
+    if outcome.copies:
+        card_messages.deliver_card_messages(deps, card_id=outcome.view.card_id)
+    else:
+        update_card(client, outcome, body)
+
+
 def tell_privately(respond: Respond, outcome: Refusal) -> None:
     """An ephemeral reply to the clicker only; the card itself stays as it is."""
     respond(text=private_reply(outcome), response_type="ephemeral", replace_original=False)
 
 
-def show(outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:
+def show(deps: Deps, outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:
     if isinstance(outcome, Decided):
-        update_card(client, outcome, body)
+        show_decided(deps, client, outcome, body)
     else:
         tell_privately(respond, outcome)
 
@@ -60,7 +70,7 @@ def register(app: App, deps: Deps) -> None:
         card_id = card_id_from(body)
         ack()
         outcome = card_decisions.approve(deps, card_id=card_id, actor=body["user"]["id"])
-        show(outcome, client=client, respond=respond, body=body)
+        show(deps, outcome, client=client, respond=respond, body=body)
 
     @app.action(CardAction.TAKE_OVER)
     def take_over(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -69,7 +79,7 @@ def register(app: App, deps: Deps) -> None:
         outcome = card_decisions.take_over(
             deps, card_id=card_id, actor=body["user"]["id"], clicked=clicked_message(body)
         )
-        show(outcome, client=client, respond=respond, body=body)
+        show(deps, outcome, client=client, respond=respond, body=body)
         if isinstance(outcome, Decided):
             deliver_packets(deps, card_id=card_id)  # the brief may take the LLM a while: after the ack
 

@@ -1,6 +1,6 @@
 """The menu beside a card's "Why": Dismiss as a false alarm (a modal asks why), Always human
-(the CSM's veto on the account), or Quiet until it gets worse (an exception on the account's
-trigger). A known-context dismissal may owe the owner an exception offer, posted after the ack."""
+(the CSM's veto on the account), Quiet until it gets worse (an exception on the account's
+trigger), or Snooze… (a modal asks how long, handlers.snooze). A known-context dismissal may owe the owner an exception offer, posted after the ack."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from bot.slack_payloads import action_value, row_id, view_row_id
 from bot.workflows import card_decisions, veto
 from bot.workflows.card_decisions import Decided, EditorReady
 from bot.workflows.exceptions import offers, setting
-from handlers.cards import tell_privately, update_card
+from handlers import snooze
+from handlers.cards import show_decided, tell_privately, update_card
 from handlers.replay_guard import once_per_signed_request
 from handlers.replies import private_reply
 
@@ -42,6 +43,9 @@ def register(app: App, deps: Deps) -> None:
             text = outcome_line(quiet.exception)
             respond(text=text, response_type="ephemeral", replace_original=False)
             return
+        if verb == CardMenu.SNOOZE:
+            snooze.open_snoozer(deps, card_id=card_id, body=body, client=client, respond=respond)
+            return
         if verb != CardMenu.DISMISS:
             return
         outcome = card_decisions.check_pending(deps, card_id=card_id, actor=body["user"]["id"])
@@ -65,6 +69,6 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        update_card(client, outcome)
+        show_decided(deps, client, outcome)
         if outcome.offered:
             offers.deliver_offers(deps)

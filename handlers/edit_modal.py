@@ -13,7 +13,7 @@ from bot.ids import EditModal
 from bot.slack_payloads import view_row_id
 from bot.workflows import card_decisions
 from bot.workflows.card_decisions import Decided
-from handlers.cards import update_card
+from handlers.cards import show_decided
 from handlers.replies import private_reply
 
 
@@ -33,4 +33,4 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: private_reply(outcome)})
             return
         ack()
-        update_card(client, outcome)
+        show_decided(deps, client, outcome)

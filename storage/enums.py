@@ -85,6 +85,11 @@ class DeliveryKind(StrEnum):
     DM_HELP = "dm_help"  # the short help answer to a person's direct message to Tandem
     HAND_OFF = "hand_off"  # a take-over's hand-off packet, into the card's thread (bot.workflows.hand_off)
     HAND_BACK = "hand_back"  # to whoever holds an account: the hand-back reminder, or that it went back
+    # The escalation ladder and snooze (bot.workflows.card_messages): a card's further copies
+    # (to the manager, the escalation channel, back to the owner after a snooze), rendered from
+    # the card's state like the owner's, and each later change of a card shown on every copy.
+    CARD_COPY = "card_copy"
+    CARD_UPDATE = "card_update"  # a chat.update of one posted copy (its key names the message)
 
 
 class DeliveryState(StrEnum):

@@ -23,6 +23,8 @@ KIND_WORDS = {
     "tuning": "a trigger-tuning message",
     "calibration": "a calibration proposal",
     "calibration_chart": "a calibration's reliability diagram",
+    "card_copy": "a card's copy (to a manager, the escalation channel, or back from a snooze)",
+    "card_update": "an update of a card's message",
 }
 ERROR_SHOWN = 300
 

@@ -49,7 +49,7 @@ ROUTE_LABELS = {
 }
 ROUTE_NOTES = {
     "human": "🤝 No automated send: Tandem won't contact the customer. Click *Take over* when you've got it.",
-    "escalate": "🚨 Escalated to you and your manager. No automated send: click *Take over* when you've got it.",
+    "escalate": "🚨 Escalation. No automated send: click *Take over* when you've got it; unanswered, it climbs to your manager.",
     "hold": "⏸️ On hold: nothing will be sent automatically. This card is for your information; nothing to decide.",
 }
 OUTCOMES = {
@@ -70,7 +70,11 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
     route_label = ROUTE_LABELS.get(view.route, view.route)
     trigger = view.trigger.replace("_", " ")
     text = f"{escape(view.account_name)}: {trigger} · {route_label} · health {_health(view)}"
-    blocks: list[Block] = [
+    blocks: list[Block] = []
+    if view.note:  # why this copy exists: sent to the manager, the channel, back from a snooze
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(view.note, SECTION_LIMIT))))
+        text = f"{_plain(view.note)} — {text}"
+    blocks += [
         HeaderBlock(
             text=truncate(f"{_band_emoji(view)} {view.account_name} · health {_health(view)}", HEADER_LIMIT)
         ),
@@ -112,6 +116,9 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
     note = ROUTE_NOTES.get(view.route)
     if note and view.is_pending:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))
+    if view.attention:
+        lines = "\n".join(view.attention)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(lines, CONTEXT_LIMIT))]))
     blocks.append(DividerBlock())
     if view.is_pending:
         actions = _actions(view)
@@ -132,22 +139,6 @@ def outcome_line(view: CardView) -> str:
     if view.state == "dismissed" and view.dismiss_reason:
         line = f"{line.rstrip('.')} — {view.dismiss_reason.replace('_', ' ')}."
     return line
-
-
-def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
-    """The short DM a manager gets when a card escalates: no buttons, the card is with the CSM."""
-    text = f"Escalation: {escape(view.account_name)} needs <@{csm_slack_id}> and you now"
-    summary = escape_keeping(" ".join(view.reasons) or view.why, view.mentions)
-    section = SectionBlock(
-        text=MarkdownTextObject(
-            text=truncate(
-                f"🚨 *{escape(view.account_name)}* ({escape(view.account_id)}) · {money(view.arr)} · "
-                f"health {_health(view)}\n{summary}\nThe card is with <@{csm_slack_id}>.",
-                SECTION_LIMIT,
-            )
-        )
-    )
-    return text, [section.to_dict()]
 
 
 def _health(view: CardView) -> str:
@@ -247,7 +238,14 @@ def _more_menu(view: CardView) -> OverflowMenuElement | None:
     options = [dismiss, veto]
     if view.trigger != "manual_flag":
         options.append(Option(value=f"{CardMenu.QUIET}:{view.card_id}", text="Quiet until it gets worse"))
+    if not view.asleep:  # Slack allows five options: the snooze lengths are chosen in a modal
+        options.append(Option(value=f"{CardMenu.SNOOZE}:{view.card_id}", text="Snooze…"))
     return OverflowMenuElement(action_id=CardMenu.MORE, options=options)
+
+
+def _plain(mrkdwn: str) -> str:
+    """A note's words for the notification text (no emphasis marks)."""
+    return mrkdwn.replace("*", "")
 
 
 def _actions(view: CardView) -> ActionsBlock | None:

@@ -46,6 +46,9 @@ class Rendered:
     blocks: list[dict[str, Any]]
     file: FileUpload | None = None  # set: upload this file (its id is recorded as the row's ts)
     thread_ts: str | None = None  # set: post in the thread of this message (in the row's channel)
+    # set: replace the message at (row.recipient, update_ts) instead of posting (chat.update is
+    # idempotent, so an update that may have gone through is simply made again)
+    update_ts: str | None = None
 
 
 class Renderer(Protocol):
@@ -171,6 +174,13 @@ def attempt_one(
                 renderer.after_sent(session, settled, posted, deps.clock.now())
 
     try:
+        if rendered.update_ts is not None:
+            deps.poster.update(
+                channel=row.recipient, ts=rendered.update_ts, text=rendered.text, blocks=rendered.blocks
+            )
+            settle(PostedMessage(row.recipient, rendered.update_ts))
+            run.sent.append(delivery_id)
+            return
         if claimed.maybe_posted_since is not None:
             found = deps.poster.find_posted(
                 channel=row.recipient, tag=tag_for(row), since=claimed.maybe_posted_since

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.workflows import card_messages
 from bot.workflows.card_views import SENDING_ROUTES, CardView, load_card_view
 from bot.workflows.exceptions import offers
 from bot.workflows.hand_off.owed import ClickedMessage, owe_packet
@@ -34,6 +35,9 @@ class Decided:
     message_ts: str | None
     # A known-context dismissal that owed the owner an exception offer ("quiet until it gets worse").
     offered: bool = False
+    # The messages the card is in (the owner's, the manager's and the channel's copies), each
+    # owed an update to the decided state (bot.workflows.card_messages); 0: none is recorded.
+    copies: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,9 +175,10 @@ def _decide(
             _queue_send(session, card=card, account=account, subject=draft.subject, body=final_text, now=now)
         elif reason == DismissReason.KNOWN_CONTEXT:  # owed with the dismissal, or not at all
             offered = offers.offer_if_due(session, card=card, account=account, signal=signal, now=now)
+        copies = card_messages.owe_updates(session, card_id=card_id, now=now)  # every copy, wherever it climbed
         view = load_card_view(session, card_id=card_id)
         assert view is not None  # the card, signal and account were all read above
-        return Decided(view, card.channel_id, card.message_ts, offered=offered)
+        return Decided(view, card.channel_id, card.message_ts, offered=offered, copies=copies)
 
 
 def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Signal] | None:

@@ -56,6 +56,11 @@ class CardView:
     # executive, the sales channel, who flagged it): rendered as mentions, all else escaped.
     mentions: tuple[str, ...] = ()
     crisis: str = ""  # the crisis that paused automation, in a sentence; shown first on the card
+    # Nothing waits unseen (bot.workflows.card_messages): where the card has climbed or that it
+    # sleeps (mrkdwn lines), whether it is snoozed, and what this copy says above the card.
+    attention: tuple[str, ...] = ()
+    asleep: bool = False
+    note: str = ""
 
     @property
     def is_pending(self) -> bool:

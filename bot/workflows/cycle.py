@@ -12,7 +12,8 @@ Data flows one way (storage → scoring → decisions → drafting → Slack):
 5. on the audit weekday, this week's audit cards are drawn from the near misses below the
    triggers' lines (bot.workflows.audit.cycle_step);
 6. every card owed a post is posted, once (bot.workflows.card_posting); a terminal preview
-   renders them and leaves them owed.
+   renders them and leaves them owed;
+7. snoozed cards whose account got worse today or saw a new trigger wake (bot.workflows.snooze).
 A rerun of the same day only does what is left: signals are keyed by (account, trigger, day),
 and an account whose lead signal was already recorded is not acted on again.
 """
@@ -41,6 +42,7 @@ from bot.workflows.cycle_plan import (
 from bot.workflows.cycle_write import write_plans
 from bot.workflows.draft_step import model_outage, reset_model_breaker, write_drafts
 from bot.workflows.exceptions.lapses import record_lapses
+from bot.workflows.snooze import wake_due
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import previous_score
@@ -74,6 +76,7 @@ class CycleSummary:
     cards_previewed: int = 0  # rendered in the terminal (no Slack token): still owed to Slack
     cards_not_posted: int = 0  # Slack refused or failed: retried with backoff, then shown to ops
     cards_to_digest: int = 0  # over a CSM's daily card budget: they wait in the digest
+    cards_woken: int = 0  # snoozed cards back with their owners (time up, worse, a new trigger)
     audit_cards: int = 0  # new audit cards: near misses drawn below the line (posted with the cards)
     shadow_runs: int = 0  # tuning proposals in shadow that counted today's would-be cards
     auto_queued: int = 0
@@ -107,6 +110,7 @@ class CycleSummary:
             + (f" (and {self.cards_previewed} previewed here, not posted: no SLACK_BOT_TOKEN)" if self.cards_previewed else "")
             + (f" ({self.cards_not_posted} failed, retried later)" if self.cards_not_posted else ""),
             f"  cards over the CSMs' daily budget, waiting in the digest: {self.cards_to_digest}",
+            f"  snoozed cards woken and back with their owners: {self.cards_woken}",
             f"  audit cards drawn below the line (posted with the cards above): {self.audit_cards}",
             f"  automated touches queued: {self.auto_queued}",
             f"  on hold or kept quiet by a guardrail: {self.held}",
@@ -202,6 +206,7 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     summary.cards_posted += posting.delivered
     summary.cards_previewed += posting.previewed
     summary.cards_not_posted += len(posting.retrying) + len(posting.failed)
+    summary.cards_woken = len(wake_due(deps))  # a worsening or a new trigger found today wakes its card now
     lap("post")
     summary.seconds = time.perf_counter() - started
     return summary

@@ -23,7 +23,7 @@ from scoring.types import Route
 from storage.db import transaction
 from storage.enums import CardDelivery
 from storage.models import Draft
-from storage.repositories import accounts, cards, outbox, signals
+from storage.repositories import accounts, attention, cards, outbox, signals
 
 WRITE_BATCH = 250  # accounts per transaction: short write locks on SQLite, few round trips
 IN_CHUNK = 900
@@ -98,6 +98,11 @@ def _write_batch(
                 now=now, flush=False,
             )  # fmt: skip
     session.flush()
+    # A card asleep (snoozed) on the account for the same trigger is that trigger's card: it
+    # wakes when something new happens (bot.workflows.snooze); no second card meanwhile.
+    asleep = attention.sleeping_triggers(
+        session, account_ids=[p.account_id for p in acting if p.lead.route in CARD_ROUTES]
+    )
     for plan in acting:
         lead = plan.lead
         signal_id, _ = ids[(plan.account_id, lead.trigger.value)]
@@ -111,6 +116,8 @@ def _write_batch(
                 _touch_row(deps, plan, signal_id, contacts.get(plan.account_id), subject, body, now)
             )
             counts.auto_queued += 1
+        elif lead.route in CARD_ROUTES and (plan.account_id, lead.trigger.value) in asleep:
+            counts.held += 1
         elif lead.route in CARD_ROUTES:
             card_rows.append(
                 {

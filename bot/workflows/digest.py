@@ -1,5 +1,9 @@
 """Morning digests: build each CSM's view from storage and post it once per local day.
 
+The digest is the escalation ladder's first rung for `human` and `assist` cards: a card still
+waiting since before this digest is marked as a reminder in it, and climbs to "reminded" when
+the digest is owed (bot.workflows.ladder takes it on to the manager later).
+
 The digest is also where a CSM sees the automated touches queued on their accounts, each with
 Cancel: a touch becomes sendable only once a digest has shown it, and then only after the
 hold window has run in the CSM's working hours (bot.working_hours), so the window in which
@@ -19,6 +23,7 @@ from bot.blocks.digest import DigestView, build_digest_message
 from bot.delivery.digests import DigestRenderer, TouchTiming, digest_key
 from bot.delivery.engine import deliver_due
 from bot.deps import Deps
+from bot.workflows.card_messages import deliver_card_messages, remind_in_digest
 from bot.workflows.digest_views import build_digest_views, local_now
 from storage.db import transaction
 from storage.enums import DeliveryKind
@@ -100,6 +105,9 @@ def _post_once(deps: Deps, view: DigestView, now: datetime, report: DigestReport
                    "text": text, "blocks": blocks}],
             now=now,
         )  # fmt: skip
+        reminded = remind_in_digest(session, recipient=view.user_slack_id, now=now)
+    if reminded:
+        deliver_card_messages(deps)
     timing = TouchTiming.from_settings(deps.settings)
     run = deliver_due(deps, {DeliveryKind.DIGEST: DigestRenderer(timing)}, key=key)
     if run.delivered:

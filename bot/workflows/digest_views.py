@@ -24,9 +24,9 @@ from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
 from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
-from storage.enums import CardDelivery, CardState, OutboxState
+from storage.enums import CardDelivery, CardState, OutboxState, Rung
 from storage.models import Account, EscalationCard, HealthSnapshot, OutboxMessage, Signal, User
-from storage.repositories import account_exceptions, outbox, snapshots
+from storage.repositories import account_exceptions, attention, outbox, snapshots
 
 MOVER_DAYS = 7
 MIN_MOVE = 5  # points; smaller changes are noise, not news
@@ -53,8 +53,8 @@ def build_digest_views(
         by_owner[account.owner_slack_id].append(account)
     today = snapshots.snapshots_on(session, as_of=as_of)
     changes = snapshots.score_changes(session, as_of=as_of, days=MOVER_DAYS)
-    pending = _pending_cards(session, owner_ids, in_dm=True)
-    overflow = _pending_cards(session, owner_ids, in_dm=False)
+    pending = _pending_cards(session, owner_ids, in_dm=True, now=now)
+    overflow = _pending_cards(session, owner_ids, in_dm=False, now=now)
     automated = _queued_automated(session, list(accounts))
     failed_sends = outbox.failed_on(session, account_ids=list(accounts))
     held, quiet, tripped = _held_signals(session, list(accounts), as_of)
@@ -115,9 +115,13 @@ def build_digest_views(
     return views
 
 
-def _pending_cards(session: Session, owner_ids: list[str], *, in_dm: bool) -> dict[str, list[DigestItem]]:
+def _pending_cards(
+    session: Session, owner_ids: list[str], *, in_dm: bool, now: datetime
+) -> dict[str, list[DigestItem]]:
     """Pending cards per recipient: those meant for their DM (`in_dm`), or those over a day's
-    card budget that wait here to be opened (most important first, each with its card id)."""
+    card budget that wait here to be opened (most important first, each with its card id).
+    A human or assist card still with its owner alone since before now is a reminder (the
+    escalation ladder's first rung, bot.workflows.ladder); a snoozed card says it sleeps."""
     where = (
         EscalationCard.delivery == CardDelivery.DM.value
         if in_dm
@@ -136,13 +140,12 @@ def _pending_cards(session: Session, owner_ids: list[str], *, in_dm: bool) -> di
     )
     ranked: dict[str, list[tuple[tuple[int, int, float], DigestItem]]] = defaultdict(list)
     for card, name, arr, trigger, route in rows:
-        item = DigestItem(
-            card.account_id,
-            name,
-            f"{trigger} · {route}, waiting since {{at}}",  # the time goes in in the reader's zone
-            card.created_at,
-            card_id=None if in_dm else card.id,
-        )
+        label = f"{trigger} · {route}, waiting since {{at}}"  # the time goes in in the reader's zone
+        if card.snooze_mode is not None:
+            label = f"💤 snoozed · {label}"
+        elif _reminder(card, route, now):
+            label = f"⏰ reminder · {label}"
+        item = DigestItem(card.account_id, name, label, card.created_at, card_id=None if in_dm else card.id)
         rank = urgency(
             CardCandidate(card.account_id, card.recipient_slack_id, Route(route), TriggerKey(trigger), arr)
         )
@@ -151,6 +154,16 @@ def _pending_cards(session: Session, owner_ids: list[str], *, in_dm: bool) -> di
         owner: [item for _, item in sorted(items, key=lambda pair: pair[0])]
         for owner, items in ranked.items()
     }
+
+
+def _reminder(card: EscalationCard, route: str, now: datetime) -> bool:
+    """Whether the digest reminds the owner of this card (storage.repositories.attention.remind)."""
+    return (
+        route in attention.REMINDED_ROUTES
+        and card.rung in (Rung.OWNER, Rung.REMINDED)
+        and card.ladder_since is not None
+        and card.ladder_since < now
+    )
 
 
 def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[OutboxMessage, str]]:

@@ -27,6 +27,20 @@ class Action(StrEnum):
     VETO_LIFTED = "veto_lifted"
     WORTH_A_LOOK = "worth_a_look"  # an audit card below the line: a person says it needed one
     NOT_NEEDED = "not_needed"  # an audit card: a person says Tandem was right to stay quiet
+    # Nothing waits unseen (bot.workflows.ladder, bot.workflows.snooze): logged with the card,
+    # never a decision on it. A snooze defers a card; it does not dismiss it.
+    REMINDED = "reminded"  # Tandem reminded the owner of a waiting card in their digest
+    CLIMBED_MANAGER = "climbed_manager"  # Tandem sent an unanswered card to the owner's manager
+    CLIMBED_CHANNEL = "climbed_channel"  # ... and then to the team's escalation channel
+    SNOOZED = "snoozed"  # a person put a card to sleep (1 day, 3 days, 1 week, until worse)
+    WOKE = "woke"  # Tandem woke a snoozed card: its time was up, the account got worse, a new trigger
+
+
+# Override-log rows that record what happened to a card while it waited, not what a person decided:
+# learning, tuning and reports leave them out wherever decisions are counted.
+NOT_DECISIONS = frozenset(
+    {Action.REMINDED, Action.CLIMBED_MANAGER, Action.CLIMBED_CHANNEL, Action.SNOOZED, Action.WOKE}
+)
 
 
 class DismissCode(StrEnum):

@@ -153,11 +153,12 @@ def get_card(session: Session, *, card_id: int) -> EscalationCard | None:
 
 
 def mark_posted(session: Session, *, card_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
-    """Record the card's Slack message (set once: the delivery that posted it settles it)."""
+    """Record the card's Slack message (set once: the delivery that posted it settles it); the
+    escalation ladder's clock starts now (bot.workflows.ladder)."""
     session.execute(
         update(EscalationCard)
         .where(EscalationCard.id == card_id, EscalationCard.message_ts.is_(None))
-        .values(channel_id=channel_id, message_ts=message_ts, posted_at=now)
+        .values(channel_id=channel_id, message_ts=message_ts, posted_at=now, ladder_since=now)
         .execution_options(synchronize_session=False)
     )
 
@@ -233,7 +234,8 @@ def decide(
 
 def dm_cards_created_on(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
     """Cards created in [start, end) for the DM, per recipient (what today's budget has spent).
-    Audit cards are exempt from the budget and spend none of it."""
+    Audit cards are exempt from the budget and spend none of it; so are snoozed cards (asleep,
+    they ask nothing of anyone until they wake)."""
     rows = session.execute(
         select(EscalationCard.recipient_slack_id, func.count(EscalationCard.id))
         .where(
@@ -241,6 +243,7 @@ def dm_cards_created_on(session: Session, *, start: datetime, end: datetime) -> 
             EscalationCard.created_at < end,
             EscalationCard.delivery == CardDelivery.DM.value,
             EscalationCard.kind == CardKind.FIRED.value,
+            EscalationCard.snooze_mode.is_(None),
         )
         .group_by(EscalationCard.recipient_slack_id)
     )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, literal, or_, select
 from sqlalchemy.orm import Session
 
-from scoring.learning.types import Action, CardRecord, KnownOutcome, StoredDecision
+from scoring.learning.types import NOT_DECISIONS, Action, CardRecord, KnownOutcome, StoredDecision
 from scoring.types import EngagementKind
 from storage.enums import RenewalOutcomeKind, Role
 from storage.models import (
@@ -66,6 +66,7 @@ def load_decisions(session: Session, *, since: date, as_of: date) -> list[Stored
         .outerjoin(Account, Account.account_id == OverrideRecord.account_id)
         .where(
             OverrideRecord.account_id.is_not(None),  # tuning steps are about the configuration
+            OverrideRecord.action.not_in([action.value for action in NOT_DECISIONS]),  # climbs, snoozes
             decided_in_window(since, as_of),
         )
         .order_by(OverrideRecord.id)

@@ -142,6 +142,6 @@ def slack_env(
                 sender = SlackSender(f"{base_url}/slack/events", SECRET)
                 yield SlackEnv(db, deps, app, api, sender, server, base_url)
         finally:
-            # Listeners go on after Slack's ack (e.g. a take-over's hand-off packet): let them finish
-            # while the stand-in and the database are still there.
+            # Listeners run on after their ack (a take-over's hand-off packet, a decision's updates of
+            # every copy): let them finish while the stand-in and the database are still there.
             app.listener_runner.listener_executor.shutdown(wait=True)

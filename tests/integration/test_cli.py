@@ -48,6 +48,9 @@ def test_seed_score_explain_cycle_overrides(cli: Run) -> None:
     code, out = cli("cycle", "--as-of", "2026-03-02")
     assert code == 0 and "accounts scored: 30" in out
 
+    code, out = cli("ladder")  # no card is in Slack (no token): nothing climbs, nothing wakes
+    assert code == 0 and out.startswith("ladder: 0 snoozed cards back, 0 sent to a manager")
+
     code, out = cli("overrides", "--format", "json")
     assert code == 0 and json.loads(out) == []
 

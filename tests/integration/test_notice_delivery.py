@@ -1,4 +1,4 @@
-"""Notices reach each person once: a manager's escalation notice and each ops user's
+"""Notices reach each person once: a manager's copy of an escalated card and each ops user's
 circuit-breaker alert are retried with backoff when Slack refuses them, never re-sent to those
 who already have them, and shown to ops (a notice with Retry, and App Home) when they never get
 through. Signed requests into the Bolt app and the Web API stand-in, on both backends."""
@@ -18,6 +18,7 @@ from bot.ids import DeliveryAction
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.circuit_alerts import record_and_alert
 from bot.workflows.home import home_view_for
+from bot.workflows.ladder import run_ladder
 from scoring.circuit_breaker import Trip
 from scoring.types import Route, TriggerKey
 from storage.db import transaction
@@ -52,20 +53,22 @@ def _deliveries(env: SlackEnv) -> list[SlackDelivery]:
         return list(session.scalars(select(SlackDelivery).order_by(SlackDelivery.id)))
 
 
-def test_a_refused_escalation_notice_is_retried_with_backoff_and_arrives_once(env: SlackEnv) -> None:
+def test_a_refused_escalation_copy_is_retried_with_backoff_and_arrives_once(env: SlackEnv) -> None:
     env.api.refuse_posts_to(MANAGER, "ratelimited", times=2)
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
+    _clock(env).advance(hours=4)  # Monday 13:00: four working hours unanswered
+    run_ladder(env.deps)
     assert _delivered_to(env, MANAGER) == []  # refused: not lost, queued again
-    (notice,) = [d for d in _deliveries(env) if d.kind == "escalation_notice"]
+    (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.state == "queued" and notice.attempts == 1 and "ratelimited" in (notice.last_error or "")
-    first_retry = notice.next_attempt_at - factories.NOW
+    first_retry = notice.next_attempt_at - _clock(env).now()
     assert first_retry == timedelta(seconds=30)
 
     post_owed_cards(env.deps)  # not due yet: nothing is tried
     assert len(env.api.calls_to("chat.postMessage")) == 2
     _clock(env).advance(seconds=31)
     post_owed_cards(env.deps)  # refused again: the next wait doubles
-    (notice,) = [d for d in _deliveries(env) if d.kind == "escalation_notice"]
+    (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.attempts == 2 and notice.next_attempt_at - _clock(env).now() == timedelta(seconds=60)
     _clock(env).advance(seconds=61)
     post_owed_cards(env.deps)
@@ -73,7 +76,12 @@ def test_a_refused_escalation_notice_is_retried_with_backoff_and_arrives_once(en
 
     (delivered,) = _delivered_to(env, MANAGER)
     assert "Acme Corp" in delivered["text"]
-    assert [d.state for d in _deliveries(env)] == ["sent", "sent"]
+    # The owner's card, its update (it now says it went to the manager) and the manager's copy.
+    assert [(d.kind, d.state) for d in _deliveries(env)] == [
+        ("card", "sent"),
+        ("card_update", "sent"),
+        ("card_copy", "sent"),
+    ]
     assert len(_delivered_to(env, factories.OWNER)) == 1 and card.ts  # the card itself went once
 
 
@@ -94,18 +102,20 @@ def test_a_breaker_alert_refused_for_one_ops_user_never_alerts_the_other_twice(e
 def test_a_notice_that_never_gets_through_is_shown_to_ops_who_can_retry_it(env: SlackEnv) -> None:
     env.api.refuse_posts_to(MANAGER, "channel_not_found", times=1000)
     env.post_card(route=Route.ESCALATE, with_draft=False)
+    _clock(env).advance(hours=4)
+    run_ladder(env.deps)
     attempts = env.deps.settings.delivery.max_attempts
     for _ in range(attempts + 2):  # hours of retries, each further apart
         _clock(env).advance(hours=1)
         post_owed_cards(env.deps)
-    (notice,) = [d for d in _deliveries(env) if d.kind == "escalation_notice"]
+    (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.state == "failed" and notice.attempts == attempts and notice.ops_told_at
     refused = [c for c in env.api.calls_to("chat.postMessage") if c.body["channel"] == MANAGER]
     assert len(refused) == attempts  # no more tries after the last
 
     # Ops is told once, in a DM with a Retry button, and sees it on App Home.
     (told,) = _delivered_to(env, OPS)
-    assert "could not deliver an escalation notice" in str(told["blocks"])
+    assert "could not deliver a card's copy" in str(told["blocks"])
     assert "channel_not_found" in str(told["blocks"])
     retry = next(
         element

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, inspect, select
 
@@ -30,7 +30,8 @@ def test_jobs_are_persisted_in_the_database(sqlite_db: Database, clock: FrozenCl
     try:
         jobs = {job.id: job for job in running.get_jobs()}
         assert set(jobs) == {"daily-cycle", "digests", "outbox", "slack-deliveries", "quarterly-review",
-                             "trigger-tuning", "tuning-drift", "hand-backs"}  # fmt: skip
+                             "trigger-tuning", "tuning-drift", "hand-backs", "escalation-ladder"}  # fmt: skip
+        assert jobs["escalation-ladder"].trigger.interval == timedelta(minutes=5)
         assert jobs["daily-cycle"].next_run_time.hour == 6  # TANDEM_CYCLE_TIME_UTC default
         tuning = jobs["trigger-tuning"].next_run_time  # Mondays, an hour after the cycle
         assert (tuning.weekday(), tuning.hour) == (0, 7)

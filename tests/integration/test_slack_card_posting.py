@@ -67,14 +67,18 @@ def test_a_hold_card_is_informational(env: SlackEnv) -> None:
     assert _labels(card.blocks) == [] and "On hold" in str(card.blocks)
 
 
-def test_an_escalation_also_tells_the_manager_without_buttons(env: SlackEnv) -> None:
+def test_an_escalation_goes_to_its_owner_first_and_says_when_it_climbs(env: SlackEnv) -> None:
+    """The manager is no longer told at once: the escalation ladder sends them the card itself
+    after 4 working hours unanswered (tests/integration/test_slack_ladder.py)."""
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
     posts = env.api.calls_to("chat.postMessage")
-    assert [p.body["channel"] for p in posts] == [OWNER, MANAGER]
-    notice = posts[1].body
-    assert _labels(notice["blocks"]) == [] and "Acme Corp" in notice["text"]
-    assert f"<@{OWNER}>" in str(notice["blocks"])
+    assert [p.body["channel"] for p in posts] == [OWNER]
     assert _labels(card.blocks) == ["Take over"]
+    # Monday 09:00 UTC + 4 working hours = 13:00 UTC, as a Slack date token.
+    assert (
+        f"Unanswered, it goes to <@{MANAGER}> <!date^{int((factories.NOW + timedelta(hours=4)).timestamp())}^"
+        in str(card.blocks)
+    )
 
 
 def test_a_draft_with_slack_markup_and_huge_length_is_posted_safely(env: SlackEnv) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.escalation_card import build_card_message, build_manager_notice, quote_within
+from bot.blocks.escalation_card import build_card_message, quote_within
 from bot.ids import CardAction, CardBlock
 from bot.workflows.card_views import CardView
 from tests.support.block_limits import block_problems
@@ -181,11 +181,32 @@ def test_an_automated_touch_held_for_review_can_be_approved() -> None:
     assert _labels(blocks) == ["Approve", "Edit", "Take over"]
 
 
-def test_the_manager_notice_has_no_buttons_and_names_the_csm() -> None:
-    view = replace(PENDING, route="escalate", reasons=("Two complexity indicators at once.",))
-    text, blocks = build_manager_notice(view, csm_slack_id="U123")
-    assert _actions(blocks) == [] and "<@U123>" in text and "Acme Corp" in text
-    assert "Two complexity indicators" in str(blocks) and block_problems(blocks) == []
+def test_a_copy_of_a_climbed_card_says_why_it_is_here_and_keeps_its_buttons() -> None:
+    """The manager's copy of a climbed card is the card itself: its note first, its rung line,
+    and the same buttons the owner has (a manager may decide it from there)."""
+    view = replace(
+        PENDING,
+        route="assist",
+        note="⏫ *<@U123> has not answered this card* for 4 working hours.",
+        attention=(
+            "⏫ Waiting 4 working hours since <!date^1772442000^{date_short_pretty} at {time}|x> · sent to <@U9>",
+        ),
+    )
+    text, blocks = build_card_message(view)
+    assert blocks[0]["type"] == "section" and "has not answered" in blocks[0]["text"]["text"]
+    assert text.startswith("⏫ <@U123> has not answered this card")
+    assert "sent to <@U9>" in str(blocks) and _labels(blocks) == ["Approve", "Edit", "Take over"]
+    assert block_problems(blocks) == []
+
+
+def test_the_menu_offers_a_snooze_until_the_card_sleeps() -> None:
+    def menu(view: object) -> list[str]:
+        _, blocks = build_card_message(view)  # type: ignore[arg-type]
+        why = next(b for b in blocks if b.get("block_id") == "escalation-card-why")
+        return [o["value"].split(":")[0] for o in why["accessory"]["options"]]
+
+    assert menu(PENDING)[-1] == "snooze" and len(menu(PENDING)) <= 5
+    assert "snooze" not in menu(replace(PENDING, asleep=True))
 
 
 def test_tandems_own_mentions_render_as_mentions_and_customer_text_never_pings() -> None:
