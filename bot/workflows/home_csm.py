@@ -20,10 +20,10 @@ def csm_day(session: Session, user: User, *, now: datetime, currency: str) -> Cs
     mine = team_health.waiting_for(session, recipient=user.slack_id)
     # A card over the day's budget waits in the digest picture (with Open card) until opened.
     posted = [card for card in mine if card.card.delivery == CardDelivery.DM.value]
-    awake = [card_line_of(card, {}) for card in posted if card.card.snoozed_until is None]
+    awake = [card_line_of(card, {}) for card in posted if card.card.snooze_mode is None]
     asleep = sorted(
-        (card_line_of(card, {}) for card in posted if card.card.snoozed_until is not None),
-        key=lambda line: line.snoozed_until or now,
+        (card_line_of(card, {}) for card in posted if card.card.snooze_mode is not None),
+        key=lambda line: (line.snoozed_until is None, line.snoozed_until or now),  # "until worse" last
     )
     _, bands, unscored, _ = book_bands(session, owners=frozenset({user.slack_id}))
     return CsmDay(

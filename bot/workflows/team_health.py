@@ -119,8 +119,11 @@ def health_view(session: Session, scope: Scope, *, now: datetime, currency: str,
     one_person = scope.owners is not None and len(scope.owners) == 1
     names = {} if one_person else {user.slack_id: user.name for user in users.list_users(session)}
     waiting = team_health.waiting_cards(session, owners=scope.owners)
-    awake = [card for card in waiting if card.card.snoozed_until is None]
-    asleep = sorted((c for c in waiting if c.card.snoozed_until is not None), key=lambda c: c.card.snoozed_until or now)
+    awake = [card for card in waiting if card.card.snooze_mode is None]
+    asleep = sorted(
+        (c for c in waiting if c.card.snooze_mode is not None),
+        key=lambda c: (c.card.snoozed_until is None, c.card.snoozed_until or now),  # "until worse" last
+    )
     day_start = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
     posted = cards.dm_cards_created_on(session, start=day_start, end=day_start + timedelta(days=1))
     load = [

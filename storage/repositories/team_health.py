@@ -79,7 +79,7 @@ def _waiting_query(owners: Collection[str] | None) -> Select[EscalationCard, str
 
 
 def waiting_cards(session: Session, *, owners: Collection[str] | None) -> list[WaitingCard]:
-    """Pending cards on the scope's accounts, oldest first (snoozed ones too: `snoozed_until`)."""
+    """Pending cards on the scope's accounts, oldest first (snoozed ones too: `snooze_mode` set)."""
     return _rows(session, _waiting_query(owners))
 
 
@@ -97,7 +97,7 @@ def climbed_to(session: Session, *, manager_slack_id: str) -> list[WaitingCard]:
         _waiting_query(None)
         .where(
             EscalationCard.rung.in_(("manager", "channel")),
-            EscalationCard.snoozed_until.is_(None),
+            EscalationCard.snooze_mode.is_(None),
             Account.owner_slack_id.in_(team),
         )
         .order_by(None)

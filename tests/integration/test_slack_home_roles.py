@@ -9,12 +9,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.ids import AutoTouchAction, CircuitAction
 from scoring.types import Decision, Reason, Route, Signal, TriggerKey
 from storage.db import transaction
-from storage.enums import OutboxState
-from storage.models import CircuitBreakerTrip, OutboxMessage, SlackDelivery
+from storage.enums import OutboxState, SnoozeMode
+from storage.models import CircuitBreakerTrip, EscalationCard, OutboxMessage, SlackDelivery
 from storage.repositories import outbox, signals
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
@@ -160,3 +161,20 @@ def test_long_lists_are_capped_under_the_home_tab_limit(world: tuple[SlackEnv, T
     shown = texts(open_home(env, OWNER))  # open_home checks the view against Slack's limits
     waiting = next(text for text in shown if "Waiting for you (31)" in text)
     assert "…and 21 more" in waiting and "Initech 29" in waiting and "Initech 00" not in waiting
+
+
+def test_a_card_snoozed_until_it_gets_worse_is_snoozed_not_waiting(world: tuple[SlackEnv, TeamWorld]) -> None:
+    """A snooze "until it gets worse" has no return time (snoozed_until is NULL): it is still a
+    sleeping card, on the CSM's Home and in /health alike (before the fix it showed as waiting)."""
+    env, teams = world
+    with transaction(env.db.session_factory) as session:
+        session.execute(
+            update(EscalationCard)
+            .where(EscalationCard.id == teams.snoozed)
+            .values(snoozed_until=None, snooze_mode=SnoozeMode.UNTIL_WORSE.value)
+        )
+    shown = texts(open_home(env, OWNER))
+    snoozed = next(text for text in shown if "Snoozed (1)" in text)
+    assert "Acme Labs" in snoozed and "snoozed until it gets worse" in snoozed
+    waiting = next(text for text in shown if "Waiting for you (" in text)
+    assert "Acme Labs" not in waiting
