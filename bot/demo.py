@@ -15,16 +15,18 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from bot.blocks.escalation_card import build_card_message
+from bot.blocks.slack_dates import plain_dates
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.outreach import deliver_due
 from bot.posting import MessageTag, TerminalPoster
 from bot.reports import overrides as overrides_report
 from bot.settings import Settings
-from bot.workflows.card_decisions import AlreadyDecided, Decided, approve, take_over
+from bot.workflows.card_decisions import Decided, approve, take_over
 from bot.workflows.card_posting import PREVIEW_TAG
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
+from bot.workflows.refused import Refused
 from bot.workflows.stored_decisions import day_record
 from scoring.decisions import primary_decision
 from storage.enums import CardState
@@ -145,11 +147,8 @@ def _approve_a_card(deps: Deps, poster: TerminalPoster, planted: dict[str, str],
         channel = outcome.channel_id or outcome.view.recipient_slack_id
         poster.update(channel=channel, ts=outcome.message_ts or "", text=text, blocks=blocks)
     again = take_over(deps, card_id=card.id, actor=owner)
-    if isinstance(again, AlreadyDecided):
-        print(
-            f"A second click (Take over) changes nothing: already {again.state} by {again.decided_by}.",
-            file=out,
-        )
+    if isinstance(again, Refused):
+        print(f"A second click (Take over) changes nothing: {plain_dates(again.message)}", file=out)
     delivery = deliver_due(deps)
     print(delivery.render() + " (recorded, not sent: no SMTP_URL configured)", file=out)
     with deps.session_factory() as session:

@@ -13,10 +13,10 @@ from bot.deps import Deps
 from bot.ids import AuditAction
 from bot.workflows.audit import answers
 from bot.workflows.audit.answers import Answered
-from bot.workflows.card_decisions import Refusal
+from bot.workflows.refused import Refused
 from handlers.cards import card_id_from, tell_privately
 
-Answer = Callable[..., Answered | Refusal]
+Answer = Callable[..., Answered | Refused]
 
 
 def update_audit_card(client: WebClient, outcome: Answered, body: dict[str, Any]) -> None:

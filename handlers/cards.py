@@ -14,10 +14,10 @@ from bot.deps import Deps
 from bot.ids import CardAction
 from bot.slack_payloads import action_value, row_id
 from bot.workflows import card_decisions, card_messages
-from bot.workflows.card_decisions import Decided, EditorReady, Outcome, Refusal
+from bot.workflows.card_decisions import Decided, EditorReady, Outcome
 from bot.workflows.hand_off.owed import ClickedMessage
 from bot.workflows.hand_off.packet import deliver_packets
-from handlers.replies import private_reply
+from bot.workflows.refused import Refused
 
 
 def card_id_from(body: dict[str, Any]) -> int:
@@ -52,9 +52,9 @@ def show_decided(deps: Deps, client: WebClient, outcome: Decided, body: dict[str
         update_card(client, outcome, body)
 
 
-def tell_privately(respond: Respond, outcome: Refusal) -> None:
+def tell_privately(respond: Respond, outcome: Refused) -> None:
     """An ephemeral reply to the clicker only; the card itself stays as it is."""
-    respond(text=private_reply(outcome), response_type="ephemeral", replace_original=False)
+    respond(text=outcome.message, response_type="ephemeral", replace_original=False)
 
 
 def show(deps: Deps, outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:

@@ -20,7 +20,6 @@ from bot.workflows.exceptions import offers, setting
 from handlers import snooze
 from handlers.cards import show_decided, tell_privately, update_card
 from handlers.replay_guard import once_per_signed_request
-from handlers.replies import private_reply
 
 
 def register(app: App, deps: Deps) -> None:
@@ -65,7 +64,7 @@ def register(app: App, deps: Deps) -> None:
         if not isinstance(outcome, Decided):
             ack(
                 response_action="errors",
-                errors={DismissModal.REASON_BLOCK: private_reply(outcome) or "Not saved."},
+                errors={DismissModal.REASON_BLOCK: outcome.message or "Not saved."},
             )
             return
         ack()

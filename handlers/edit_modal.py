@@ -14,7 +14,6 @@ from bot.slack_payloads import view_row_id
 from bot.workflows import card_decisions
 from bot.workflows.card_decisions import Decided
 from handlers.cards import show_decided
-from handlers.replies import private_reply
 
 
 def register(app: App, deps: Deps) -> None:
@@ -30,7 +29,7 @@ def register(app: App, deps: Deps) -> None:
         # next to the text they typed, instead of being lost with a closed modal.
         outcome = card_decisions.edit_and_approve(deps, card_id=card_id, actor=body["user"]["id"], text=text)
         if not isinstance(outcome, Decided):
-            ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: private_reply(outcome)})
+            ack(response_action="errors", errors={EditModal.DRAFT_BLOCK: outcome.message})
             return
         ack()
         show_decided(deps, client, outcome)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.deps import Deps
+from bot.workflows.refused import Refused
 from storage.db import transaction
 from storage.enums import OutboxState
 from storage.models import Account, OutboxMessage
@@ -16,22 +17,11 @@ class Cancelled:
     account_name: str
 
 
-@dataclass(frozen=True)
-class TooLate:
-    state: str  # sending, sent, cancelled, failed
+ALREADY_CANCELLED = Refused("Already cancelled. Nothing was changed.")
+NOT_YOURS = Refused("Only the account's CSM, their manager, or ops can cancel this message. Nothing was changed.")
+GONE = Refused("This message no longer exists.")
 
-
-@dataclass(frozen=True)
-class NotAllowed:
-    actor: str
-
-
-@dataclass(frozen=True)
-class Missing:
-    outbox_id: int
-
-
-CancelOutcome = Cancelled | TooLate | NotAllowed | Missing
+CancelOutcome = Cancelled | Refused
 
 
 def cancel_automated_touch(
@@ -42,12 +32,14 @@ def cancel_automated_touch(
         message = session.get(OutboxMessage, outbox_id)
         account = session.get(Account, message.account_id) if message else None
         if message is None or account is None or message.card_id is not None:
-            return Missing(outbox_id)
+            return GONE
         if not users.may_act_on(session, account=account, actor=actor):
-            return NotAllowed(actor)
+            return NOT_YOURS
         if not outbox.cancel(session, message_id=outbox_id):
             session.refresh(message)
-            return TooLate(message.state)
+            if message.state == OutboxState.CANCELLED:
+                return ALREADY_CANCELLED
+            return Refused(f"Too late to cancel: the message is already {message.state}.")
         overrides.record_automated(
             session, message=message, action="cancelled", actor=actor, now=now, reason=reason
         )
@@ -58,10 +50,4 @@ def describe(outcome: CancelOutcome) -> str:
     """What the clicker is told, privately."""
     if isinstance(outcome, Cancelled):
         return f"Cancelled: the automated message to {outcome.account_name} will not be sent."
-    if isinstance(outcome, TooLate):
-        if outcome.state == OutboxState.CANCELLED:
-            return "Already cancelled. Nothing was changed."
-        return f"Too late to cancel: the message is already {outcome.state}."
-    if isinstance(outcome, NotAllowed):
-        return "Only the account's CSM, their manager, or ops can cancel this message. Nothing was changed."
-    return "This message no longer exists."
+    return outcome.message

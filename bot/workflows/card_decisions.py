@@ -4,7 +4,7 @@ a take-over owes its hand-off packet in the card's thread (bot.workflows.hand_of
 
 Each decision runs in one transaction. The guarded update in `cards.decide` makes a second
 click, a Slack retry or a colleague's simultaneous click harmless: only one of them wins, and
-the others get AlreadyDecided with who and when. Nothing changes for a refused user.
+the others are refused with who decided and when. Nothing changes for a refused user.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.workflows import card_messages
 from bot.workflows.card_views import SENDING_ROUTES, CardView, load_card_view
 from bot.workflows.exceptions import offers
 from bot.workflows.hand_off.owed import ClickedMessage, owe_packet
+from bot.workflows.refused import CARD_GONE, NOT_YOURS, Refused, already_decided
 from storage.db import transaction
 from storage.enums import CardState, DismissReason
 from storage.models import Account, Draft, EscalationCard, Signal
@@ -45,30 +46,7 @@ class EditorReady:
     view: CardView
 
 
-@dataclass(frozen=True)
-class AlreadyDecided:
-    state: str
-    decided_by: str | None
-    decided_at: datetime | None
-
-
-@dataclass(frozen=True)
-class NotAuthorized:
-    actor: str
-
-
-@dataclass(frozen=True)
-class NotFound:
-    card_id: int
-
-
-@dataclass(frozen=True)
-class InvalidInput:
-    message: str
-
-
-Refusal = AlreadyDecided | NotAuthorized | NotFound | InvalidInput
-Outcome = Decided | Refusal
+Outcome = Decided | Refused
 
 
 def approve(deps: Deps, *, card_id: int, actor: str) -> Outcome:
@@ -77,7 +55,7 @@ def approve(deps: Deps, *, card_id: int, actor: str) -> Outcome:
 
 def edit_and_approve(deps: Deps, *, card_id: int, actor: str, text: str) -> Outcome:
     if not text.strip():
-        return InvalidInput(EMPTY_TEXT)
+        return Refused(EMPTY_TEXT)
     return _decide(deps, card_id=card_id, actor=actor, state=CardState.EDITED, edited_text=text.strip())
 
 
@@ -90,31 +68,31 @@ def take_over(deps: Deps, *, card_id: int, actor: str, clicked: ClickedMessage |
 def dismiss(deps: Deps, *, card_id: int, actor: str, reason: str, note: str = "") -> Outcome:
     """A false alarm: the card closes with a named reason, which the override log keeps."""
     if reason not in set(DismissReason):
-        return InvalidInput(f"Choose a reason: {', '.join(r.label.lower() for r in DismissReason)}.")
+        return Refused(f"Choose a reason: {', '.join(r.label.lower() for r in DismissReason)}.")
     why = DismissReason(reason).label + (f": {note}" if note else "")
     return _decide(deps, card_id=card_id, actor=actor, state=CardState.DISMISSED, reason=reason, note=why)
 
 
-def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusal:
+def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refused:
     """May `actor` still decide this card? Read-only (the Dismiss modal opens on it)."""
     with deps.session_factory() as session:
         loaded = _load(session, card_id)
         if loaded is None:
-            return NotFound(card_id)
+            return CARD_GONE
         card, account, _ = loaded
         if not users.may_act_on(session, account=account, actor=actor):
-            return NotAuthorized(actor)
+            return NOT_YOURS
         if card.state != CardState.PENDING:
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         view = load_card_view(session, card_id=card_id)
-        return EditorReady(view) if view is not None else NotFound(card_id)
+        return EditorReady(view) if view is not None else CARD_GONE
 
 
-def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refusal:
+def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refused:
     """May `actor` edit this card's draft now? Read-only: the submission decides."""
     ready = check_pending(deps, card_id=card_id, actor=actor)
     if isinstance(ready, EditorReady) and not ready.view.proposes_send:
-        return InvalidInput(NOTHING_TO_SEND)
+        return Refused(NOTHING_TO_SEND)
     return ready
 
 
@@ -133,16 +111,16 @@ def _decide(
     with transaction(deps.session_factory) as session:
         loaded = _load(session, card_id)
         if loaded is None:
-            return NotFound(card_id)
+            return CARD_GONE
         card, account, signal = loaded
         if not users.may_act_on(session, account=account, actor=actor):
-            return NotAuthorized(actor)
+            return NOT_YOURS
         if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         draft = session.get(Draft, card.draft_id) if card.draft_id else None
         sends = state in (CardState.APPROVED, CardState.EDITED)
         if sends and (draft is None or signal.route not in SENDING_ROUTES):
-            return InvalidInput(NOTHING_TO_SEND)
+            return Refused(NOTHING_TO_SEND)
         final_text = edited_text if state is CardState.EDITED else (draft.body if draft and sends else None)
         if not cards.decide(
             session,
@@ -154,7 +132,7 @@ def _decide(
             dismiss_reason=reason,
         ):
             session.refresh(card)
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         session.refresh(card)
         overrides.record_override(
             session,

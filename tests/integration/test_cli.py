@@ -80,7 +80,7 @@ def test_demo_runs_as_the_readme_says(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "accounts scored: 200" in result.stdout
     assert "[ Approve ]  [ Edit ]  [ Take over ]" in result.stdout
-    assert "A second click (Take over) changes nothing: already approved" in result.stdout
+    assert "A second click (Take over) changes nothing: Already handled: approved by <@" in result.stdout
     assert "approved,ACC-WHALE" in result.stdout  # the override log row
     assert (tmp_path / "tandem-demo.db").exists()
     # A terminal rendering never shows an invented Slack ts ("(updated 52.000000)").

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.tuning.report import tune_report
 from bot.workflows import card_decisions
 from bot.workflows.cycle import run_cycle
+from bot.workflows.refused import Refused
 from prompts.drafting import TemplateDrafter
 from storage.models import EscalationCard, OverrideRecord, Signal
 from storage.synthetic import generate_book
@@ -69,7 +70,7 @@ def _decide_some(book: Book, day: date, plan: list[str]) -> None:
         outcome: Any
         if action == "approved":
             outcome = card_decisions.approve(book.deps, card_id=card_id, actor=owner)
-            if isinstance(outcome, card_decisions.InvalidInput):  # a card for a person: nothing to send
+            if isinstance(outcome, Refused):  # a card for a person: nothing to send
                 outcome, action = (
                     card_decisions.take_over(book.deps, card_id=card_id, actor=owner),
                     "taken_over",
@@ -78,7 +79,7 @@ def _decide_some(book: Book, day: date, plan: list[str]) -> None:
             outcome = card_decisions.edit_and_approve(
                 book.deps, card_id=card_id, actor=owner, text="Hi, shall we talk?"
             )
-            if isinstance(outcome, card_decisions.InvalidInput):
+            if isinstance(outcome, Refused):
                 outcome, action = (
                     card_decisions.take_over(book.deps, card_id=card_id, actor=owner),
                     "taken_over",

@@ -12,6 +12,7 @@ import pytest
 
 from bot.tuning import mix_review
 from bot.workflows import card_decisions
+from bot.workflows.refused import Refused
 from scoring.types import Decision, Reason, Route, Signal, TriggerKey
 from storage.db import transaction
 from storage.models import EngagementEvent, HealthSnapshot, RenewalOutcome
@@ -55,7 +56,7 @@ def test_the_review_counts_touches_per_route_with_what_followed_and_posts_once(e
     _an_automated_touch_that_was_answered(env)
     card = factories.add_card(env.db.session_factory)  # an assist card, approved on 2 March
     assert not isinstance(
-        card_decisions.approve(env.deps, card_id=card.card_id, actor=OWNER), card_decisions.NotFound
+        card_decisions.approve(env.deps, card_id=card.card_id, actor=OWNER), Refused
     )
     out = io.StringIO()
     assert (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.deps import Deps
 from bot.workflows.audit.view import AuditCardView, load_audit_view
-from bot.workflows.card_decisions import AlreadyDecided, NotAuthorized, NotFound, Refusal
+from bot.workflows.refused import CARD_GONE, NOT_YOURS, Refused, already_decided
 from storage.db import transaction
 from storage.enums import CardKind, CardState
 from storage.models import Account
@@ -27,28 +27,28 @@ class Answered:
     message_ts: str | None
 
 
-def worth_a_look(deps: Deps, *, card_id: int, actor: str) -> Answered | Refusal:
+def worth_a_look(deps: Deps, *, card_id: int, actor: str) -> Answered | Refused:
     return answer(deps, card_id=card_id, actor=actor, state=CardState.WORTH_A_LOOK)
 
 
-def not_needed(deps: Deps, *, card_id: int, actor: str) -> Answered | Refusal:
+def not_needed(deps: Deps, *, card_id: int, actor: str) -> Answered | Refused:
     return answer(deps, card_id=card_id, actor=actor, state=CardState.NOT_NEEDED)
 
 
-def answer(deps: Deps, *, card_id: int, actor: str, state: CardState) -> Answered | Refusal:
+def answer(deps: Deps, *, card_id: int, actor: str, state: CardState) -> Answered | Refused:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         card = cards.get_card(session, card_id=card_id)
         account = session.get(Account, card.account_id) if card is not None else None
         if card is None or account is None or card.kind != CardKind.AUDIT:
-            return NotFound(card_id)
+            return CARD_GONE
         if not users.may_act_on(session, account=account, actor=actor):
-            return NotAuthorized(actor)
+            return NOT_YOURS
         if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         if not cards.answer_audit(session, card_id=card_id, answer=state, actor=actor, now=now):
             session.refresh(card)
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         session.refresh(card)
         overrides.record_audit_answer(session, card=card, action=state.value, actor=actor, now=now)
         view = load_audit_view(session, card_id=card_id)

@@ -16,17 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.account_exception import ExceptionView, outcome_line
 from bot.deps import Deps
-from bot.workflows.card_decisions import (
-    AlreadyDecided,
-    Decided,
-    InvalidInput,
-    NotAuthorized,
-    NotFound,
-    Refusal,
-)
+from bot.workflows.card_decisions import Decided
 from bot.workflows.card_views import load_card_view
 from bot.workflows.exceptions.views import exception_view, rules_in
-from bot.workflows.refused import Refused
+from bot.workflows.refused import CARD_GONE, NOT_YOURS, Refused, already_decided
 from scoring.config import AccountExceptions
 from scoring.exceptions import NEVER_EXCEPTED
 from scoring.types import TriggerKey
@@ -115,42 +108,42 @@ def lift_exception(deps: Deps, *, exception_id: int, actor: str) -> ExceptionOut
         return ExceptionDone(exception_view(row, account, rules))
 
 
-def quiet_from_card(deps: Deps, *, card_id: int, actor: str) -> QuietSet | Refusal:
+def quiet_from_card(deps: Deps, *, card_id: int, actor: str) -> QuietSet | Refused:
     """The card menu's "Quiet until it gets worse" on a pending card: the card is dismissed as
     known context (what the person says by choosing it), and its trigger is excepted on the
     account at once."""
     try:
         return _quiet_from_card(deps, card_id=card_id, actor=actor)
     except _Raced as raced:  # rolled back: the card stays pending
-        return InvalidInput(raced.message)
+        return Refused(raced.message)
 
 
-def _quiet_from_card(deps: Deps, *, card_id: int, actor: str) -> QuietSet | Refusal:
+def _quiet_from_card(deps: Deps, *, card_id: int, actor: str) -> QuietSet | Refused:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         card = cards.get_card(session, card_id=card_id)
         account = session.get(Account, card.account_id) if card else None
         signal = session.get(Signal, card.signal_id) if card else None
         if card is None or account is None or signal is None:
-            return NotFound(card_id)
+            return CARD_GONE
         if not users.may_act_on(session, account=account, actor=actor):
-            return NotAuthorized(actor)
+            return NOT_YOURS
         if card.state != CardState.PENDING:
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         if TriggerKey(signal.trigger) in NEVER_EXCEPTED:
-            return InvalidInput(
+            return Refused(
                 "A manual flag is a person's call; it can't be kept quiet. Nothing was changed."
             )
         rules = rules_in(session)
         active = account_exceptions.open_for(session, account_id=account.account_id, trigger=signal.trigger)
         if active is not None and active.state == ExceptionState.ACTIVE:
-            return InvalidInput(_already_quiet(active, account, rules).message)
+            return Refused(_already_quiet(active, account, rules).message)
         if not cards.decide(
             session, card_id=card_id, new_state=CardState.DISMISSED, actor=actor, now=now,
             dismiss_reason=DismissReason.KNOWN_CONTEXT.value,
         ):  # fmt: skip
             session.refresh(card)
-            return AlreadyDecided(card.state, card.decided_by, card.decided_at)
+            return already_decided(card.state, card.decided_by, card.decided_at)
         session.refresh(card)
         overrides.record_override(
             session, card=card, signal=signal, draft=None, action=CardState.DISMISSED.value, actor=actor,
