@@ -141,6 +141,25 @@ def outcome_line(view: CardView) -> str:
     return line
 
 
+def build_manager_notice(view: CardView, *, csm_slack_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The short DM a manager gets the moment a card escalates (design: escalate goes to the CSM
+    and their manager at once): no buttons, the card is with the CSM. If it stays unanswered the
+    ladder sends the manager the card itself (bot.workflows.ladder)."""
+    text = f"Escalation: {escape(view.account_name)} needs <@{csm_slack_id}> and you now"
+    summary = escape_keeping(" ".join(view.reasons) or view.why, view.mentions)
+    section = SectionBlock(
+        text=MarkdownTextObject(
+            text=truncate(
+                f"🚨 *{escape(view.account_name)}* ({escape(view.account_id)}) · {money(view.arr)} · "
+                f"health {_health(view)}\n{summary}\nThe card is with <@{csm_slack_id}>; if it waits "
+                "unanswered, it comes to you with its buttons.",
+                SECTION_LIMIT,
+            )
+        )
+    )
+    return text, [section.to_dict()]
+
+
 def _health(view: CardView) -> str:
     return f"{view.score} ({view.band})" if view.score is not None else "not scored"
 

@@ -17,10 +17,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.audit_card import build_audit_card_message
+from bot.blocks.escalation_card import build_manager_notice
 from bot.delivery.engine import DeliveryRun, Rendered, Renderer, deliver_due
 from bot.delivery.notices import deliver_notices
 from bot.deps import Deps
@@ -28,10 +28,11 @@ from bot.posting import MessageTag, PostedMessage
 from bot.settings import Settings
 from bot.workflows import card_messages
 from bot.workflows.audit.view import load_audit_view
+from bot.workflows.card_views import load_card_view
 from storage.db import transaction
-from storage.enums import CardDelivery, CardKind, CardState, DeliveryKind
+from storage.enums import CardKind, CardState, DeliveryKind
 from storage.models import EscalationCard, SlackDelivery
-from storage.repositories import cards, deliveries
+from storage.repositories import cards, deliveries, users
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,26 @@ class CardRenderer:
     def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
         card_id = row.card_id or 0
         cards.mark_posted(session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now)
+        if cards.route_of(session, card_id=card_id) == "escalate":
+            owe_manager_notice(session, card_id=card_id, now=now)
+
+
+def owe_manager_notice(session: Session, *, card_id: int, now: datetime) -> None:
+    """An escalation tells the owner's manager at once (a notice, no buttons), as the design's
+    `escalate` route says; the ladder later sends them the card itself if nobody answers."""
+    view = load_card_view(session, card_id=card_id)
+    if view is None:
+        return
+    manager = users.manager_of(session, slack_id=view.recipient_slack_id)
+    if manager is None:
+        return
+    text, blocks = build_manager_notice(view, csm_slack_id=view.recipient_slack_id)
+    deliveries.owe(
+        session,
+        rows=[{"key": f"escalation:{card_id}:{manager.slack_id}", "kind": DeliveryKind.ESCALATION_NOTICE.value,
+               "recipient": manager.slack_id, "text": text, "blocks": blocks}],
+        now=now,
+    )  # fmt: skip
 
 
 def render_card(
@@ -100,14 +121,7 @@ def post_owed_cards(deps: Deps, *, card_id: int | None = None) -> DeliveryRun:
 def preview_cards(deps: Deps, *, card_id: int | None = None) -> int:
     """Render the cards a run with Slack would post, recording nothing."""
     with deps.session_factory() as session:
-        query = select(EscalationCard.id, EscalationCard.recipient_slack_id).where(
-            EscalationCard.state == CardState.PENDING,
-            EscalationCard.message_ts.is_(None),
-            EscalationCard.delivery == CardDelivery.DM.value,
-        )
-        if card_id is not None:
-            query = query.where(EscalationCard.id == card_id)
-        owed = list(session.execute(query.order_by(EscalationCard.id)))
+        owed = cards.unposted_dm_cards(session, card_id=card_id)
         shown = 0
         for each_id, recipient in owed:
             card = cards.get_card(session, card_id=each_id)

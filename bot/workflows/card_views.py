@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.trends import TOLERANCE_DAYS, TREND_WINDOWS, score_trend
@@ -17,7 +16,7 @@ from scoring.routing import CRISIS_CODE
 from scoring.types import Route
 from storage.enums import CardState
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
-from storage.repositories import snapshots
+from storage.repositories import signals, snapshots
 
 # Routes whose card proposes an automated send. `auto` reaches a card only when the cycle
 # demoted an automated touch to a human review (the drafter doubted its own draft).
@@ -83,11 +82,8 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         return None
     draft = session.get(Draft, card.draft_id) if card.draft_id else None
     snapshot = session.get(HealthSnapshot, (card.account_id, signal.as_of))
-    others = session.scalars(
-        select(Signal.trigger).where(
-            Signal.account_id == card.account_id, Signal.as_of == signal.as_of, Signal.id != signal.id
-        )
-    )
+    others = [other.trigger for other in signals.signals_on(session, account_id=card.account_id, as_of=signal.as_of)
+              if other.id != signal.id]  # fmt: skip
     sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
     codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
     crisis = next((str(s) for c, s in zip(codes, sentences, strict=False) if c == CRISIS_CODE), "")

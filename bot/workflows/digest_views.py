@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.digest import DigestAccount, DigestItem, DigestMover, DigestView
@@ -24,9 +23,9 @@ from scoring.card_budget import CardCandidate, urgency
 from scoring.guardrails import SUPPRESSING_CODES
 from scoring.routing import CRISIS_CODE
 from scoring.types import Route, TriggerKey
-from storage.enums import CardDelivery, CardState, OutboxState, Rung
-from storage.models import Account, EscalationCard, HealthSnapshot, OutboxMessage, Signal, User
-from storage.repositories import account_exceptions, attention, outbox, snapshots
+from storage.enums import Rung
+from storage.models import Account, EscalationCard, OutboxMessage, User
+from storage.repositories import account_exceptions, attention, digest_data, outbox, snapshots
 
 MOVER_DAYS = 7
 MIN_MOVE = 5  # points; smaller changes are noise, not news
@@ -42,12 +41,9 @@ def build_digest_views(
 ) -> dict[str, DigestView]:
     """Every requested user's digest, from a handful of bulk queries."""
     timing = timing or TouchTiming.from_settings(Settings())
-    as_of = session.scalar(select(func.max(HealthSnapshot.as_of))) or now.date()
+    as_of = digest_data.latest_snapshot_day(session) or now.date()
     owner_ids = [user.slack_id for user in users]
-    accounts = {
-        account.account_id: account
-        for account in session.scalars(select(Account).where(Account.owner_slack_id.in_(owner_ids)))
-    }
+    accounts = {account.account_id: account for account in digest_data.accounts_of(session, owner_ids=owner_ids)}
     by_owner: dict[str, list[Account]] = defaultdict(list)
     for account in accounts.values():
         by_owner[account.owner_slack_id].append(account)
@@ -122,22 +118,7 @@ def _pending_cards(
     card budget that wait here to be opened (most important first, each with its card id).
     A human or assist card still with its owner alone since before now is a reminder (the
     escalation ladder's first rung, bot.workflows.ladder); a snoozed card says it sleeps."""
-    where = (
-        EscalationCard.delivery == CardDelivery.DM.value
-        if in_dm
-        else and_(EscalationCard.delivery == CardDelivery.DIGEST.value, EscalationCard.message_ts.is_(None))
-    )
-    rows = session.execute(
-        select(EscalationCard, Account.name, Account.arr, Signal.trigger, Signal.route)
-        .join(Account, Account.account_id == EscalationCard.account_id)
-        .join(Signal, Signal.id == EscalationCard.signal_id)
-        .where(
-            EscalationCard.state == CardState.PENDING,
-            EscalationCard.recipient_slack_id.in_(owner_ids),
-            where,
-        )
-        .order_by(EscalationCard.created_at, EscalationCard.id)
-    )
+    rows = digest_data.pending_cards_with_context(session, owner_ids=owner_ids, in_dm=in_dm)
     ranked: dict[str, list[tuple[tuple[int, int, float], DigestItem]]] = defaultdict(list)
     for card, name, arr, trigger, route in rows:
         label = f"{trigger} · {route}, waiting since {{at}}"  # the time goes in in the reader's zone
@@ -168,14 +149,7 @@ def _reminder(card: EscalationCard, route: str, now: datetime) -> bool:
 
 def _queued_automated(session: Session, account_ids: list[str]) -> list[tuple[OutboxMessage, str]]:
     """Automated touches still queued on these accounts, with the account's name, oldest first."""
-    rows = session.execute(
-        select(OutboxMessage, Account.name)
-        .join(Account, Account.account_id == OutboxMessage.account_id)
-        .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.card_id.is_(None))
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
-    )
-    wanted = set(account_ids)
-    return [(message, name) for message, name in rows if message.account_id in wanted]
+    return digest_data.queued_automated_with_names(session, account_ids=account_ids)
 
 
 def _touch_item(
@@ -219,13 +193,7 @@ def _held_signals(
     One line per account, however many of its signals are held: an account in crisis (its
     automation paused, its card with a person) says which crisis, every day it lasts. A
     circuit-breaker hold is one line per trigger, not one per account: the cause is the data."""
-    crisis = Signal.details["crisis_key"].as_string()  # crisis decisions: a card, or kept quiet
-    rows = session.execute(
-        select(Signal, Account.name)
-        .join(Account, Account.account_id == Signal.account_id)
-        .where(Signal.as_of == as_of, or_(Signal.route == "hold", crisis.is_not(None)))
-        .order_by(Signal.account_id, Signal.id)
-    )
+    rows = digest_data.held_or_crisis_signals(session, as_of=as_of)
     wanted = set(account_ids)
     items: dict[str, DigestItem] = {}
     quiet: list[str] = []

@@ -148,6 +148,17 @@ def cards_for_signals(session: Session, *, signal_ids: Sequence[int]) -> list[Es
     return list(session.scalars(query.order_by(EscalationCard.id)))
 
 
+def unposted_dm_cards(session: Session, *, card_id: int | None = None) -> list[tuple[int, str]]:
+    """(card id, recipient) of the pending cards owed to a DM and not in Slack yet (or just one)."""
+    c = EscalationCard
+    query = select(c.id, c.recipient_slack_id).where(
+        c.state == CardState.PENDING, c.message_ts.is_(None), c.delivery == CardDelivery.DM.value
+    )
+    if card_id is not None:
+        query = query.where(c.id == card_id)
+    return list(session.execute(query.order_by(c.id)).tuples())
+
+
 def get_card(session: Session, *, card_id: int) -> EscalationCard | None:
     return session.get(EscalationCard, card_id)
 

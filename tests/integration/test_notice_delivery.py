@@ -54,18 +54,20 @@ def _deliveries(env: SlackEnv) -> list[SlackDelivery]:
 
 
 def test_a_refused_escalation_copy_is_retried_with_backoff_and_arrives_once(env: SlackEnv) -> None:
-    env.api.refuse_posts_to(MANAGER, "ratelimited", times=2)
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
+    (told_at_once,) = _delivered_to(env, MANAGER)  # the escalation notice, at once (no buttons)
+    assert "Escalation" in told_at_once["text"]
+    env.api.refuse_posts_to(MANAGER, "ratelimited", times=2)
     _clock(env).advance(hours=4)  # Monday 13:00: four working hours unanswered
     run_ladder(env.deps)
-    assert _delivered_to(env, MANAGER) == []  # refused: not lost, queued again
+    assert len(_delivered_to(env, MANAGER)) == 1  # the copy was refused: not lost, queued again
     (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.state == "queued" and notice.attempts == 1 and "ratelimited" in (notice.last_error or "")
     first_retry = notice.next_attempt_at - _clock(env).now()
     assert first_retry == timedelta(seconds=30)
 
     post_owed_cards(env.deps)  # not due yet: nothing is tried
-    assert len(env.api.calls_to("chat.postMessage")) == 2
+    assert len(env.api.calls_to("chat.postMessage")) == 3  # the card, the notice, the refused copy
     _clock(env).advance(seconds=31)
     post_owed_cards(env.deps)  # refused again: the next wait doubles
     (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
@@ -74,11 +76,13 @@ def test_a_refused_escalation_copy_is_retried_with_backoff_and_arrives_once(env:
     post_owed_cards(env.deps)
     post_owed_cards(env.deps)  # and a sweep after that has nothing left to send
 
-    (delivered,) = _delivered_to(env, MANAGER)
+    (_, delivered) = _delivered_to(env, MANAGER)
     assert "Acme Corp" in delivered["text"]
-    # The owner's card, its update (it now says it went to the manager) and the manager's copy.
+    # The owner's card, the manager's notice, the card's update (it now says it went to the
+    # manager) and the manager's copy.
     assert [(d.kind, d.state) for d in _deliveries(env)] == [
         ("card", "sent"),
+        ("escalation_notice", "sent"),
         ("card_update", "sent"),
         ("card_copy", "sent"),
     ]
@@ -100,8 +104,9 @@ def test_a_breaker_alert_refused_for_one_ops_user_never_alerts_the_other_twice(e
 
 
 def test_a_notice_that_never_gets_through_is_shown_to_ops_who_can_retry_it(env: SlackEnv) -> None:
-    env.api.refuse_posts_to(MANAGER, "channel_not_found", times=1000)
     env.post_card(route=Route.ESCALATE, with_draft=False)
+    assert len(_delivered_to(env, MANAGER)) == 1  # the escalation notice went through
+    env.api.refuse_posts_to(MANAGER, "channel_not_found", times=1000)
     _clock(env).advance(hours=4)
     run_ladder(env.deps)
     attempts = env.deps.settings.delivery.max_attempts
@@ -110,7 +115,7 @@ def test_a_notice_that_never_gets_through_is_shown_to_ops_who_can_retry_it(env: 
         post_owed_cards(env.deps)
     (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.state == "failed" and notice.attempts == attempts and notice.ops_told_at
-    refused = [c for c in env.api.calls_to("chat.postMessage") if c.body["channel"] == MANAGER]
+    refused = [c for c in env.api.calls_to("chat.postMessage") if c.body["channel"] == MANAGER][1:]
     assert len(refused) == attempts  # no more tries after the last
 
     # Ops is told once, in a DM with a Retry button, and sees it on App Home.
@@ -138,7 +143,7 @@ def test_a_notice_that_never_gets_through_is_shown_to_ops_who_can_retry_it(env: 
     assert "Nothing to retry" in env.api.responses_at("again")[-1].body["text"]
     env.api.refusing.clear()
     post_owed_cards(env.deps)
-    assert len(_delivered_to(env, MANAGER)) == 1
+    assert len(_delivered_to(env, MANAGER)) == 2  # the notice at once, and now the card's copy
     assert len(_delivered_to(env, OPS)) == 1  # the retry was not announced again
 
 

@@ -67,12 +67,16 @@ def test_a_hold_card_is_informational(env: SlackEnv) -> None:
     assert _labels(card.blocks) == [] and "On hold" in str(card.blocks)
 
 
-def test_an_escalation_goes_to_its_owner_first_and_says_when_it_climbs(env: SlackEnv) -> None:
-    """The manager is no longer told at once: the escalation ladder sends them the card itself
-    after 4 working hours unanswered (tests/integration/test_slack_ladder.py)."""
+def test_an_escalation_tells_the_manager_at_once_and_says_when_it_climbs(env: SlackEnv) -> None:
+    """An escalation goes to the CSM and, as a notice without buttons, to their manager at once
+    (design: `escalate` is immediately CSM and manager); the ladder sends the manager the card
+    itself after 4 working hours unanswered (tests/integration/test_slack_ladder.py)."""
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
     posts = env.api.calls_to("chat.postMessage")
-    assert [p.body["channel"] for p in posts] == [OWNER]
+    assert [p.body["channel"] for p in posts] == [OWNER, MANAGER]
+    notice = posts[1].body
+    assert _labels(notice["blocks"]) == [] and "Acme Corp" in notice["text"]
+    assert f"<@{OWNER}>" in str(notice["blocks"])
     assert _labels(card.blocks) == ["Take over"]
     # Monday 09:00 UTC + 4 working hours = 13:00 UTC, as a Slack date token.
     assert (

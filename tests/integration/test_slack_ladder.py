@@ -46,7 +46,21 @@ def _with_channel(env: SlackEnv, channel: str | None = CHANNEL) -> None:
 
 
 def _posts_to(env: SlackEnv, channel: str) -> list[dict[str, Any]]:
+    """Cards and their copies posted to `channel` (an escalation's notice to the manager, sent
+    at once without buttons, is not a copy: see _notices_to)."""
+    return [body for body in _all_posts_to(env, channel) if not _is_notice(body)]
+
+
+def _notices_to(env: SlackEnv, channel: str) -> list[dict[str, Any]]:
+    return [body for body in _all_posts_to(env, channel) if _is_notice(body)]
+
+
+def _all_posts_to(env: SlackEnv, channel: str) -> list[dict[str, Any]]:
     return [c.body for c in env.api.calls_to("chat.postMessage") if c.body.get("channel") == channel]
+
+
+def _is_notice(body: dict[str, Any]) -> bool:
+    return str(body.get("text", "")).startswith("Escalation: ")
 
 
 def _updates(env: SlackEnv) -> list[dict[str, Any]]:
@@ -90,6 +104,7 @@ def test_an_escalation_reaches_the_manager_after_four_working_hours_across_a_wee
         _clock(env).current = moment
         run = run_ladder(env.deps)
         assert run.to_manager == [] and _posts_to(env, MANAGER) == [], moment
+    assert len(_notices_to(env, MANAGER)) == 1  # told at once that it escalated, no buttons
     assert env.card(card.card_id).rung == "owner"
 
     _clock(env).current = due
@@ -112,7 +127,7 @@ def test_an_escalation_reaches_the_manager_after_four_working_hours_across_a_wee
 
     _clock(env).advance(days=3)
     assert run_ladder(env.deps).to_channel == []  # nowhere further to go
-    assert len(env.api.calls_to("chat.postMessage")) == 2
+    assert len(env.api.calls_to("chat.postMessage")) == 3  # the card, the notice at once, the copy
 
 
 def test_an_escalation_reaches_the_channel_after_24_hours_naming_the_account_and_the_silent(

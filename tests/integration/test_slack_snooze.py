@@ -83,7 +83,12 @@ def _actions(env: SlackEnv) -> list[str]:
 
 
 def _posts_to(env: SlackEnv, channel: str) -> list[dict[str, Any]]:
-    return [c.body for c in env.api.calls_to("chat.postMessage") if c.body.get("channel") == channel]
+    """Cards and their copies (an escalation's notice to the manager at once is not a copy)."""
+    return [
+        c.body
+        for c in env.api.calls_to("chat.postMessage")
+        if c.body.get("channel") == channel and not str(c.body.get("text", "")).startswith("Escalation: ")
+    ]
 
 
 def _text(body: dict[str, Any]) -> str:
