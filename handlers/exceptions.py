@@ -13,8 +13,8 @@ from bot.deps import Deps
 from bot.ids import ExceptionAction
 from bot.slack_payloads import action_value, row_id
 from bot.workflows.exceptions import setting
-from bot.workflows.home import home_view_for
 from bot.workflows.refused import Refused
+from handlers.home import republish_home
 from handlers.replies import tell_clicker
 
 
@@ -49,7 +49,7 @@ def register(app: App, deps: Deps) -> None:
         outcome = setting.lift_exception(deps, exception_id=exception_id, actor=actor)
         tell_clicker(body, respond, client, outcome.message)
         if isinstance(outcome, setting.ExceptionDone):
-            client.views_publish(user_id=actor, view=home_view_for(deps, slack_id=actor))
+            republish_home(deps, client, actor=actor, body=body)
 
 
 def answer(

@@ -24,3 +24,12 @@ def register(app: App, deps: Deps) -> None:
         shown = event.get("view")  # the Home view as last published: keep ops' chosen filters
         filters = filters_from_metadata(shown.get("private_metadata") if isinstance(shown, dict) else None)
         client.views_publish(user_id=user, view=home_view_for(deps, slack_id=user, ops_filters=filters))
+
+
+def republish_home(deps: Deps, client: WebClient, *, actor: str, body: dict[str, Any]) -> None:
+    """Publish the actor's Home again after a click on it, keeping ops' chosen override-log
+    filters (they travel in the Home view's private_metadata)."""
+    shown = body.get("view")
+    is_home = isinstance(shown, dict) and shown.get("type") == "home"
+    filters = filters_from_metadata(shown.get("private_metadata") if is_home and isinstance(shown, dict) else None)
+    client.views_publish(user_id=actor, view=home_view_for(deps, slack_id=actor, ops_filters=filters))

@@ -19,6 +19,7 @@ from bot.tuning import decisions
 from bot.tuning.decisions import TuningOutcome
 from bot.workflows import tuning_message
 from bot.workflows.home import home_view_for
+from handlers.home import republish_home
 from handlers.replies import tell_clicker
 
 EMPTY_REASON = "A rejection needs a reason (it teaches the next proposal)."
@@ -103,8 +104,7 @@ def answer(
         update_message(deps, client, channel=channel, ts=ts, text=outcome.message,
                        fallback=shown if isinstance(shown, list) else None)  # fmt: skip
         return
-    actor = body["user"]["id"]
-    client.views_publish(user_id=actor, view=home_view_for(deps, slack_id=actor))
+    republish_home(deps, client, actor=body["user"]["id"], body=body)
 
 
 def update_message(

@@ -19,12 +19,13 @@ import pytest
 
 import app
 from bot import commands
-from bot.ids import OpsExportModal, OpsHomeAction, OpsHomeBlock
+from bot.ids import ExceptionAction, OpsExportModal, OpsHomeAction, OpsHomeBlock
 from bot.reports.overrides import FIELDS
 from bot.settings import get_settings
 from bot.workflows.ops_home import NOT_OPS
 from storage.db import transaction
 from storage.models import CircuitBreakerTrip, OverrideRecord
+from storage.repositories import account_exceptions
 from storage.repositories.override_stats import OverrideFilters
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
@@ -476,3 +477,25 @@ def test_a_large_log_is_streamed_into_the_csv(env: SlackEnv) -> None:
     # not 50,000 OverrideRecord objects
     assert peak < 5 * len(shared.data), (peak, len(shared.data))  # streamed: ~2x; as ORM objects: ~20x
     assert date.fromisoformat(shared.filename[-14:-4]) == date(2026, 3, 1)
+
+
+def test_a_click_elsewhere_on_the_home_keeps_the_chosen_filters(env: SlackEnv) -> None:
+    """Lifting an exception from the Home re-publishes it; ops' filters stay (before the fix the
+    re-published Home dropped them)."""
+    seed_log(env)
+    with transaction(env.db.session_factory) as session:
+        exception = account_exceptions.create_active(
+            session, account_id="ACC-1", trigger="health_low", card_id=None, actor=OWNER, now=NOW,
+            expires_at=NOW + timedelta(days=90), baseline_score=50,
+        )  # fmt: skip
+        assert exception is not None
+        exception_id = exception.id
+    chosen = json.dumps({"ops_filters": {"segment": "enterprise"}})
+    before = len(env.api.calls_to("views.publish"))
+    status, _ = home_action(
+        env, OPS, ExceptionAction.LIFT, {"type": "home", "private_metadata": chosen}, value=str(exception_id)
+    )
+    assert status == 200
+    republished = wait_for(lambda: env.api.calls_to("views.publish")[before:])[-1].body
+    view = republished["view"] if isinstance(republished["view"], dict) else json.loads(republished["view"])
+    assert json.loads(view["private_metadata"]) == {"ops_filters": {"segment": "enterprise"}}
