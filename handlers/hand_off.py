@@ -37,7 +37,8 @@ def _update_clicked(body: dict[str, Any], client: WebClient, line: str) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(HandOffAction.HAND_BACK)
+    @app.action(HandOffAction.HAND_BACK)  # on the packet
+    @app.action(HandOffAction.HAND_BACK_NOW)  # on the reminder, which then says what happened
     def hand_back(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         account_id = account_id_from(body)
         ack()
@@ -46,17 +47,8 @@ def register(app: App, deps: Deps) -> None:
             tell_clicker(body, respond, client, outcome.message)
             return
         hand_off.show_handed_back(deps, outcome)
-
-    @app.action(HandOffAction.HAND_BACK_NOW)
-    def hand_back_now(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        account_id = account_id_from(body)
-        ack()
-        outcome = hand_off.hand_back(deps, account_id=account_id, actor=body["user"]["id"])
-        if isinstance(outcome, Refused):
-            tell_clicker(body, respond, client, outcome.message)
-            return
-        hand_off.show_handed_back(deps, outcome)
-        _update_clicked(body, client, outcome.line)
+        if (body.get("actions") or [{}])[0].get("action_id") == HandOffAction.HAND_BACK_NOW:
+            _update_clicked(body, client, outcome.line)
 
     @app.action(HandOffAction.KEEP)
     def keep(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

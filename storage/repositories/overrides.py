@@ -209,21 +209,11 @@ def record_exception(
     """An account exception set, declined, lifted, lapsed or expired (`exception_<what>`). No
     card_id: the row is about the account's trigger, not a decision on one card (the card an
     exception came from is on the exception)."""
-    record = OverrideRecord(
-        account_id=exception.account_id,
-        trigger=exception.trigger,
-        proposed_route="hold",  # what an exception does to its trigger
-        proposed_draft="",
-        action=action,
-        reason=reason,
-        actor_slack_id=actor,
-        at=now,
-        seconds_to_decide=max(0.0, seconds_to_decide),
-        **learning_context(session, signal=None, account_id=exception.account_id),
-    )
-    session.add(record)
-    session.flush()
-    return record
+    return record_account_action(
+        session, account_id=exception.account_id, action=action, actor=actor, now=now, reason=reason,
+        trigger=exception.trigger, proposed_route="hold",  # what an exception does to its trigger
+        seconds_to_decide=seconds_to_decide,
+    )  # fmt: skip
 
 
 HAND_BACK_ACTIONS = ("handed_back", "veto_lifted")  # what ends a take-over's hold
@@ -237,15 +227,16 @@ def record_account_action(
     actor: str,
     now: datetime,
     reason: str | None = None,
+    trigger: str = "",
     proposed_route: str = "",
     seconds_to_decide: float = 0.0,
 ) -> OverrideRecord:
     """A step on an account as a whole, not a decision on one card: a veto set or lifted, a
     take-over's hold handed back (by a person, or by Tandem when it ran out), kept, or its
-    reminder sent. No card_id."""
+    reminder sent, an account exception's step (with its trigger). No card_id."""
     record = OverrideRecord(
         account_id=account_id,
-        trigger="",
+        trigger=trigger,
         proposed_route=proposed_route,
         proposed_draft="",
         action=action,

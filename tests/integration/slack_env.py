@@ -56,6 +56,12 @@ class SlackEnv:
     server: HttpServer
     base_url: str
 
+    @property
+    def clock(self) -> FrozenClock:
+        """The controlled clock every test environment runs on."""
+        assert isinstance(self.deps.clock, FrozenClock)
+        return self.deps.clock
+
     def post_card(self, **card: Any) -> PostedCard:
         """A pending card (see factories.add_card), posted through the stand-in."""
         setup = factories.add_card(self.db.session_factory, **card)

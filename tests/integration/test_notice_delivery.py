@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
 from bot.ids import DeliveryAction
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.circuit_alerts import record_and_alert
@@ -38,11 +37,6 @@ def env(db: Database) -> Iterator[SlackEnv]:
         yield environment
 
 
-def _clock(env: SlackEnv) -> FrozenClock:
-    assert isinstance(env.deps.clock, FrozenClock)
-    return env.deps.clock
-
-
 def _delivered_to(env: SlackEnv, user: str) -> list[dict[str, Any]]:
     """Messages that really landed in the user's DM (refused calls left nothing there)."""
     return [body for (channel, _), body in env.api.messages.items() if channel == "D" + user[1:]]
@@ -58,21 +52,21 @@ def test_a_refused_escalation_copy_is_retried_with_backoff_and_arrives_once(env:
     (told_at_once,) = _delivered_to(env, MANAGER)  # the escalation notice, at once (no buttons)
     assert "Escalation" in told_at_once["text"]
     env.api.refuse_posts_to(MANAGER, "ratelimited", times=2)
-    _clock(env).advance(hours=4)  # Monday 13:00: four working hours unanswered
+    env.clock.advance(hours=4)  # Monday 13:00: four working hours unanswered
     run_ladder(env.deps)
     assert len(_delivered_to(env, MANAGER)) == 1  # the copy was refused: not lost, queued again
     (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.state == "queued" and notice.attempts == 1 and "ratelimited" in (notice.last_error or "")
-    first_retry = notice.next_attempt_at - _clock(env).now()
+    first_retry = notice.next_attempt_at - env.clock.now()
     assert first_retry == timedelta(seconds=30)
 
     post_owed_cards(env.deps)  # not due yet: nothing is tried
     assert len(env.api.calls_to("chat.postMessage")) == 3  # the card, the notice, the refused copy
-    _clock(env).advance(seconds=31)
+    env.clock.advance(seconds=31)
     post_owed_cards(env.deps)  # refused again: the next wait doubles
     (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
-    assert notice.attempts == 2 and notice.next_attempt_at - _clock(env).now() == timedelta(seconds=60)
-    _clock(env).advance(seconds=61)
+    assert notice.attempts == 2 and notice.next_attempt_at - env.clock.now() == timedelta(seconds=60)
+    env.clock.advance(seconds=61)
     post_owed_cards(env.deps)
     post_owed_cards(env.deps)  # and a sweep after that has nothing left to send
 
@@ -97,7 +91,7 @@ def test_a_breaker_alert_refused_for_one_ops_user_never_alerts_the_other_twice(e
     env.api.refuse_posts_to(SECOND_OPS, "internal_error")
     trip = Trip(TriggerKey.HEALTH_DROP, fired=90, scored=100, limit=0.3)
     record_and_alert(env.deps, [trip], as_of=factories.AS_OF, config_version=1)
-    _clock(env).advance(minutes=5)
+    env.clock.advance(minutes=5)
     record_and_alert(env.deps, [trip], as_of=factories.AS_OF, config_version=1)  # a rerun of the day
     assert len(_delivered_to(env, OPS)) == 1 and len(_delivered_to(env, SECOND_OPS)) == 1
     assert "Circuit breaker" in _delivered_to(env, SECOND_OPS)[0]["text"]
@@ -107,11 +101,11 @@ def test_a_notice_that_never_gets_through_is_shown_to_ops_who_can_retry_it(env: 
     env.post_card(route=Route.ESCALATE, with_draft=False)
     assert len(_delivered_to(env, MANAGER)) == 1  # the escalation notice went through
     env.api.refuse_posts_to(MANAGER, "channel_not_found", times=1000)
-    _clock(env).advance(hours=4)
+    env.clock.advance(hours=4)
     run_ladder(env.deps)
     attempts = env.deps.settings.delivery.max_attempts
     for _ in range(attempts + 2):  # hours of retries, each further apart
-        _clock(env).advance(hours=1)
+        env.clock.advance(hours=1)
         post_owed_cards(env.deps)
     (notice,) = [d for d in _deliveries(env) if d.kind == "card_copy"]
     assert notice.state == "failed" and notice.attempts == attempts and notice.ops_told_at
@@ -167,14 +161,14 @@ def test_a_refused_digest_is_retried_once_and_its_touches_wait_for_the_delivered
     first = post_digests(env.deps, only_user=factories.OWNER)
     assert first.failed == [factories.OWNER] and _delivered_to(env, factories.OWNER) == []
     assert post_digests(env.deps, only_user=factories.OWNER).skipped_already_posted == [factories.OWNER]
-    _clock(env).advance(hours=3)
+    env.clock.advance(hours=3)
     assert deliver_due(env.deps).sent == []  # no digest reached the CSM: the touch is not sent
     post_owed_cards(env.deps)  # the sweep retries the digest
     (digest,) = _delivered_to(env, factories.OWNER)
     assert "Checking in" in str(digest["blocks"])
     with env.db.session_factory() as session:
         shown = session.get(OutboxMessage, touch.id)
-        assert shown is not None and shown.visible_since == _clock(env).now()  # when it was delivered
-        assert shown.send_after >= _clock(env).now() + timedelta(hours=2)
+        assert shown is not None and shown.visible_since == env.clock.now()  # when it was delivered
+        assert shown.send_after >= env.clock.now() + timedelta(hours=2)
     post_owed_cards(env.deps)
     assert len(_delivered_to(env, factories.OWNER)) == 1

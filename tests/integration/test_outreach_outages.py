@@ -15,7 +15,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
-from bot.clock import FrozenClock
 from bot.ids import OutreachAction
 from bot.outreach import SmtpSender, deliver_due
 from bot.workflows.digest import post_digests
@@ -72,11 +71,6 @@ def smtp_server() -> Iterator[Smtp]:
         server.down()
 
 
-def _clock(env: SlackEnv) -> FrozenClock:
-    assert isinstance(env.deps.clock, FrozenClock)
-    return env.deps.clock
-
-
 def _queue_emails(env: SlackEnv, count: int) -> list[int]:
     ids = []
     with transaction(env.db.session_factory) as session:
@@ -100,12 +94,12 @@ def _drain_through_outage(
     env: SlackEnv, smtp: Smtp, *, outage: timedelta, every: timedelta, until: timedelta
 ) -> None:
     """The outbox job at its interval, with the SMTP server down for the outage's length."""
-    start = _clock(env).now()
-    while _clock(env).now() - start <= until:
-        if _clock(env).now() - start >= outage:
+    start = env.clock.now()
+    while env.clock.now() - start <= until:
+        if env.clock.now() - start >= outage:
             smtp.up()
         deliver_due(env.deps, smtp=smtp.sender)
-        _clock(env).advance(seconds=every.total_seconds())
+        env.clock.advance(seconds=every.total_seconds())
 
 
 @pytest.mark.parametrize(
@@ -169,9 +163,9 @@ def test_a_send_stuck_by_a_crash_is_resent_with_its_message_id_and_flagged_for_o
         )
     with smtp_server() as smtp:
         smtp.up()
-        _clock(env).advance(minutes=5)
+        env.clock.advance(minutes=5)
         assert deliver_due(env.deps, smtp=smtp.sender).sent == []  # it may still be on its way
-        _clock(env).advance(minutes=6)
+        env.clock.advance(minutes=6)
         assert deliver_due(env.deps, smtp=smtp.sender).sent == [message_id]
         assert deliver_due(env.deps, smtp=smtp.sender).sent == []
         assert smtp.received() == [

@@ -46,7 +46,7 @@ def _card(
     env: SlackEnv, days_ago: int = 0, account_id: str = "ACC-1", owner: str = OWNER
 ) -> tuple[int, str, str]:
     """A health_low card from `days_ago`, posted to the owner's DM: (id, channel, ts)."""
-    _clock(env).current = NOW - timedelta(days=days_ago)
+    env.clock.current = NOW - timedelta(days=days_ago)
     setup = factories.add_card(
         env.db.session_factory, account_id=account_id, recipient=owner,
         as_of=AS_OF - timedelta(days=days_ago), now=NOW - timedelta(days=days_ago),

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import select
 
 from bot import scheduler
-from bot.clock import FrozenClock
 from bot.ids import CardAction, HandOffAction, HandOffBlock
 from bot.workflows.hand_off.hand_back import run_hand_backs
 from storage.db import transaction
@@ -51,11 +50,6 @@ DRAFT = (
 def env(db: Database) -> Iterator[SlackEnv]:
     with slack_env(db) as environment:
         yield environment
-
-
-def _clock(env: SlackEnv) -> FrozenClock:
-    assert isinstance(env.deps.clock, FrozenClock)
-    return env.deps.clock
 
 
 def _history(env: SlackEnv) -> None:
@@ -203,7 +197,7 @@ def test_a_packet_slack_refused_is_retried_by_the_sweep(env: SlackEnv, monkeypat
     wait_for(lambda: [r for r in _packet_rows(env) if r.attempts == 1 and r.state == "queued"])
     assert "ratelimited" in (_packet_row(env).last_error or "")
     monkeypatch.setattr(scheduler, "_running", env.deps)
-    _clock(env).advance(minutes=5)
+    env.clock.advance(minutes=5)
     scheduler.deliveries_job()  # the minute sweep
     row = _packet_row(env)
     assert (row.state, row.attempts) == ("sent", 2)
@@ -214,7 +208,7 @@ def test_a_packet_slack_refused_is_retried_by_the_sweep(env: SlackEnv, monkeypat
 def test_the_holder_hands_back_and_the_packet_says_so(env: SlackEnv) -> None:
     _take_over(env)
     row = _packet_row(env)
-    _clock(env).advance(days=3)
+    env.clock.advance(days=3)
     assert _click(env, HandOffAction.HAND_BACK, user=OWNER, channel=row.channel_id or "", ts=row.message_ts or "",
                   hook="back") == 200  # fmt: skip
     update = wait_for(lambda: [c.body for c in env.api.calls_to("chat.update") if c.body["ts"] == row.message_ts])[0]
@@ -271,7 +265,7 @@ def _reminders(env: SlackEnv) -> list[dict[str, Any]]:
 def test_reminder_keep_it_then_the_automatic_hand_back(env: SlackEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     _take_over(env)
     row = _packet_row(env)
-    clock = _clock(env)
+    clock = env.clock
     monkeypatch.setattr(scheduler, "_running", env.deps)
 
     clock.advance(days=11, hours=23)  # 14 days' hold, reminded 2 days before: not yet
@@ -332,7 +326,7 @@ def _reminder_row(env: SlackEnv) -> SlackDelivery:
 
 def test_hand_back_now_from_the_reminder(env: SlackEnv) -> None:
     _take_over(env)
-    _clock(env).advance(days=12)
+    env.clock.advance(days=12)
     assert run_hand_backs(env.deps).reminded == ["ACC-1"]
     reminder = _reminder_row(env)
     _click(env, HandOffAction.HAND_BACK_NOW, user=OWNER, channel=reminder.channel_id or "",
@@ -365,7 +359,7 @@ def test_hand_back_of_an_account_nobody_holds_or_that_does_not_exist_says_so(env
 
 def test_a_hold_found_late_is_reminded_before_it_goes_back(env: SlackEnv) -> None:
     _take_over(env)
-    clock = _clock(env)
+    clock = env.clock
     clock.advance(days=20)  # the scheduler was down: past the whole hold, no reminder yet
     run = run_hand_backs(env.deps)
     assert run.reminded == ["ACC-1"] and run.handed_back == [] and _account(env).human_handled_by == OWNER

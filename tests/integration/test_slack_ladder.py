@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.clock import FrozenClock
 from bot.ids import CardAction
 from bot.workflows.digest import post_digests
 from bot.workflows.ladder import run_ladder
@@ -34,11 +33,6 @@ MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def env(db: Database) -> Iterator[SlackEnv]:
     with slack_env(db) as environment:
         yield environment
-
-
-def _clock(env: SlackEnv) -> FrozenClock:
-    assert isinstance(env.deps.clock, FrozenClock)
-    return env.deps.clock
 
 
 def _with_channel(env: SlackEnv, channel: str | None = CHANNEL) -> None:
@@ -91,7 +85,7 @@ def test_an_escalation_reaches_the_manager_after_four_working_hours_across_a_wee
     with transaction(env.db.session_factory) as session:
         session.execute(update(User).where(User.slack_id == OWNER).values(timezone="America/New_York"))
     friday_4pm = datetime(2026, 3, 6, 21, 0, tzinfo=UTC)
-    _clock(env).current = friday_4pm
+    env.clock.current = friday_4pm
     card = env.post_card(route=Route.ESCALATE, with_draft=False, as_of=date(2026, 3, 6), now=friday_4pm)
     due = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
     assert _token(due) in str(card.blocks)  # the owner's card says when it climbs, in their own zone
@@ -101,13 +95,13 @@ def test_an_escalation_reaches_the_manager_after_four_working_hours_across_a_wee
         datetime(2026, 3, 7, 12, tzinfo=UTC),
         due - timedelta(minutes=1),
     ):
-        _clock(env).current = moment
+        env.clock.current = moment
         run = run_ladder(env.deps)
         assert run.to_manager == [] and _posts_to(env, MANAGER) == [], moment
     assert len(_notices_to(env, MANAGER)) == 1  # told at once that it escalated, no buttons
     assert env.card(card.card_id).rung == "owner"
 
-    _clock(env).current = due
+    env.clock.current = due
     run = run_ladder(env.deps)
     assert run.to_manager == [card.card_id]
     (copy,) = _posts_to(env, MANAGER)
@@ -125,7 +119,7 @@ def test_an_escalation_reaches_the_manager_after_four_working_hours_across_a_wee
     assert "No escalation channel is set" in str(_blocks(owner_update))
     assert _actions(env) == ["climbed_manager"]
 
-    _clock(env).advance(days=3)
+    env.clock.advance(days=3)
     assert run_ladder(env.deps).to_channel == []  # nowhere further to go
     assert len(env.api.calls_to("chat.postMessage")) == 3  # the card, the notice at once, the copy
 
@@ -134,14 +128,14 @@ def test_an_escalation_reaches_the_channel_after_24_hours_naming_the_account_and
     env: SlackEnv,
 ) -> None:
     _with_channel(env)
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
-    _clock(env).current = MONDAY_9 + timedelta(hours=4)
+    env.clock.current = MONDAY_9 + timedelta(hours=4)
     assert run_ladder(env.deps).to_manager == [card.card_id]
-    _clock(env).current = MONDAY_9 + timedelta(hours=24, seconds=-1)
+    env.clock.current = MONDAY_9 + timedelta(hours=24, seconds=-1)
     assert run_ladder(env.deps).to_channel == [] and _posts_to(env, CHANNEL) == []
 
-    _clock(env).current = MONDAY_9 + timedelta(hours=24)
+    env.clock.current = MONDAY_9 + timedelta(hours=24)
     assert run_ladder(env.deps).to_channel == [card.card_id]
     (posted,) = _posts_to(env, CHANNEL)
     text = str(_blocks(posted))
@@ -155,7 +149,7 @@ def test_an_escalation_reaches_the_channel_after_24_hours_naming_the_account_and
 
     # Run again at the same moment, and twice more later: each step was owed once.
     run_ladder(env.deps)
-    _clock(env).advance(days=2)
+    env.clock.advance(days=2)
     run_ladder(env.deps)
     assert len(_posts_to(env, MANAGER)) == 1 and len(_posts_to(env, CHANNEL)) == 1
     assert _actions(env) == ["climbed_manager", "climbed_channel"]
@@ -166,14 +160,14 @@ def test_the_same_climb_raced_by_two_runs_is_owed_once(env: SlackEnv) -> None:
     from bot.workflows import ladder
     from storage.repositories import attention
 
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
-    _clock(env).current = MONDAY_9 + timedelta(hours=4)
+    env.clock.current = MONDAY_9 + timedelta(hours=4)
     with env.db.session_factory() as session:
         (seen,) = attention.waiting_cards(session)
     step = ladder.Step(ladder.Rung.MANAGER, "4 working hours")
-    assert ladder._climb(env.deps, seen, step, _clock(env).now()) is True
-    assert ladder._climb(env.deps, seen, step, _clock(env).now()) is False  # the loser owes nothing
+    assert ladder._climb(env.deps, seen, step, env.clock.now()) is True
+    assert ladder._climb(env.deps, seen, step, env.clock.now()) is False  # the loser owes nothing
     run_ladder(env.deps)
     assert len(_posts_to(env, MANAGER)) == 1 and _actions(env) == ["climbed_manager"]
     with env.db.session_factory() as session:
@@ -184,10 +178,10 @@ def test_the_same_climb_raced_by_two_runs_is_owed_once(env: SlackEnv) -> None:
 def test_a_human_card_is_reminded_in_the_digest_then_goes_to_the_manager_after_two_working_days(
     env: SlackEnv,
 ) -> None:
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.HUMAN, with_draft=False)
     # Tuesday's digest reminds the owner, and the card says so.
-    _clock(env).current = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
+    env.clock.current = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
     post_digests(env.deps, only_user=OWNER)
     (digest,) = [b for b in _posts_to(env, OWNER) if "digest" in b["text"]]
     assert "⏰ reminder · health_low · human" in str(_blocks(digest))
@@ -197,23 +191,23 @@ def test_a_human_card_is_reminded_in_the_digest_then_goes_to_the_manager_after_t
     post_digests(env.deps, only_user=OWNER)  # the same day again: no second digest, no second reminder
     assert _actions(env) == ["reminded"]
 
-    _clock(env).current = datetime(2026, 3, 4, 8, 59, tzinfo=UTC)  # 2 working days = Wednesday 09:00
+    env.clock.current = datetime(2026, 3, 4, 8, 59, tzinfo=UTC)  # 2 working days = Wednesday 09:00
     assert run_ladder(env.deps).to_manager == []
-    _clock(env).current = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    env.clock.current = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     assert run_ladder(env.deps).to_manager == [card.card_id]
     (copy,) = _posts_to(env, MANAGER)
     assert "has not answered this card in 2 working days" in str(_blocks(copy)) and _labels(copy) == [
         "Take over"
     ]
     assert _actions(env) == ["reminded", "climbed_manager"]
-    _clock(env).advance(days=5)
+    env.clock.advance(days=5)
     assert run_ladder(env.deps).to_channel == []  # a human card stops at the manager
 
 
 def test_an_assist_card_goes_to_the_manager_with_its_draft_and_buttons(env: SlackEnv) -> None:
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.ASSIST)
-    _clock(env).current = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    env.clock.current = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     assert run_ladder(env.deps).to_manager == [card.card_id]
     (copy,) = _posts_to(env, MANAGER)
     assert _labels(copy) == ["Approve", "Edit", "Take over"]
@@ -223,9 +217,9 @@ def test_a_decision_by_the_manager_from_their_copy_updates_every_copy_and_ends_t
     env: SlackEnv,
 ) -> None:
     _with_channel(env)
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
-    _clock(env).current = MONDAY_9 + timedelta(hours=24)
+    env.clock.current = MONDAY_9 + timedelta(hours=24)
     run_ladder(env.deps)  # the manager and the channel, in one run
     (manager_copy,) = _posts_to(env, MANAGER)
     with env.db.session_factory() as session:
@@ -250,7 +244,7 @@ def test_a_decision_by_the_manager_from_their_copy_updates_every_copy_and_ends_t
 
     # The job then does nothing more: no climb, no copy, no update.
     calls = len(env.api.calls)
-    _clock(env).advance(days=3)
+    env.clock.advance(days=3)
     run = run_ladder(env.deps)
     assert (run.to_manager, run.to_channel) == ([], []) and len(env.api.calls) == calls
     assert _actions(env) == ["climbed_manager", "climbed_channel", "taken_over"]
@@ -264,11 +258,11 @@ def test_ops_may_decide_from_the_channel_copy(env: SlackEnv) -> None:
     _with_channel(env)
     with transaction(env.db.session_factory) as session:  # no manager: straight to the channel
         session.execute(update(User).where(User.slack_id == OWNER).values(manager_slack_id=None))
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
-    _clock(env).current = MONDAY_9 + timedelta(hours=23)
+    env.clock.current = MONDAY_9 + timedelta(hours=23)
     assert run_ladder(env.deps).to_manager == [] and _posts_to(env, CHANNEL) == []
-    _clock(env).current = MONDAY_9 + timedelta(hours=24)
+    env.clock.current = MONDAY_9 + timedelta(hours=24)
     assert run_ladder(env.deps).to_channel == [card.card_id]
     (posted,) = _posts_to(env, CHANNEL)
     assert f"no answer from <@{OWNER}>" in str(_blocks(posted))
@@ -285,9 +279,9 @@ def test_ops_may_decide_from_the_channel_copy(env: SlackEnv) -> None:
 
 
 def test_a_failed_update_of_a_copy_is_retried_not_lost(env: SlackEnv) -> None:
-    _clock(env).current = MONDAY_9
+    env.clock.current = MONDAY_9
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
-    _clock(env).current = MONDAY_9 + timedelta(hours=4)
+    env.clock.current = MONDAY_9 + timedelta(hours=4)
     run_ladder(env.deps)
     # Slack refuses the update of the owner's message (it answers message_not_found) until later.
     with env.api.lock:
@@ -308,7 +302,7 @@ def test_a_failed_update_of_a_copy_is_retried_not_lost(env: SlackEnv) -> None:
     assert wait_for(settled) == [("queued", 1), ("sent", 1)]
     with env.api.lock:
         env.api.messages[(card.channel, card.ts)] = owner_message
-    _clock(env).advance(minutes=5)
+    env.clock.advance(minutes=5)
     from bot.workflows.card_posting import post_owed_cards
 
     post_owed_cards(env.deps)  # the scheduler's sweep

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
 from bot.ids import CardAction, DismissModal, EditModal
 from bot.workflows.auto_touches import cancel_automated_touch
 from scoring.learning.edits import edit_size
@@ -58,14 +57,9 @@ def _record(env: SlackEnv) -> OverrideRecord:
         return session.scalars(select(OverrideRecord)).one()
 
 
-def _clock(env: SlackEnv) -> FrozenClock:
-    assert isinstance(env.deps.clock, FrozenClock)
-    return env.deps.clock
-
-
 def test_an_edit_in_slack_stores_the_learning_context_and_the_size_of_the_edit(env: SlackEnv) -> None:
     card = _card_with_figures(env)
-    _clock(env).advance(minutes=25)
+    env.clock.advance(minutes=25)
     env.click(CardAction.EDIT, card)
     view = wait_for(lambda: env.api.calls_to("views.open"))[0].body["view"]
     sent = DEFAULT_BODY.replace("would like to help", "can help this week")

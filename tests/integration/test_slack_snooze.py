@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
 from bot.ids import CardBlock, CardMenu, SnoozeModal
 from bot.workflows.ladder import run_ladder
 from bot.workflows.snooze import wake_due
@@ -32,13 +31,8 @@ MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def env(db: Database) -> Iterator[SlackEnv]:
     with slack_env(db) as environment:
-        _clock(environment).current = MONDAY_9
+        environment.clock.current = MONDAY_9
         yield environment
-
-
-def _clock(env: SlackEnv) -> FrozenClock:
-    assert isinstance(env.deps.clock, FrozenClock)
-    return env.deps.clock
 
 
 def _menu(env: SlackEnv, card: PostedCard, *, user: str = OWNER, hook: str = "menu") -> None:
@@ -143,9 +137,9 @@ def test_snooze_from_the_menu_once_however_often_it_is_submitted(env: SlackEnv) 
 def test_a_snooze_that_expires_comes_back_once_marked_as_coming_back(env: SlackEnv) -> None:
     card = env.post_card()
     _snooze(env, card, "1d")
-    _clock(env).current = MONDAY_9 + timedelta(days=1, seconds=-1)
+    env.clock.current = MONDAY_9 + timedelta(days=1, seconds=-1)
     assert run_ladder(env.deps).woke == []
-    _clock(env).current = MONDAY_9 + timedelta(days=1)
+    env.clock.current = MONDAY_9 + timedelta(days=1)
     assert run_ladder(env.deps).woke == [card.card_id]
     run_ladder(env.deps)
     wake_due(env.deps)  # the cycle's check too: nothing left to wake
@@ -165,7 +159,7 @@ def test_a_card_snoozed_until_worse_wakes_on_a_drop_of_eight_points(
     card = env.post_card()
     _snooze(env, card, "worse")
     assert env.card(card.card_id).snoozed_until is None  # no time limit
-    _clock(env).advance(days=20)
+    env.clock.advance(days=20)
     assert run_ladder(env.deps).woke == []
     _score(env, date(2026, 3, 21), 48 - drop)
     assert run_ladder(env.deps).woke == ([card.card_id] if wakes else [])
@@ -179,13 +173,13 @@ def test_a_card_snoozed_until_worse_wakes_on_a_drop_of_eight_points(
 def _fire(env: SlackEnv, trigger: TriggerKey, day: date) -> None:
     with transaction(env.db.session_factory) as session:
         decision = Decision(Signal("ACC-1", trigger, f"{trigger} fired"), Route.HOLD, ())
-        signals.record_signal(session, decision=decision, as_of=day, now=_clock(env).now(), config_version=1)
+        signals.record_signal(session, decision=decision, as_of=day, now=env.clock.now(), config_version=1)
 
 
 def test_a_new_trigger_wakes_a_snoozed_card_and_a_repeat_of_its_own_does_not(env: SlackEnv) -> None:
     card = env.post_card()
     _snooze(env, card, "1w")
-    _clock(env).advance(days=1)
+    env.clock.advance(days=1)
     _fire(env, TriggerKey.HEALTH_LOW, date(2026, 3, 3))  # the card's own trigger again: nothing new
     assert wake_due(env.deps) == []
     _fire(env, TriggerKey.RENEWAL_RISK, date(2026, 3, 3))
@@ -207,14 +201,14 @@ def test_a_snoozed_card_spends_none_of_the_card_budget(env: SlackEnv) -> None:
 def test_the_ladder_pauses_while_a_card_sleeps(env: SlackEnv) -> None:
     card = env.post_card(route=Route.ESCALATE, with_draft=False)
     _snooze(env, card, "3d")
-    _clock(env).advance(hours=30)  # past the manager's 4 working hours and the channel's 24
+    env.clock.advance(hours=30)  # past the manager's 4 working hours and the channel's 24
     run = run_ladder(env.deps)
     assert (run.to_manager, run.to_channel) == ([], []) and _posts_to(env, MANAGER) == []
     assert env.card(card.card_id).rung == "owner"
     # Back after 3 days, the ladder's clock restarts from then: 4 working hours later, the manager.
-    _clock(env).current = MONDAY_9 + timedelta(days=3)  # Thursday 09:00
+    env.clock.current = MONDAY_9 + timedelta(days=3)  # Thursday 09:00
     assert run_ladder(env.deps).woke == [card.card_id] and _posts_to(env, MANAGER) == []
-    _clock(env).advance(hours=4)
+    env.clock.advance(hours=4)
     assert run_ladder(env.deps).to_manager == [card.card_id]
 
 
