@@ -156,7 +156,7 @@ def unposted_dm_cards(session: Session, *, card_id: int | None = None) -> list[t
     )
     if card_id is not None:
         query = query.where(c.id == card_id)
-    return list(session.execute(query.order_by(c.id)).tuples())
+    return [(card_id, recipient) for card_id, recipient in session.execute(query.order_by(c.id))]
 
 
 def get_card(session: Session, *, card_id: int) -> EscalationCard | None:

@@ -52,7 +52,7 @@ def pending_cards_with_context(
                 where,
             )
         )
-        rows.extend(session.execute(query).tuples())
+        rows.extend((card, name, arr, trigger, route) for card, name, arr, trigger, route in session.execute(query))
     return sorted(rows, key=lambda row: (row[0].created_at, row[0].id))
 
 
@@ -69,7 +69,7 @@ def queued_automated_with_names(session: Session, *, account_ids: Sequence[str])
                 OutboxMessage.account_id.in_(list(account_ids[start : start + IN_CHUNK])),
             )
         )
-        rows.extend(session.execute(query).tuples())
+        rows.extend((message, name) for message, name in session.execute(query))
     return sorted(rows, key=lambda row: (row[0].created_at, row[0].id))
 
 
@@ -82,4 +82,4 @@ def held_or_crisis_signals(session: Session, *, as_of: date) -> list[tuple[Signa
         .where(Signal.as_of == as_of, or_(Signal.route == "hold", crisis.is_not(None)))
         .order_by(Signal.account_id, Signal.id)
     )
-    return list(session.execute(query).tuples())
+    return [(signal, name) for signal, name in session.execute(query)]
