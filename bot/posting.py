@@ -7,7 +7,9 @@ never reached anyone, so nothing it shows may be recorded as posted.
 
 Tandem tags what it owes with Slack message metadata (`event_type` and an id in
 `event_payload`), so after a crash it can find in a channel's history a message it posted
-but never recorded, instead of posting it twice.
+but never recorded, instead of posting it twice. A reply in a thread is not in the channel's
+history (`conversations.history` returns parent messages only): it is looked for in its thread,
+with `conversations.replies`.
 """
 
 from __future__ import annotations
@@ -85,8 +87,11 @@ class MessagePoster(Protocol):
         """Share `file` in `channel` (a channel id); the answer's `ts` is the file's id."""
         ...
 
-    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
-        """A message carrying `tag` posted in `channel` (a user id: the DM with them) since then."""
+    def find_posted(
+        self, *, channel: str, tag: MessageTag, since: datetime, thread_ts: str | None = None
+    ) -> PostedMessage | None:
+        """A message carrying `tag` posted in `channel` (a user id: the DM with them) since then;
+        with `thread_ts`, a reply in the thread of that message (where `post` put it)."""
         ...
 
 
@@ -124,19 +129,27 @@ class SlackPoster:
         files = response.get("files") or [response.get("file") or {}]
         return PostedMessage(channel_id=channel, ts=str(files[0].get("id") or ""))
 
-    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
+    def find_posted(
+        self, *, channel: str, tag: MessageTag, since: datetime, thread_ts: str | None = None
+    ) -> PostedMessage | None:
         if channel.startswith(("U", "W")):  # a user id: their DM with the app
             opened = self._client.conversations_open(users=channel)
             channel = str(opened["channel"]["id"])
         oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            page = self._client.conversations_history(
-                channel=channel, oldest=oldest, limit=HISTORY_PAGE_SIZE, include_all_metadata=True,
-                cursor=cursor,
-            )  # fmt: skip
+            if thread_ts is None:
+                page = self._client.conversations_history(
+                    channel=channel, oldest=oldest, limit=HISTORY_PAGE_SIZE, include_all_metadata=True,
+                    cursor=cursor,
+                )  # fmt: skip
+            else:  # replies are not in the channel's history: the thread, its parent first
+                page = self._client.conversations_replies(
+                    channel=channel, ts=thread_ts, oldest=oldest, limit=HISTORY_PAGE_SIZE,
+                    include_all_metadata=True, cursor=cursor,
+                )  # fmt: skip
             for message in page.get("messages") or []:
-                if tag.matches(message.get("metadata")):
+                if message.get("ts") != thread_ts and tag.matches(message.get("metadata")):
                     return PostedMessage(channel_id=channel, ts=str(message["ts"]))
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not page.get("has_more") or not cursor:
@@ -178,7 +191,9 @@ class TerminalPoster:
         self.out.write(f"┌─ to {channel}{where}\n│ [file] {file.title}: {file.filename}, {len(file.content):,} bytes\n└─\n")
         return PostedMessage(channel_id=channel, ts=f"preview-file-{len(self.posted) + 1}")
 
-    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
+    def find_posted(
+        self, *, channel: str, tag: MessageTag, since: datetime, thread_ts: str | None = None
+    ) -> PostedMessage | None:
         return None  # nothing rendered in a terminal is ever in Slack
 
 

@@ -4,8 +4,9 @@ One attempt at one row:
 1. claim it in its own committed transaction (a guarded update: of two workers, replicas or
    clicks, one wins; the others post nothing);
 2. if an earlier attempt may have posted it (a stale claim after a crash, a timeout), look for
-   it in the channel's history by the row id in the message's metadata, and adopt what is
-   found instead of posting again;
+   it in the channel's history (or, for a reply, in its thread: Slack's channel history has
+   no replies) by the row id in the message's metadata, and adopt what is found instead of
+   posting again;
 3. otherwise post it, tagged with the row id (or, for a file, upload it: a file cannot carry
    the tag, so a file that may have been uploaded before a crash is uploaded again; a chart
    twice in a thread is a nuisance, a chart missing would be a loss);
@@ -183,7 +184,10 @@ def attempt_one(
             return
         if claimed.maybe_posted_since is not None:
             found = deps.poster.find_posted(
-                channel=row.recipient, tag=tag_for(row), since=claimed.maybe_posted_since
+                channel=row.recipient,
+                tag=tag_for(row),
+                since=claimed.maybe_posted_since,
+                thread_ts=rendered.thread_ts,  # rendered above: a reply is looked for in its thread
             )
             if found is not None:
                 logger.info("delivery %s (%s) was already in Slack: adopted %s", row.id, row.key, found.ts)

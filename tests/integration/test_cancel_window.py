@@ -70,8 +70,10 @@ class _RecordingSlack:
     def update(self, **kwargs: Any) -> None:
         self.inner.update(**kwargs)
 
-    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
-        return self.inner.find_posted(channel=channel, tag=tag, since=since)
+    def find_posted(
+        self, *, channel: str, tag: MessageTag, since: datetime, thread_ts: str | None = None
+    ) -> PostedMessage | None:
+        return self.inner.find_posted(channel=channel, tag=tag, since=since, thread_ts=thread_ts)
 
 
 def _spread_over_five_zones(db: Database) -> None:

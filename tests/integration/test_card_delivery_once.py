@@ -125,8 +125,12 @@ class _CrashAfterPosting:
     def update(self, **kwargs: Any) -> None:
         self.inner.update(**kwargs)
 
-    def find_posted(self, *, channel: str, tag: MessageTag, since: Any) -> PostedMessage | None:
-        found: PostedMessage | None = self.inner.find_posted(channel=channel, tag=tag, since=since)
+    def find_posted(
+        self, *, channel: str, tag: MessageTag, since: Any, thread_ts: str | None = None
+    ) -> PostedMessage | None:
+        found: PostedMessage | None = self.inner.find_posted(
+            channel=channel, tag=tag, since=since, thread_ts=thread_ts
+        )
         return found
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot import scheduler
 from bot.ids import CardAction, HandOffAction, HandOffBlock
+from bot.posting import PostedMessage
 from bot.workflows.hand_off.hand_back import run_hand_backs
 from storage.db import transaction
 from storage.enums import OutboxState
@@ -203,6 +204,69 @@ def test_a_packet_slack_refused_is_retried_by_the_sweep(env: SlackEnv, monkeypat
     assert (row.state, row.attempts) == ("sent", 2)
     threaded = [c.body for c in env.api.calls_to("chat.postMessage") if c.body.get("thread_ts")]
     assert len(threaded) == 2 and threaded[-1]["thread_ts"] == card.ts  # refused once, then posted
+
+
+def _lose_the_first_packets_record(
+    env: SlackEnv, monkeypatch: pytest.MonkeyPatch, error: BaseException
+) -> list[str]:
+    """The first post into a thread reaches Slack, then its attempt ends (`error`) before Tandem
+    records it: returns the ts Slack gave that post, once it is made."""
+    real_post, lost = env.deps.poster.post, []
+
+    def post(**kwargs: Any) -> PostedMessage:
+        posted: PostedMessage = real_post(**kwargs)
+        if kwargs.get("thread_ts") and not lost:
+            lost.append(posted.ts)
+            raise error
+        return posted
+
+    monkeypatch.setattr(env.deps.poster, "post", post)
+    return lost
+
+
+def _in_thread(env: SlackEnv, channel: str, ts: str) -> list[str]:
+    """The ts of every reply in the thread of (channel, ts), as the stand-in keeps them."""
+    kept = env.api.messages.items()
+    return sorted(t for (where, t), body in kept if where == channel and body.get("thread_ts") == ts)
+
+
+def test_a_packet_posted_before_a_timeout_is_found_in_its_thread_not_posted_again(
+    env: SlackEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = env.post_card()
+    lost = _lose_the_first_packets_record(env, monkeypatch, TimeoutError("The read operation timed out"))
+    env.click(CardAction.TAKE_OVER, card)
+    row = wait_for(lambda: [r for r in _packet_rows(env) if r.attempts == 1 and r.state == "queued"])[0]
+    assert row.maybe_posted_since is not None and "TimeoutError" in (row.last_error or "")
+    assert _in_thread(env, card.channel, card.ts) == lost  # Slack has it; Tandem does not know
+    monkeypatch.setattr(scheduler, "_running", env.deps)
+    _clock(env).advance(minutes=5)
+    scheduler.deliveries_job()  # the minute sweep: looks in the card's thread before posting
+    row = _packet_row(env)
+    assert (row.state, row.attempts, row.channel_id, row.message_ts) == ("sent", 2, card.channel, lost[0])
+    assert _in_thread(env, card.channel, card.ts) == lost  # one packet in the thread
+    assert len([c for c in env.api.calls_to("chat.postMessage") if c.body.get("thread_ts")]) == 1
+    looked = env.api.calls_to("conversations.replies")
+    assert looked and looked[0].body["ts"] == card.ts and looked[0].body["channel"] == card.channel
+
+
+def test_a_packet_posted_before_a_crash_in_the_escalation_channel_is_adopted_from_its_thread(
+    env: SlackEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = env.post_card()
+    copy = PostedCard(card.card_id, "C0ESCALATE", "1770000000.000100", card.blocks)  # the ladder's copy
+    env.api.messages[(copy.channel, copy.ts)] = {"text": "copy"}
+    lost = _lose_the_first_packets_record(env, monkeypatch, SystemExit("killed"))  # nothing below it runs
+    env.click(CardAction.TAKE_OVER, copy, user=MANAGER)
+    wait_for(lambda: lost)
+    assert _packet_row(env).state == "sending"  # claimed, posted, never recorded
+    monkeypatch.setattr(scheduler, "_running", env.deps)
+    _clock(env).advance(seconds=env.deps.settings.delivery.stale_claim_seconds + 1)
+    scheduler.deliveries_job()  # the stale claim is taken over: its thread is searched first
+    row = _packet_row(env)
+    assert (row.state, row.attempts, row.channel_id, row.message_ts) == ("sent", 2, copy.channel, lost[0])
+    assert _in_thread(env, copy.channel, copy.ts) == lost
+    assert len([c for c in env.api.calls_to("chat.postMessage") if c.body.get("thread_ts")]) == 1
 
 
 def test_the_holder_hands_back_and_the_packet_says_so(env: SlackEnv) -> None:

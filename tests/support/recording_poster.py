@@ -48,9 +48,12 @@ class RecordingPoster:
         self.uploads.append({"channel": channel, "file": file, "file_id": file_id})
         return PostedMessage(channel_id=channel, ts=file_id)
 
-    def find_posted(self, *, channel: str, tag: MessageTag, since: datetime) -> PostedMessage | None:
+    def find_posted(
+        self, *, channel: str, tag: MessageTag, since: datetime, thread_ts: str | None = None
+    ) -> PostedMessage | None:
+        """Like Slack: a channel's history holds no replies; a thread (`thread_ts`) holds only its own."""
         for message in self.posted:
-            if message["channel"] == channel and message["tag"] == tag:
+            if message["channel"] == channel and message["tag"] == tag and message["thread_ts"] == thread_ts:
                 return PostedMessage(channel_id=message["channel_id"], ts=message["ts"])
         return None
 

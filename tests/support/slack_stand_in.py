@@ -11,6 +11,9 @@ an upload URL on this server, the raw bytes are POSTed there (kept in `uploads`)
 `files.completeUploadExternal` shares them in a channel or thread (kept in `shared`), answering
 with file objects shaped like the fixtures'.
 
+Like Slack, `conversations.history` returns a channel's parent messages only, never a reply in a
+thread; `conversations.replies` returns one thread, its parent first, paged with a cursor.
+
 Slack's users (`add_user`) answer `users.lookupByEmail` and `users.info` as Slack does (the
 whole user, `tz` included; `users_not_found` / `user_not_found` otherwise), and
 `rate_limit_every` answers every Nth call of a method with 429 and Retry-After.
@@ -294,6 +297,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return {"ok": True, "channel": {"id": "D" + user[1:]}}
             if method == "conversations.history":
                 return self._history(body)
+            if method == "conversations.replies":
+                return self._replies(body)
             if method in ("users.lookupByEmail", "users.info"):
                 return self._user(method, body)
             if method == "chat.postMessage":
@@ -332,28 +337,44 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             return {"ok": True, "user": found[0]} if found else {"ok": False, "error": "users_not_found"}
 
         def _history(self, body: dict[str, Any]) -> dict[str, Any]:
-            """conversations.history, newest first, with metadata only when asked for."""
+            """conversations.history, newest first, with metadata only when asked for; the
+            channel's own messages only (a reply in a thread is not in its history)."""
             channel = str(body.get("channel", ""))
             oldest = float(body.get("oldest") or 0)
-            with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
             with state.lock:
-                found = [(ts, dict(message)) for (where, ts), message in state.messages.items() if where == channel]
-            messages = []
-            for ts, message in sorted(found, key=lambda pair: pair[0], reverse=True):
-                if float(ts) < oldest:
-                    continue
-                shown: dict[str, Any] = {"type": "message", "ts": ts, "text": message.get("text", "")}
-                metadata = _decoded(message.get("metadata"))
-                if with_metadata and metadata:
-                    shown["metadata"] = metadata
-                messages.append(shown)
-            start = int(body.get("cursor") or 0)
-            limit = int(body.get("limit") or 100)
-            page = messages[start : start + limit]
-            more = start + limit < len(messages)
-            answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
-            if more:
-                answer["response_metadata"] = {"next_cursor": str(start + limit)}
+                found = [
+                    (ts, dict(message))
+                    for (where, ts), message in state.messages.items()
+                    if where == channel and message.get("thread_ts") in (None, "", ts)
+                ]
+            messages = [
+                _shown(ts, message, body)
+                for ts, message in sorted(found, key=lambda pair: float(pair[0]), reverse=True)
+                if float(ts) >= oldest
+            ]
+            return _paged(messages, body, limit=100)
+
+        def _replies(self, body: dict[str, Any]) -> dict[str, Any]:
+            """conversations.replies: the thread of `ts`, its parent first on every page, then its
+            replies since `oldest`, oldest first; `thread_not_found` for a message never posted."""
+            channel, parent_ts = str(body.get("channel", "")), str(body.get("ts", ""))
+            oldest = float(body.get("oldest") or 0)
+            with state.lock:
+                parent = state.messages.get((channel, parent_ts))
+                replies = [
+                    (ts, dict(message))
+                    for (where, ts), message in state.messages.items()
+                    if where == channel and ts != parent_ts and message.get("thread_ts") == parent_ts
+                ]
+            if parent is None:
+                return {"ok": False, "error": "thread_not_found"}
+            shown = [
+                _shown(ts, message, body)
+                for ts, message in sorted(replies, key=lambda pair: float(pair[0]))
+                if float(ts) >= oldest
+            ]
+            answer = _paged(shown, body, limit=1000)
+            answer["messages"] = [_shown(parent_ts, dict(parent), body), *answer["messages"]]
             return answer
 
         def _message(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -365,7 +386,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     if (channel, ts) not in state.messages:
                         return {"ok": False, "error": "message_not_found"}
-                    state.messages[(channel, ts)] = body
+                    thread_ts = state.messages[(channel, ts)].get("thread_ts")  # a reply stays in its thread
+                    state.messages[(channel, ts)] = {**body, "thread_ts": thread_ts} if thread_ts else body
                 return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]  # posting to a user id lands in the DM with the app
@@ -386,6 +408,28 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return Handler
+
+
+def _shown(ts: str, message: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as Slack lists it: its metadata only when include_all_metadata is asked for."""
+    shown: dict[str, Any] = {"type": "message", "ts": ts, "text": message.get("text", "")}
+    if message.get("thread_ts"):
+        shown["thread_ts"] = message["thread_ts"]
+    metadata = _decoded(message.get("metadata"))
+    if metadata and str(request.get("include_all_metadata", "")).lower() in ("1", "true"):
+        shown["metadata"] = metadata
+    return shown
+
+
+def _paged(messages: list[dict[str, Any]], request: dict[str, Any], *, limit: int) -> dict[str, Any]:
+    """One page of `messages` from the request's cursor, with has_more and the next cursor."""
+    start = int(request.get("cursor") or 0)
+    size = int(request.get("limit") or limit)
+    more = start + size < len(messages)
+    answer: dict[str, Any] = {"ok": True, "messages": messages[start : start + size], "has_more": more}
+    if more:
+        answer["response_metadata"] = {"next_cursor": str(start + size)}
+    return answer
 
 
 def _file_object(file_id: str, name: str, title: str, data: bytes, channel: str) -> dict[str, Any]:

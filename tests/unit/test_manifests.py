@@ -28,7 +28,10 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat_delete": ("chat:write",),
     "chat_getPermalink": (),
     "conversations_open": ("im:write",),  # DMs only (an mpim would need mpim:write)
-    "conversations_history": ("im:history",),  # the history of Tandem's DMs (posted-once checks)
+    # Posted-once checks look where Tandem posted: its DMs, and the escalation channel (a public
+    # channel Tandem was invited to: a card's copy there, a hand-off packet in that copy's thread).
+    "conversations_history": ("im:history", "channels:history"),
+    "conversations_replies": ("im:history", "channels:history"),  # a reply Tandem owes, in its thread
     "conversations_info": ("channels:read",),
     "conversations_join": ("channels:join",),
     "files_upload_v2": ("files:write",),  # files.getUploadURLExternal + files.completeUploadExternal
