@@ -240,7 +240,7 @@ def test_a_packet_posted_before_a_timeout_is_found_in_its_thread_not_posted_agai
     assert row.maybe_posted_since is not None and "TimeoutError" in (row.last_error or "")
     assert _in_thread(env, card.channel, card.ts) == lost  # Slack has it; Tandem does not know
     monkeypatch.setattr(scheduler, "_running", env.deps)
-    _clock(env).advance(minutes=5)
+    env.clock.advance(minutes=5)
     scheduler.deliveries_job()  # the minute sweep: looks in the card's thread before posting
     row = _packet_row(env)
     assert (row.state, row.attempts, row.channel_id, row.message_ts) == ("sent", 2, card.channel, lost[0])
@@ -261,7 +261,7 @@ def test_a_packet_posted_before_a_crash_in_the_escalation_channel_is_adopted_fro
     wait_for(lambda: lost)
     assert _packet_row(env).state == "sending"  # claimed, posted, never recorded
     monkeypatch.setattr(scheduler, "_running", env.deps)
-    _clock(env).advance(seconds=env.deps.settings.delivery.stale_claim_seconds + 1)
+    env.clock.advance(seconds=env.deps.settings.delivery.stale_claim_seconds + 1)
     scheduler.deliveries_job()  # the stale claim is taken over: its thread is searched first
     row = _packet_row(env)
     assert (row.state, row.attempts, row.channel_id, row.message_ts) == ("sent", 2, copy.channel, lost[0])
