@@ -90,7 +90,9 @@ def hand_back_actions(account_id: str) -> ActionsBlock:
     )
 
 
-def handed_back_line(*, by: str, at: datetime, automatic: bool) -> str:
+def handed_back_line(*, by: str, at: datetime, automatic: bool, veto_lifted: bool = False) -> str:
+    if veto_lifted:
+        return f"↩️ Handed back to Tandem by <@{by}> {slack_time(at)}, who lifted the account's veto."
     if automatic:
         return f"↩️ Handed back to Tandem automatically {slack_time(at)}: the hold ran its course."
     return f"↩️ Handed back to Tandem by <@{by}> {slack_time(at)}. Automation handles the account again."

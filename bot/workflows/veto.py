@@ -13,8 +13,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.hand_off import handed_back_line
 from bot.deps import Deps
 from bot.workflows.account_lookup import resolve_account
+from bot.workflows.hand_off.hand_back import PacketUpdate, close_packets, update_packets
 from bot.workflows.refused import Refused
 from storage.db import transaction
 from storage.models import Account, EscalationCard
@@ -33,6 +35,7 @@ class VetoSet:
     account_name: str
     on: bool
     cancelled: int  # automated touches stopped in their hold window
+    packets: tuple[PacketUpdate, ...] = ()  # hand-off packets whose Hand back the lift answered
 
 
 VetoOutcome = VetoSet | Refused
@@ -93,10 +96,13 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
             return Refused(f"{account.name} has no veto to lift; automation already handles it as usual.")
         accounts.set_always_human(session, account_id=account_id, on=on, by=actor)
         cancelled = 0
+        packets: tuple[PacketUpdate, ...] = ()
         if on:
             cancelled = _cancel_queued_touches(session, account_id, actor, now)
-        else:
+        elif account.human_handled_by is not None:  # lifting the veto ends a take-over's hold too
             accounts.clear_human_handled(session, account_id=account_id)
+            packets = close_packets(session, account, handed_back_line(by=actor, at=now, automatic=False,
+                                                                       veto_lifted=True))  # fmt: skip
         overrides.record_account_action(
             session,
             account_id=account_id,
@@ -105,7 +111,9 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
             now=now,
             reason=note or None,
         )
-        return VetoSet(account.name, on, cancelled)
+        outcome = VetoSet(account.name, on, cancelled, packets)
+    update_packets(deps, outcome.packets)  # the packets' Hand back gives way to who ended the hold
+    return outcome
 
 
 def _cancel_queued_touches(session: Session, account_id: str, actor: str, now: datetime) -> int:

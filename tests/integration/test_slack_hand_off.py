@@ -432,3 +432,19 @@ def test_a_hold_found_late_is_reminded_before_it_goes_back(env: SlackEnv) -> Non
     clock.advance(hours=1)  # the reminder's two days have passed
     assert [h.by for h in run_hand_backs(env.deps).handed_back] == ["tandem"]
     assert _log(env) == [("hand_back_reminded", "tandem"), ("handed_back", "tandem")]
+
+
+def test_lifting_the_veto_ends_the_hold_and_the_packet_says_so(env: SlackEnv) -> None:
+    """`/veto lift` ends a take-over's hold as a hand-back does: the packet's Hand back gives way
+    to who ended it (before the fix the packet kept offering a Hand back that did nothing)."""
+    _take_over(env)
+    row = _packet_row(env)
+    env.clock.advance(days=1)
+    reply = env.slack.slash_command("lift Acme Corp", user_id=OWNER, response_url=env.api.response_url("lift"),
+                                    command="/veto")  # fmt: skip
+    assert reply.status == 200
+    update = wait_for(lambda: [c.body for c in env.api.calls_to("chat.update") if c.body["ts"] == row.message_ts])[0]
+    blocks = _blocks(update)
+    assert not any(b["type"] == "actions" for b in blocks)
+    assert "who lifted the account's veto" in json.dumps(blocks)
+    assert _account(env).human_handled_by is None

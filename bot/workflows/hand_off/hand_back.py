@@ -184,10 +184,10 @@ def _handed_back(
     overrides.record_hand_off(session, account_id=account.account_id, action=HANDED_BACK, actor=actor, now=now,
                               reason=why, seconds_to_decide=held)  # fmt: skip
     line = handed_back_line(by=actor, at=now, automatic=automatic)
-    return HandedBack(account.account_id, account.name, actor, now, line, _close_packets(session, account, line))
+    return HandedBack(account.account_id, account.name, actor, now, line, close_packets(session, account, line))
 
 
-def _close_packets(session: Session, account: Account, line: str) -> tuple[PacketUpdate, ...]:
+def close_packets(session: Session, account: Account, line: str) -> tuple[PacketUpdate, ...]:
     """Every posted packet on the account still offering Hand back now says who handed it back."""
     closed = []
     for row in deliveries.sent_for_account(session, kind=DeliveryKind.HAND_OFF, account_id=account.account_id):
@@ -201,7 +201,11 @@ def _close_packets(session: Session, account: Account, line: str) -> tuple[Packe
 
 def show_handed_back(deps: Deps, outcome: HandedBack) -> None:
     """Update the packets in Slack (a packet that cannot be updated stays as it was: logged)."""
-    for packet in outcome.packets:
+    update_packets(deps, outcome.packets)
+
+
+def update_packets(deps: Deps, packets: tuple[PacketUpdate, ...]) -> None:
+    for packet in packets:
         try:
             deps.poster.update(channel=packet.channel_id, ts=packet.ts, text=packet.text, blocks=packet.blocks)
         except SlackApiError as error:
