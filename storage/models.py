@@ -70,6 +70,10 @@ class Account(Base):
     human_handled_by: Mapped[str | None] = mapped_column(String(32))
     human_handled_since: Mapped[datetime | None]
     hand_back_reminded_at: Mapped[datetime | None]  # told it goes back to Tandem soon (bot.workflows.hand_off)
+    # "Pause automation on X for N days" (the assistant, behind Confirm): a person handles every
+    # touchpoint until then, as under a veto, and automation resumes by itself after it.
+    automation_paused_until: Mapped[datetime | None]
+    automation_paused_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class UsageDaily(Base):
@@ -500,6 +504,70 @@ class DigestRun(Base):
     posted_at: Mapped[datetime]
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class AssistantConversation(Base):
+    """A conversation with the assistant in one thread: what it is about (an account, a card)
+    and its last turns, kept until `expires_at` (a follow-up keeps its context; Slack's history
+    is never re-read)."""
+
+    __tablename__ = "assistant_conversations"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    card_id: Mapped[int | None] = mapped_column(Integer)
+    turns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"role": "user"|"assistant", "text": …}]
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AssistantAction(Base):
+    """A state-changing request asked in words, waiting for Confirm: never run from the model's
+    output. State: pending -> confirmed / cancelled / expired, each a guarded update (consumed once)."""
+
+    __tablename__ = "assistant_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(24))  # bot.assistant.types.Intent (an action intent)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.account_id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_cards.id"))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(Text)  # "Pause automation on *Acme* for 14 days?"
+    channel: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # the Confirm card's
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(Text)  # what was done, or why not
+
+
+class AssistantAnswer(Base):
+    """Every answer the assistant gave: the question, how it was made, its sources, tokens and
+    cost (like drafts'), and its message ts, which feedback clicks refer to."""
+
+    __tablename__ = "assistant_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    answer: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[str] | None] = mapped_column(JSON)
+    via: Mapped[str] = mapped_column(String(100))  # "grammar" or "llm:<model>"
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime]
+    message_ts: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class SeenSlackRequest(Base):
