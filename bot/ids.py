@@ -174,3 +174,15 @@ class HandOffAction(StrEnum):
 class HandOffBlock(StrEnum):
     ACTIONS = "hand-off-actions"  # the packet's Hand back button; gives way to who handed it back
     REMINDER_ACTIONS = "hand-off-reminder-actions"
+
+
+class AssistantActionId(StrEnum):
+    """The Confirm card of a request asked in words (bot.assistant.actions); each button's value
+    is the pending action's id. Only a click carries it out: typed text never does."""
+
+    CONFIRM = "assistant-action-confirm"
+    CANCEL = "assistant-action-cancel"
+
+
+class AssistantActionBlock(StrEnum):
+    ACTIONS = "assistant-action-buttons"

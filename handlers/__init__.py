@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    assistant_actions,
     audit_cards,
     auto_touches,
     brief_command,
@@ -56,3 +57,4 @@ def register_all(app: App, deps: Deps) -> None:
     direct_messages.register(app, deps)
     hand_off.register(app, deps)
     snooze.register(app, deps)
+    assistant_actions.register(app, deps)

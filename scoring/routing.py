@@ -131,6 +131,10 @@ def _hard_rules(
         return _one(
             signal, Route.HUMAN, "taken_over", f"Human: a CSM took over {name}; automation is paused."
         )
+    if facts.automation_paused:
+        return _one(
+            signal, Route.HUMAN, "automation_paused", f"Human: automation on {name} is paused; a person handles it."
+        )
     if facts.automation_mode is AutomationMode.HUMAN:
         return _one(signal, Route.HUMAN, "account_human_mode", f"Human: {name} is set to human handling.")
 

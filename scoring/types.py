@@ -234,6 +234,9 @@ class AccountFacts:
     history: AutomationHistory = AutomationHistory()
     account_executive: str | None = None  # Slack id of the account's AE, for sales hand-offs
     industry: str | None = None  # lowercase ("healthcare"), for learned routing rules
+    # Automation paused for N days (asked in words, behind Confirm): a person handles every
+    # touchpoint through the day the pause ends; then automation resumes by itself.
+    automation_paused: bool = False
 
 
 @dataclass(frozen=True, slots=True)

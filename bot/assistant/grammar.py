@@ -44,9 +44,9 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         (Intent.QBR, r"(a )?qbr( brief)? (for|on) (?P<a>.+)|qbr (?P<b>.+)"),
         (Intent.DRAFT_CHECKIN, r"(draft|write) (me )?(a )?check[- ]?in (for|to|with) (?P<a>.+)"),
         (Intent.PAUSE, r"pause (automation|automated (outreach|touches|emails)|tandem) (on|for) (?P<a>.+?)"
-                       r"( for " + DURATION + r")?(\s*[,:;.-]+\s*(?P<why>.+)|\s+(?P<why2>(because|as|since) .+))?"),
+                       r"( for " + DURATION + r")?((\s*[,:;.]+|\s+[-—–]+)\s*(?P<why>.+)|\s+(?P<why2>(because|as|since) .+))?"),
         (Intent.ALWAYS_HUMAN, r"(make |set |keep )?(?P<a>.+?) always human|always human (on|for) (?P<b>.+)"),
-        (Intent.FLAG, r"flag (?P<a>.+?)\s*(:|-|—|because)\s*(?P<why>.+)"),
+        (Intent.FLAG, r"flag (?P<a>.+?)(\s*:|\s+(-|—|–|because))\s*(?P<why>.+)"),
         (Intent.SNOOZE, r"snooze (this|it)( card| one)?( for " + DURATION + r"| until (it gets )?worse)?"),
         (Intent.TAKE_OVER, r"(i(['’]ll| will) )?take (this|it)( one)? over|i(['’]ve| have) got (this|it)"),
     )

@@ -46,6 +46,12 @@ def flag_account(deps: Deps, *, text: str, actor: str) -> Flagged | Refused:
         return Refused(USAGE)
     if not reason:
         return Refused(f"Say why, so the card tells the story: `/flag {query}: what you noticed`.")
+    return flag(deps, query=query, reason=reason, actor=actor)
+
+
+def flag(deps: Deps, *, query: str, reason: str, actor: str) -> Flagged | Refused:
+    """Flag the account `query` names (an id names exactly one), for `actor`, with `reason`:
+    `/flag`'s workflow, also the one a flag confirmed in the assistant runs."""
     now = deps.clock.now()
     version, config = active_trigger_config(deps)
     with transaction(deps.session_factory) as session:

@@ -191,7 +191,7 @@ def exclusion(
     """Why this near miss may not become an audit card (one of the codes above), or None."""
     if facts.always_human:
         return VETOED
-    if facts.human_handled:
+    if facts.human_handled or facts.automation_paused:
         return TAKEN_OVER
     if crisis_events(facts, miss.as_of, config.routing.crisis_lookback_days):
         return ON_HOLD

@@ -234,6 +234,11 @@ def set_always_human(session: Session, *, account_id: str, on: bool, by: str) ->
     _update_one(session, account_id, always_human=on, always_human_by=by if on else None)
 
 
+def set_automation_paused(session: Session, *, account_id: str, until: datetime | None, by: str | None) -> None:
+    """Automation paused on the account until `until` (None: not paused); it resumes by itself after."""
+    _update_one(session, account_id, automation_paused_until=until, automation_paused_by=by)
+
+
 def _update_one(session: Session, account_id: str, **values: object) -> None:
     result = session.execute(update(Account).where(Account.account_id == account_id).values(**values))
     if result.rowcount != 1:  # type: ignore[attr-defined]

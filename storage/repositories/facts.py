@@ -152,6 +152,7 @@ def _load(
     query = select(
         a.account_id, a.name, a.segment, a.arr, a.owner_slack_id, a.renewal_date, a.automation_mode,
         a.always_human, a.human_handled_by, a.account_executive_slack_id, a.industry,
+        a.automation_paused_until,
     )  # fmt: skip
     facts = [
         AccountFacts(
@@ -175,8 +176,12 @@ def _load(
             history=automation.get(account_id, NO_HISTORY),
             account_executive=executive,
             industry=industry.strip().lower() if industry else None,
+            automation_paused=paused_until is not None and as_of <= paused_until.date(),
         )
-        for account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive, industry in (
+        for (
+            account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive, industry,
+            paused_until,
+        ) in (
             _rows(session, query, a.account_id, scope)
         )
     ]
