@@ -244,7 +244,10 @@ def confirm(deps: Deps, *, action_id: int, actor: str, message_ts: str | None = 
     assert account_id is not None
     done = _carry_out(deps, intent=intent, args=args, account_id=account_id, card_id=card_id, actor=actor)
     ok = not isinstance(done, Refused)
-    line = f"✅ Done by <@{actor}> {slack_time(now)}: {done}" if ok else f"⚠️ Not done: {done.message}"  # type: ignore[union-attr]
+    if isinstance(done, Refused):
+        line = f"⚠️ Not done: {done.message}"
+    else:
+        line = f"✅ Done by <@{actor}> {slack_time(now)}: {done}"
     with transaction(deps.session_factory) as session:
         assistant_actions.set_result(session, action_id=action_id, result=line)
         if ok:

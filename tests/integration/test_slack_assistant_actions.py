@@ -90,7 +90,7 @@ def _updates(env: SlackEnv, ts: str) -> list[dict[str, Any]]:
 
 
 def _updated_text(env: SlackEnv, ts: str, count: int = 1) -> str:
-    found = wait_for(lambda: len(_updates(env, ts)) >= count and _updates(env, ts))
+    found = wait_for(lambda: _updates(env, ts) if len(_updates(env, ts)) >= count else [])
     return json.dumps(found[-1]["blocks"])
 
 
@@ -273,8 +273,12 @@ def test_a_manager_confirms_their_csms_request(env: SlackEnv) -> None:
 
 def test_typed_yes_is_not_a_confirmation(env: SlackEnv) -> None:
     reply = _ask(env, "pause automation on Acme Corp for 14 days")
-    assert parse("yes") is None or parse("yes").intent not in {Intent.PAUSE}  # type: ignore[union-attr]
+    # the grammar reads no confirmation into a typed answer; only the Confirm button's action consumes it
+    assert [parse(text) for text in ("yes", "Yes!", "confirm", "ok do it")] == [None, None, None, None]
     assert _action(env, reply.action_id).state == "pending" and _account(env).automation_paused_until is None
+    ts = _post(env, reply)
+    _click(env, reply, ts, user=OWNER, hook="confirm")  # the click still works: the answer changed nothing
+    wait_for(lambda: _account(env).automation_paused_until)
 
 
 # ------------------------------------------------------------------ each kind
