@@ -9,7 +9,7 @@ here when an LLM is configured (`OPENAI_API_KEY`), else `llm_reply` returns None
   stores a pending action and returns the Confirm card). The model never executes a change.
 - What a tool returns to the model is the read's reply text, fenced as data (a ticket quoted
   in it is never an instruction), and cut to a data budget so the prompt stays under 3,000
-  tokens (`DATA_BUDGET_TOKENS`; tests/integration/test_assistant_llm.py measures it).
+  tokens (`DATA_BUDGET_BYTES`; tests/integration/test_assistant_llm.py measures it).
 - An action is only proposed when the person's own message asks for it: the grammar reads that
   action in their text, or their text has the action's word ("pause", "always human", "flag",
   "snooze", "take … over"). A `request_action` the model makes after reading tool results
@@ -42,7 +42,6 @@ from bot.assistant import grammar
 from bot.assistant.types import ACTION_INTENTS, Ask, Intent, Reply, Turn
 from bot.deps import Deps
 from bot.workflows.refused import Refused
-from prompts.budget import BYTES_PER_TOKEN, estimate_tokens
 from prompts.validation import numbers_in, safety_findings
 from storage.enums import SnoozeMode
 
@@ -52,8 +51,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 3
-DATA_BUDGET_TOKENS = 1200  # every tool result of one question together (pessimistic estimate)
-MIN_DATA_TOKENS = 60  # below this, no further tool calls are offered
+# Every tool result of one question together, in UTF-8 bytes: figures, dates and Slack ids run
+# about 2.5 bytes a token, so this is at most ~1,400 tokens (measured: test_assistant_llm.py).
+DATA_BUDGET_BYTES = 3400
+MIN_DATA_BYTES = 200  # below this, no further tool calls are offered
 HISTORY_TURNS = 4
 HISTORY_CHARS = 300  # per earlier turn
 QUESTION_CHARS = 800
@@ -142,7 +143,7 @@ class _Exchange:
 
     model: str
     reads: list[Reply] = field(default_factory=list)
-    data_left: int = DATA_BUDGET_TOKENS
+    data_left: int = DATA_BUDGET_BYTES
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
@@ -217,16 +218,16 @@ def opening_messages(deps: Deps, turn: Turn, history: Sequence[dict[str, str]]) 
     return messages
 
 
-def fenced(text: str, budget_tokens: int) -> tuple[str, int]:
+def fenced(text: str, budget_bytes: int) -> tuple[str, int]:
     """A tool result as data the model cannot mistake for instructions, cut to the budget;
-    returns it with the (estimated) tokens it costs."""
+    returns it with the bytes it costs."""
     body = FENCE_MARK.sub("(marker removed)", text)
-    limit = max(0, int(budget_tokens * BYTES_PER_TOKEN) - len(DATA_OPEN) - len(DATA_CLOSE) - 8)
+    limit = max(0, budget_bytes - len(DATA_OPEN) - len(DATA_CLOSE) - 2)
     raw = body.encode("utf-8")
     if len(raw) > limit:
         body = raw[: max(0, limit - 3)].decode("utf-8", errors="ignore").rstrip() + "…"
     content = f"{DATA_OPEN}\n{body}\n{DATA_CLOSE}"
-    return content, estimate_tokens(content)
+    return content, len(content.encode("utf-8"))
 
 
 def user_asked_for(intent: Intent, text: str) -> bool:
@@ -250,7 +251,7 @@ def _converse(
 ) -> Reply:
     messages = opening_messages(deps, turn, history)
     for round_no in range(MAX_TOOL_ROUNDS + 1):
-        may_call = round_no < MAX_TOOL_ROUNDS and exchange.data_left >= MIN_DATA_TOKENS
+        may_call = round_no < MAX_TOOL_ROUNDS and exchange.data_left >= MIN_DATA_BYTES
         options: dict[str, Any] = {"tools": TOOLS, "tool_choice": "auto" if may_call else "none",
                                    "parallel_tool_calls": False}  # fmt: skip
         completion, usage = client.chat(messages, **options)  # type: ignore[arg-type]

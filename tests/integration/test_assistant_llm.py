@@ -5,7 +5,6 @@ budget on a 200-account book counted with the offline tokenizers."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from bot.assistant.types import Ask, Intent, Reply, Turn
 from bot.deps import Deps
 from bot.settings import Settings
 from prompts.pricing import KNOWN_PRICES
+from tests.support.assistant_prompts import count_parts, largest_prompt, renewals_over_the_book
 from tests.support.openai_server import Behaviour, FakeOpenAI
 from tests.support.seeded_requests import seeded_deps
 
@@ -233,52 +233,9 @@ def test_without_an_api_key_there_is_no_llm_answer(db: object) -> None:
 
 # --- the prompt budget: a 200-account book's largest question, counted offline -------------------
 
-PER_MESSAGE = 4  # chat formatting tokens around each message
-
-
-def renewals_over_the_book(deps: Deps) -> str:
-    """What the largest read looks like on a big book: every account with its renewal, ARR and
-    owner (a manager's or ops' renewals question over 200 accounts)."""
-    from sqlalchemy import select
-
-    from storage.models import Account
-
-    with deps.session_factory() as session:
-        accounts = session.scalars(select(Account).order_by(Account.renewal_date, Account.name)).all()
-        lines = [f"• *{a.name}* ({a.segment}) renews {a.renewal_date or 'not set'}, ARR ${a.arr:,.0f}, "
-                 f"owner <@{a.owner_slack_id}>, score 41/100 red, 2 open P1 tickets" for a in accounts]  # fmt: skip
-    return f"{len(lines)} accounts renew this quarter:\n" + "\n".join(lines)
-
-
-def largest_prompt(deps: Deps, data: str) -> list[dict[str, object]]:
-    """The final round's request at its largest: longest history and question, three tool
-    rounds whose results each fill what is left of the data budget."""
-    said = "Northwind's usage fell 42% after their migration began on 2026-02-01; 3 P1 tickets are open. "
-    history = [{"role": "user" if i % 2 == 0 else "assistant", "content": said * 10} for i in range(8)]
-    question = "which of my accounts renew this quarter and how risky are they, and what should I do first? " * 20
-    messages: list[dict[str, object]] = llm.opening_messages(deps, turn(question), history)
-    left = llm.DATA_BUDGET_TOKENS
-    for i in range(llm.MAX_TOOL_ROUNDS):
-        call = {"id": f"call_{i}", "type": "function",
-                "function": {"name": "ask_tandem", "arguments": json.dumps({"intent": "renewals", "account": None})}}  # fmt: skip
-        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        content, cost = llm.fenced(data, left)
-        left -= cost
-        messages.append({"role": "tool", "tool_call_id": f"call_{i}", "content": content})
-    return messages
-
-
-def count_prompt(messages: list[dict[str, object]], encoding: str) -> int:
-    toktok = pytest.importorskip("toktok", reason="toktok-rs (dev extra) counts tokens offline")
-    texts = [json.dumps(llm.TOOLS)]
-    for message in messages:
-        texts.append(str(message.get("content") or ""))
-        if message.get("tool_calls"):
-            texts.append(json.dumps(message["tool_calls"]))
-    return int(sum(toktok.batch_count(texts, encoding, threads=1)) + PER_MESSAGE * len(messages))
-
 
 def test_the_tool_calling_prompt_stays_under_3000_tokens_on_a_200_account_book(sqlite_db: object) -> None:
+    pytest.importorskip("toktok", reason="toktok-rs (dev extra) counts tokens offline")
     from storage.synthetic import generate_book
 
     deps = deps_for(sqlite_db, None)
@@ -286,7 +243,7 @@ def test_the_tool_calling_prompt_stays_under_3000_tokens_on_a_200_account_book(s
     data = renewals_over_the_book(deps)
     assert data.count("\n") == 200 and len(data) > 20_000  # far more than fits: the budget cuts it
     messages = largest_prompt(deps, data)
-    o200k, cl100k = count_prompt(messages, "o200k_base"), count_prompt(messages, "cl100k_base")
+    o200k, cl100k = (sum(count_parts(messages, encoding).values()) for encoding in ("o200k_base", "cl100k_base"))
     print(f"\nassistant tool-calling prompt, 200-account book, largest question: o200k {o200k}, cl100k {cl100k} tokens")
     assert o200k < 3000 and cl100k < 3000, (o200k, cl100k)
     assert o200k > 1500  # the measurement is of a full prompt, not an empty one
