@@ -27,6 +27,7 @@ from prompts.pricing import price_for
 from prompts.template_drafter import TemplateDrafter
 
 if TYPE_CHECKING:
+    from prompts.llm_client import LLMClient
     from prompts.llm_drafter import LLMDrafter
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "cache_key",
     "facts_hash",
     "make_drafter",
+    "make_llm_client",
     "render_markdown",
     "render_mrkdwn",
 ]
@@ -76,12 +78,39 @@ def make_drafter(
     """The LLM drafter when an API key is configured, else the template drafter. Its client's
     breaker stops asking the model after `breaker_failures` consecutive failed calls (0: never),
     for `breaker_cooldown_seconds`."""
-    if not api_key or not api_key.strip():
+    client = make_llm_client(
+        api_key=api_key, base_url=base_url, model=model, timeout_seconds=timeout_seconds, max_retries=max_retries,
+        max_concurrency=max_concurrency, input_price_per_mtok=input_price_per_mtok,
+        output_price_per_mtok=output_price_per_mtok, breaker_failures=breaker_failures,
+        breaker_cooldown_seconds=breaker_cooldown_seconds,
+    )  # fmt: skip
+    if client is None:
         return TemplateDrafter()
-    from prompts.llm_client import LLMClient
     from prompts.llm_drafter import LLMDrafter
 
-    client = LLMClient(
+    return LLMDrafter(client)
+
+
+def make_llm_client(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    model: str,
+    timeout_seconds: float = 30.0,
+    max_retries: int = 2,
+    max_concurrency: int = 4,
+    input_price_per_mtok: float | None = None,
+    output_price_per_mtok: float | None = None,
+    breaker_failures: int = 3,
+    breaker_cooldown_seconds: float = 600.0,
+) -> LLMClient | None:
+    """The LLM client (timeouts, retries, concurrency slots, breaker, price) when an API key is
+    configured, else None. The drafter and the assistant both build theirs here."""
+    if not api_key or not api_key.strip():
+        return None
+    from prompts.llm_client import LLMClient
+
+    return LLMClient(
         api_key=api_key.strip(),
         base_url=base_url or None,
         model=model,
@@ -91,4 +120,3 @@ def make_drafter(
         price=price_for(model, input_per_mtok=input_price_per_mtok, output_per_mtok=output_price_per_mtok),
         breaker=ModelBreaker(failures=breaker_failures, cooldown_seconds=breaker_cooldown_seconds),
     )
-    return LLMDrafter(client)

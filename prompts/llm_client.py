@@ -149,7 +149,7 @@ class LLMClient:
         ]
         for role, content in follow_up:
             messages.append({"role": "assistant", "content": content} if role == "assistant" else {"role": "user", "content": content})
-        completion = self._guarded_call(messages, response_format(response_model))
+        completion = self._guarded_call(messages, {"response_format": response_format(response_model)})
         usage = self._usage(completion)
         raw = _content(completion, usage)
         try:
@@ -161,6 +161,12 @@ class LLMClient:
             raise BadAnswer(f"LLM answer did not match the JSON schema ({fields})", usage, raw) from error
         return Completion(value, raw, usage)
 
+    def chat(self, messages: list[ChatCompletionMessageParam], **options: Any) -> tuple[ChatCompletion, Usage]:
+        """One raw chat completion (e.g. with `tools=`), behind the same breaker, retries,
+        timeout and concurrency slots as `complete`; the caller reads the message itself."""
+        completion = self._guarded_call(messages, options)
+        return completion, self._usage(completion)
+
     def _usage(self, completion: ChatCompletion) -> Usage:
         used = completion.usage
         prompt_tokens = used.prompt_tokens if used else 0
@@ -168,9 +174,7 @@ class LLMClient:
         cost = self._price.cost(prompt_tokens, completion_tokens) if self._price else None
         return Usage(prompt_tokens, completion_tokens, cost, 1)
 
-    def _guarded_call(
-        self, messages: list[ChatCompletionMessageParam], fmt: ResponseFormatJSONSchema
-    ) -> ChatCompletion:
+    def _guarded_call(self, messages: list[ChatCompletionMessageParam], options: dict[str, Any]) -> ChatCompletion:
         """`_call` behind the breaker: refused at once while it is open; whether the model
         answered (after the retries) is its outcome."""
         try:
@@ -178,7 +182,7 @@ class LLMClient:
         except BreakerOpen as refused:
             raise ModelUnavailable(refused.reason) from refused
         try:
-            completion = self._call(messages, fmt, permit)
+            completion = self._call(messages, options, permit)
         except ModelUnavailable:
             raise  # opened by other calls while this one waited: not this call's outcome
         except CallFailed as failed:
@@ -194,14 +198,14 @@ class LLMClient:
         return completion
 
     def _call(
-        self, messages: list[ChatCompletionMessageParam], fmt: ResponseFormatJSONSchema, permit: Permit
+        self, messages: list[ChatCompletionMessageParam], options: dict[str, Any], permit: Permit
     ) -> ChatCompletion:
         attempt = 0
         while True:
             try:
                 with self._slot():
                     self._confirm(permit)  # the breaker may have opened while this call waited
-                    return self._client.chat.completions.create(model=self.model, messages=messages, response_format=fmt)
+                    return self._client.chat.completions.create(model=self.model, messages=messages, **options)
             except openai.APITimeoutError as error:
                 raise CallFailed(f"LLM call timed out after {self.timeout_seconds:g} s", timed_out=True) from error
             except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as error:

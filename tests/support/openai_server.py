@@ -3,7 +3,8 @@
 Tests point the real `openai` client at `server.base_url` and script the answers, one per
 request, in order: content (`Behaviour.answer`), invalid JSON, a delay that outlasts the
 client's timeout, no answer at all until the server stops (`Behaviour.no_answer`), HTTP 429 with
-Retry-After, HTTP 500. When the script runs out, every request
+Retry-After, HTTP 500, a tool call (`Behaviour.tool_call`) and a plain final message
+(`Behaviour.final`) for tool-calling exchanges. When the script runs out, every request
 gets `responder(body)` when one is set (a fake model that reads the prompt), else `default`.
 `latency` delays every answer (benchmarks), and the server counts how many requests it was
 serving at once (`peak_in_flight`). Every request is recorded (path, headers, parsed JSON body,
@@ -42,6 +43,23 @@ class Behaviour:
     finish_reason: str = "stop"
     prompt_tokens: int | None = None  # None: estimated from the request's length
     completion_tokens: int | None = None
+    # tool calling: (name, arguments as the model wrote them: JSON text, or anything for garbage)
+    tool_calls: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def tool_call(
+        cls, name: str, arguments: dict[str, Any] | str, *, prompt_tokens: int = 300, completion_tokens: int = 20
+    ) -> Behaviour:
+        """An assistant message calling one tool (finish_reason "tool_calls"); a str is sent as
+        the arguments verbatim (garbage tests)."""
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        return cls(tool_calls=((name, raw),), finish_reason="tool_calls",
+                   prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)  # fmt: skip
+
+    @classmethod
+    def final(cls, content: str, *, prompt_tokens: int = 400, completion_tokens: int = 30) -> Behaviour:
+        """A plain assistant message (the end of a tool-calling exchange)."""
+        return cls(content=content, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
     @classmethod
     def answer(
@@ -167,7 +185,7 @@ class FakeOpenAI:
 
 
 def completion_payload(request_body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:
-    """An answer in the shape of OpenAI's chat completion object."""
+    """An answer in the shape of OpenAI's chat completion object (with `tool_calls` when scripted)."""
     prompt_chars = sum(len(str(m.get("content", ""))) for m in request_body.get("messages", []))
     prompt_tokens = behaviour.prompt_tokens if behaviour.prompt_tokens is not None else prompt_chars // 4
     completion_tokens = (
@@ -183,7 +201,7 @@ def completion_payload(request_body: dict[str, Any], behaviour: Behaviour) -> di
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": behaviour.content, "refusal": None},
+                "message": _message(behaviour),
                 "logprobs": None,
                 "finish_reason": behaviour.finish_reason,
             }
@@ -194,6 +212,16 @@ def completion_payload(request_body: dict[str, Any], behaviour: Behaviour) -> di
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+def _message(behaviour: Behaviour) -> dict[str, Any]:
+    if not behaviour.tool_calls:
+        return {"role": "assistant", "content": behaviour.content, "refusal": None}
+    calls = [
+        {"id": f"call_{i}_{time.monotonic_ns()}", "type": "function", "function": {"name": name, "arguments": arguments}}
+        for i, (name, arguments) in enumerate(behaviour.tool_calls)
+    ]
+    return {"role": "assistant", "content": behaviour.content or None, "refusal": None, "tool_calls": calls}
 
 
 def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
