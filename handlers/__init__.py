@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    assistant,
     audit_cards,
     auto_touches,
     brief_command,
@@ -14,7 +15,6 @@ from handlers import (
     circuit_breaker,
     deliveries,
     digest_cards,
-    direct_messages,
     dismiss,
     edit_modal,
     errors,
@@ -53,6 +53,6 @@ def register_all(app: App, deps: Deps) -> None:
     exceptions.register(app, deps)
     tuning.register(app, deps)
     calibration.register(app, deps)
-    direct_messages.register(app, deps)
+    assistant.register(app, deps)
     hand_off.register(app, deps)
     snooze.register(app, deps)
