@@ -29,7 +29,6 @@ from bot.deps import Deps
 from bot.workflows.account_lookup import NoMatch, OutOfScope, UnknownRequester, echo
 from bot.workflows.brief import brief_request, owner_name
 from bot.workflows.cycle import active_trigger_config
-from bot.workflows.direct_messages import ROLE_HELP
 from bot.workflows.draft_requests import draft_request_for
 from bot.workflows.draft_step import write_brief, write_drafts
 from bot.workflows.qbr import QBRBrief, build_qbr
@@ -71,6 +70,26 @@ ACTION_EXAMPLES = (
     "flag Acme: renewal call went badly",
     "snooze this / take this over (in a card's thread)",
 )
+
+# What Tandem does for each role, and whose accounts they may ask about (the DM help of old).
+ROLE_HELP = {
+    Role.CSM: (
+        "Your cards arrive here: *Approve*, *Edit*, *Take over* or *Dismiss* each one. "
+        "Your *Home* tab shows what is waiting for you.",
+        "for the accounts in your book",
+    ),
+    Role.MANAGER: (
+        "Cards for your team's accounts that wait too long come to you, and you can decide any "
+        "of them. Your *Home* tab shows your team.",
+        "for your team's accounts",
+    ),
+    Role.OPS: (
+        "Ops alerts come here (the circuit breaker, messages Slack refused, trigger tuning, "
+        "calibration). Your *Home* tab shows the override log and what needs ops.",
+        "for any account",
+    ),
+}
+ROLE_HELP[Role.ADMIN] = ROLE_HELP[Role.OPS]
 
 
 @dataclass(frozen=True)
