@@ -66,8 +66,8 @@ def mentions(text: str, bot_user_id: str | None) -> bool:
 
 
 def wants_answer(deps: Deps, event: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
-    """For the `message` listener: a DM, or a reply in a thread Tandem posted (a message that
-    mentions Tandem is the `app_mention` listener's)."""
+    """For the `message` listener: a DM, or a reply in a thread Tandem posted or answered in (a
+    message that mentions Tandem is the `app_mention` listener's)."""
     if not is_person_message(event, bot_user_id=bot_user_id):
         return False
     if event.get("channel_type") == "im":
@@ -78,7 +78,9 @@ def wants_answer(deps: Deps, event: Mapping[str, Any], *, bot_user_id: str | Non
     if not isinstance(parent, str) or parent == event.get("ts"):
         return False  # a top-level channel message is not a question to Tandem
     with deps.session_factory() as session:
-        return store.tandem_posted(session, channel=str(event["channel"]), message_ts=parent)
+        return store.tandem_posted(
+            session, channel=str(event["channel"]), message_ts=parent, now=deps.clock.now()
+        )
 
 
 def incoming(event: Mapping[str, Any], event_id: str | None) -> Incoming:

@@ -96,8 +96,11 @@ def card_posted_at(session: Session, *, channel: str, message_ts: str) -> Escala
     )
 
 
-def tandem_posted(session: Session, *, channel: str, message_ts: str) -> bool:
-    """Is this message one Tandem posted (a card, a digest, a notice, a brief, an answer)?"""
+def tandem_posted(session: Session, *, channel: str, message_ts: str, now: datetime | None = None) -> bool:
+    """Is this message one Tandem posted (a card, a digest, a notice, a brief, an answer), or the
+    start of a thread Tandem is talking in (a mention it answered there)?"""
+    if now is not None and conversation(session, channel=channel, thread_ts=message_ts, now=now) is not None:
+        return True
     if card_posted_at(session, channel=channel, message_ts=message_ts) is not None:
         return True
     if answer_posted_at(session, channel=channel, message_ts=message_ts) is not None:

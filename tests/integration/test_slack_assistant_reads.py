@@ -18,6 +18,7 @@ from storage.models import (
     AssistantAnswer,
     AssistantConversation,
     ContextEvent,
+    EscalationCard,
     OutboxMessage,
     OverrideRecord,
     Ticket,
@@ -377,3 +378,25 @@ def test_the_messages_tab_gets_four_suggested_prompts(env: SlackEnv) -> None:
 def test_help_fits_the_askers_role(env: SlackEnv, user: str, expected: str, absent: str) -> None:
     shown = _shown(_ask(env, user, "hi, what can you do?", f"EvH-{user}"))
     assert expected in shown and absent not in shown
+
+
+def test_a_reply_in_a_channel_thread_tandem_answered_in_needs_no_mention(env: SlackEnv) -> None:
+    _send(env, _mention(OWNER, "EvCh1", "why is Northwind red?", channel="C333", ts="1772442300.000100"))
+    _answers(env, "C333")
+    follow_up = _dm(OWNER, "EvCh2", "and what did we send them?", channel="C333", channel_type="channel",
+                    thread_ts="1772442300.000100", ts="1772442300.000200")  # fmt: skip
+    _send(env, follow_up)
+    [_, answer] = _answers(env, "C333", 2)
+    assert answer["thread_ts"] == "1772442300.000100" and "Checking in on the migration" in _shown(answer)
+
+
+def test_a_reply_in_a_card_copy_thread_in_the_escalation_channel_is_about_that_card(env: SlackEnv) -> None:
+    card = env.post_card()
+    with transaction(env.db.session_factory) as session:  # the card as posted in a channel
+        posted = session.get(EscalationCard, card.card_id)
+        assert posted is not None
+        posted.channel_id, posted.message_ts = "C444", "1772442400.000100"
+    _send(env, _dm(OWNER, "EvCopy", "how is this doing?", channel="C444", channel_type="channel",
+                   thread_ts="1772442400.000100", ts="1772442400.000200"))  # fmt: skip
+    [answer] = _answers(env, "C444")
+    assert "*Acme Corp*" in answer["text"] and answer["thread_ts"] == "1772442400.000100"
