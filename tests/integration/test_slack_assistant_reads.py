@@ -400,3 +400,12 @@ def test_a_reply_in_a_card_copy_thread_in_the_escalation_channel_is_about_that_c
                    thread_ts="1772442400.000100", ts="1772442400.000200"))  # fmt: skip
     [answer] = _answers(env, "C444")
     assert "*Acme Corp*" in answer["text"] and answer["thread_ts"] == "1772442400.000100"
+
+
+def test_a_conversation_forgets_its_account_after_its_time_to_live(env: SlackEnv) -> None:
+    first = _ask(env, OWNER, "why is Northwind red?", "EvTtl1")
+    thread = str(first["thread_ts"])
+    env.clock.advance(hours=25)
+    _send(env, _dm(OWNER, "EvTtl2", "and what did we send them?", thread_ts=thread, ts="1772442500.000002"))
+    answer = _answers(env, "D0CSM001", 2)[-1]
+    assert "Which account?" in answer["text"] and "Checking in" not in _shown(answer)
