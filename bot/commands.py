@@ -24,6 +24,7 @@ from scoring.evidence import contributors
 from scoring.health import score_account
 from storage.db import transaction
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
+from storage.models import Account
 from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.repositories.override_stats import OverrideFilters, stream_overrides
@@ -85,22 +86,32 @@ def score(deps: Deps, *, as_of: date, fmt: str, out: TextIO) -> int:
 
 
 def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) -> int:
-    _, config = active_trigger_config(deps)
     with deps.session_factory() as session:
         match = find_accounts(session, query=query)
-        if match.exact is None:
-            closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates) or "none"
-            print(f"No account matches {query!r}. Closest: {closest}", file=out)
-            return 1
-        facts = load_account_facts(session, as_of=as_of, account_ids=[match.exact.account_id])
+    if match.exact is None:
+        closest = ", ".join(f"{a.name} ({a.account_id})" for a in match.candidates) or "none"
+        print(f"No account matches {query!r}. Closest: {closest}", file=out)
+        return 1
+    payload = explain_account(deps, match.exact.account_id, as_of=as_of)
+    print(explain_report.render(payload, as_json=as_json), file=out)
+    return 0
+
+
+def explain_account(deps: Deps, account_id: str, *, as_of: date) -> dict[str, object]:
+    """`explain`'s payload for one account (also what the assistant answers "why is X red" from)."""
+    _, config = active_trigger_config(deps)
+    with deps.session_factory() as session:
+        facts = load_account_facts(session, as_of=as_of, account_ids=[account_id])
         book = book_facts(session)
-        record = day_record(session, account_id=match.exact.account_id, as_of=as_of)
-        excepted = exceptions_views.explain_rows(session, account=match.exact)
+        record = day_record(session, account_id=account_id, as_of=as_of)
+        found = session.get(Account, account_id)
+        assert found is not None
+        excepted = exceptions_views.explain_rows(session, account=found)
     account = facts[0]
     health = score_account(account, as_of=as_of, config=config)
     # What the day's cycle decided, when it ran; otherwise what it would decide now.
     decisions = record.decisions if record else decide(account, health, book=book, as_of=as_of, config=config)
-    payload = explain_report.explain_payload(
+    return explain_report.explain_payload(
         account,
         health,
         decisions,
@@ -109,8 +120,6 @@ def explain(deps: Deps, query: str, *, as_of: date, as_json: bool, out: TextIO) 
         exceptions=excepted,
         config=config,
     )
-    print(explain_report.render(payload, as_json=as_json), file=out)
-    return 0
 
 
 def cycle(deps: Deps, *, as_of: date, out: TextIO) -> int:

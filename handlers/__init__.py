@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers import (
+    assistant,
     assistant_actions,
     audit_cards,
     auto_touches,
@@ -15,7 +16,6 @@ from handlers import (
     circuit_breaker,
     deliveries,
     digest_cards,
-    direct_messages,
     dismiss,
     edit_modal,
     errors,
@@ -54,7 +54,7 @@ def register_all(app: App, deps: Deps) -> None:
     exceptions.register(app, deps)
     tuning.register(app, deps)
     calibration.register(app, deps)
-    direct_messages.register(app, deps)
+    assistant.register(app, deps)
     hand_off.register(app, deps)
     snooze.register(app, deps)
     assistant_actions.register(app, deps)

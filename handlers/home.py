@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.slack_payloads import MalformedRequest
+from bot.workflows.assistant import suggest_prompts
 from bot.workflows.home import home_view_for
 from bot.workflows.ops_home import filters_from_metadata
 
@@ -16,8 +17,11 @@ from bot.workflows.ops_home import filters_from_metadata
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") == "messages" and isinstance(event.get("channel"), str):
+            suggest_prompts(client, channel=event["channel"])  # the assistant's chat opened
+            return
         if event.get("tab") != "home":
-            return  # the Messages tab needs nothing from us
+            return
         user = event.get("user")
         if not isinstance(user, str) or not user:
             raise MalformedRequest("app_home_opened without a user")

@@ -21,7 +21,7 @@ NUMBER_WORDS = {
 DURATION = r"(?P<n>\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\s+(?P<unit>days?|weeks?|months?)"
 MAX_PAUSE_DAYS = 90
 SMALL_TALK = re.compile(r"how(['’]s| is| are) (it|things|everything|you|life)( going| doing)?", re.IGNORECASE)
-THIS = {"this", "it", "this one", "this account", "this card"}
+THIS = {"this", "it", "this one", "this account", "this card", "them", "they"}
 
 # (intent, pattern): the first that matches the whole message wins. `a` is the account.
 PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
@@ -39,7 +39,7 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         (Intent.RENEWALS, r"((which|what) (of )?(my |our |the )?(accounts )?(renew|are renewing|come up for renewal)"
                           r"( this quarter| soon)?.*|renewals( this quarter)?.*)"),
         (Intent.OVERRIDE_LOG, r"(show( me)? )?(the )?override(s| log)( log)? (for|on|of) (?P<a>.+)"),
-        (Intent.WHAT_SENT, r"what (did|has) (tandem|you) (send|sent)( to)? (?P<a>.+?)( lately| recently)?"),
+        (Intent.WHAT_SENT, r"what (did|have|has) (tandem|you|we) (send|sent)( to)? (?P<a>.+?)( lately| recently)?"),
         (Intent.BRIEF, r"(brief( me)?( on)?|give me a brief (on|for)|account brief (for|on)) (?P<a>.+)"),
         (Intent.QBR, r"(a )?qbr( brief)? (for|on) (?P<a>.+)|qbr (?P<b>.+)"),
         (Intent.DRAFT_CHECKIN, r"(draft|write) (me )?(a )?check[- ]?in (for|to|with) (?P<a>.+)"),
@@ -83,6 +83,7 @@ def _clean(text: str) -> str:
     text = MENTION.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = text.strip(" ?!.")
+    text = re.sub(r"^(and|so|also|ok|okay)[, ]+", "", text, flags=re.IGNORECASE)  # a follow-up
     return re.sub(r"^(hey|hi|hello|tandem|please|pls|can you|could you)[, ]+", "", text, flags=re.IGNORECASE).strip(" ?!.")
 
 

@@ -71,6 +71,21 @@ def _one_block(block: dict[str, Any]) -> list[str]:
             problems.append(f"{len(elements)} action elements (1 to 25)")
         for element in elements:
             problems += _element(element)
+    elif kind == "context_actions":  # Slack's feedback buttons (and icon buttons) under an answer
+        elements = block.get("elements", [])
+        if not 1 <= len(elements) <= 5:
+            problems.append(f"{len(elements)} context_actions elements (1 to 5)")
+        for element in elements:
+            if element.get("type") not in ("feedback_buttons", "icon_button"):
+                problems.append(f"context_actions element {element.get('type')!r}")
+            for key in ("positive_button", "negative_button"):
+                button = element.get(key) if element.get("type") == "feedback_buttons" else {}
+                if element.get("type") == "feedback_buttons" and not isinstance(button, dict):
+                    problems.append(f"feedback_buttons without {key}")
+                elif button:
+                    problems += _text(button.get("text"), f"{key} text", 75, plain=True)
+                    if len(str(button.get("value", ""))) > 2000:
+                        problems.append(f"{key} value over 2000")
     elif kind == "input":
         problems += _text(block.get("label"), "label", 2000, plain=True)
         if "hint" in block:

@@ -22,6 +22,9 @@ SOURCES = ["app.py", "bot", "handlers", "storage", "prompts", "scoring"]
 # code calls that is missing here fails the test: add it with its scopes (none: an empty tuple).
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth_test": (),
+    # the assistant's "is looking…" (chat:write; assistant:write, being retired, is no longer needed)
+    "assistant_threads_setStatus": ("chat:write",),
+    "assistant_threads_setSuggestedPrompts": ("assistant:write",),
     "chat_postMessage": ("chat:write",),
     "chat_postEphemeral": ("chat:write",),
     "chat_update": ("chat:write",),
@@ -48,14 +51,18 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 # Bolt's listener helpers that call the Web API themselves.
 HELPER_METHODS = {"say": "chat_postMessage"}
 # Events a listener subscribes to (`app.event(...)` name -> the manifest's bot_events), and the
-# scope each bot event needs. Tandem's `message` listener answers DMs only: message.im.
+# scope each bot event needs. Tandem's `message` listener answers DMs (message.im) and replies in
+# the threads of its own messages in channels (message.channels); mentions come as app_mention.
 EVENT_SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "app_home_opened": ("app_home_opened",),
-    "message": ("message.im",),
+    "app_mention": ("app_mention",),
+    "message": ("message.im", "message.channels"),
 }
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
+    "app_mention": ("app_mentions:read",),
     "message.im": ("im:history",),
+    "message.channels": ("channels:history",),
 }
 
 
@@ -137,6 +144,7 @@ def test_the_manifest_subscribes_to_exactly_the_events_listened_to(manifest: str
     assert manifest_list(text, "bot_events") == needed_events()
     assert re.search(r"^\s*messages_tab_enabled: true$", text, re.MULTILINE)  # DMs reach Tandem
     assert re.search(r"^\s*messages_tab_read_only_enabled: false$", text, re.MULTILINE)
+    assert re.search(r"^  agent_view:.*\n    agent_description: \S", text, re.MULTILINE)  # the chat surface
 
 
 @pytest.mark.parametrize("manifest", MANIFESTS)
