@@ -28,6 +28,7 @@ from bot.blocks.assistant import PROMPTS, answer_message
 from bot.deps import Deps
 from storage.db import transaction
 from storage.repositories import assistant as store
+from storage.repositories import assistant_actions
 from storage.repositories.cards import get_card
 from storage.repositories.deliveries import posted_at
 
@@ -175,6 +176,8 @@ def post(deps: Deps, client: WebClient, turn: Turn, reply: Reply, *, question: s
     with transaction(deps.session_factory) as session:
         if ts:
             store.set_answer_ts(session, answer_id=answer_id, message_ts=ts)
+            if reply.action_id is not None:  # a Confirm card: updated in place once decided or expired
+                assistant_actions.set_message(session, action_id=reply.action_id, message_ts=ts)
         store.remember(
             session, channel=turn.channel, thread_ts=turn.thread_ts, requester=turn.requester, now=deps.clock.now(),
             turns=[{"role": "user", "text": question[:2000]}, {"role": "assistant", "text": reply.text[:2000]}],

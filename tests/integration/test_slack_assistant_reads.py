@@ -409,3 +409,60 @@ def test_a_conversation_forgets_its_account_after_its_time_to_live(env: SlackEnv
     _send(env, _dm(OWNER, "EvTtl2", "and what did we send them?", thread_ts=thread, ts="1772442500.000002"))
     answer = _answers(env, "D0CSM001", 2)[-1]
     assert "Which account?" in answer["text"] and "Checking in" not in _shown(answer)
+
+
+def test_the_issue_done_when_in_a_dm_with_no_llm(env: SlackEnv) -> None:
+    """Issue 15's "done when", over signed requests with OPENAI_API_KEY unset: "why is Northwind
+    red?" gets the migration story with its evidence; "pause automation on Northwind for 2 weeks"
+    gets a Confirm card that, clicked by the owner, pauses it (the account's facts then route
+    every touch to a person) and is logged; typing "yes" confirms nothing; a stranger asking
+    about the same account learns nothing about it."""
+    from bot.ids import AssistantActionBlock, AssistantActionId
+    from storage.models import Account, AssistantAction
+    from storage.repositories.facts import load_account_facts
+
+    assert env.deps.settings.llm.api_key is None
+    why = json.dumps(_ask(env, OWNER, "why is Northwind red?", "Ev-done-1"))
+    assert "Northwind Traders" in why and "migration" in why.lower() and "Moving to the EU instance" in why
+
+    confirm_card = _ask(env, OWNER, "pause automation on Northwind for 2 weeks", "Ev-done-2")
+    buttons = [e for b in confirm_card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [AssistantActionId.CONFIRM, AssistantActionId.CANCEL]
+    assert "Northwind Traders" in json.dumps(confirm_card) and "14 days" in json.dumps(confirm_card)
+
+    _ask(env, OWNER, "yes", "Ev-done-3")  # typed, not clicked: nothing happens
+    with env.db.session_factory() as session:
+        assert session.get(Account, "ACC-NW").automation_paused_until is None  # type: ignore[union-attr]
+
+    action_id = buttons[0]["value"]
+    channel = "D" + OWNER[1:]
+    posted_ts = _posted_ts(env, confirm_card)
+    env.slack.block_action(
+        AssistantActionId.CONFIRM, action_id, user_id=OWNER, channel_id=channel, message_ts=posted_ts,
+        response_url=env.api.response_url("confirm"), block_id=AssistantActionBlock.ACTIONS,
+    )  # fmt: skip
+    wait_for(lambda: [c for c in env.api.calls_to("chat.update") if c.body.get("ts") == posted_ts])
+    with env.db.session_factory() as session:
+        account = session.get(Account, "ACC-NW")
+        assert account is not None and account.automation_paused_until == NOW + timedelta(days=14)
+        assert session.get(AssistantAction, int(action_id)).state == "confirmed"  # type: ignore[union-attr]
+        (facts,) = load_account_facts(session, as_of=NOW.date(), account_ids=["ACC-NW"])
+        assert facts.automation_paused
+        logged = session.query(OverrideRecord).filter(OverrideRecord.account_id == "ACC-NW",
+                                                     OverrideRecord.action.like("%paus%")).all()  # fmt: skip
+        assert logged and all(row.actor_slack_id == OWNER for row in logged)
+
+    stranger = json.dumps(_ask(env, STRANGER, "why is Northwind red?", "Ev-done-4"))
+    for secret in ("Moving to the EU instance", "migration", "T-901", "ACC-NW"):
+        assert secret not in stranger
+    colleague = json.dumps(_ask(env, OTHER_CSM, "why is Northwind red?", "Ev-done-5"))
+    for secret in ("Moving to the EU instance", "T-901", "ACC-NW"):
+        assert secret not in colleague
+
+
+def _posted_ts(env: SlackEnv, message: dict[str, Any]) -> str:
+    """The ts the stand-in gave a posted message."""
+    for (_, ts), body in env.api.messages.items():
+        if body.get("blocks") == message.get("blocks"):
+            return str(ts)
+    raise AssertionError("message not found in the stand-in")
