@@ -30,6 +30,7 @@ from bot.delivery.notices import alert_ops
 from bot.deps import Deps
 from bot.outreach import SmtpSender, deliver_due
 from bot.tuning import mix_review
+from bot.workflows.assistant_delivery import deliver_answers
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
@@ -144,6 +145,7 @@ def deliveries_job() -> None:
     deps = _deps()
     run = post_owed_cards(deps)
     run.merge(deliver_packets(deps))  # a take-over's hand-off packet whose post failed or was retried
+    run.merge(deliver_answers(deps))  # an assistant's answer Slack refused at first
     if run.sent or run.adopted or run.failed or run.retrying:
         logger.info(run.render())
 

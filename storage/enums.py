@@ -82,6 +82,7 @@ class DeliveryKind(StrEnum):
     TUNING = "tuning"  # to each ops and admin user: the week's trigger-tuning proposals
     CALIBRATION = "calibration"  # to each ops and admin user: a calibration proposal
     CALIBRATION_CHART = "calibration_chart"  # its reliability diagram, into that message's thread
+    ASSISTANT_ANSWER = "assistant_answer"  # the assistant's answer, in the asker's thread
     DM_HELP = "dm_help"  # the short help answer to a person's direct message to Tandem
     HAND_OFF = "hand_off"  # a take-over's hand-off packet, into the card's thread (bot.workflows.hand_off)
     HAND_BACK = "hand_back"  # to whoever holds an account: the hand-back reminder, or that it went back

@@ -25,6 +25,9 @@ KIND_WORDS = {
     "calibration_chart": "a calibration's reliability diagram",
     "card_copy": "a card's copy (to a manager, the escalation channel, or back from a snooze)",
     "card_update": "an update of a card's message",
+    "hand_off": "a hand-off packet",
+    "hand_back": "a hand-back reminder",
+    "assistant_answer": "an answer of the assistant",
 }
 ERROR_SHOWN = 300
 

@@ -26,9 +26,11 @@ from bot.assistant import router
 from bot.assistant.types import Ask, Intent, Reply, Turn
 from bot.blocks.assistant import PROMPTS, answer_message
 from bot.deps import Deps
+from bot.workflows.assistant_delivery import answer_key, deliver_answers
 from storage.db import transaction
+from storage.enums import DeliveryKind
 from storage.repositories import assistant as store
-from storage.repositories import assistant_actions
+from storage.repositories import deliveries
 from storage.repositories.cards import get_card
 from storage.repositories.deliveries import posted_at
 
@@ -163,6 +165,8 @@ def suggest_prompts(client: WebClient, *, channel: str) -> None:
 
 
 def post(deps: Deps, client: WebClient, turn: Turn, reply: Reply, *, question: str) -> str | None:
+    """Store the answer, owe it in the asker's thread (bot.workflows.assistant_delivery) and
+    deliver it now; returns its ts once posted (None: Slack refused it for now, it is retried)."""
     text, blocks = answer_message(reply)
     with transaction(deps.session_factory) as session:
         answer_id = store.record_answer(
@@ -171,19 +175,18 @@ def post(deps: Deps, client: WebClient, turn: Turn, reply: Reply, *, question: s
             via=reply.via, prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens,
             cost_usd=reply.cost_usd, created_at=deps.clock.now(), message_ts=None,
         )  # fmt: skip
-    posted = client.chat_postMessage(channel=turn.channel, thread_ts=turn.thread_ts, text=text, blocks=blocks)
-    ts = str(posted.get("ts") or "") or None
-    with transaction(deps.session_factory) as session:
-        if ts:
-            store.set_answer_ts(session, answer_id=answer_id, message_ts=ts)
-            if reply.action_id is not None:  # a Confirm card: updated in place once decided or expired
-                assistant_actions.set_message(session, action_id=reply.action_id, message_ts=ts)
+        key = answer_key(answer_id, reply.action_id)
+        deliveries.owe(session, rows=[{"key": key, "kind": DeliveryKind.ASSISTANT_ANSWER.value,
+                                       "recipient": turn.channel, "text": text, "blocks": blocks}],
+                       now=deps.clock.now())  # fmt: skip
         store.remember(
             session, channel=turn.channel, thread_ts=turn.thread_ts, requester=turn.requester, now=deps.clock.now(),
             turns=[{"role": "user", "text": question[:2000]}, {"role": "assistant", "text": reply.text[:2000]}],
             account_id=reply.account_id or turn.account_id, card_id=turn.card_id,
         )  # fmt: skip
-    return ts
+    deliver_answers(deps, key=key)
+    with deps.session_factory() as session:
+        return store.answer_ts(session, answer_id=answer_id)
 
 
 def _turn(deps: Deps, message: Incoming) -> tuple[Turn, list[dict[str, str]]]:

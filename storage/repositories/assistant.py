@@ -80,6 +80,11 @@ def set_answer_ts(session: Session, *, answer_id: int, message_ts: str) -> None:
         answer.message_ts = message_ts
 
 
+def answer_ts(session: Session, *, answer_id: int) -> str | None:
+    answer = session.get(AssistantAnswer, answer_id)
+    return answer.message_ts if answer is not None else None
+
+
 def answer_posted_at(session: Session, *, channel: str, message_ts: str) -> AssistantAnswer | None:
     return session.scalar(
         select(AssistantAnswer)

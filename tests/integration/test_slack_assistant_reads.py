@@ -466,3 +466,34 @@ def _posted_ts(env: SlackEnv, message: dict[str, Any]) -> str:
         if body.get("blocks") == message.get("blocks"):
             return str(ts)
     raise AssertionError("message not found in the stand-in")
+
+
+def test_an_answer_slack_refuses_is_retried_and_arrives_once(env: SlackEnv) -> None:
+    """An answer is owed like any message: refused by Slack, it is not lost (before, the claimed
+    event was never answered); the sweep posts it once, and a retry of the event adds nothing."""
+    from bot.workflows.assistant_delivery import deliver_answers
+    from storage.models import SlackDelivery
+
+    channel = "D" + OWNER[1:]
+    env.api.refuse_posts_to(channel, "ratelimited", times=1)
+    body = _dm(OWNER, "Ev-refused-1", "why is Northwind red?")
+    _send(env, body)
+    wait_for(lambda: [c for c in env.api.calls_to("chat.postMessage") if c.body["channel"] == channel])
+    with env.db.session_factory() as session:
+        row = wait_for(lambda: session.query(SlackDelivery).filter(SlackDelivery.kind == "assistant_answer").all())[0]
+    assert _posts_landed(env, channel) == []
+    env.clock.advance(seconds=31)
+    deliver_answers(env.deps)
+    _send(env, body, retry=True)  # Slack's retry of the same event: already answered
+    env.clock.advance(seconds=31)
+    deliver_answers(env.deps)
+    (landed,) = _posts_landed(env, channel)
+    assert "Northwind Traders" in json.dumps(landed)
+    with env.db.session_factory() as session:
+        assert session.get(SlackDelivery, row.id).state == "sent"  # type: ignore[union-attr]
+        answer = session.query(AssistantAnswer).one()
+        assert answer.message_ts is not None
+
+
+def _posts_landed(env: SlackEnv, channel: str) -> list[dict[str, Any]]:
+    return [body for (where, _), body in env.api.messages.items() if where == channel]
