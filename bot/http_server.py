@@ -18,6 +18,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -98,20 +99,31 @@ class HttpServer:
             self._server.close()
             return
         grace = self._grace if grace_seconds is None else grace_seconds
-        loop = self._server.trigger.pull_trigger  # runs a function in the event loop's thread
-        loop(self._stop_listening)
+        if not self._in_loop(self._stop_listening):
+            return
         deadline = time.monotonic() + grace
         while not self._stopped.is_set():
             self._swept.clear()
-            loop(self._sweep)
+            if not self._in_loop(self._sweep):
+                return
             self._swept.wait(1.0)
             if not self._busy.is_set() or self._hurry.is_set() or time.monotonic() >= deadline:
                 break
             time.sleep(SWEEP_SECONDS)
         if self._busy.is_set():
             logger.warning("HTTP server: closing connections with requests still in flight")
-        loop(self._close_everything)
-        self._stopped.wait(10)
+        if self._in_loop(self._close_everything):
+            self._stopped.wait(10)
+
+    def _in_loop(self, step: Callable[[], None]) -> bool:
+        """Run `step` in the event loop's thread (through waitress's trigger); False when the
+        loop can no longer be reached (its trigger is closed: the loop has ended)."""
+        try:
+            self._server.trigger.pull_trigger(step)
+        except OSError as error:  # EBADF: nothing is left to stop
+            logger.warning("HTTP server: the event loop is already gone (%s)", error)
+            return False
+        return True
 
     # In the event loop's thread:
 
