@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.workflows.refused import Refused
@@ -51,3 +54,14 @@ def describe(outcome: CancelOutcome) -> str:
     if isinstance(outcome, Cancelled):
         return f"Cancelled: the automated message to {outcome.account_name} will not be sent."
     return outcome.message
+
+
+def cancel_queued_touches(session: Session, *, account_id: str, actor: str, now: datetime, reason: str) -> int:
+    """Stop every automated touch still queued on the account (a veto, a pause), each logged."""
+    cancelled = 0
+    for message in outbox.queued_automated(session, account_id=account_id):
+        if outbox.cancel(session, message_id=message.id):
+            overrides.record_automated(session, message=message, action="cancelled", actor=actor, now=now,
+                                       reason=reason)  # fmt: skip
+            cancelled += 1
+    return cancelled

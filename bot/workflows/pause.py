@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from bot.deps import Deps
+from bot.workflows.auto_touches import cancel_queued_touches
 from bot.workflows.refused import Refused
 from storage.db import transaction
 from storage.models import Account
-from storage.repositories import accounts, outbox, overrides, users
+from storage.repositories import accounts, overrides, users
 
 MAX_DAYS = 90
 PAUSED = "paused"  # the override log's action (not a decision on a card: learning ignores it)
@@ -45,20 +44,9 @@ def pause_automation(
                 "Only the account's CSM, their manager, or ops can pause its automation. Nothing was changed."
             )
         accounts.set_automation_paused(session, account_id=account_id, until=until, by=actor)
-        cancelled = _cancel_queued_touches(session, account_id, actor, now)
+        cancelled = cancel_queued_touches(session, account_id=account_id, actor=actor, now=now, reason="automation paused")
         overrides.record_account_action(
             session, account_id=account_id, action=PAUSED, actor=actor, now=now,
             reason=(f"{days} days, until {until:%Y-%m-%d %H:%M} UTC" + (f"; {note}" if note else "")),
         )  # fmt: skip
         return Paused(account.name, until, cancelled)
-
-
-def _cancel_queued_touches(session: Session, account_id: str, actor: str, now: datetime) -> int:
-    cancelled = 0
-    for message in outbox.queued_automated(session, account_id=account_id):
-        if outbox.cancel(session, message_id=message.id):
-            overrides.record_automated(
-                session, message=message, action="cancelled", actor=actor, now=now, reason="automation paused"
-            )
-            cancelled += 1
-    return cancelled

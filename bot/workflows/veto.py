@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy.orm import Session
 
 from bot.blocks.hand_off import handed_back_line
 from bot.deps import Deps
 from bot.workflows.account_lookup import resolve_account
+from bot.workflows.auto_touches import cancel_queued_touches
 from bot.workflows.hand_off.hand_back import PacketUpdate, close_packets, update_packets
 from bot.workflows.refused import Refused
 from storage.db import transaction
 from storage.models import Account, EscalationCard
-from storage.repositories import accounts, outbox, overrides, users
+from storage.repositories import accounts, overrides, users
 
 USAGE = (
     "Usage: `/veto ACCOUNT: why` keeps a person on every touchpoint of the account; "
@@ -98,7 +96,7 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
         cancelled = 0
         packets: tuple[PacketUpdate, ...] = ()
         if on:
-            cancelled = _cancel_queued_touches(session, account_id, actor, now)
+            cancelled = cancel_queued_touches(session, account_id=account_id, actor=actor, now=now, reason="the CSM's veto")
         elif account.human_handled_by is not None:  # lifting the veto ends a take-over's hold too
             accounts.clear_human_handled(session, account_id=account_id)
             packets = close_packets(session, account, handed_back_line(by=actor, at=now, automatic=False,
@@ -114,17 +112,6 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
         outcome = VetoSet(account.name, on, cancelled, packets)
     update_packets(deps, outcome.packets)  # the packets' Hand back gives way to who ended the hold
     return outcome
-
-
-def _cancel_queued_touches(session: Session, account_id: str, actor: str, now: datetime) -> int:
-    cancelled = 0
-    for message in outbox.queued_automated(session, account_id=account_id):
-        if outbox.cancel(session, message_id=message.id):
-            overrides.record_automated(
-                session, message=message, action="cancelled", actor=actor, now=now, reason="the CSM's veto"
-            )
-            cancelled += 1
-    return cancelled
 
 
 def describe(outcome: VetoOutcome) -> str:
