@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.assistant.reads import PICK_ACTION
+from bot.assistant.resolve import PICK_ACTION
 from bot.blocks.assistant import FEEDBACK_ACTION
 from bot.deps import Deps
 from bot.workflows import assistant

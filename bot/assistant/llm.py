@@ -29,7 +29,6 @@ here when an LLM is configured (`OPENAI_API_KEY`), else `llm_reply` returns None
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -358,16 +357,11 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _default_executors(deps: Deps) -> tuple[Executor, Executor] | None:
-    try:
-        reads = importlib.import_module("bot.assistant.reads")  # built on the reads branch
-    except ImportError:
-        return None
-    from bot.assistant import actions
+    """The router's own executors: the reads and the Confirm path (imported here: both modules
+    pull in far more than this one needs to load)."""
+    from bot.assistant import actions, reads
 
-    answer_read: Callable[[Deps, Turn, Ask], Reply] | None = getattr(reads, "answer_read", None)
-    if answer_read is None:
-        return None
-    return (lambda t, a: answer_read(deps, t, a)), (lambda t, a: actions.propose(deps, t, a))
+    return (lambda t, a: reads.answer_read(deps, t, a)), (lambda t, a: actions.propose(deps, t, a))
 
 
 _clients: dict[tuple[object, ...], LLMClient] = {}

@@ -12,21 +12,21 @@ that tells nothing about it.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.assistant.help import help_reply, setup_text
+from bot.assistant.resolve import resolve
 from bot.assistant.types import Ask, Intent, Reply, Turn
 from bot.blocks.brief import build_brief_message
 from bot.blocks.mrkdwn import escape, truncate
 from bot.blocks.slack_dates import slack_day, slack_time
 from bot.commands import explain_account
 from bot.deps import Deps
-from bot.workflows.account_lookup import NoMatch, OutOfScope, UnknownRequester, echo
+from bot.workflows.account_lookup import UnknownRequester
 from bot.workflows.brief import brief_request, owner_name
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.draft_requests import draft_request_for
@@ -36,16 +36,13 @@ from bot.workflows.qbr_delivery import deliver_qbr
 from scoring.decisions import decide, primary_decision
 from scoring.health import score_account
 from scoring.money import money
-from storage.enums import CardState, Role
+from storage.enums import CardState
 from storage.models import Account, EscalationCard, OverrideRecord
 from storage.repositories import snapshots, timeline, users
-from storage.repositories.accounts import find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 
 logger = logging.getLogger(__name__)
 
-PICK_ACTION = "assistant-pick"  # a pick-list button: value {"q": intent, "a": account id}
-MAX_PICKS = 5
 CHANGE_DAYS = 30
 SENT_DAYS = 90
 MAX_ROWS = 10
@@ -54,49 +51,6 @@ ACCOUNT_INTENTS = frozenset(
     {Intent.WHY_RED, Intent.HOW_IS, Intent.WHAT_CHANGED, Intent.OVERRIDE_LOG, Intent.WHAT_SENT,
      Intent.BRIEF, Intent.QBR, Intent.DRAFT_CHECKIN}
 )  # fmt: skip
-EXAMPLES = (
-    "why is Acme red?",
-    "how is Acme doing?",
-    "what changed at Acme since last month?",
-    "what needs me today?",
-    "which of my accounts renew this quarter?",
-    "show the override log for Acme",
-    "what did Tandem send to Acme?",
-    "brief Acme / QBR for Acme / draft a check-in for Acme",
-)
-ACTION_EXAMPLES = (
-    "pause automation on Acme for 2 weeks",
-    "always human on Acme",
-    "flag Acme: renewal call went badly",
-    "snooze this / take this over (in a card's thread)",
-)
-
-# What Tandem does for each role, and whose accounts they may ask about (the DM help of old).
-ROLE_HELP = {
-    Role.CSM: (
-        "Your cards arrive here: *Approve*, *Edit*, *Take over* or *Dismiss* each one. "
-        "Your *Home* tab shows what is waiting for you.",
-        "for the accounts in your book",
-    ),
-    Role.MANAGER: (
-        "Cards for your team's accounts that wait too long come to you, and you can decide any "
-        "of them. Your *Home* tab shows your team.",
-        "for your team's accounts",
-    ),
-    Role.OPS: (
-        "Ops alerts come here (the circuit breaker, messages Slack refused, trigger tuning, "
-        "calibration). Your *Home* tab shows the override log and what needs ops.",
-        "for any account",
-    ),
-}
-ROLE_HELP[Role.ADMIN] = ROLE_HELP[Role.OPS]
-
-
-@dataclass(frozen=True)
-class Resolved:
-    account: Account
-
-
 def answer_read(deps: Deps, turn: Turn, ask: Ask, *, client: WebClient | None = None) -> Reply:
     """The answer to a question intent, from stored facts, with its sources."""
     if ask.intent is Intent.HELP:
@@ -129,87 +83,6 @@ def answer_read(deps: Deps, turn: Turn, ask: Ask, *, client: WebClient | None = 
         case Intent.DRAFT_CHECKIN:
             return _draft_checkin(deps, account)
     return help_reply(deps, turn.requester)
-
-
-# --- who may ask what -------------------------------------------------------------------------
-
-
-def setup_text() -> str:
-    return (
-        "I don't know you yet, so I have no cards or accounts for you. Ask your Tandem admin to add you "
-        "to `csms.csv` (your work email is enough: Tandem looks up your Slack account) and import it; "
-        "then you can ask me about your accounts."
-    )
-
-
-def help_reply(deps: Deps, requester: str) -> Reply:
-    with deps.session_factory() as session:
-        person = users.get_user(session, slack_id=requester)
-    if person is None:
-        return Reply(f"Hi, I'm Tandem.\n\n{setup_text()}", Intent.HELP.value)
-    what, scope = ROLE_HELP[Role(person.role)]
-    questions = "\n".join(f"• _{q}_" for q in EXAMPLES)
-    actions = "\n".join(f"• _{q}_" for q in ACTION_EXAMPLES)
-    text = (
-        f"Hi, I'm Tandem. Ask me about your accounts ({scope}); I answer from Tandem's data, with the "
-        f"sources.\n\n{what}\n\n*Questions*\n{questions}\n\n*Requests* (each waits for your Confirm)\n{actions}\n\n"
-        "Commands still work too: `/brief`, `/qbr`, `/flag`, `/veto`, `/health`."
-    )
-    return Reply(text, Intent.HELP.value)
-
-
-def resolve(deps: Deps, turn: Turn, ask: Ask) -> Resolved | Reply:
-    """The one account the question is about, within the asker's scope, or the reply saying why not
-    (a pick list, the closest names, a refusal)."""
-    query = (ask.account or "").strip()
-    if query.lower() in ("this", "it", "this one", "this account", "this card", "them", "they", ""):
-        if not turn.account_id:
-            return Reply(
-                "Which account? Name it (e.g. _why is Acme red?_), or ask in a card's thread.",
-                ask.intent.value,
-            )
-        query = turn.account_id
-    with deps.session_factory() as session:
-        if users.get_user(session, slack_id=turn.requester) is None:
-            return Reply(UnknownRequester().message(), ask.intent.value)
-        owners = users.visible_owners(session, actor=turn.requester)
-        match = find_accounts(session, query=query, owners=owners, limit=MAX_PICKS)
-        if match.exact is not None:
-            if not users.may_act_on(session, account=match.exact, actor=turn.requester):
-                refusal = OutOfScope(query, "ask about it")
-                return Reply(refusal.message(), ask.intent.value)
-            session.expunge(match.exact)
-            return Resolved(match.exact)
-        candidates = [(a.name, a.account_id) for a in match.candidates]
-    needle = query.lower()
-    close = [c for c in candidates if needle in c[0].lower()]
-    if len(close) == 1:  # "northwind" for "Northwind Traders": one name contains it
-        with deps.session_factory() as session:
-            account = session.get(Account, close[0][1])
-            assert account is not None
-            session.expunge(account)
-        return Resolved(account)
-    if len(close) > 1:
-        return pick_list(ask, query, close)
-    return Reply(NoMatch(query, tuple(candidates), "/brief").message(), ask.intent.value)
-
-
-def pick_list(ask: Ask, query: str, candidates: list[tuple[str, str]]) -> Reply:
-    text = f"Several accounts match '{echo(query)}'. Which one?"
-    buttons = [
-        {
-            "type": "button",
-            "action_id": f"{PICK_ACTION}-{i}",
-            "text": {"type": "plain_text", "text": truncate(f"{name} ({account_id})", 75)},
-            "value": json.dumps({"q": ask.intent.value, "a": account_id}),
-        }
-        for i, (name, account_id) in enumerate(candidates[:MAX_PICKS])
-    ]
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "block_id": "assistant-pick", "elements": buttons},
-    ]
-    return Reply(text, ask.intent.value, blocks=blocks)
 
 
 # --- the answers --------------------------------------------------------------------------------

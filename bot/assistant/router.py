@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 
 from bot.assistant import actions, llm
 from bot.assistant.grammar import parse
-from bot.assistant.reads import EXAMPLES, answer_read
+from bot.assistant.help import EXAMPLES
+from bot.assistant.reads import answer_read
 from bot.assistant.types import ACTION_INTENTS, Ask, Reply, Turn
 from bot.deps import Deps
 
