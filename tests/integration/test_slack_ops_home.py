@@ -128,19 +128,23 @@ def seed_log(env: SlackEnv) -> dict[int, Logged]:
     return stored
 
 
-def home_opened(env: SlackEnv, user: str) -> None:
+def home_opened(env: SlackEnv, user: str, view: dict[str, Any] | None = None) -> None:
+    """app_home_opened as Slack sends it; `view`: the Home view as last published, if any."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D111",
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:
+        event["view"] = {"id": "V0001", **view}
     body = {
         "token": "verification_token",
         "team_id": "T111",
         "api_app_id": "A111",
         "type": "event_callback",
-        "event": {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": "D111",
-            "tab": "home",
-            "event_ts": f"{time.time():.6f}",
-        },
+        "event": event,
         "event_id": f"Ev-{user}-{time.time_ns()}",
         "event_time": int(time.time()),
         "authorizations": [
@@ -296,35 +300,12 @@ def test_filters_publish_the_home_with_only_matching_rows_and_survive_the_next_p
 
     # the next app_home_opened carries the view as published: the filters stay
     opened_again = {"type": "home", "blocks": [], "private_metadata": both["private_metadata"]}
-    home_opened_with_view(env, OPS, opened_again)
+    home_opened(env, OPS, opened_again)
     assert json.loads(published(env, 4)["private_metadata"]) == json.loads(both["private_metadata"])
 
     home_action(env, OPS, OpsHomeAction.CLEAR, both)
     cleared = published(env, 5)
     assert "9 cards decided" in ops_section(cleared)[0] and "private_metadata" not in cleared
-
-
-def home_opened_with_view(env: SlackEnv, user: str, view: dict[str, Any]) -> None:
-    body = {
-        "token": "verification_token",
-        "team_id": "T111",
-        "api_app_id": "A111",
-        "type": "event_callback",
-        "event": {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": "D111",
-            "tab": "home",
-            "event_ts": f"{time.time():.6f}",
-            "view": {"id": "V0001", **view},
-        },
-        "event_id": f"Ev-{user}-{time.time_ns()}",
-        "event_time": int(time.time()),
-        "authorizations": [
-            {"team_id": "T111", "user_id": "UB0T", "is_bot": True, "is_enterprise_install": False}
-        ],
-    }
-    assert env.slack.post(json.dumps(body), content_type="application/json").status == 200
 
 
 def test_the_csm_filter_keeps_the_rows_on_that_csms_accounts(env: SlackEnv) -> None:
