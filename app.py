@@ -2,7 +2,8 @@
 
 Builds settings, the engine, the Slack client and the Bolt app, registers the handlers, and
 runs one command. Nothing here holds business logic: each command calls a workflow.
-Run `python app.py --help` for the commands.
+Run `tandem --help` (the console script installed with the package) or `python app.py --help`
+for the commands.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.deps import Deps
 from bot.posting import MessagePoster, SlackPoster, TerminalPoster
 from bot.settings import Settings, get_settings
 from storage.db import make_engine, make_session_factory, upgrade
+from storage.schema_state import SchemaNotCurrent, require_current_schema
 
 logger = logging.getLogger("tandem")
 
@@ -33,11 +35,17 @@ def build_deps(
     out: TextIO = sys.stdout,
     migrate: bool = True,
 ) -> Deps:
-    """Wire the real components; a missing Slack token means 'render to the terminal'."""
+    """Wire the real components; a missing Slack token means 'render to the terminal'.
+
+    The schema: in development every command upgrades it (a fresh SQLite file just works); in
+    production (TANDEM_ENV=production) only `db upgrade` changes it, and every other command
+    refuses a schema that is not current (`SchemaNotCurrent`)."""
     from prompts.drafting import make_drafter
 
     engine = make_engine(settings.database_url, connect_timeout_seconds=settings.db_connect_timeout_seconds)
-    if migrate:
+    if settings.environment == "production":
+        require_current_schema(engine)
+    elif migrate:
         upgrade(engine)  # every command works on a fresh SQLite file by itself
     if poster is None:
         poster = _default_poster(settings, out)
@@ -81,7 +89,8 @@ def parse_day(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="Tandem: a Slack-first assistant for CSMs.")
+    # prog: the name it was run by (`tandem`, or `app.py` for `python app.py`).
+    parser = argparse.ArgumentParser(description="Tandem: a Slack-first assistant for CSMs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("demo", help="seed a SQLite book, run one cycle, render what would be posted")
     commands.add_parser("serve", help="run the Slack app (Socket Mode or HTTP) with the scheduler")
@@ -176,6 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
+    """`python app.py` and the `tandem` console script (pyproject's [project.scripts], whose
+    wrapper exits with what this returns): run one command, return its exit code."""
+    try:
+        return _run(argv, out=out)
+    except SchemaNotCurrent as refused:
+        print(f"tandem: {refused}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -187,10 +206,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             settings.database_url, connect_timeout_seconds=settings.db_connect_timeout_seconds
         )
         upgrade(engine)
-        print(f"database at {engine.url.render_as_string()} is up to date", file=out)
+        revision = require_current_schema(engine).expected
+        print(f"database at {engine.url.render_as_string()} is up to date (revision {revision})", file=out)
         return 0
     if args.command == "demo":
-        return commands.demo(settings, out=out)
+        return commands.demo(settings, build_deps=build_deps, out=out)
     if args.command == "serve":
         return serve(settings)
     deps = build_deps(settings, out=out)
