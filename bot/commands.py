@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.deps import Deps
 from bot.reports import explain as explain_report
@@ -28,6 +28,9 @@ from storage.models import Account
 from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.repositories.override_stats import OverrideFilters, stream_overrides
+
+if TYPE_CHECKING:
+    from bot.demo import DepsBuilder
 
 
 def seed(
@@ -162,7 +165,7 @@ def overrides(
     return 0
 
 
-def demo(settings: Settings, *, out: TextIO) -> int:
+def demo(settings: Settings, *, build_deps: DepsBuilder, out: TextIO) -> int:
     from bot.demo import run_demo
 
-    return run_demo(settings, out=out)
+    return run_demo(settings, build_deps=build_deps, out=out)

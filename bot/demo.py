@@ -10,16 +10,16 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from sqlalchemy import select
 
 from bot.blocks.escalation_card import build_card_message
 from bot.blocks.slack_dates import plain_dates
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.outreach import deliver_due
-from bot.posting import MessageTag, TerminalPoster
+from bot.posting import MessagePoster, MessageTag, TerminalPoster
 from bot.reports import overrides as overrides_report
 from bot.settings import Settings
 from bot.workflows.card_decisions import Decided, approve, take_over
@@ -40,8 +40,14 @@ DEMO_SEED = 7
 CARDS_SHOWN = 4
 
 
-def run_demo(settings: Settings, *, out: TextIO) -> int:
-    from app import build_deps
+class DepsBuilder(Protocol):
+    """How the composition root (app.py's `build_deps`) wires the real components. It is passed
+    in, because bot/ sits below app.py and never imports it."""
+
+    def __call__(self, settings: Settings, *, clock: Clock | None = ..., poster: MessagePoster | None = ...) -> Deps: ...
+
+
+def run_demo(settings: Settings, *, build_deps: DepsBuilder, out: TextIO) -> int:
     from storage.synthetic import generate_book
 
     # The demo's database is disposable: start from an empty file every time, so an old one
@@ -51,7 +57,10 @@ def run_demo(settings: Settings, *, out: TextIO) -> int:
         *(Path(f"{DEMO_DATABASE_FILE}{suffix}") for suffix in ("-wal", "-shm")),
     ):
         leftover.unlink(missing_ok=True)
-    settings = settings.model_copy(update={"database_url": DEMO_DATABASE_URL, "slack_bot_token": None})
+    # A disposable development book, whatever TANDEM_ENV says: it creates its own schema.
+    settings = settings.model_copy(
+        update={"database_url": DEMO_DATABASE_URL, "slack_bot_token": None, "environment": "development"}
+    )
     rendered = io.StringIO()
     poster = TerminalPoster(out=rendered)
     deps = build_deps(settings, clock=SystemClock(), poster=poster)
