@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import openai
-from openai.lib._pydantic import to_strict_json_schema
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
@@ -96,11 +95,15 @@ class BadAnswer(LLMError):
 
 
 def response_format(response_model: type[BaseModel]) -> ResponseFormatJSONSchema:
+    """The model as a strict JSON schema for `response_format`.
+
+    The SDK's public helper for strict schemas is `openai.pydantic_function_tool`: a strict
+    function's parameters and a strict `json_schema` response format follow the same rules
+    (every property required, no additional properties, `$ref`s inlined where needed), so its
+    `parameters` are the schema, without reaching into the SDK's private modules."""
     name = response_model.__name__.lower()
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": name, "strict": True, "schema": to_strict_json_schema(response_model)},
-    }
+    schema = openai.pydantic_function_tool(response_model)["function"].get("parameters", {})
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": dict(schema)}}
 
 
 class LLMClient:
