@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.request_guard import refuse_bad_requests
+from bot.request_ids import ContextCopyingExecutor, tag_slack_request
 from bot.slack_client import make_web_client
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,12 @@ def create_app(deps: Deps, *, client: WebClient | None = None, socket_mode: bool
         # The client carries the token (Bolt warns when given both) and the API URL; Bolt copies
         # its base_url and retry handlers into the client each listener receives.
         signing_secret=secret or "socket-mode",
-        client=client or make_web_client(token=token, api_url=settings.slack_api_url),
+        client=client or make_web_client(token=token, api_url=settings.slack_api_url, metrics=deps.metrics),
         request_verification_enabled=not socket_mode,
         logger=logger,
+        listener_executor=ContextCopyingExecutor(max_workers=5),  # listeners log with the request's id
     )
+    app.middleware(tag_slack_request)  # a request id on every log line (bot.request_ids)
     # After Bolt's own middleware (signature first): a request the guard refused gets its 400.
     app.middleware(refuse_bad_requests)
     return app
