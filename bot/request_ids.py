@@ -1,9 +1,10 @@
 """A request id for each Slack request, on every log line the request causes.
 
 The id lives in a context variable. HTTP mode's WSGI app (bot.http_app) sets it as a request
-arrives, so even a refused request's line carries one; the Bolt middleware `tag_slack_request`
-sets it when nothing has (Socket Mode), puts it in the listener's context and logs one line per
-request (what it was, the answer's status, how long). `ContextCopyingExecutor` carries the id
+arrives, so even a refused request's line carries one; `dispatch_tagged`, around Bolt's
+dispatch (bot.app_factory), sets it when nothing has (Socket Mode), puts it in the listener's
+context and logs one line per request (what it was, the answer's status, how long). (A Bolt
+middleware cannot do this: its `next()` returns before the listener runs.) `ContextCopyingExecutor` carries the id
 into the threads Bolt runs listeners and lazy listeners on (after the ack), and
 `RequestIdFilter` copies it onto each log record (bot.log_format writes it out).
 
@@ -71,19 +72,18 @@ def wsgi_headers(environ: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def tag_slack_request(
-    req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse | None]
-) -> BoltResponse | None:
-    """Global Bolt middleware: the request's id in its context, and one line when answered."""
+def dispatch_tagged(dispatch: Callable[[BoltRequest], BoltResponse], req: BoltRequest) -> BoltResponse:
+    """Run Bolt's `dispatch` for `req` under its request id (in its context too), and log one
+    line when it is answered: what it was, who sent it, the status and how long it took."""
     with tagged_request(req.headers) as request_id:
         req.context["request_id"] = request_id
         started = time.perf_counter()
-        response = next()
+        response = dispatch(req)
         logger.info(
             "slack %s from %s answered %s in %.0f ms",
             describe(req.body),
             req.context.user_id or "?",
-            response.status if response is not None else "nothing",
+            response.status,
             (time.perf_counter() - started) * 1000,
         )
         return response
