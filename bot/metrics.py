@@ -166,6 +166,11 @@ class SlackCallObserver(RetryHandler):
         super().__init__(max_retry_count=0)
         self._metrics = metrics
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> SlackCallObserver:
+        """Itself: Bolt deep-copies a request (its client with it) for each lazy listener, and
+        the copy must count into the same metrics (whose locks cannot be copied anyway)."""
+        return self
+
     def can_retry(
         self,
         *,
