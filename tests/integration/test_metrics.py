@@ -4,12 +4,10 @@ by exactly what happened; Slack's per-method counts must equal what the Web API 
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,11 +17,10 @@ from sqlalchemy import func, select
 from app import build_deps
 from bot.app_factory import create_app
 from bot.deps import Deps
-from bot.http_server import HttpServer
 from bot.ids import CardAction
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.side_server import make_side_server
+from bot.side_server import serving_side_port
 from bot.workflows.card_posting import post_owed_cards
 from bot.workflows.cycle import run_cycle
 from prompts.llm_client import CallFailed, LLMClient, ModelUnavailable
@@ -198,18 +195,6 @@ def test_the_app_as_serve_wires_it_counts_the_poster_bolt_and_the_llm(sqlite_db:
     assert exposed.value("tandem_llm_calls_total", model="gpt-4o-mini", outcome="answered") == 1
 
 
-@contextmanager
-def side_port(deps: Deps) -> Iterator[HttpServer]:
-    server = make_side_server(deps, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown(grace_seconds=2)
-        thread.join(5)
-
-
 def _status(url: str, *, method: str = "GET") -> int:
     request = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None)
     try:
@@ -221,7 +206,7 @@ def _status(url: str, *, method: str = "GET") -> int:
 
 def test_socket_modes_side_port_serves_metrics_and_healthz_only(env: SlackEnv) -> None:
     env.post_card()
-    with side_port(env.deps) as server:
+    with serving_side_port(env.deps, host="127.0.0.1", port=0) as server:  # as serve runs it in Socket Mode
         base = f"http://127.0.0.1:{server.port}"
         metrics = scrape(f"{base}/metrics")
         statuses = [_status(f"{base}/healthz"), _status(f"{base}/slack/events", method="POST"), _status(f"{base}/")]
@@ -235,7 +220,7 @@ def test_a_database_outage_leaves_metrics_answering(env: SlackEnv, tmp_path: Pat
     broken = make_session_factory(make_engine(f"sqlite:///{tmp_path}/no/such/dir/tandem.db"))
     deps = Deps(settings=env.deps.settings, session_factory=broken, clock=env.clock, drafter=env.deps.drafter,
                 poster=env.deps.poster)  # fmt: skip
-    with side_port(deps) as server:
+    with serving_side_port(deps, host="127.0.0.1", port=0) as server:
         base = f"http://127.0.0.1:{server.port}"
         metrics = scrape(f"{base}/metrics")
         health = _status(f"{base}/healthz")
