@@ -19,6 +19,8 @@ from typing import TextIO
 
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
+from bot.log_format import configure_logging
+from bot.metrics import Metrics
 from bot.posting import MessagePoster, SlackPoster, TerminalPoster
 from bot.settings import Settings, get_settings
 from storage.db import make_engine, make_session_factory, upgrade
@@ -47,8 +49,9 @@ def build_deps(
         require_current_schema(engine)
     elif migrate:
         upgrade(engine)  # every command works on a fresh SQLite file by itself
+    metrics = Metrics()  # this process's figures, on its own registry (GET /metrics)
     if poster is None:
-        poster = _default_poster(settings, out)
+        poster = _default_poster(settings, out, metrics)
     llm = settings.llm
     drafter = make_drafter(
         api_key=llm.api_key.get_secret_value() if llm.api_key else None,
@@ -61,6 +64,7 @@ def build_deps(
         breaker_cooldown_seconds=llm.breaker_cooldown_seconds,
         input_price_per_mtok=llm.input_price_per_mtok,
         output_price_per_mtok=llm.output_price_per_mtok,
+        observer=metrics,
     )
     return Deps(
         settings=settings,
@@ -68,16 +72,19 @@ def build_deps(
         clock=clock or SystemClock(),
         drafter=drafter,
         poster=poster,
+        metrics=metrics,
     )
 
 
-def _default_poster(settings: Settings, out: TextIO) -> MessagePoster:
+def _default_poster(settings: Settings, out: TextIO, metrics: Metrics | None = None) -> MessagePoster:
     if settings.slack_bot_token is None:
         return TerminalPoster(out=out)
     from bot.slack_client import make_web_client
 
     return SlackPoster(
-        make_web_client(token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url)
+        make_web_client(
+            token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url, metrics=metrics
+        )
     )
 
 
@@ -197,8 +204,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
 def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per command is noise
+    configure_logging(level=settings.log_level, fmt=settings.log_format)  # LOG_FORMAT=json: one object a line
     from bot import commands
 
     if args.command == "db":
@@ -335,10 +341,13 @@ def serve(settings: Settings) -> int:
         if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            logger.info("Tandem in Socket Mode")
+            from bot.side_server import serving_side_port
+
+            logger.info("Tandem in Socket Mode (GET /metrics and /healthz on port %s)", settings.metrics_port)
             signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C
             # The handler reuses app.client, so SLACK_API_URL applies to Socket Mode too.
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+            with serving_side_port(deps, port=settings.metrics_port):  # GET /metrics and /healthz
+                SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
             from bot.http_server import make_http_server, run_until_signalled
 
@@ -349,8 +358,9 @@ def serve(settings: Settings) -> int:
                 signing_secret=settings.slack_signing_secret.get_secret_value(),
                 port=settings.port,
                 settings=settings.http,
+                metrics=deps.metrics,
             )
-            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz)", server.port)
+            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz, GET /metrics)", server.port)
             run_until_signalled(server)  # SIGTERM: finish the requests in flight, then stop
             logger.info("HTTP server stopped")
     except KeyboardInterrupt:

@@ -6,12 +6,13 @@ temporary database and a stand-in Slack API.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.posting import MessagePoster
 from bot.settings import Settings
 from scoring.money import use_currency_symbol
@@ -27,7 +28,9 @@ class Deps:
     clock: Clock
     drafter: Drafter
     poster: MessagePoster  # proactive messages: cards, digests (Slack or terminal)
+    metrics: Metrics = field(default_factory=Metrics)  # this process's /metrics (bot.metrics)
 
     def __post_init__(self) -> None:
         # Every amount shown from here on carries the deployment's currency (scoring.money).
         use_currency_symbol(self.settings.currency_symbol)
+        self.metrics.watch_backlog(self.session_factory)

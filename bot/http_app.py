@@ -1,4 +1,8 @@
-"""HTTP mode's WSGI app: `POST /slack/events` into Bolt, `GET /healthz`, 404 elsewhere.
+"""HTTP mode's WSGI app: `POST /slack/events` into Bolt, `GET /healthz`, `GET /metrics`, 404 elsewhere.
+
+`make_ops_wsgi_app` is the last two alone: Socket Mode serves it on its side port
+(bot.side_server). Each request to /slack/events gets a request id for its log lines
+(bot.request_ids) before anything else, so even a refused request's line carries one.
 
 A request to /slack/events must carry Slack's signature. One that does not is refused (401)
 here, before Bolt sees it: Bolt decodes and parses a body before it checks the signature (a
@@ -17,16 +21,20 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from prometheus_client import make_wsgi_app as make_metrics_wsgi_app
 from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.metrics import Metrics
 from bot.request_guard import GuardedSlackRequestHandler
+from bot.request_ids import tagged_request, wsgi_headers
 from storage.health import check_database
 
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few kB
 HEALTH_TIMEOUT_SECONDS = 2.0
 StartResponse = Callable[..., Any]
@@ -40,7 +48,10 @@ def make_wsgi_app(
     signing_secret: str,
     max_body_bytes: int = MAX_BODY_BYTES,
     health_timeout_seconds: float = HEALTH_TIMEOUT_SECONDS,
+    metrics: Metrics | None = None,
 ) -> WsgiApp:
+    """`metrics`: what GET /metrics exposes (a fresh, empty set when not given)."""
+    ops = make_ops_wsgi_app(session_factory, metrics or Metrics(), health_timeout_seconds=health_timeout_seconds)
     slack = GuardedSlackRequestHandler(app, path=EVENTS_PATH)  # a signed but unusable body: 400
     verifier = SignatureVerifier(signing_secret)
 
@@ -67,9 +78,28 @@ def make_wsgi_app(
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH and method == "POST":
-            return slack_event(environ, start_response)
+            with tagged_request(wsgi_headers(environ)):
+                return slack_event(environ, start_response)
+        return ops(environ, start_response)
+
+    return wsgi
+
+
+def make_ops_wsgi_app(
+    session_factory: sessionmaker[Session],
+    metrics: Metrics,
+    *,
+    health_timeout_seconds: float = HEALTH_TIMEOUT_SECONDS,
+) -> WsgiApp:
+    """`GET /healthz` (the database answers) and `GET /metrics` (Prometheus text), 404 elsewhere."""
+    exposition = make_metrics_wsgi_app(metrics.registry)
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method == "GET":
             return _health(session_factory, health_timeout_seconds, start_response)
+        if path == METRICS_PATH and method == "GET":
+            return exposition(environ, start_response)
         return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi

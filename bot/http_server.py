@@ -28,6 +28,7 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
 from bot.http_app import make_wsgi_app
+from bot.metrics import Metrics
 from bot.settings import HttpSettings
 
 logger = logging.getLogger(__name__)
@@ -158,9 +159,10 @@ def make_http_server(
     host: str = "0.0.0.0",
     port: int,
     settings: HttpSettings | None = None,
+    metrics: Metrics | None = None,
 ) -> HttpServer:
-    """The Slack app and /healthz behind waitress. Port 0 picks a free port (tests): read it
-    back from `server.port`."""
+    """The Slack app, /healthz and /metrics (`metrics`) behind waitress. Port 0 picks a free
+    port (tests): read it back from `server.port`."""
     settings = settings or HttpSettings()
     wsgi = make_wsgi_app(
         app,
@@ -168,6 +170,7 @@ def make_http_server(
         signing_secret=signing_secret,
         max_body_bytes=settings.max_body_bytes,
         health_timeout_seconds=settings.health_timeout_seconds,
+        metrics=metrics,
     )
     return HttpServer(wsgi, host=host, port=port, settings=settings)
 

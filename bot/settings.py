@@ -7,6 +7,7 @@ operators expect; they are grouped here into nested models for the code's sake.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,9 @@ class Settings(BaseSettings):
     health_timeout_seconds: float = Field(default=2.0, gt=0, alias="TANDEM_HEALTH_TIMEOUT_SECONDS")
     db_connect_timeout_seconds: int = Field(default=5, ge=1, alias="TANDEM_DB_CONNECT_TIMEOUT_SECONDS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: Literal["plain", "json"] = Field(default="plain", alias="LOG_FORMAT")  # json: one object a line
+    # Socket Mode's side port for GET /metrics and /healthz (HTTP mode serves them on PORT).
+    metrics_port: int = Field(default=9102, ge=1, le=65535, alias="TANDEM_METRICS_PORT")
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
     outreach_from: str = Field(default="tandem@localhost", alias="OUTREACH_FROM")
 

@@ -27,7 +27,7 @@ from prompts.pricing import price_for
 from prompts.template_drafter import TemplateDrafter
 
 if TYPE_CHECKING:
-    from prompts.llm_client import LLMClient
+    from prompts.llm_client import CallObserver, LLMClient
     from prompts.llm_drafter import LLMDrafter
 
 __all__ = [
@@ -74,6 +74,7 @@ def make_drafter(
     output_price_per_mtok: float | None = None,
     breaker_failures: int = 3,
     breaker_cooldown_seconds: float = 600.0,
+    observer: CallObserver | None = None,
 ) -> Drafter:
     """The LLM drafter when an API key is configured, else the template drafter. Its client's
     breaker stops asking the model after `breaker_failures` consecutive failed calls (0: never),
@@ -82,7 +83,7 @@ def make_drafter(
         api_key=api_key, base_url=base_url, model=model, timeout_seconds=timeout_seconds, max_retries=max_retries,
         max_concurrency=max_concurrency, input_price_per_mtok=input_price_per_mtok,
         output_price_per_mtok=output_price_per_mtok, breaker_failures=breaker_failures,
-        breaker_cooldown_seconds=breaker_cooldown_seconds,
+        breaker_cooldown_seconds=breaker_cooldown_seconds, observer=observer,
     )  # fmt: skip
     if client is None:
         return TemplateDrafter()
@@ -103,6 +104,7 @@ def make_llm_client(
     output_price_per_mtok: float | None = None,
     breaker_failures: int = 3,
     breaker_cooldown_seconds: float = 600.0,
+    observer: CallObserver | None = None,
 ) -> LLMClient | None:
     """The LLM client (timeouts, retries, concurrency slots, breaker, price) when an API key is
     configured, else None. The drafter and the assistant both build theirs here."""
@@ -119,4 +121,5 @@ def make_llm_client(
         max_concurrency=max_concurrency,
         price=price_for(model, input_per_mtok=input_price_per_mtok, output_per_mtok=output_price_per_mtok),
         breaker=ModelBreaker(failures=breaker_failures, cooldown_seconds=breaker_cooldown_seconds),
+        observer=observer,
     )

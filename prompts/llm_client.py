@@ -12,7 +12,7 @@ completions with JSON-schema structured output, for any OpenAI-compatible server
   further calls at once with `ModelUnavailable` until a cool-down has passed, so every caller
   (the cycle's drafts, `/brief`, `/qbr`) falls back to its template without waiting.
 - Token usage and an estimated cost come back with every answer, and with every failure that
-  still spent tokens.
+  still spent tokens; an `observer` (bot.metrics) hears of every call, its outcome and usage.
 """
 
 from __future__ import annotations
@@ -62,6 +62,13 @@ class Completion(Generic[T]):
     value: T
     raw: str  # the answer as the model wrote it (for a retry that quotes it back)
     usage: Usage
+
+
+class CallObserver(Protocol):
+    """Told of every call: outcome `answered` (with what it spent), `failed`, `timeout` or
+    `breaker_open` (not called at all)."""
+
+    def llm_call(self, *, model: str, outcome: str, usage: Usage | None = None) -> None: ...
 
 
 class LLMError(Exception):
@@ -120,6 +127,7 @@ class LLMClient:
         sleep: Callable[[float], None] = time.sleep,
         backoff_seconds: float = 0.5,
         breaker: ModelBreaker | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         # The SDK's own retries are off: this class retries, so it can count, bound and log them.
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=0)
@@ -135,6 +143,7 @@ class LLMClient:
         self._peak = 0
         self._lock = threading.Lock()
         self.breaker = breaker or ModelBreaker()
+        self._observer = observer
 
     @property
     def peak_concurrency(self) -> int:
@@ -152,8 +161,7 @@ class LLMClient:
         ]
         for role, content in follow_up:
             messages.append({"role": "assistant", "content": content} if role == "assistant" else {"role": "user", "content": content})
-        completion = self._guarded_call(messages, {"response_format": response_format(response_model)})
-        usage = self._usage(completion)
+        completion, usage = self._observed_call(messages, {"response_format": response_format(response_model)})
         raw = _content(completion, usage)
         try:
             value = response_model.model_validate_json(raw)
@@ -167,8 +175,7 @@ class LLMClient:
     def chat(self, messages: list[ChatCompletionMessageParam], **options: Any) -> tuple[ChatCompletion, Usage]:
         """One raw chat completion (e.g. with `tools=`), behind the same breaker, retries,
         timeout and concurrency slots as `complete`; the caller reads the message itself."""
-        completion = self._guarded_call(messages, options)
-        return completion, self._usage(completion)
+        return self._observed_call(messages, options)
 
     def _usage(self, completion: ChatCompletion) -> Usage:
         used = completion.usage
@@ -176,6 +183,23 @@ class LLMClient:
         completion_tokens = used.completion_tokens if used else 0
         cost = self._price.cost(prompt_tokens, completion_tokens) if self._price else None
         return Usage(prompt_tokens, completion_tokens, cost, 1)
+
+    def _observed_call(
+        self, messages: list[ChatCompletionMessageParam], options: dict[str, Any]
+    ) -> tuple[ChatCompletion, Usage]:
+        """`_guarded_call`, its usage, and the observer told how it went."""
+        observe = self._observer.llm_call if self._observer else None
+        try:
+            completion = self._guarded_call(messages, options)
+        except CallFailed as failed:
+            if observe:
+                outcome = "breaker_open" if isinstance(failed, ModelUnavailable) else "failed"
+                observe(model=self.model, outcome="timeout" if failed.timed_out else outcome)
+            raise
+        usage = self._usage(completion)
+        if observe:
+            observe(model=self.model, outcome="answered", usage=usage)
+        return completion, usage
 
     def _guarded_call(self, messages: list[ChatCompletionMessageParam], options: dict[str, Any]) -> ChatCompletion:
         """`_call` behind the breaker: refused at once while it is open; whether the model

@@ -381,7 +381,8 @@ def llm_client(deps: Deps) -> LLMClient | None:
     from prompts.drafting import make_llm_client
 
     ident = (key, llm.base_url, llm.model, llm.timeout_seconds, llm.max_retries, llm.max_concurrency,
-             llm.breaker_failures, llm.breaker_cooldown_seconds, llm.input_price_per_mtok, llm.output_price_per_mtok)  # fmt: skip
+             llm.breaker_failures, llm.breaker_cooldown_seconds, llm.input_price_per_mtok, llm.output_price_per_mtok,
+             deps.metrics)  # fmt: skip
     with _clients_lock:
         client = _clients.get(ident)
         if client is None:
@@ -390,6 +391,7 @@ def llm_client(deps: Deps) -> LLMClient | None:
                 max_retries=llm.max_retries, max_concurrency=llm.max_concurrency,
                 input_price_per_mtok=llm.input_price_per_mtok, output_price_per_mtok=llm.output_price_per_mtok,
                 breaker_failures=llm.breaker_failures, breaker_cooldown_seconds=llm.breaker_cooldown_seconds,
+                observer=deps.metrics,
             )  # fmt: skip
             if client is None:
                 return None

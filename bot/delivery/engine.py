@@ -173,6 +173,7 @@ def attempt_one(
                 settled = deliveries.get(session, delivery_id=delivery_id)
                 assert settled is not None
                 renderer.after_sent(session, settled, posted, deps.clock.now())
+                deps.metrics.message_delivered(row.kind)  # (a failed commit is retried, and counted again)
 
     try:
         if rendered.update_ts is not None:

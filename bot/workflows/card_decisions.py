@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -96,7 +97,14 @@ def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refuse
     return ready
 
 
-def _decide(
+def _decide(deps: Deps, *, card_id: int, actor: str, state: CardState, **details: Any) -> Outcome:
+    outcome = _decide_once(deps, card_id=card_id, actor=actor, state=state, **details)
+    if isinstance(outcome, Decided):  # counted once committed
+        deps.metrics.card_decided(state.value)
+    return outcome
+
+
+def _decide_once(
     deps: Deps,
     *,
     card_id: int,

@@ -209,6 +209,7 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     summary.cards_woken = len(wake_due(deps))  # a worsening or a new trigger found today wakes its card now
     lap("post")
     summary.seconds = time.perf_counter() - started
+    deps.metrics.cycle_done(summary)
     return summary
 
 

@@ -116,6 +116,7 @@ def run_ladder(deps: Deps) -> LadderRun:
             (run.to_manager if step.to == Rung.MANAGER else run.to_channel).append(card.card_id)
             card = attention.Waiting(**{**card.__dict__, "rung": step.to.value})
     card_messages.deliver_card_messages(deps)  # with any a crashed run left owed
+    deps.metrics.ladder_ran(run)
     return run
 
 

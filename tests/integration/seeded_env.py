@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.app_factory import create_app
 from bot.clock import FrozenClock
 from bot.deps import Deps
+from bot.metrics import Metrics
 from bot.outreach import SmtpSender
 from bot.posting import SlackPoster
 from bot.settings import Settings
@@ -130,17 +131,19 @@ def seeded_story(db: Database, *, accounts: int = BOOK, now: datetime = NOW) -> 
     clock = FrozenClock(now)
     with running_stand_in() as api:
         settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
+        metrics = Metrics()  # as app.py wires it: the poster's calls count too
         deps = Deps(
             settings=settings,
             session_factory=db.session_factory,
             clock=clock,
             drafter=TemplateDrafter(),
-            poster=SlackPoster(make_web_client(token=TOKEN, api_url=api.api_url)),
+            poster=SlackPoster(make_web_client(token=TOKEN, api_url=api.api_url, metrics=metrics)),
+            metrics=metrics,
         )
         app = create_app(deps)
         register_all(app, deps)
         summary = generate_book(db.session_factory, accounts=accounts, seed=3, as_of=now.date())
-        with serving(app, db.session_factory) as server:
+        with serving(app, db.session_factory, metrics=metrics) as server:
             sender = SlackSender(f"http://127.0.0.1:{server.port}/slack/events", SECRET)
             yield Story(db, deps, clock, api, sender, dict(summary.planted))
 

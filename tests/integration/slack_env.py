@@ -21,6 +21,7 @@ from bot.app_factory import create_app
 from bot.clock import FrozenClock
 from bot.deps import Deps
 from bot.http_server import HttpServer, make_http_server
+from bot.metrics import Metrics
 from bot.posting import SlackPoster
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -108,11 +109,17 @@ def _decoded(blocks: Any) -> list[dict[str, Any]]:
 
 @contextmanager
 def serving(
-    app: App, session_factory: sessionmaker[Session], *, signing_secret: str = SECRET
+    app: App,
+    session_factory: sessionmaker[Session],
+    *,
+    signing_secret: str = SECRET,
+    metrics: Metrics | None = None,
 ) -> Iterator[HttpServer]:
     """bot.http_server (waitress, as `serve` runs it) on a free local port, in a daemon thread,
-    shut down on exit."""
-    server = make_http_server(app, session_factory, signing_secret=signing_secret, host="127.0.0.1", port=0)
+    shut down on exit; GET /metrics shows `metrics`."""
+    server = make_http_server(
+        app, session_factory, signing_secret=signing_secret, host="127.0.0.1", port=0, metrics=metrics
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -129,13 +136,15 @@ def slack_env(
     """`settings_env`: more Settings by their environment names (e.g. TANDEM_CURRENCY_SYMBOL)."""
     with running_stand_in() as api:
         settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url, **(settings_env or {}))  # type: ignore[call-arg]
-        client = make_web_client(token=TOKEN, api_url=api.api_url)
+        metrics = Metrics()  # as app.py wires it: the poster's calls count too
+        client = make_web_client(token=TOKEN, api_url=api.api_url, metrics=metrics)
         deps = Deps(
             settings=settings,
             session_factory=db.session_factory,
             clock=FrozenClock(factories.NOW),
             drafter=drafter or TemplateDrafter(),
             poster=SlackPoster(client),
+            metrics=metrics,
         )
         app = create_app(deps)  # its own client, from settings: SLACK_API_URL must reach it
         register_all(app, deps)
@@ -143,7 +152,7 @@ def slack_env(
             factories.add_people(session)
             factories.add_account(session)
         try:
-            with serving(app, db.session_factory) as server:
+            with serving(app, db.session_factory, metrics=metrics) as server:
                 base_url = f"http://127.0.0.1:{server.port}"
                 sender = SlackSender(f"{base_url}/slack/events", SECRET)
                 yield SlackEnv(db, deps, app, api, sender, server, base_url)

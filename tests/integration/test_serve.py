@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.ids import CardAction
+from tests.support.scrape import scrape
 from tests.support.serve_process import SECRET, ServeProcess, healthy, proc_status, serve_process
 from tests.support.server_load import burst, oversized_post, stalled_connections
 from tests.support.slack_requests import SlackSender, sign
@@ -58,6 +59,9 @@ def test_serve_answers_health_and_signed_slack_requests(served: ServeProcess, ap
     )
     status = urllib.request.urlopen(f"http://127.0.0.1:{served.port}/healthz", timeout=2).read()
     assert json.loads(status)["ok"] is True
+    # The process's own metrics beside them: Bolt's auth.test at start-up went through its client.
+    metrics = scrape(f"http://127.0.0.1:{served.port}/metrics")
+    assert metrics.value("tandem_slack_api_calls_total", method="auth.test") == len(api.calls_to("auth.test"))
 
 
 def test_a_burst_of_fifty_signed_clicks_gets_fifty_answers(served: ServeProcess, api: StandIn) -> None:

@@ -120,6 +120,9 @@ def test_a_second_click_changes_nothing_and_says_who_answered(env: SlackEnv) -> 
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
     assert env.card(card.card_id).state == "worth_a_look" and env.count(OverrideRecord) == 1
     assert len(env.api.calls_to("chat.update")) == 1
+    decided = {action: env.deps.metrics.registry.get_sample_value("tandem_cards_decided_total", {"action": action})
+               for action in ("worth_a_look", "not_needed")}  # fmt: skip
+    assert decided == {"worth_a_look": 1, "not_needed": None}  # the refused second answer counts nothing
 
 
 @pytest.mark.parametrize("intruder", [OTHER_CSM, OTHER_MANAGER, "U0NOBODY"])

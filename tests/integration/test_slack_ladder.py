@@ -153,6 +153,9 @@ def test_an_escalation_reaches_the_channel_after_24_hours_naming_the_account_and
     run_ladder(env.deps)
     assert len(_posts_to(env, MANAGER)) == 1 and len(_posts_to(env, CHANNEL)) == 1
     assert _actions(env) == ["climbed_manager", "climbed_channel"]
+    steps = {step: env.deps.metrics.registry.get_sample_value("tandem_ladder_steps_total", {"step": step})
+             for step in ("manager", "channel")}  # fmt: skip
+    assert steps == {"manager": 1, "channel": 1}  # over six runs: each climb counted once
 
 
 def test_the_same_climb_raced_by_two_runs_is_owed_once(env: SlackEnv) -> None:

@@ -36,6 +36,13 @@ def not_needed(deps: Deps, *, card_id: int, actor: str) -> Answered | Refused:
 
 
 def answer(deps: Deps, *, card_id: int, actor: str, state: CardState) -> Answered | Refused:
+    outcome = _answer_once(deps, card_id=card_id, actor=actor, state=state)
+    if isinstance(outcome, Answered):  # counted once committed
+        deps.metrics.card_decided(state.value)
+    return outcome
+
+
+def _answer_once(deps: Deps, *, card_id: int, actor: str, state: CardState) -> Answered | Refused:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
         card = cards.get_card(session, card_id=card_id)
