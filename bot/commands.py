@@ -38,10 +38,18 @@ def seed(
     if accounts < 10:
         print(f"--accounts must be at least 10 (the planted hard cases need room), got {accounts}", file=out)
         return 2
+    from bot.progress import track
+
     try:
-        summary = generate_book(
-            deps.session_factory, accounts=accounts, seed=seed, as_of=as_of, replace=replace
-        )
+        with track("seed", total=accounts, unit="accounts") as progress:
+            summary = generate_book(
+                deps.session_factory,
+                accounts=accounts,
+                seed=seed,
+                as_of=as_of,
+                replace=replace,
+                progress=progress.advance,
+            )
     except ValueError as error:  # e.g. the database already holds a book
         print(f"seed refused: {error}", file=out)
         return 1
@@ -69,9 +77,14 @@ def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
         print(f"import: {directory} is not a directory", file=out)
         return 2
     from bot.people_lookup import slack_people
+    from bot.progress import import_file_progress
 
     report = import_directory(
-        deps.session_factory, directory, today=deps.clock.now().date(), people=slack_people(deps.settings)
+        deps.session_factory,
+        directory,
+        today=deps.clock.now().date(),
+        people=slack_people(deps.settings),
+        progress=import_file_progress,
     )
     print(report.render(), file=out)
     return 0 if report.ok else 1
