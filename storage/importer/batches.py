@@ -30,8 +30,9 @@ class BatchWriter:
     ) -> None:
         self.session, self.update_columns, self.batch_rows = session, update_columns, batch_rows
         self.written = 0
-        self._pending: dict[Target, list[dict[str, Any]]] = {target: [] for target in update_columns}
-        self._keys: dict[Target, set[tuple[Any, ...]]] = {target: set() for target in update_columns}
+        self.targets = list(update_columns)  # in the spec's order: CheckedRow.target_index
+        self._pending: list[list[dict[str, Any]]] = [[] for _ in self.targets]
+        self._keys: list[set[tuple[Any, ...]]] = [set() for _ in self.targets]
         self._ids: dict[str, set[str]] = {}
         self._stopped = False
 
@@ -39,19 +40,20 @@ class BatchWriter:
         """Queue one checked row; a full batch is written."""
         if self._stopped:
             return
-        target, row = checked.target, checked.row
-        key = tuple(row[column] for column in target.key)
-        if key in self._keys[target]:
+        index, row = checked.target_index, checked.row
+        key = tuple(row[column] for column in checked.target.key)
+        keys, pending = self._keys[index], self._pending[index]
+        if key in keys:
             self._stopped = True  # a duplicate: the file will be rejected, write no more
             return
-        self._keys[target].add(key)
-        self._pending[target].append(row)
-        if len(self._pending[target]) >= self.batch_rows:
-            self._write(target)
+        keys.add(key)
+        pending.append(row)
+        if len(pending) >= self.batch_rows:
+            self._write(index)
 
     def flush(self) -> None:
-        for target in self._pending:
-            self._write(target)
+        for index in range(len(self.targets)):
+            self._write(index)
 
     def ids(self, column: str) -> Iterator[str]:
         """The written rows' `column` values (a provider file's ids), gathered as rows were written."""
@@ -61,8 +63,8 @@ class BatchWriter:
         """Gather `column`'s values of the rows written (accounts.csv's account ids)."""
         self._ids.setdefault(column, set())
 
-    def _write(self, target: Target) -> None:
-        rows = self._pending[target]
+    def _write(self, index: int) -> None:
+        target, rows = self.targets[index], self._pending[index]
         if not rows or self._stopped:
             return
         upsert_rows(
@@ -72,6 +74,6 @@ class BatchWriter:
         for column, seen in self._ids.items():
             seen.update(str(row[column]) for row in rows if column in row)
         self.written += len(rows)
-        self._pending[target] = []
-        self._keys[target] = set()
+        self._pending[index] = []
+        self._keys[index] = set()
 

@@ -60,6 +60,7 @@ class CheckedRow:
 
     target: Target
     row: dict[str, Any]  # database column -> value
+    target_index: int  # the target's place in the spec's targets (cheaper to key on)
 
 
 class FileValidator:
@@ -92,6 +93,7 @@ class FileValidator:
             target: [c for c in given if c in target.column_names and c not in target.key]
             for target in self.targets
         }
+        self._columns: dict[int, list[tuple[str, str]]] = {}  # per target: (CSV name, database column)
         self._key_hashes = array("q")
         self._key_lines = array("i")  # a line number fits 32 bits
 
@@ -101,7 +103,7 @@ class FileValidator:
         checked = self._row(record, report=True)
         if checked is not None:
             key = tuple(checked.row[column] for column in checked.target.key)
-            self._key_hashes.append(hash((self.targets.index(checked.target), key)))
+            self._key_hashes.append(hash((checked.target_index, key)))
             self._key_lines.append(record.line)
         return checked
 
@@ -153,18 +155,20 @@ class FileValidator:
             if report:
                 result.errors.append(RowError(spec.file, record.line, *problem))
             return None
-        target = spec.target_for(values)
-        db_row = {
-            column: value
-            for name, value in values.items()
-            if (column := spec.db_column(name)) in target.column_names
-        }
+        index = 0 if not spec.routes else self.targets.index(spec.target_for(values))
+        target = self.targets[index]
+        columns = self._columns.get(index)
+        if columns is None:  # every row of a model dumps the same names
+            columns = self._columns[index] = [
+                (name, column) for name in values if (column := spec.db_column(name)) in target.column_names
+            ]
+        db_row = {column: values[name] for name, column in columns}
         if report:
             result.warnings.extend(
                 RowError(spec.file, record.line, column, why)
                 for column, why in row_warnings(spec, values, today=self.today)
             )
-        return CheckedRow(target, db_row)
+        return CheckedRow(target, db_row, index)
 
 
 def missing_columns(spec: FileSpec, header: list[str]) -> str | None:
