@@ -29,6 +29,8 @@ from storage.repositories.accounts import account_labels, find_accounts
 from storage.repositories.facts import book_facts, load_account_facts
 from storage.repositories.override_stats import OverrideFilters, stream_overrides
 
+SCORE_STEPS = 2  # score_all: read and score the book; store the day's snapshots
+
 
 def seed(
     deps: Deps, *, accounts: int, seed: int, as_of: date, replace: bool, out: TextIO, outcomes: bool = False
@@ -91,7 +93,10 @@ def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
 
 
 def score(deps: Deps, *, as_of: date, fmt: str, out: TextIO) -> int:
-    _, _, results = score_all(deps, as_of=as_of)
+    from bot.progress import track
+
+    with track("score", total=SCORE_STEPS, unit="steps") as progress:
+        _, _, results = score_all(deps, as_of=as_of, progress=progress.advance)
     with deps.session_factory() as session:
         accounts = account_labels(session)
     print(scores_report.render(scores_report.score_rows(accounts, results), fmt), file=out)

@@ -55,12 +55,17 @@ def import_directory(
 
 
 def import_file_as(
-    session_factory: sessionmaker[Session], path: Path, *, kind: str, today: date | None = None
+    session_factory: sessionmaker[Session],
+    path: Path,
+    *,
+    kind: str,
+    today: date | None = None,
+    progress: FileProgress | None = None,
 ) -> ImportReport:
     """Import one file as the design's `kind` file (e.g. "outcomes.csv"), whatever its name."""
     if kind not in IMPORT_FILES:
         raise ValueError(f"unknown import file kind {kind!r}")
-    return import_files(session_factory, {kind: path}, today=today)
+    return import_files(session_factory, {kind: path}, today=today, progress=progress)
 
 
 def import_files(
