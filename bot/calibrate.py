@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.calibration_samples import stored_signal_samples
 from bot.deps import Deps
+from bot.progress import import_file_progress, track
 from bot.tuning.calibration_proposal import propose_calibration
 from bot.workflows.cycle import active_trigger_config
 from scoring.calibration_report import CalibrationReport, proposed_config
@@ -55,14 +56,19 @@ def calibrate(
         if not outcomes_file.is_file():
             print(f"calibrate: {outcomes_file} is not a file", file=out)
             return 2
-        imported = import_file_as(deps.session_factory, outcomes_file, kind="outcomes.csv")
+        imported = import_file_as(
+            deps.session_factory, outcomes_file, kind="outcomes.csv", progress=import_file_progress
+        )
         if not imported.ok:
             print(imported.render(), file=out)
             print("calibrate: the outcomes file was refused; nothing was calibrated.", file=out)
             return 1
     version, config = active_trigger_config(deps)
-    factor_report, factor_error = _factor_fit(deps, config, lead_days)
-    signals, signal_error = _signal_fit(deps, config, horizon_days, lead_days)
+    with track("calibrate", total=2, unit="fits") as progress:  # each fit reads the whole history
+        factor_report, factor_error = _factor_fit(deps, config, lead_days)
+        progress.advance()
+        signals, signal_error = _signal_fit(deps, config, horizon_days, lead_days)
+        progress.advance()
     if factor_report is None and signals is None:
         print(f"calibrate: {signal_error or factor_error}", file=out)
         if factor_error and signal_error and factor_error != signal_error:

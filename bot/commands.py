@@ -31,6 +31,7 @@ from storage.repositories.override_stats import OverrideFilters, stream_override
 
 if TYPE_CHECKING:
     from bot.demo import DepsBuilder
+SCORE_STEPS = 2  # score_all: read and score the book; store the day's snapshots
 
 
 def seed(
@@ -41,10 +42,18 @@ def seed(
     if accounts < 10:
         print(f"--accounts must be at least 10 (the planted hard cases need room), got {accounts}", file=out)
         return 2
+    from bot.progress import track
+
     try:
-        summary = generate_book(
-            deps.session_factory, accounts=accounts, seed=seed, as_of=as_of, replace=replace
-        )
+        with track("seed", total=accounts, unit="accounts") as progress:
+            summary = generate_book(
+                deps.session_factory,
+                accounts=accounts,
+                seed=seed,
+                as_of=as_of,
+                replace=replace,
+                progress=progress.advance,
+            )
     except ValueError as error:  # e.g. the database already holds a book
         print(f"seed refused: {error}", file=out)
         return 1
@@ -72,16 +81,24 @@ def import_dir(deps: Deps, directory: Path, *, out: TextIO) -> int:
         print(f"import: {directory} is not a directory", file=out)
         return 2
     from bot.people_lookup import slack_people
+    from bot.progress import import_file_progress
 
     report = import_directory(
-        deps.session_factory, directory, today=deps.clock.now().date(), people=slack_people(deps.settings)
+        deps.session_factory,
+        directory,
+        today=deps.clock.now().date(),
+        people=slack_people(deps.settings),
+        progress=import_file_progress,
     )
     print(report.render(), file=out)
     return 0 if report.ok else 1
 
 
 def score(deps: Deps, *, as_of: date, fmt: str, out: TextIO) -> int:
-    _, _, results = score_all(deps, as_of=as_of)
+    from bot.progress import track
+
+    with track("score", total=SCORE_STEPS, unit="steps") as progress:
+        _, _, results = score_all(deps, as_of=as_of, progress=progress.advance)
     with deps.session_factory() as session:
         accounts = account_labels(session)
     print(scores_report.render(scores_report.score_rows(accounts, results), fmt), file=out)

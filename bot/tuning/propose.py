@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TextIO
@@ -113,7 +113,10 @@ def current_drift(deps: Deps, *, as_of: date) -> list[DriftFlag]:
     return drift_flags(labels, as_of=as_of)
 
 
-def run_proposals(deps: Deps, *, as_of: date, author: str = AUTHOR) -> ProposalRun:
+def run_proposals(
+    deps: Deps, *, as_of: date, author: str = AUTHOR, progress: Callable[[int], None] | None = None
+) -> ProposalRun:
+    """`progress` is told of each proposal replayed over the stored history."""
     parent_version, config = active_trigger_config(deps)
     since = as_of - timedelta(days=WINDOW_DAYS)
     settings = config.learning
@@ -145,6 +148,8 @@ def run_proposals(deps: Deps, *, as_of: date, author: str = AUTHOR) -> ProposalR
         replay = _replay(deps, proposal, config, proposed_config, past_cards, churned, since, as_of, csms)
         flag = drifted.get((proposal.trigger, proposal.segment or ""))
         _store(deps, run, proposal, body, replay, flag, author)
+        if progress is not None:
+            progress(1)
     return run
 
 
@@ -264,6 +269,9 @@ def proposal_lines(row: TuningProposal) -> list[str]:
 
 
 def tune_propose(deps: Deps, *, as_of: date, as_json: bool, out: TextIO) -> int:
-    run = run_proposals(deps, as_of=as_of)
+    from bot.progress import track
+
+    with track("tune propose: replays", unit="proposals") as progress:
+        run = run_proposals(deps, as_of=as_of, progress=progress.advance)
     print(render_run(run, as_json=as_json), file=out)
     return 0

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -136,13 +136,20 @@ def active_trigger_config(deps: Deps) -> tuple[int, TriggerConfig]:
         return row.version, TriggerConfig.model_validate(row.body)
 
 
-def score_all(deps: Deps, *, as_of: date) -> tuple[int, TriggerConfig, list[HealthResult]]:
-    """Score every account in one bulk pass and store today's snapshots."""
+def score_all(
+    deps: Deps, *, as_of: date, progress: Callable[[int], None] | None = None
+) -> tuple[int, TriggerConfig, list[HealthResult]]:
+    """Score every account in one bulk pass and store today's snapshots. `progress` is told of
+    each of the two steps done (the book read and scored; its snapshots stored)."""
     version, config = active_trigger_config(deps)
     results = score_whole_book(deps.session_factory, as_of=as_of, config=config)
+    if progress is not None:
+        progress(1)
     with transaction(deps.session_factory) as session:
         snapshots.replace_day(session, as_of=as_of, results=results, config_version=version)
         refresh_planner_statistics(session, HealthSnapshot.__tablename__)  # a whole day was just rewritten
+    if progress is not None:
+        progress(1)
     return version, config, results
 
 

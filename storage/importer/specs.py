@@ -9,6 +9,7 @@ some of its rows to another (outcomes.csv: renewals, and churns without a renewa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Table
@@ -31,7 +32,7 @@ class Target:
     def sa_table(self) -> Table:
         return models.Base.metadata.tables[self.table.__tablename__]
 
-    @property
+    @cached_property  # asked for every column of every row an import checks
     def column_names(self) -> frozenset[str]:
         return frozenset(self.sa_table.columns.keys())
 

@@ -1,4 +1,4 @@
-"""Check one file's rows before anything is written: types, allowed values, references and
+"""Check one file's rows as they are read: types, allowed values, references and
 duplicate keys, each problem named by line and field in words an operator can act on.
 
 Pydantic's error types become short sentences ("must be a whole number, got 'ten'") rather
@@ -7,15 +7,17 @@ than its generic "Input should be a valid integer, unable to parse string as an 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from storage.importer.csv_reader import CsvFile
+from storage.importer.csv_reader import CsvRecord
 from storage.importer.report import FileResult, RowError
 from storage.importer.specs import PROVIDER_FILE, USERS, FileSpec, Target
 from storage.importer.warnings import row_warnings
@@ -52,102 +54,153 @@ class KnownIds:
         return f"unknown {what} {value!r} (not in {source} or the database)"
 
 
-@dataclass
-class TableRows:
-    """A file's valid rows for one of its tables."""
+@dataclass(frozen=True)
+class CheckedRow:
+    """One valid row, ready to upsert into its table."""
 
     target: Target
-    # database column -> value, ready to upsert
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    # the columns the file gives that this table has (a re-import updates only these)
-    update_columns: list[str] = field(default_factory=list)
+    row: dict[str, Any]  # database column -> value
+    target_index: int  # the target's place in the spec's targets (cheaper to key on)
 
 
-@dataclass
-class ValidatedFile:
-    tables: list[TableRows]  # one per table the file writes to (most files: one)
+class FileValidator:
+    """Checks a file's records one at a time, so the file can be streamed: problems and
+    warnings go into `result`, each valid row comes back to be written.
 
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        return [row for part in self.tables for row in part.rows]
+    Duplicate keys are the one check that needs the whole file: each valid row's key is kept as
+    a 64-bit hash beside its line (12 bytes a row, not the row), and `duplicates` finds equal
+    hashes at the end and confirms them on the rows themselves, re-read from the file."""
 
+    def __init__(
+        self,
+        spec: FileSpec,
+        header: list[str],
+        known: KnownIds,
+        result: FileResult,
+        *,
+        today: date,
+        rejected: Mapping[int, list[RowError]] | None = None,
+        own_ids: set[str] | None = None,
+    ) -> None:
+        self.spec, self.known, self.result, self.today = spec, known, result, today
+        self.rejected = rejected or {}
+        self.own_ids = own_ids or set()
+        self.targets = list(spec.targets)
+        given = [spec.db_column(column) for column in spec.columns if column in header]
+        given.extend(spec.derived)
+        # per table: the columns the file gives that it has (a re-import updates only these)
+        self.update_columns = {
+            target: [c for c in given if c in target.column_names and c not in target.key]
+            for target in self.targets
+        }
+        self._columns: dict[int, list[tuple[str, str]]] = {}  # per target: (CSV name, database column)
+        self._key_hashes = array("q")
+        self._key_lines = array("i")  # a line number fits 32 bits
 
-def validate_file(
-    spec: FileSpec,
-    csv_file: CsvFile,
-    known: KnownIds,
-    result: FileResult,
-    *,
-    today: date,
-    rejected: Mapping[int, list[RowError]] | None = None,
-) -> ValidatedFile:
-    """Validate every record; problems and warnings go into `result`, valid rows into the return
-    value. `today` is the import's date: what happened after it is warned about. `rejected`
-    holds the lines already found bad before validation (an email Slack does not know)."""
-    missing = [column for column in spec.required_columns if column not in csv_file.header]
-    if spec.one_of and not any(column in csv_file.header for column in spec.one_of):
-        missing.append(" or ".join(spec.one_of))
-    if missing:
-        header = ", ".join(column for column in csv_file.header if column) or "nothing"
-        result.file_error = f"missing required column(s): {', '.join(missing)} (the header has: {header})"
-        return ValidatedFile([])
-    own_ids = _ids_in_file(spec, csv_file)
-    given = [spec.db_column(column) for column in spec.columns if column in csv_file.header]
-    given.extend(spec.derived)
-    parts = {
-        target: TableRows(
-            target, update_columns=[c for c in given if c in target.column_names and c not in target.key]
-        )
-        for target in spec.targets
-    }
-    first_seen: dict[tuple[Target, tuple[Any, ...]], int] = {}
-    for record in csv_file.records:
-        result.rows_read += 1
-        if rejected and record.line in rejected:
-            result.errors.extend(rejected[record.line])
-            continue
+    def check(self, record: CsvRecord) -> CheckedRow | None:
+        """The record's row when it is valid (its problems are in `result` otherwise)."""
+        self.result.rows_read += 1
+        checked = self._row(record, report=True)
+        if checked is not None:
+            key = tuple(checked.row[column] for column in checked.target.key)
+            self._key_hashes.append(hash((checked.target_index, key)))
+            self._key_lines.append(record.line)
+        return checked
+
+    def report_duplicates(self, reread: Callable[[], Iterable[CsvRecord]]) -> None:
+        """Name every row whose key an earlier row of the file already had; `reread` streams the
+        file again, read only when two keys hash alike."""
+        candidates = _equal_hash_lines(self._key_hashes, self._key_lines)
+        if not candidates:
+            return
+        first_seen: dict[tuple[Target, tuple[Any, ...]], int] = {}
+        for record in reread():
+            if record.line not in candidates:
+                continue
+            checked = self._row(record, report=False)
+            assert checked is not None  # it was valid the first time
+            target, db_row = checked.target, checked.row
+            key = (target, tuple(db_row[column] for column in target.key))
+            if key in first_seen:
+                key_text = ", ".join(f"{column}={db_row[column]}" for column in target.key)
+                message = f"duplicate of line {first_seen[key]} (same {key_text})"
+                self.result.errors.append(RowError(self.spec.file, record.line, "/".join(target.key), message))
+            else:
+                first_seen[key] = record.line
+        self.result.errors.sort(key=lambda error: error.line)  # stable: a line's own order kept
+
+    def _row(self, record: CsvRecord, *, report: bool) -> CheckedRow | None:
+        spec, result = self.spec, self.result
+        if record.line in self.rejected:
+            if report:
+                result.errors.extend(self.rejected[record.line])
+            return None
         nul = [name for name, value in record.values.items() if "\x00" in value]
         if nul:  # PostgreSQL refuses the whole file; SQLite would store it: name the cell instead
-            result.errors.extend(RowError(spec.file, record.line, name, NUL_MESSAGE) for name in nul)
-            continue
+            if report:
+                result.errors.extend(RowError(spec.file, record.line, name, NUL_MESSAGE) for name in nul)
+            return None
         try:
             row = spec.model.model_validate(record.values)
         except ValidationError as error:
-            result.errors.extend(
-                RowError(spec.file, record.line, _field(detail), _message(detail))
-                for detail in error.errors()
-            )
-            continue
+            if report:
+                result.errors.extend(
+                    RowError(spec.file, record.line, _field(detail), _message(detail))
+                    for detail in error.errors()
+                )
+            return None
         values = row.model_dump()
-        problem = _reference_problem(spec, values, known, own_ids)
+        problem = _reference_problem(spec, values, self.known, self.own_ids)
         if problem is not None:
-            result.errors.append(RowError(spec.file, record.line, *problem))
-            continue
-        target = spec.target_for(values)
-        db_row = {
-            column: value
-            for name, value in values.items()
-            if (column := spec.db_column(name)) in target.column_names
-        }
-        key = (target, tuple(db_row[column] for column in target.key))
-        if key in first_seen:
-            key_text = ", ".join(f"{column}={db_row[column]}" for column in target.key)
-            message = f"duplicate of line {first_seen[key]} (same {key_text})"
-            result.errors.append(RowError(spec.file, record.line, "/".join(target.key), message))
-            continue
-        first_seen[key] = record.line
-        parts[target].rows.append(db_row)
-        result.warnings.extend(
-            RowError(spec.file, record.line, column, why)
-            for column, why in row_warnings(spec, values, today=today)
-        )
-    return ValidatedFile(list(parts.values()))
+            if report:
+                result.errors.append(RowError(spec.file, record.line, *problem))
+            return None
+        index = 0 if not spec.routes else self.targets.index(spec.target_for(values))
+        target = self.targets[index]
+        columns = self._columns.get(index)
+        if columns is None:  # every row of a model dumps the same names
+            columns = self._columns[index] = [
+                (name, column) for name in values if (column := spec.db_column(name)) in target.column_names
+            ]
+        db_row = {column: values[name] for name, column in columns}
+        if report:
+            result.warnings.extend(
+                RowError(spec.file, record.line, column, why)
+                for column, why in row_warnings(spec, values, today=self.today)
+            )
+        return CheckedRow(target, db_row, index)
 
 
-def _ids_in_file(spec: FileSpec, csv_file: CsvFile) -> set[str]:
-    if not spec.provides:
+def missing_columns(spec: FileSpec, header: list[str]) -> str | None:
+    """Why the header cannot be imported, or None."""
+    missing = [column for column in spec.required_columns if column not in header]
+    if spec.one_of and not any(column in header for column in spec.one_of):
+        missing.append(" or ".join(spec.one_of))
+    if not missing:
+        return None
+    given = ", ".join(column for column in header if column) or "nothing"
+    return f"missing required column(s): {', '.join(missing)} (the header has: {given})"
+
+
+def ids_in_file(spec: FileSpec, records: Iterable[CsvRecord]) -> set[str]:
+    """The ids a provider file adds, for rows that refer to others further down the same file."""
+    return {record.values.get(spec.id_column, "").strip() for record in records} - {""}
+
+
+def _equal_hash_lines(hashes: array[int], lines: array[int]) -> set[int]:
+    """The lines whose key hash another line shares (real duplicates, or a rare collision)."""
+    if len(hashes) < 2:
         return set()
-    return {record.values.get(spec.id_column, "").strip() for record in csv_file.records} - {""}
+    keys = np.frombuffer(hashes, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return set()
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    return set(np.frombuffer(lines, dtype=np.int32)[order[shared]].tolist())
 
 
 def _reference_problem(

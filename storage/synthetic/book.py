@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -63,9 +63,11 @@ def generate_book(
     as_of: date,
     days: int = 120,
     replace: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> BookSummary:
     """Seed `accounts` accounts (the planted cases included) with `days` days of history
-    ending at `as_of`. Raises BookAlreadySeeded, or ValueError for impossible sizes."""
+    ending at `as_of`. Raises BookAlreadySeeded, or ValueError for impossible sizes.
+    `progress` is told how many accounts each written chunk held."""
     if accounts < planted.MIN_ACCOUNTS:
         raise ValueError(f"a book needs at least {planted.MIN_ACCOUNTS} accounts, got {accounts}")
     if days < 30:
@@ -88,6 +90,8 @@ def generate_book(
             summary.accounts += len(account_rows)
             summary.total_arr += sum(row["arr"] for row in account_rows)
             summary.planted.update(chunk.planted)
+            if progress is not None:
+                progress(len(account_rows))
         summary.counts = dict(counts)
         _sync_id_sequences(session)
         refresh_planner_statistics(session)
