@@ -33,8 +33,9 @@ COPY --from=build /opt/tandem /opt/tandem
 WORKDIR /home/tandem
 USER tandem
 EXPOSE 3000
-# HTTP mode answers GET /healthz (200 when the database answers, else 503); slim has no curl.
+# GET /healthz: 200 when the database answers, else 503; slim has no curl. HTTP mode serves it
+# on PORT, Socket Mode (SLACK_APP_TOKEN set) on its side port TANDEM_METRICS_PORT.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
+  CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('TANDEM_METRICS_PORT', '9102') if os.environ.get('SLACK_APP_TOKEN') else os.environ.get('PORT', '3000'); urllib.request.urlopen('http://127.0.0.1:%s/healthz' % port, timeout=4)"]
 ENTRYPOINT ["tandem"]
 CMD ["serve"]

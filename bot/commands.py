@@ -31,6 +31,7 @@ from storage.repositories.override_stats import OverrideFilters, stream_override
 
 if TYPE_CHECKING:
     from bot.demo import DepsBuilder
+
 SCORE_STEPS = 2  # score_all: read and score the book; store the day's snapshots
 
 
