@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///tandem.db", alias="DATABASE_URL")
     port: int = Field(default=3000, alias="PORT")
     http_threads: int = Field(default=8, ge=1, le=256, alias="TANDEM_HTTP_THREADS")
+    # Bolt runs every listener, ack included, on one pool (5 threads unless told): a click's ack
+    # waits for a free thread while earlier clicks do their work after their ack. Sized so a
+    # burst of clicks is acked at once; their work then shares the database pool.
+    listener_threads: int = Field(default=32, ge=1, le=512, alias="TANDEM_LISTENER_THREADS")
     http_connection_limit: int = Field(default=500, ge=1, alias="TANDEM_HTTP_CONNECTION_LIMIT")
     http_backlog: int = Field(default=2048, ge=1, alias="TANDEM_HTTP_BACKLOG")
     http_timeout_seconds: float = Field(default=75.0, gt=0, alias="TANDEM_HTTP_TIMEOUT_SECONDS")
