@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from storage.db import transaction
 from tests.conftest import Database
-from tests.integration.slack_env import SECRET, slack_env
+from tests.integration.slack_env import SECRET, PostedCard, slack_env
 from tests.support import factories
 from tests.support.click_load import Click, ack_summary, send_together
 from tests.support.slack_requests import SlackSender
@@ -27,15 +27,16 @@ def test_twelve_clicks_at_once_are_all_acked_while_slack_is_slow(db: Database) -
         cards = [env.post_card(account_id=f"ACC-{index + 1}") for index in range(CLICKS)]
         env.api.delays["chat.update"] = SLOW_SLACK_SECONDS
         sender = SlackSender(env.slack.url, SECRET)
-        clicks = [
-            Click.build(
-                sender, card_id=card.card_id, user=factories.OWNER, replica=0, channel=card.channel,
-                ts=card.ts, response_url=env.api.response_url(f"c{card.card_id}"),
-            )  # fmt: skip
-            for card in cards
-        ]
+        clicks = [_click(sender, card, env.api.response_url(f"c{card.card_id}")) for card in cards]
         load = send_together([sender], clicks)
         acks = load.ack_seconds()
         print(f"\n[ack] {CLICKS} clicks at once, Slack answering in {SLOW_SLACK_SECONDS} s: {ack_summary(acks)}")
         assert load.statuses == {200: CLICKS}, load.statuses
         assert max(acks) < SLOW_SLACK_SECONDS / 2, ack_summary(acks)
+
+
+def _click(sender: SlackSender, card: PostedCard, response_url: str) -> Click:
+    return Click.build(
+        sender, card_id=card.card_id, user=factories.OWNER, replica=0, channel=card.channel, ts=card.ts,
+        response_url=response_url,
+    )
