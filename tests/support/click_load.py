@@ -4,17 +4,25 @@ replica tests and benchmark.
 A click is built once (its exact body), so a lost one can be sent again the way Slack retries:
 the same body with `X-Slack-Retry-Num`, signed again, to whichever replica is left. The time
 measured is what Slack waits for: from the request going out to the ack's status line.
+
+`send_apart` sends from a child process (`python -m tests.support.click_load`), so the clock
+that times an ack does not wait on the test process's own threads (the Web API stand-in and
+the SMTP server answering the replicas) for the GIL.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import math
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from bot.ids import CardAction
 from tests.support.slack_requests import SlackSender
@@ -110,3 +118,39 @@ def send_together(
         thread.join(60)  # each request gives up after 10 s (SlackSender)
     load.seconds = time.monotonic() - started
     return load
+
+
+def send_apart(
+    senders: Sequence[SlackSender], clicks: Sequence[Click], *, retry: bool = False
+) -> Load:
+    """`send_together` run in a child process; the same Load comes back."""
+    order = {"urls": [s.url for s in senders], "secret": senders[0].secret, "retry": retry,
+             "clicks": [asdict(click) for click in clicks]}  # fmt: skip
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.support.click_load"], input=json.dumps(order), capture_output=True,
+        text=True, cwd=root, timeout=120, check=True,
+    )  # fmt: skip
+    answers = json.loads(done.stdout)
+    load = Load(seconds=answers["seconds"])
+    load.answers = [
+        Answer(clicks[a["index"]], a["status"], a["seconds"], a["error"]) for a in answers["answers"]
+    ]
+    return load
+
+
+def _serve_order() -> None:
+    order = json.loads(sys.stdin.read())
+    senders = [SlackSender(url, order["secret"]) for url in order["urls"]]
+    clicks = [Click(**click) for click in order["clicks"]]
+    load = send_together(senders, clicks, retry=order["retry"])
+    index = {id(click): n for n, click in enumerate(clicks)}
+    answers = [
+        {"index": index[id(a.click)], "status": a.status, "seconds": a.seconds, "error": a.error}
+        for a in load.answers
+    ]
+    json.dump({"seconds": load.seconds, "answers": answers}, sys.stdout)
+
+
+if __name__ == "__main__":
+    _serve_order()
