@@ -45,9 +45,10 @@ class LLMSettings(BaseModel):
 
 class SchedulerSettings(BaseModel):
     enabled: bool = True
-    cycle_time_utc: str = "06:00"  # HH:MM: the daily cycle
+    cycle_time_utc: str = "06:00"  # HH:MM (or HH:MM:SS): the daily cycle
     default_digest_time: str = "08:30"  # HH:MM local, for users without their own
     outbox_interval_seconds: int = 60
+    delivery_sweep_seconds: int = 60  # how often owed Slack messages (and stale claims) are swept
 
 
 class DeliverySettings(BaseModel):
@@ -123,6 +124,7 @@ class Settings(BaseSettings):
     cycle_time_utc: str = Field(default="06:00", alias="TANDEM_CYCLE_TIME_UTC")
     default_digest_time: str = Field(default="08:30", alias="TANDEM_DIGEST_TIME")
     outbox_interval_seconds: int = Field(default=60, alias="TANDEM_OUTBOX_INTERVAL_SECONDS")
+    delivery_sweep_seconds: int = Field(default=60, ge=1, alias="TANDEM_DELIVERY_SWEEP_SECONDS")
     auto_send_hold_minutes: int = Field(default=120, alias="TANDEM_AUTO_HOLD_MINUTES")
     working_hours: str = Field(default="08:00-18:00", alias="TANDEM_WORKING_HOURS")
     working_days: str = Field(default="mon-fri", alias="TANDEM_WORKING_DAYS")
@@ -215,6 +217,7 @@ class Settings(BaseSettings):
             cycle_time_utc=self.cycle_time_utc,
             default_digest_time=self.default_digest_time,
             outbox_interval_seconds=self.outbox_interval_seconds,
+            delivery_sweep_seconds=self.delivery_sweep_seconds,
         )
 
 

@@ -8,6 +8,7 @@ SIGKILL mid-load by the tests that want a replica to die the way a lost host doe
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -104,11 +105,22 @@ def sender(replica: ServeProcess) -> SlackSender:
 
 
 class Inbox(Message):
-    """What the replicas' outbox sent: every email a local SMTP server received."""
+    """What the replicas' outbox sent: every email a local SMTP server received. With `stall`
+    seconds set, a message's DATA is taken in and answered only after that long (a sender killed
+    meanwhile never learns whether it went out, and the message is not kept)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.messages: list[Any] = []
+        self.stall = 0.0
+        self.started = 0  # DATA commands begun, finished or not
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.started += 1
+        if self.stall:
+            await asyncio.sleep(self.stall)
+            return "451 stalled"
+        return str(await super().handle_DATA(server, session, envelope))
 
     def handle_message(self, message: Any) -> None:
         self.messages.append(message)
