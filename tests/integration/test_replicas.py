@@ -10,9 +10,11 @@ tests/benchmarks/bench_replicas.py prints the same figures).
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -20,12 +22,12 @@ from sqlalchemy import func, select
 
 from bot.ids import CardAction
 from storage.enums import CardState
-from storage.models import EscalationCard, OutboxMessage, OverrideRecord
+from storage.models import EscalationCard, OutboxMessage, OverrideRecord, SlackDelivery
 from tests.conftest import Database
 from tests.support import factories
 from tests.support.card_book import PostedCard, posted_cards
 from tests.support.click_load import Click, Load, ack_summary, percentile, send_apart
-from tests.support.replicas import TOKEN, Inbox, database_url, local_smtp, running_replicas, sender
+from tests.support.replicas import TOKEN, Inbox, database_url, kill, local_smtp, running_replicas, sender
 from tests.support.serve_process import ServeProcess, healthy
 from tests.support.slack_stand_in import StandIn, running_stand_in
 from tests.support.waiting import wait_for
@@ -68,16 +70,22 @@ class Cluster:
         return total
 
 
-@pytest.fixture
-def cluster(db: Database, tmp_path: Path) -> Iterator[Cluster]:
+@contextmanager
+def running_cluster(db: Database, tmp_path: Path, **env: str) -> Iterator[Cluster]:
     with running_stand_in() as api, local_smtp() as (inbox, smtp_url):
         cards = posted_cards(db, api.api_url, count=CARDS + WARM_UP, token=TOKEN)
-        env = {"TANDEM_SCHEDULER": "true", "TANDEM_OUTBOX_INTERVAL_SECONDS": "2", "SMTP_URL": smtp_url}
+        env = {"TANDEM_SCHEDULER": "true", "TANDEM_OUTBOX_INTERVAL_SECONDS": "2", "SMTP_URL": smtp_url, **env}
         with running_replicas(tmp_path, api.api_url, database_url(db), count=2, **env) as replicas:
             cluster = Cluster(db, api, inbox, replicas, cards[:CARDS])
             warm_up = [cluster.click(card, user=factories.OWNER, replica=n % 2) for n, card in enumerate(cards[CARDS:])]
             assert cluster.send(warm_up).statuses == {200: WARM_UP}
             yield cluster
+
+
+@pytest.fixture
+def cluster(db: Database, tmp_path: Path) -> Iterator[Cluster]:
+    with running_cluster(db, tmp_path) as running:
+        yield running
 
 
 def contested_clicks(cluster: Cluster) -> list[Click]:
@@ -134,6 +142,100 @@ def test_two_replicas_decide_each_card_once_under_concurrent_clicks(cluster: Clu
     assert max(acks) < SLACK_ACK_LIMIT, ack_summary(acks)
     print(f"[replicas] ack p99 {'within' if p99 < ACK_P99_GOAL else 'OVER'} the 300 ms goal, load {_load()}")
     assert all(healthy(replica.port) for replica in cluster.replicas)
+
+
+LEASE = {  # a dead replica's claims are taken over within seconds (the defaults are minutes)
+    "TANDEM_DELIVERY_SWEEP_SECONDS": "1",
+    "TANDEM_DELIVERY_STALE_SECONDS": "3",
+    "TANDEM_OUTBOX_STALE_SECONDS": "3",
+}
+
+
+def test_a_replica_killed_mid_load_loses_nothing_and_slacks_retries_change_nothing_twice(
+    db: Database, tmp_path: Path
+) -> None:
+    """Replica 1 dies by SIGKILL while clicks are in flight and its listeners are mid-work
+    (Slack answers updates slowly); the load goes on to both. Slack retries every request
+    replica 1 may have lost (same body, X-Slack-Retry-Num: 1) at replica 0; a click replica 1
+    acked but never applied leaves its card pending in Slack and in the database, and its
+    person clicks again."""
+    with running_cluster(db, tmp_path, **LEASE) as cluster:
+        clicks = [cluster.click(card, user=factories.OWNER, replica=n % 2) for n, card in enumerate(cluster.cards)]
+        before, during, after = clicks[:40], clicks[40:80], clicks[80:]
+        first = cluster.send(before)
+        cluster.api.delays["chat.update"] = 0.5
+        result: list[Load] = []
+        sending = threading.Thread(target=lambda: result.append(cluster.send(during)))
+        sending.start()
+        wait_for(lambda: _decided(cluster) >= WARM_UP + len(before) + 3, timeout=30, interval=0.005)
+        kill(cluster.replicas[1])
+        sending.join(60)
+        cluster.api.delays.clear()
+        last = cluster.send(after)
+        survivor = cluster.replicas[0]
+        assert healthy(survivor.port)
+        lost = [a for a in [*result[0].answers, *last.answers] if a.status != 200]
+        assert lost, "no request was lost: the kill came too late to test anything"
+        assert all(a.click.replica == 1 for a in lost), "the survivor lost a request"
+
+        sent_to_dead = [a.click for a in [*result[0].answers, *last.answers] if a.click.replica == 1]
+        retried = cluster.send([replace(click, replica=0) for click in sent_to_dead], retry=True)
+        assert retried.statuses == {200: len(sent_to_dead)}
+        again = [click for click in clicks if _pending(cluster, click.card_id)]
+        if again:
+            assert cluster.send([replace(click, replica=0) for click in again]).statuses == {200: len(again)}
+        wait_for(lambda: _decided(cluster) == CARDS + WARM_UP, timeout=30)
+        states = _decided_once(cluster)
+        print(
+            f"\n[replicas] replica 1 killed mid-load: {len(lost)} requests lost ({Counter(a.error for a in lost)}), "
+            f"{len(sent_to_dead)} retried at replica 0 ({ack_summary(retried.ack_seconds())}), "
+            f"{len(again)} clicks acked by the dead replica but never applied, clicked again; "
+            f"decided {dict(states)}; {_taken_over(cluster)} Slack updates taken over from the dead replica; "
+            f"load {_load()}"
+        )
+        assert first.statuses == {200: len(before)}
+
+
+def _decided_once(cluster: Cluster) -> Counter[str]:
+    """One decision and one override row per card; every card's message shows it; one email per
+    approval (a resend of one a dead replica may have sent carries the same Message-ID and is
+    marked a possible duplicate for ops)."""
+    with cluster.db.session_factory() as session:
+        states = Counter(session.scalars(select(EscalationCard.state)).all())
+        logged = Counter(session.scalars(select(OverrideRecord.card_id)).all())
+        emails = session.scalars(select(OutboxMessage)).all()
+    assert len(logged) == CARDS + WARM_UP and max(logged.values()) == 1, "a card decided twice"
+    assert len(emails) == states[CardState.APPROVED]
+    wait_for(lambda: _sent(cluster) == len(emails), timeout=30)
+    ids = Counter(message["Message-ID"] for message in cluster.inbox.messages)
+    assert len(ids) == len(emails), "an approval's email never went out"
+    with cluster.db.session_factory() as session:
+        doubtful = {m.idempotency_key for m in session.scalars(select(OutboxMessage)) if m.possible_duplicate}
+    twice = [key for key, count in ids.items() if count > 1]
+    assert len(twice) <= len(doubtful), (twice, doubtful)
+    wait_for(lambda: len(_updates(cluster)) >= CARDS + WARM_UP, timeout=30)
+    return states
+
+
+def _taken_over(cluster: Cluster) -> int:
+    with cluster.db.session_factory() as session:
+        return len(session.scalars(select(SlackDelivery.id).where(SlackDelivery.attempts > 1)).all())
+
+
+def _sent(cluster: Cluster) -> int:
+    with cluster.db.session_factory() as session:
+        return len(session.scalars(select(OutboxMessage.id).where(OutboxMessage.state == "sent")).all())
+
+
+def _decided(cluster: Cluster) -> int:
+    with cluster.db.session_factory() as session:
+        return int(session.scalar(select(func.count()).select_from(OverrideRecord)) or 0)
+
+
+def _pending(cluster: Cluster, card_id: int) -> bool:
+    with cluster.db.session_factory() as session:
+        card = session.get(EscalationCard, card_id)
+        return card is not None and card.state == CardState.PENDING
 
 
 def _all_decided(cluster: Cluster) -> bool:
