@@ -53,9 +53,10 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=2)
     args = parser.parse_args()
     db = empty_database(args.database_url)
-    with tempfile.TemporaryDirectory() as workdir, running_cluster(
-        db, Path(workdir), cards=args.cards, replicas=args.replicas
-    ) as cluster:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        running_cluster(db, Path(workdir), cards=args.cards, replicas=args.replicas) as cluster,
+    ):
         cluster.verbose = False
         clicks = contested_clicks(cluster)
         load = cluster.send(clicks)
@@ -66,13 +67,25 @@ def main() -> None:
             states = Counter(session.scalars(select(EscalationCard.state)).all())
             logged = Counter(session.scalars(select(OverrideRecord.card_id)).all())
         emails = Counter(message["To"] for message in cluster.inbox.messages)
-        refused = sum("Already handled" in c.body.get("text", "") for c in cluster.api.calls_to("response_url"))
-        print(f"{args.replicas} replicas, {args.cards} cards (+10 warm-up), {len(clicks)} clicks, {WAVE} at once")
+        refused = sum(
+            "Already handled" in c.body.get("text", "") for c in cluster.api.calls_to("response_url")
+        )
+        print(
+            f"{args.replicas} replicas, {args.cards} cards (+10 warm-up), {len(clicks)} clicks, {WAVE} at once"
+        )
         print(f"  answers: {dict(load.statuses)} in {load.seconds:.2f} s")
-        print(f"  {ack_summary(acks)} (goal: p99 < 300 ms: {'met' if percentile(acks, 0.99) < 0.3 else 'NOT met'})")
-        print(f"  decided: {dict(states)}; cards decided more than once: {sum(n > 1 for n in logged.values())}")
-        print(f"  emails: {len(cluster.inbox.messages)} to {len(emails)} addresses; refused as already handled: {refused}")
-        print(f"  load average while measuring: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+        print(
+            f"  {ack_summary(acks)} (goal: p99 < 300 ms: {'met' if percentile(acks, 0.99) < 0.3 else 'NOT met'})"
+        )
+        print(
+            f"  decided: {dict(states)}; cards decided more than once: {sum(n > 1 for n in logged.values())}"
+        )
+        print(
+            f"  emails: {len(cluster.inbox.messages)} to {len(emails)} addresses; refused as already handled: {refused}"
+        )
+        print(
+            f"  load average while measuring: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores"
+        )
 
 
 def _count(db: Database, model: type[Base]) -> int:

@@ -30,7 +30,9 @@ from tests.support.replicas import database_url, kill, local_smtp, spawn, stop, 
 from tests.support.slack_stand_in import running_stand_in
 from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.parametrize("db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+pytestmark = pytest.mark.parametrize(
+    "db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 CARDS = 3
 LEASE_SECONDS = 4
@@ -42,13 +44,17 @@ def _book(db: Database) -> int:
     with transaction(db.session_factory) as session:
         factories.add_people(session)
         for index in range(CARDS + 1):
-            factories.add_account(session, f"ACC-{index}", f"Account {index}", contact_email=f"cs{index}@x.example")
+            factories.add_account(
+                session, f"ACC-{index}", f"Account {index}", contact_email=f"cs{index}@x.example"
+            )
     ids = [
         factories.add_card(db.session_factory, account_id=f"ACC-{index}", as_of=now.date(), now=now).card_id
         for index in range(CARDS + 1)
     ]
     deps = Deps(Settings(), db.session_factory, SystemClock(), TemplateDrafter(), RecordingPoster())
-    assert isinstance(card_decisions.approve(deps, card_id=ids[-1], actor=factories.OWNER), card_decisions.Decided)
+    assert isinstance(
+        card_decisions.approve(deps, card_id=ids[-1], actor=factories.OWNER), card_decisions.Decided
+    )
     return ids[-1]
 
 
@@ -65,7 +71,9 @@ def test_a_dead_replicas_claims_are_taken_over_after_the_lease(db: Database, tmp
         first = spawn(tmp_path / "a", api.api_url, database_url(db), **env)
         try:
             wait_healthy([first])
-            wait_for(lambda: len(api.calls_to("chat.postMessage")) >= CARDS and inbox.started >= 1, timeout=30)
+            wait_for(
+                lambda: len(api.calls_to("chat.postMessage")) >= CARDS and inbox.started >= 1, timeout=30
+            )
             kill(first)
         finally:
             stop(first)
@@ -83,7 +91,9 @@ def test_a_dead_replicas_claims_are_taken_over_after_the_lease(db: Database, tmp
 
     taken = _claims(db)
     gaps = {key: (taken[key][1] - claimed).total_seconds() for key, (_, claimed) in left.items()}
-    print(f"\n[reaper] {len(left)} claims left by a killed replica; taken over after {sorted(gaps.values())} s")
+    print(
+        f"\n[reaper] {len(left)} claims left by a killed replica; taken over after {sorted(gaps.values())} s"
+    )
     assert all(gap >= LEASE_SECONDS for gap in gaps.values()), gaps  # never before the lease ran out
     posts = api.posts_tagged()
     assert len(posts) == CARDS and max(posts.values()) == 1, f"a card posted twice: {posts}"
@@ -116,8 +126,5 @@ def _all_done(db: Database, approved: int) -> bool:
         deliveries = session.scalars(select(SlackDelivery.state)).all()
         email = session.scalars(select(OutboxMessage.state)).one()
     return (
-        all(posted)
-        and all(state == DeliveryState.SENT for state in deliveries)
-        and email == OutboxState.SENT
+        all(posted) and all(state == DeliveryState.SENT for state in deliveries) and email == OutboxState.SENT
     )
-

@@ -27,7 +27,9 @@ from tests.support.serve_process import ROOT, ServeProcess
 from tests.support.slack_stand_in import running_stand_in
 from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.parametrize("db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+pytestmark = pytest.mark.parametrize(
+    "db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 ACCOUNTS = 40
 START_SECONDS = 60  # the cycle is due this long after the replicas are launched (start-up takes 10-40 s here)
@@ -69,7 +71,9 @@ def test_the_daily_cycle_runs_on_one_replica_and_a_killed_run_is_finished_once(
         drafts = Counter(session.scalars(select(Draft.signal_id)).all())
         emails = Counter(session.scalars(select(OutboxMessage.idempotency_key)).all())
         logged = Counter(
-            (row.card_id, row.action) for row in session.scalars(select(OverrideRecord)) if row.card_id is not None
+            (row.card_id, row.action)
+            for row in session.scalars(select(OverrideRecord))
+            if row.card_id is not None
         )
     per_account = Counter((card.account_id, card.signal_id) for card in cards)
     dm_cards = [card for card in cards if card.delivery == "dm"]

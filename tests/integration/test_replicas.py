@@ -30,7 +30,9 @@ from tests.support.replicas import kill
 from tests.support.serve_process import healthy
 from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.parametrize("db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+pytestmark = pytest.mark.parametrize(
+    "db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 SLACK_ACK_LIMIT = 3.0  # seconds: past it Slack shows the person an error
 # The goal is a p99 under 300 ms. The figure follows the machine's load (on a shared 2-core
@@ -53,7 +55,9 @@ def assert_each_card_decided_once(cluster: Cluster) -> Counter[str]:
         logged = Counter(session.scalars(select(OverrideRecord.card_id)).all())
         queued = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
     assert states[CardState.PENDING] == 0, states
-    assert len(logged) == CARDS + WARM_UP and max(logged.values()) == 1, "a card decided twice in the override log"
+    assert len(logged) == CARDS + WARM_UP and max(logged.values()) == 1, (
+        "a card decided twice in the override log"
+    )
     approved = states[CardState.APPROVED]
     assert queued == approved, (queued, approved)
     wait_for(lambda: len(cluster.inbox.messages) >= approved, timeout=30)
@@ -103,7 +107,9 @@ def test_a_replica_killed_mid_load_loses_nothing_and_slacks_retries_change_nothi
     acked but never applied leaves its card pending in Slack and in the database, and its
     person clicks again."""
     with running_cluster(db, tmp_path, cards=CARDS, **LEASE) as cluster:
-        clicks = [cluster.click(card, user=factories.OWNER, replica=n % 2) for n, card in enumerate(cluster.cards)]
+        clicks = [
+            cluster.click(card, user=factories.OWNER, replica=n % 2) for n, card in enumerate(cluster.cards)
+        ]
         before, during, after = clicks[:40], clicks[40:80], clicks[80:]
         first = cluster.send(before)
         cluster.api.delays["chat.update"] = 0.5
@@ -210,7 +216,9 @@ def _all_decided(cluster: Cluster) -> bool:
 
 
 def _refusals(cluster: Cluster) -> int:
-    return sum("Already handled" in call.body.get("text", "") for call in cluster.api.calls_to("response_url"))
+    return sum(
+        "Already handled" in call.body.get("text", "") for call in cluster.api.calls_to("response_url")
+    )
 
 
 def _updates(cluster: Cluster) -> Counter[tuple[str, str]]:
@@ -225,7 +233,9 @@ def _log_problems(cluster: Cluster) -> str:
         for line in replica.output().splitlines()
         if "WARNING" in line or "ERROR" in line or "Traceback" in line
     ]
-    return "" if not lines else f"; {len(lines)} warnings in the replicas' logs:\n  " + "\n  ".join(lines[:10])
+    return (
+        "" if not lines else f"; {len(lines)} warnings in the replicas' logs:\n  " + "\n  ".join(lines[:10])
+    )
 
 
 def _load() -> str:

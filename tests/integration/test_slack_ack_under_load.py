@@ -30,13 +30,20 @@ def test_twelve_clicks_at_once_are_all_acked_while_slack_is_slow(db: Database) -
         clicks = [_click(sender, card, env.api.response_url(f"c{card.card_id}")) for card in cards]
         load = send_together([sender], clicks)
         acks = load.ack_seconds()
-        print(f"\n[ack] {CLICKS} clicks at once, Slack answering in {SLOW_SLACK_SECONDS} s: {ack_summary(acks)}")
+        print(
+            f"\n[ack] {CLICKS} clicks at once, Slack answering in {SLOW_SLACK_SECONDS} s: {ack_summary(acks)}"
+        )
         assert load.statuses == {200: CLICKS}, load.statuses
         assert max(acks) < SLOW_SLACK_SECONDS / 2, ack_summary(acks)
 
 
 def _click(sender: SlackSender, card: PostedCard, response_url: str) -> Click:
     return Click.build(
-        sender, card_id=card.card_id, user=factories.OWNER, replica=0, channel=card.channel, ts=card.ts,
+        sender,
+        card_id=card.card_id,
+        user=factories.OWNER,
+        replica=0,
+        channel=card.channel,
+        ts=card.ts,
         response_url=response_url,
     )

@@ -88,9 +88,7 @@ def ack_summary(seconds: Sequence[float]) -> str:
     return f"ack p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms over {len(ordered)} acks"
 
 
-def send_together(
-    senders: Sequence[SlackSender], clicks: Sequence[Click], *, retry: bool = False
-) -> Load:
+def send_together(senders: Sequence[SlackSender], clicks: Sequence[Click], *, retry: bool = False) -> Load:
     """Every click on its own thread and connection, released at once, to `senders[click.replica]`."""
     load = Load()
     lock = threading.Lock()
@@ -120,9 +118,7 @@ def send_together(
     return load
 
 
-def send_apart(
-    senders: Sequence[SlackSender], clicks: Sequence[Click], *, retry: bool = False
-) -> Load:
+def send_apart(senders: Sequence[SlackSender], clicks: Sequence[Click], *, retry: bool = False) -> Load:
     """`send_together` run in a child process; the same Load comes back."""
     order = {"urls": [s.url for s in senders], "secret": senders[0].secret, "retry": retry,
              "clicks": [asdict(click) for click in clicks]}  # fmt: skip

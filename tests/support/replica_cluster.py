@@ -49,7 +49,9 @@ class Cluster:
         for start in range(0, len(clicks), WAVE):
             wave = send_apart(senders, clicks[start : start + WAVE], retry=retry)
             if self.verbose:
-                print(f"\n  wave of {len(wave.answers)}: {ack_summary(wave.ack_seconds())}, {wave.seconds:.2f} s")
+                print(
+                    f"\n  wave of {len(wave.answers)}: {ack_summary(wave.ack_seconds())}, {wave.seconds:.2f} s"
+                )
             total.answers += wave.answers
             total.seconds += wave.seconds
         return total
@@ -74,7 +76,6 @@ def running_cluster(
             yield cluster
 
 
-
 def contested_clicks(cluster: Cluster) -> list[Click]:
     """Every card clicked by its owner, half of them at the same moment by the manager on the
     other replica (every tenth as a take-over), and the first by three people at once."""
@@ -84,7 +85,9 @@ def contested_clicks(cluster: Cluster) -> list[Click]:
         clicks.append(cluster.click(card, user=factories.OWNER, replica=index % count))
         if index % 2 == 0:
             action = CardAction.TAKE_OVER if index % 10 == 0 else CardAction.APPROVE
-            clicks.append(cluster.click(card, user=factories.MANAGER, replica=(index + 1) % count, action=action))
+            clicks.append(
+                cluster.click(card, user=factories.MANAGER, replica=(index + 1) % count, action=action)
+            )
         if index == 0:
             clicks.append(cluster.click(card, user=factories.OPS, replica=(index + 2) % count))
     return clicks
