@@ -47,7 +47,6 @@ TUNING_LOCK = "trigger-tuning"
 HAND_BACK_LOCK = "hand-backs"
 HAND_BACK_CHECK_MINUTES = 30
 DIGEST_CHECK_MINUTES = 5
-DELIVERY_SWEEP_SECONDS = 60
 LADDER_MINUTES = 5
 
 _running: Deps | None = None
@@ -169,13 +168,19 @@ def ladder_job() -> None:
         logger.info(run.render())
 
 
+def cycle_time(text: str) -> tuple[int, int, int]:
+    """HH:MM, or HH:MM:SS (the replica tests start the cycle seconds after start-up)."""
+    parts = [int(part) for part in text.split(":")]
+    return parts[0], parts[1], parts[2] if len(parts) > 2 else 0
+
+
 def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> BackgroundScheduler:
     """Register the jobs and start; `paused` registers them without running any (tests drive
     the jobs by their own triggers on a simulated clock)."""
     global _running
     _running = deps
     settings = deps.settings.scheduler
-    hour, minute = (int(part) for part in settings.cycle_time_utc.split(":"))
+    hour, minute, second = cycle_time(settings.cycle_time_utc)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -186,6 +191,7 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         "cron",
         hour=hour,
         minute=minute,
+        second=second,
         id="daily-cycle",
         replace_existing=True,
     )
@@ -206,7 +212,7 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
     scheduler.add_job(
         "bot.scheduler:deliveries_job",
         "interval",
-        seconds=DELIVERY_SWEEP_SECONDS,
+        seconds=settings.delivery_sweep_seconds,
         id="slack-deliveries",
         replace_existing=True,
     )

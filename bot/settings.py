@@ -46,9 +46,10 @@ class LLMSettings(BaseModel):
 
 class SchedulerSettings(BaseModel):
     enabled: bool = True
-    cycle_time_utc: str = "06:00"  # HH:MM: the daily cycle
+    cycle_time_utc: str = "06:00"  # HH:MM (or HH:MM:SS): the daily cycle
     default_digest_time: str = "08:30"  # HH:MM local, for users without their own
     outbox_interval_seconds: int = 60
+    delivery_sweep_seconds: int = 60  # how often owed Slack messages (and stale claims) are swept
 
 
 class DeliverySettings(BaseModel):
@@ -83,6 +84,10 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///tandem.db", alias="DATABASE_URL")
     port: int = Field(default=3000, alias="PORT")
     http_threads: int = Field(default=8, ge=1, le=256, alias="TANDEM_HTTP_THREADS")
+    # Bolt runs every listener, ack included, on one pool (5 threads unless told): a click's ack
+    # waits for a free thread while earlier clicks do their work after their ack. Sized so a
+    # burst of clicks is acked at once; their work then shares the database pool.
+    listener_threads: int = Field(default=32, ge=1, le=512, alias="TANDEM_LISTENER_THREADS")
     http_connection_limit: int = Field(default=500, ge=1, alias="TANDEM_HTTP_CONNECTION_LIMIT")
     http_backlog: int = Field(default=2048, ge=1, alias="TANDEM_HTTP_BACKLOG")
     http_timeout_seconds: float = Field(default=75.0, gt=0, alias="TANDEM_HTTP_TIMEOUT_SECONDS")
@@ -123,6 +128,7 @@ class Settings(BaseSettings):
     cycle_time_utc: str = Field(default="06:00", alias="TANDEM_CYCLE_TIME_UTC")
     default_digest_time: str = Field(default="08:30", alias="TANDEM_DIGEST_TIME")
     outbox_interval_seconds: int = Field(default=60, alias="TANDEM_OUTBOX_INTERVAL_SECONDS")
+    delivery_sweep_seconds: int = Field(default=60, ge=1, alias="TANDEM_DELIVERY_SWEEP_SECONDS")
     auto_send_hold_minutes: int = Field(default=120, alias="TANDEM_AUTO_HOLD_MINUTES")
     working_hours: str = Field(default="08:00-18:00", alias="TANDEM_WORKING_HOURS")
     working_days: str = Field(default="mon-fri", alias="TANDEM_WORKING_DAYS")
@@ -215,6 +221,7 @@ class Settings(BaseSettings):
             cycle_time_utc=self.cycle_time_utc,
             default_digest_time=self.default_digest_time,
             outbox_interval_seconds=self.outbox_interval_seconds,
+            delivery_sweep_seconds=self.delivery_sweep_seconds,
         )
 
 
