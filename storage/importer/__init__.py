@@ -4,8 +4,8 @@
     print(report.render())
     if not report.ok: ...
 
-Each file is validated whole and written in its own transaction, or not at all; re-importing
-the same files changes nothing.
+Each file is streamed, checked and written in batches inside its own transaction, or not at all
+(one bad row rolls the file back); re-importing the same files changes nothing.
 """
 
 from storage.importer.loader import import_directory
