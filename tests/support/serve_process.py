@@ -99,7 +99,7 @@ def serve_process(workdir: Path, api_url: str, *, root: Path = ROOT, **env: str)
         )  # fmt: skip
     served = ServeProcess(process, port, log)
     try:
-        wait_for(lambda: healthy(port) or process.poll() is not None, timeout=30)
+        wait_for(lambda: healthy(port) or process.poll() is not None, timeout=120)  # start-up imports alone took 22-28 s on a loaded 2-core machine
         if process.poll() is not None:
             raise RuntimeError(f"serve exited early:\n{served.output()}")
         yield served
