@@ -123,6 +123,10 @@ def test_replacing_a_day_in_bulk_stores_what_saving_one_by_one_does(book: Databa
     yesterday = AS_OF - timedelta(days=1)
     tricky = replace(
         result("A2", AS_OF, 48, notes=('a "quoted" note', "Migration (“CRM”) — gap")),
+        factors=(
+            FactorScore("usage", 40, 0.333333333, "12 of 40 seats active (30%), down 7%", 30),
+            FactorScore("onboarding", 66.666666, 0.1, '2 overdue (“Kick-off” was due) \\ "x"\n', 2),
+        ),
         expansion_readiness=61,
         renewal_risk=0.123456789,
         explanation="Red (48): tab\tand “quotes”",
