@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import case
 
@@ -149,30 +149,40 @@ def _peak(most_active: int | None, most_seats: int | None) -> float:
 
 
 def _features(session: Session, table: FeatureTable, index: dict[str, int], w: Windows) -> None:
+    """Feature rows on record, distinct features used in the window and the per-feature uses
+    (window and baseline), from one scan grouped by account and feature (not two scans, the
+    second sorted again), folded into per-account columns by numpy."""
     f = models.FeatureUsage
-    used = case(((f.day >= w.usage_start) & (f.count > 0), f.feature))
+    recent = f.day >= w.base_start
+    window = f.day >= w.usage_start
     query = (
-        select(f.account_id, func.count(), func.count(distinct(used)))
-        .where(f.day >= w.history_start, f.day <= w.as_of)
-        .group_by(f.account_id)
-    )
-    _fill(table, index, session.execute(query).all(), ("f_any", "f_breadth"))
-    per_feature = (
         select(
             f.account_id,
             f.feature,
-            _sum_if(f.day >= w.usage_start, f.count),
-            _sum_if(f.day < w.usage_start, f.count),
+            func.count(),
+            _count_if(recent),
+            _sum_if(window, f.count),
+            _sum_if(recent & (f.day < w.usage_start), f.count),
+            func.max(case((window & (f.count > 0), 1), else_=0)),
         )
-        .where(f.day >= w.base_start, f.day <= w.as_of)
+        .where(f.day >= w.history_start, f.day <= w.as_of)
         .group_by(f.account_id, f.feature)
     )
-    table.set_feature_uses(
-        {
-            (index[account_id], feature): (float(in_window), float(in_base))
-            for account_id, feature, in_window, in_base in session.execute(per_feature)
-            if account_id in index
-        }
+    rows = [row for row in session.execute(query) if row[0] in index]
+    if not rows:
+        return
+    accounts, features, on_record, in_recent, in_window, in_base, used = zip(*rows, strict=True)
+    positions = np.array([index[account_id] for account_id in accounts])
+    n = len(table)
+    table.columns["f_any"][:] = np.bincount(positions, weights=np.array(on_record, dtype=float), minlength=n)
+    table.columns["f_breadth"][:] = np.bincount(positions, weights=np.array(used, dtype=float), minlength=n)
+    # The per-feature matrices hold the features with rows since the baseline began.
+    kept = np.array(in_recent) > 0
+    table.set_feature_columns(
+        positions[kept],
+        [feature for feature, keep in zip(features, kept.tolist(), strict=True) if keep],
+        np.array(in_window, dtype=float)[kept],
+        np.array(in_base, dtype=float)[kept],
     )
 
 
