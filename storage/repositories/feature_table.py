@@ -116,6 +116,9 @@ USAGE_FILLED = (
 
 
 def _usage_rows(session: Session, w: Windows) -> list[Any]:
+    """(account_id, *USAGE_FILLED) for every account with usage rows in [base_start, as_of]."""
+    if session.connection().dialect.name == "sqlite":
+        return _usage_rows_by_window(session, w)
     u = models.UsageDaily
     # The WHERE bounds every row to [base_start, as_of], so each window needs one comparison
     # (trend_start is inside the utilisation window): ~30% faster than full range tests.
@@ -141,6 +144,61 @@ def _usage_rows(session: Session, w: Windows) -> list[Any]:
         .group_by(u.account_id)
     )
     return [(*row[:9], _peak(row[9], row[10]), (w.as_of - row[-1]).days) for row in session.execute(query)]
+
+
+def _usage_rows_by_window(session: Session, w: Windows) -> list[Any]:
+    """As `_usage_rows`, from one plain aggregate per window (baseline, utilisation window,
+    trend days), each a range of the covering index with no CASE per row: SQLite evaluates
+    expressions row by row, so the one query with eleven conditional aggregates cost about
+    2.8 times a plain scan of the same rows, and these three about 1.05 times. (PostgreSQL
+    runs the one query in parallel workers at about 1.7 times; three scans would cost more.)"""
+    u = models.UsageDaily
+
+    def per_account(start: date, end: date, *columns: Any) -> dict[str, Any]:
+        query = (
+            select(u.account_id, func.count(), *columns)
+            .where(u.day >= start, u.day <= end)
+            .group_by(u.account_id)
+        )
+        return {row[0]: row[1:] for row in session.execute(query)}
+
+    before_window = w.usage_start - timedelta(days=1)
+    base = per_account(w.base_start, before_window, func.sum(u.active_users), func.max(u.day))
+    window = per_account(
+        w.usage_start, w.as_of, func.sum(u.active_users), func.sum(u.licensed_seats), func.max(u.day)
+    )
+    trend = per_account(
+        max(w.trend_start, w.base_start),  # as the one query's WHERE bounds it
+        w.as_of,
+        func.sum(u.active_users),
+        func.sum(u.licensed_seats),
+        func.max(u.active_users),
+        func.max(u.licensed_seats),
+    )
+    rows = []
+    for account_id in base.keys() | window.keys():
+        base_days, base_active, base_last = base.get(account_id, (0, 0, None))
+        days, active, seats, last = window.get(account_id, (0, 0, 0, None))
+        trend_days, trend_active, trend_seats, most_active, most_seats = trend.get(
+            account_id, (0, 0, 0, None, None)
+        )
+        newest = last if last is not None else base_last
+        rows.append(
+            (
+                account_id,
+                days,
+                active,
+                seats,
+                trend_days,
+                trend_active,
+                trend_seats,
+                base_days,
+                base_active,
+                _peak(most_active, most_seats),
+                (w.as_of - newest).days,
+            )
+        )
+    return rows
 
 
 def _peak(most_active: int | None, most_seats: int | None) -> float:
