@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from scoring.config import FACTORS, TriggerConfig
+from scoring.config import FACTORS, Bands, TriggerConfig
 from scoring.expansion import expansion_readiness
 from scoring.explain import (
     data_quality_note,
@@ -41,7 +41,10 @@ CORE_FACTORS = ("usage", "support", "billing", "engagement")
 
 
 def band_for(score: float, config: TriggerConfig, segment: str | None = None) -> Band:
-    bands = config.bands_for(segment) if segment else config.bands
+    return band_within(score, config.bands_for(segment) if segment else config.bands)
+
+
+def band_within(score: float, bands: Bands) -> Band:
     if score >= bands.green:
         return Band.GREEN
     if score >= bands.yellow:
@@ -188,8 +191,7 @@ def score_table(
             ]
         )
         score = scores[i]
-        segment_bands = bands[segment]
-        band = Band.GREEN if score >= segment_bands.green else Band.YELLOW if score >= segment_bands.yellow else Band.RED
+        band = band_within(score, bands[segment])
         explanation = (
             explain_signals(
                 score, band, signal_names, factors_of, signal_values[i], signal_points[i], findings, figure
@@ -206,7 +208,9 @@ def score_table(
                 confidence=confidence[i],
                 factors=factors,
                 explanation=explanation,
-                notes=_notes(t, i, factors, weights_of[segment], ingestion_gap=gap_list[i]) if may_note[i] else (),
+                notes=(
+                    _notes(t, i, factors, weights_of[segment], ingestion_gap=gap_list[i]) if may_note[i] else ()
+                ),
                 trend=trends[i],
                 expansion_readiness=None if expansion[i] != expansion[i] else int(expansion[i]),
                 renewal_risk=None if risk[i] != risk[i] else risk[i],
@@ -238,12 +242,15 @@ def _notes(
     return tuple(notes)
 
 
-def _trends(prior_scores: Mapping[int, np.ndarray] | None, scores: np.ndarray) -> list[tuple[tuple[int, int], ...]]:
-    """Each account's (days, change in points) for the windows with an earlier score."""
+def _trends(
+    prior_scores: Mapping[int, np.ndarray] | None, scores: np.ndarray
+) -> list[tuple[tuple[int, int], ...]]:
+    """Each account's (days, change in points) for the windows with an earlier score (the
+    earlier score truncated to an int, as stored scores are)."""
     if not prior_scores:
         return [()] * len(scores)
     windows = [days for days in TREND_WINDOWS if days in prior_scores]
-    changes = [(scores - prior_scores[days]).tolist() for days in windows]  # NaN: no earlier score
+    changes = [(scores - np.trunc(prior_scores[days])).tolist() for days in windows]  # NaN: none
     return [
         tuple([(days, int(change[i])) for days, change in zip(windows, changes, strict=True) if change[i] == change[i]])
         for i in range(len(scores))
