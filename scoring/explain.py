@@ -41,17 +41,21 @@ def explain(score: int, band: Band, factors: tuple[FactorScore, ...]) -> str:
     """ "Red (48): usage pulls the score down most (12/100) — 9 of 40 seats active ...; then
     support (−8 points) — 4 tickets ..." """
     heading = f"{band.value.capitalize()} ({score})"
-    weakest = weakest_factor(factors)
-    if weakest is None:
+    if not factors:
         return f"{heading}: no data to score this account."
+    # One ranking serves both: the first is `weakest_factor` (the sort is stable, as max keeps
+    # the first of equals) and the next two are the rest of `top_contributors`. Run per account.
+    ranked = sorted(factors, key=lambda f: (f.weight * (f.score - 100), f.score))
+    weakest = ranked[0]
     if weakest.score >= HEALTHY_FACTOR:
         return f"{heading}: every factor is healthy; the lowest is {weakest.name} — {weakest.detail}."
     sentence = (
         f"{heading}: {weakest.name} pulls the score down most ({weakest.score:.0f}/100) — {weakest.detail}"
     )
-    others = [f for f in top_contributors(factors) if f is not weakest and f.score < HEALTHY_FACTOR]
-    for other in others:
-        sentence += f"; then {other.name} (−{points_lost(other):.0f} points) — {other.detail}"
+    for other in ranked[1:3]:
+        lost = points_lost(other)
+        if lost >= MIN_POINTS and other.score < HEALTHY_FACTOR:
+            sentence += f"; then {other.name} (−{lost:.0f} points) — {other.detail}"
     return sentence + "."
 
 

@@ -201,6 +201,20 @@ class FeatureTable:
             base[row, column[feature]] = in_base
         self.feature_names, self.feature_uses, self.feature_base_uses = names, window, base
 
+    def set_feature_columns(
+        self, rows: np.ndarray, features: Sequence[str], in_window: np.ndarray, in_base: np.ndarray
+    ) -> None:
+        """`set_feature_uses` from parallel columns, one entry per (row, feature) pair, so a
+        bulk read fills the matrices with two array assignments instead of a loop."""
+        names = sorted(set(features))
+        column = {name: k for k, name in enumerate(names)}
+        codes = np.array([column[feature] for feature in features], dtype=int)
+        window = np.zeros((len(self), len(names)))
+        base = np.zeros((len(self), len(names)))
+        window[rows, codes] = in_window
+        base[rows, codes] = in_base
+        self.feature_names, self.feature_uses, self.feature_base_uses = names, window, base
+
 
 def _rows_of(value: object, positions: np.ndarray, n: int) -> object:
     """One field's value for the rows at `positions` (see `FeatureTable.take`)."""

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from scoring.config import FACTORS, TriggerConfig
+from scoring.config import FACTORS, Bands, TriggerConfig
 from scoring.expansion import expansion_readiness
 from scoring.explain import (
     data_quality_note,
@@ -41,7 +41,10 @@ CORE_FACTORS = ("usage", "support", "billing", "engagement")
 
 
 def band_for(score: float, config: TriggerConfig, segment: str | None = None) -> Band:
-    bands = config.bands_for(segment) if segment else config.bands
+    return band_within(score, config.bands_for(segment) if segment else config.bands)
+
+
+def band_within(score: float, bands: Bands) -> Band:
     if score >= bands.green:
         return Band.GREEN
     if score >= bands.yellow:
@@ -133,9 +136,13 @@ def score_table(
     prior_scores: Mapping[int, np.ndarray] | None = None,
 ) -> list[HealthResult]:
     """HealthResults for every row. `prior_scores[days]` holds each account's score that many
-    days back (NaN: none), for the 7/30/90-day trend."""
+    days back (NaN: none), for the 7/30/90-day trend.
+
+    The loop below runs once per account (100,000 of them), so whatever does not depend on
+    the row is worked out before it: bands and weights per segment, the trend and which
+    accounts need notes as whole columns, each column as a Python list."""
     scored = score_columns(t, config)
-    gaps = ingestion_gaps(t, config).tolist()
+    gaps = ingestion_gaps(t, config)
     factor_rows = scored.factor_scores.tolist()
     weight_rows = scored.weights.tolist()
     scores = scored.scores.tolist()
@@ -155,6 +162,19 @@ def score_table(
     signal_values = scored.signal_values.tolist() if calibrated else []
     findings = {shape.signal: shape.finding for shape in config.signal_model.shapes}
     factors_of = [spec_for(name).factor for name in signal_names]
+    segments = set(t.segments)
+    bands = {segment: config.bands_for(segment) for segment in segments}
+    weights_of = {segment: config.weights_for(segment) for segment in segments}
+    trends = _trends(prior_scores, scored.scores)
+    # Notes are written only where one can apply: a core factor without data, a data-quality
+    # event in view, an ingestion gap (a factor without data has a NaN score).
+    core = [FACTORS.index(name) for name in CORE_FACTORS]
+    may_note = (
+        np.isnan(scored.factor_scores[:, core]).any(axis=1)
+        | np.array([event is not None for event in t.data_quality], dtype=bool)
+        | gaps
+    ).tolist()
+    gap_list = gaps.tolist()
 
     def figure(name: str, value: float) -> str:
         return spec_for(name).figure(value, config)
@@ -171,7 +191,7 @@ def score_table(
             ]
         )
         score = scores[i]
-        band = band_for(score, config, segment)
+        band = band_within(score, bands[segment])
         explanation = (
             explain_signals(
                 score, band, signal_names, factors_of, signal_values[i], signal_points[i], findings, figure
@@ -188,10 +208,12 @@ def score_table(
                 confidence=confidence[i],
                 factors=factors,
                 explanation=explanation,
-                notes=_notes(t, i, factors, config, ingestion_gap=gaps[i]),
-                trend=_trend(prior_scores, i, score),
-                expansion_readiness=None if math.isnan(expansion[i]) else int(expansion[i]),
-                renewal_risk=None if math.isnan(risk[i]) else risk[i],
+                notes=(
+                    _notes(t, i, factors, weights_of[segment], ingestion_gap=gap_list[i]) if may_note[i] else ()
+                ),
+                trend=trends[i],
+                expansion_readiness=None if expansion[i] != expansion[i] else int(expansion[i]),
+                renewal_risk=None if risk[i] != risk[i] else risk[i],
                 points=breakdowns[i],
             )
         )
@@ -199,9 +221,13 @@ def score_table(
 
 
 def _notes(
-    t: FeatureTable, i: int, factors: tuple[FactorScore, ...], config: TriggerConfig, *, ingestion_gap: bool
+    t: FeatureTable,
+    i: int,
+    factors: tuple[FactorScore, ...],
+    weights: Mapping[str, float],
+    *,
+    ingestion_gap: bool,
 ) -> tuple[str, ...]:
-    weights = config.weights_for(t.segments[i])
     names = {f.name for f in factors}
     notes = [missing_note(name) for name in CORE_FACTORS if name not in names and weights[name] > 0]
     event = t.data_quality[i]
@@ -216,14 +242,19 @@ def _notes(
     return tuple(notes)
 
 
-def _trend(prior_scores: Mapping[int, np.ndarray] | None, i: int, score: int) -> tuple[tuple[int, int], ...]:
+def _trends(
+    prior_scores: Mapping[int, np.ndarray] | None, scores: np.ndarray
+) -> list[tuple[tuple[int, int], ...]]:
+    """Each account's (days, change in points) for the windows with an earlier score (the
+    earlier score truncated to an int, as stored scores are)."""
     if not prior_scores:
-        return ()
-    return tuple(
-        (days, score - int(prior_scores[days][i]))
-        for days in TREND_WINDOWS
-        if days in prior_scores and not np.isnan(prior_scores[days][i])
-    )
+        return [()] * len(scores)
+    windows = [days for days in TREND_WINDOWS if days in prior_scores]
+    changes = [(scores - np.trunc(prior_scores[days])).tolist() for days in windows]  # NaN: none
+    return [
+        tuple([(days, int(change[i])) for days, change in zip(windows, changes, strict=True) if change[i] == change[i]])
+        for i in range(len(scores))
+    ]
 
 
 def prior_scores_from_facts(facts: list[AccountFacts], as_of: date) -> dict[int, np.ndarray]:

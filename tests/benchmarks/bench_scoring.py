@@ -4,12 +4,17 @@ For each size, prints the wall time, accounts per second and peak resident memor
 - seed: the synthetic book (120 days of daily usage per account);
 - score: the scoring pass as `score` and the cycle run it: read the feature table and
   earlier scores in bulk, compute with numpy, write the day's snapshots (each part timed);
+- floor: one aggregate scan of the usage rows the pass reads (GROUP BY account, a count, sums
+  and the newest day): the bulk read the pass cannot avoid; the pass's ratio to it is printed;
+- command: `python app.py score` as a user runs it (a fresh process: imports, the pass,
+  storing the day, printing the table to /dev/null), timed as a whole with its peak memory;
 - cycle: a whole daily cycle: the scoring pass, decisions over every account's facts, template
   drafts, cards rendered to a terminal stand-in.
 Each step runs in its own process, so its peak memory is its own (ru_maxrss never falls).
 Not part of the test suite.
 
     python tests/benchmarks/bench_scoring.py --sizes 10000 100000 [--database-url URL] [--no-cycle]
+    python tests/benchmarks/bench_scoring.py --sizes 100000 --no-seed --database-url sqlite:////path/book.db
 """
 
 from __future__ import annotations
@@ -36,6 +41,13 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """CPU time used (user + system): steadier than wall time on a shared machine, and on
+    SQLite it includes the database's own work (on PostgreSQL the server's is not counted)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_seed(url: str, size: int) -> dict[str, float]:
     from storage.db import make_engine, make_session_factory, upgrade
     from storage.synthetic import generate_book
@@ -59,7 +71,7 @@ def child_score(url: str, size: int) -> dict[str, float]:
     factory = make_session_factory(engine)
     config = load_default_config()
     figures: dict[str, float] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     table = load_feature_table_concurrently(factory, as_of=AS_OF, config=config)
     with factory() as session:
         prior = load_prior_scores(session, account_ids=table.account_ids, as_of=AS_OF)
@@ -73,8 +85,51 @@ def child_score(url: str, size: int) -> dict[str, float]:
         refresh_planner_statistics(session, "health_snapshots")
     figures["write"] = time.perf_counter() - mark
     figures["seconds"] = time.perf_counter() - started
+    figures["cpu"] = _cpu_seconds() - cpu
     figures["accounts"] = len(results)
     return figures
+
+
+def child_floor(url: str, size: int) -> dict[str, float]:
+    """One aggregate scan of the usage rows in the pass's window, read to the client: the floor."""
+    from sqlalchemy import text
+
+    from scoring.config import load_default_config
+    from scoring.features import Windows
+    from storage.db import make_engine
+
+    w = Windows.for_day(AS_OF, load_default_config())
+    query = text(
+        "SELECT account_id, count(*), sum(active_users), sum(licensed_seats), max(day) "
+        "FROM usage_daily WHERE day >= :start AND day <= :end GROUP BY account_id"
+    )
+    with make_engine(url).connect() as connection:
+        started, cpu = time.perf_counter(), _cpu_seconds()
+        rows = connection.execute(query, {"start": w.base_start, "end": w.as_of}).all()
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    return {"seconds": seconds, "cpu": cpu, "accounts": len(rows)}
+
+
+def child_command(url: str, size: int) -> dict[str, float]:
+    """`python app.py score` in its own process, its table printed to /dev/null."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(root)}
+    started = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        subprocess.run(
+            [sys.executable, str(root / "app.py"), "score", "--as-of", AS_OF.isoformat()],
+            check=True,
+            stdout=sink,
+            env=env,
+            cwd=root,
+        )
+    seconds = time.perf_counter() - started
+    # This child only waits; the command's own peak is its children's (ru_maxrss never falls).
+    return {
+        "seconds": seconds,
+        "cpu": _cpu_seconds(resource.RUSAGE_CHILDREN),
+        "command_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def child_cycle(url: str, size: int) -> dict[str, float]:
@@ -132,7 +187,13 @@ def forget_the_day(factory: Any) -> None:
         session.execute(delete(CircuitBreakerTrip).where(CircuitBreakerTrip.as_of == AS_OF))
 
 
-CHILDREN = {"seed": child_seed, "score": child_score, "cycle": child_cycle}
+CHILDREN = {
+    "seed": child_seed,
+    "score": child_score,
+    "floor": child_floor,
+    "command": child_command,
+    "cycle": child_cycle,
+}
 
 
 def run_child(step: str, url: str, size: int) -> dict[str, float]:
@@ -150,6 +211,7 @@ def line(label: str, size: int, figures: dict[str, float]) -> str:
     return (
         f"  {label:<6} {seconds:8.2f} s  {size / seconds:10,.0f} accounts/s  "
         f"{seconds / size * 1e6:7.0f} µs/account  peak RSS {figures['peak_mib']:6.0f} MiB"
+        + (f"  cpu {figures['cpu']:.2f} s" if "cpu" in figures else "")
     )
 
 
@@ -164,6 +226,18 @@ def bench(size: int, database_url: str | None, *, cycle: bool, seed: bool = True
         print(
             f"         read {scored['read']:.2f} s, compute {scored['compute']:.2f} s, write {scored['write']:.2f} s"
         )
+        floor = run_child("floor", url, size)
+        print(line("floor", size, floor), flush=True)
+        command = run_child("command", url, size)
+        command["peak_mib"] = command["command_peak_mib"]
+        print(line("cmd", size, command), flush=True)
+        ratios = (
+            f"         floor ratio: pass {scored['seconds'] / floor['seconds']:.1f}x, "
+            f"`score` command {command['seconds'] / floor['seconds']:.1f}x (goal: 3x or less)"
+        )
+        if url.startswith("sqlite"):  # the floor's CPU is the database's own work only there
+            ratios += f"; in CPU time {scored['cpu'] / floor['cpu']:.1f}x and {command['cpu'] / floor['cpu']:.1f}x"
+        print(ratios, flush=True)
         if cycle:
             figures = run_child("cycle", url, size)
             print(line("cycle", size, figures), flush=True)

@@ -3,6 +3,7 @@ score changes the digest shows as movers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +11,13 @@ from sqlalchemy import func, select, update
 
 from scoring.types import Band, FactorScore, HealthResult
 from storage.models import Account, HealthSnapshot, User
-from storage.repositories.snapshots import latest_scores, save_snapshots, score_changes, snapshots_on
+from storage.repositories.snapshots import (
+    latest_scores,
+    replace_day,
+    save_snapshots,
+    score_changes,
+    snapshots_on,
+)
 from tests.conftest import Database
 
 AS_OF = date(2026, 3, 2)
@@ -102,6 +109,47 @@ def test_rerunning_a_day_replaces_its_rows_and_keeps_other_days(book: Database) 
         "A3": (60, 1),  # not in the rerun: left as it was
     }
     assert {v.score for v in before.values()} == {70}
+
+
+def stored_columns(db: Database, day: date) -> dict[str, tuple[object, ...]]:
+    columns = [c.key for c in HealthSnapshot.__table__.columns]
+    with db.session_factory() as session:
+        return {k: tuple(getattr(v, c) for c in columns) for k, v in snapshots_on(session, as_of=day).items()}
+
+
+def test_replacing_a_day_in_bulk_stores_what_saving_one_by_one_does(book: Database) -> None:
+    """The bulk path (COPY on PostgreSQL, a raw executemany on SQLite) writes every column as
+    the ORM's path does: JSON with quotes and non-ASCII text, None, floats, the day."""
+    yesterday = AS_OF - timedelta(days=1)
+    tricky = replace(
+        result("A2", AS_OF, 48, notes=('a "quoted" note', "Migration (“CRM”) — gap")),
+        factors=(
+            FactorScore("usage", 40, 0.333333333, "12 of 40 seats active (30%), down 7%", 30),
+            FactorScore("onboarding", 66.666666, 0.1, '2 overdue (“Kick-off” was due) \\ "x"\n', 2),
+        ),
+        expansion_readiness=61,
+        renewal_risk=0.123456789,
+        explanation="Red (48): tab\tand “quotes”",
+    )
+    day = [result("A1", AS_OF, 70), tricky]
+    with book.session_factory() as session, session.begin():
+        save_snapshots(session, results=day, config_version=4)
+    expected = stored_columns(book, AS_OF)
+    with book.session_factory() as session, session.begin():
+        save_snapshots(session, results=[result(i, yesterday, 90) for i in IDS], config_version=1)
+        save_snapshots(session, results=[result("A3", AS_OF, 10)], config_version=1)  # not in the rerun
+
+    with book.session_factory() as session, session.begin():
+        written = replace_day(session, as_of=AS_OF, results=day, config_version=4)
+
+    assert written == 2
+    assert stored_columns(book, AS_OF) == expected  # A3's row of that day is gone with the day
+    assert {k: v[2] for k, v in stored_columns(book, yesterday).items()} == {i: 90 for i in IDS}
+
+
+def test_replacing_a_day_refuses_a_result_of_another_day(book: Database) -> None:
+    with book.session_factory() as session, pytest.raises(ValueError, match="2026-03-02"):
+        replace_day(session, as_of=AS_OF, results=[result("A1", AS_OF - timedelta(days=1), 50)], config_version=1)
 
 
 def test_a_result_given_twice_keeps_the_last(book: Database) -> None:
