@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,15 +56,15 @@ class DayState:
         found["slack posts"] = [k for k, n in self.posts.items() if n > 1]
         return {name: keys for name, keys in found.items() if keys}
 
-    def differences(self, reference: DayState) -> dict[str, dict[str, list[Hashable]]]:
-        """Per table: keys missing here (lost) and keys here that the reference lacks (extra)."""
+    def differences(self, reference: DayState) -> dict[str, str]:
+        """Per table or Slack: the keys missing here (lost) and here beyond the reference (extra)."""
         mine = {**self.tables, "slack posts": self.posts}
         theirs = {**reference.tables, "slack posts": reference.posts}
         found = {}
         for name in theirs:
             lost, extra = list((theirs[name] - mine[name]).elements()), list((mine[name] - theirs[name]).elements())
             if lost or extra:
-                found[name] = {"lost": lost[:5], "extra": extra[:5], "lost_count": [len(lost)], "extra_count": [len(extra)]}
+                found[name] = f"{len(lost)} lost {lost[:3]}, {len(extra)} extra {extra[:3]}"
         return found
 
     def sizes(self) -> dict[str, int]:
@@ -121,7 +121,7 @@ def day_state(database_url: str, api: StandIn, *, as_of: date) -> DayState:
     return DayState(tables, _posts(api, delivery_key))
 
 
-def _posts(api: StandIn, delivery_key: dict[int, Hashable]) -> Keys:
+def _posts(api: StandIn, delivery_key: Mapping[int, Hashable]) -> Keys:
     posts: Keys = Counter()
     for call in api.calls_to("chat.postMessage"):
         metadata = _decoded(call.body.get("metadata")) or {}
