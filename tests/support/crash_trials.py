@@ -1,7 +1,8 @@
-"""`python app.py cycle` killed with SIGKILL at random moments, then rerun, against a reference.
+"""`python app.py cycle` killed with SIGKILL at chosen points, then rerun, against a reference.
 
-A trial starts the cycle on a copy of the book and kills it after a delay drawn from a seeded
-RNG; where the kill landed is read back from what the dead process left (`KillPoint`). After
+A trial starts the cycle on a copy of the book and kills it either as its k-th transaction is
+about to commit (tests/support/kill_points) or while Slack holds the answer to its j-th card
+post; where the kill landed is read back from what the dead process left (`KillPoint`). After
 its kills a copy is run to completion, and its `DayState` (every row the cycle writes, by
 natural key, counted) and its Slack posts (per message the stand-in recorded) must equal those
 of a reference run on an untouched copy: a duplicate shows as a count of 2, a loss as a key
@@ -11,7 +12,6 @@ missing.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -40,6 +40,7 @@ from storage.models import (
 from tests.support.slack_stand_in import StandIn, _decoded
 
 ROOT = Path(__file__).resolve().parents[2]
+KILL_POINTS = Path(__file__).resolve().parent / "kill_points"  # its sitecustomize.py
 Keys = Counter[Hashable]
 
 
@@ -136,52 +137,51 @@ def _posts(api: StandIn, delivery_key: Mapping[int, Hashable]) -> Keys:
 class KillPoint:
     """Where a kill landed, read from what the dead process left behind."""
 
-    delay: float  # seconds after the start
+    at: str  # "before commit 7", "while Slack answers card post 12"
     snapshots: int
     signals: int
     cards: int
     cards_posted: int  # cards with their Slack message recorded
     card_posts: int  # card messages Slack received (the stand-in's count, this copy so far)
-    finished: bool = False  # the run ended before the kill (the trial killed nothing)
+    finished: bool = False  # the run ended before reaching the point (the trial killed nothing)
 
     def describe(self) -> str:
         return (
-            f"{self.delay:5.2f} s: {self.phase()} "
-            f"[{self.snapshots} scores, {self.signals} signals, {self.cards} DM cards, {self.cards_posted} posted]"
+            f"{self.at}: {self.phase()} "
+            f"[{self.snapshots} scores, {self.signals} signals, {self.cards} DM cards, "
+            f"{self.cards_posted} recorded as posted, {self.card_posts} received by Slack]"
         )
 
     def phase(self) -> str:
         if self.finished:
-            return "finished before the kill"
+            return "finished before the point"
         if not self.snapshots:
             return "before the day's scores were stored"
         if not self.signals:
             return "scored, before any decision was written"
-        if self.cards_posted < self.cards and self.card_posts:
-            return f"mid-post ({self.cards_posted} recorded, {self.card_posts} received by Slack)"
         if self.card_posts == 0:
             return "decisions written, before the first post"
-        return "every card posted (waking snoozed cards, exiting)"
+        if self.cards_posted < self.cards or self.card_posts > self.cards_posted:
+            return "mid-post"
+        return "every card posted (waking snoozed cards)"
 
 
-def cycle_seconds(output: str) -> float:
-    """The cycle's own time, from the summary it prints ("took 3.21 s (score …)")."""
-    found = re.search(r"took ([0-9.]+) s", output)
-    if found is None:
-        raise AssertionError(f"no 'took … s' in the cycle's output:\n{output[-2000:]}")
-    return float(found.group(1))
+def card_posts(api: StandIn) -> int:
+    return sum(1 for call in api.calls_to("chat.postMessage") if "escalation-card-why" in str(call.body.get("blocks")))
 
 
 @dataclass
 class CycleRunner:
-    """Starts `app.py cycle` for one day against a database and the Web API stand-in."""
+    """Starts `python app.py cycle` for one day against a database and the Web API stand-in, with
+    the kill points of tests/support/kill_points on its path."""
 
     api: StandIn
     as_of: date
     log_dir: Path
     runs: list[float] = field(default_factory=list)  # wall seconds of each completed run
+    commits: list[int] = field(default_factory=list)  # transactions each completed run committed
 
-    def environment(self, database_url: str) -> dict[str, str]:
+    def environment(self, database_url: str, **extra: str) -> dict[str, str]:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -190,44 +190,60 @@ class CycleRunner:
             # The rerun, moments after the kill, takes over the dead run's claims at once (in
             # production they wait TANDEM_DELIVERY_STALE_SECONDS, then the same path runs).
             "TANDEM_DELIVERY_STALE_SECONDS": "0",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(KILL_POINTS)]),
+            **extra,
         }
         for name in ("OPENAI_API_KEY", "SLACK_APP_TOKEN", "SMTP_URL", "LOG_FORMAT"):
             env.pop(name, None)  # drafts by template; no Socket Mode, no email
         return env
 
-    def start(self, database_url: str) -> tuple[subprocess.Popen[bytes], Path]:
+    def start(self, database_url: str, **extra: str) -> tuple[subprocess.Popen[bytes], Path]:
         log = self.log_dir / f"cycle-{time.monotonic_ns()}.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [sys.executable, str(ROOT / "app.py"), "cycle", "--as-of", self.as_of.isoformat()],
-                cwd=ROOT, env=self.environment(database_url), stdout=sink, stderr=subprocess.STDOUT,
+                cwd=ROOT, env=self.environment(database_url, **extra), stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip
         return process, log
 
-    def complete(self, database_url: str, *, timeout: float = 120) -> str:
+    def complete(self, database_url: str, *, timeout: float = 180) -> str:
+        counted = self.log_dir / f"commits-{time.monotonic_ns()}"
         started = time.perf_counter()
-        process, log = self.start(database_url)
+        process, log = self.start(database_url, TANDEM_TEST_COUNT_COMMITS=str(counted))
         process.wait(timeout)
         self.runs.append(time.perf_counter() - started)
         output = log.read_text(errors="replace")
         if process.returncode != 0:
             raise AssertionError(f"the cycle exited {process.returncode}:\n{output[-4000:]}")
+        self.commits.append(int(counted.read_text()))
         return output
 
-    def kill_after(self, database_url: str, delay: float) -> KillPoint:
-        process, _ = self.start(database_url)
+    def kill_before_commit(self, database_url: str, commit: int, *, timeout: float = 180) -> KillPoint:
+        """The run kills itself as its `commit`-th transaction is about to commit."""
+        process, log = self.start(database_url, TANDEM_TEST_KILL_BEFORE_COMMIT=str(commit))
+        process.wait(timeout)
+        if process.returncode not in (0, -signal.SIGKILL):
+            raise AssertionError(f"the cycle exited {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+        return self.kill_point(database_url, at=f"before commit {commit}", finished=process.returncode == 0)
+
+    def kill_mid_post(self, database_url: str, post: int, *, timeout: float = 180) -> KillPoint:
+        """SIGKILL once Slack has received the run's `post`-th card and is slow to answer it:
+        the message is in Slack, its record is not in the database."""
+        before = card_posts(self.api)
+        self.api.delays["chat.postMessage"] = 0.3
         try:
-            process.wait(delay)
-            finished = True
-        except subprocess.TimeoutExpired:
+            process, _ = self.start(database_url)
+            deadline = time.monotonic() + timeout
+            while card_posts(self.api) < before + post and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
             process.send_signal(signal.SIGKILL)
             process.wait(30)
-            finished = False
-        time.sleep(0.3)  # the stand-in finishes answering the dead process's last call
-        return self.kill_point(database_url, delay=delay, finished=finished)
+            time.sleep(0.4)  # the stand-in finishes answering the dead process's last call
+        finally:
+            self.api.delays.pop("chat.postMessage", None)
+        return self.kill_point(database_url, at=f"while Slack answers card post {post}", finished=process.returncode == 0)
 
-    def kill_point(self, database_url: str, *, delay: float, finished: bool) -> KillPoint:
+    def kill_point(self, database_url: str, *, at: str, finished: bool) -> KillPoint:
         engine = make_engine(database_url)
         try:
             with make_session_factory(engine)() as session:
@@ -242,5 +258,4 @@ class CycleRunner:
                 }
         finally:
             engine.dispose()
-        card_posts = sum(1 for call in self.api.calls_to("chat.postMessage") if "escalation-card-why" in str(call.body.get("blocks")))
-        return KillPoint(delay=delay, card_posts=card_posts, finished=finished, **counts)
+        return KillPoint(at=at, card_posts=card_posts(self.api), finished=finished, **counts)
