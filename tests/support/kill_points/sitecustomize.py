@@ -32,4 +32,5 @@ if _KILL_AT or _COUNT_TO:
             os.kill(os.getpid(), signal.SIGKILL)
 
     if _COUNT_TO:
-        atexit.register(lambda: Path(_COUNT_TO).write_text(str(_commits)))
+        count_file = Path(_COUNT_TO)
+        atexit.register(lambda: count_file.write_text(str(_commits)))
