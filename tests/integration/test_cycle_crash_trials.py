@@ -70,6 +70,7 @@ def test_a_cycle_killed_at_random_points_ends_as_if_never_killed(backend: str, t
             reference = day_state(reference_url, api, as_of=AS_OF)
             commits, posts = runner.commits[0], card_posts(api)
         assert reference.tables["cards"] and posts, "the reference day posted no card: nothing to test"
+        before_posts = max(commits - 2 * posts, SET_UP_COMMITS)  # a card post commits its claim, then its record
         assert not reference.duplicates(), reference.duplicates()
 
         kills: list[KillPoint] = []
@@ -79,12 +80,12 @@ def test_a_cycle_killed_at_random_points_ends_as_if_never_killed(backend: str, t
                 runner = CycleRunner(api, AS_OF, tmp_path)
                 left = commits  # about how many transactions a rerun of this copy still commits
                 first = len(kills)
-                for _ in range(KILLS_PER_COPY):
+                for nth in range(KILLS_PER_COPY):
                     posts_left = posts - card_posts(api)
-                    if len(kills) % 2 and posts_left > 0:
+                    if nth % 2 and posts_left > 0:
                         kills.append(runner.kill_mid_post(url, rng.randint(1, posts_left)))
-                    else:
-                        point = rng.randint(1, left)
+                    else:  # a copy's first kill lands before the posts: scoring, deciding, writing
+                        point = rng.randint(1, before_posts if nth == 0 else left)
                         kills.append(runner.kill_before_commit(url, point))
                         left = max(left - point + SET_UP_COMMITS, SET_UP_COMMITS + 1)
                     if kills[-1].finished:  # the point was past this rerun's end: it ran to completion
@@ -104,3 +105,4 @@ def test_a_cycle_killed_at_random_points_ends_as_if_never_killed(backend: str, t
     landed = [kill for kill in kills if not kill.finished]
     assert len(landed) >= TRIALS, f"only {len(landed)} kills landed mid-run:\n{report}"
     assert any(kill.phase() == "mid-post" for kill in landed), f"no kill landed mid-post:\n{report}"
+    assert any(kill.card_posts == 0 for kill in landed), f"no kill landed before the posts:\n{report}"
