@@ -84,7 +84,10 @@ def day_state(database_url: str, api: StandIn, *, as_of: date) -> DayState:
                 card.id: (card.account_id, signal_key.get(card.signal_id or -1, card.audit_key), card.kind)
                 for card in session.scalars(select(EscalationCard))
             }
-            delivery_key = {d.id: (d.kind, d.recipient, card_key.get(d.card_id or -1, d.key)) for d in session.scalars(select(SlackDelivery))}
+            delivery_key = {
+                d.id: (d.kind, d.recipient, card_key.get(d.card_id or -1) or _about(d.key, card_key))
+                for d in session.scalars(select(SlackDelivery))
+            }
             tables: dict[str, Keys] = {
                 "snapshots": Counter(
                     session.scalars(select(HealthSnapshot.account_id).where(HealthSnapshot.as_of == as_of))
@@ -120,6 +123,16 @@ def day_state(database_url: str, api: StandIn, *, as_of: date) -> DayState:
     finally:
         engine.dispose()
     return DayState(tables, _posts(api, delivery_key))
+
+
+def _about(key: str, card_key: Mapping[int, Hashable]) -> Hashable:
+    """A delivery key without its row ids: a manager's escalation notice is keyed
+    "escalation:<card id>:<manager>", and the card's id differs between copies."""
+    kind, _, rest = key.partition(":")
+    card_id, _, tail = rest.partition(":")
+    if kind == "escalation" and card_id.isdigit():
+        return (kind, card_key.get(int(card_id)), tail)
+    return key
 
 
 def _posts(api: StandIn, delivery_key: Mapping[int, Hashable]) -> Keys:
