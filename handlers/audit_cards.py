@@ -33,8 +33,8 @@ def register(app: App, deps: Deps) -> None:
     def listener(answer: Answer) -> Callable[..., None]:
         def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             card_id = card_id_from(body)
-            ack()
             outcome = answer(deps, card_id=card_id, actor=body["user"]["id"])
+            ack()  # after the answer is stored, as a card's decision (handlers.cards)
             if isinstance(outcome, Answered):
                 update_audit_card(client, outcome, body)
             else:

@@ -1,5 +1,10 @@
-"""Approve, Edit and Take over on an escalation card: ack, call the workflow, show the outcome.
-A take-over's hand-off packet is then posted in the clicked message's thread."""
+"""Approve, Edit and Take over on an escalation card: call the workflow, ack, show the outcome.
+A take-over's hand-off packet is then posted in the clicked message's thread.
+
+A decision is one short guarded update, so it runs before the ack: a click Slack sees answered
+200 is a stored decision. When the database is down the click fails (500, or no ack within
+Slack's 3 s) instead of being acknowledged and dropped; the click again, or Slack's retry, is
+then decided once (the update is guarded on `state = 'pending'`)."""
 
 from __future__ import annotations
 
@@ -68,17 +73,17 @@ def register(app: App, deps: Deps) -> None:
     @app.action(CardAction.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         card_id = card_id_from(body)
-        ack()
         outcome = card_decisions.approve(deps, card_id=card_id, actor=body["user"]["id"])
+        ack()  # after the decision is stored: see the module's docstring
         show(deps, outcome, client=client, respond=respond, body=body)
 
     @app.action(CardAction.TAKE_OVER)
     def take_over(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         card_id = card_id_from(body)
-        ack()
         outcome = card_decisions.take_over(
             deps, card_id=card_id, actor=body["user"]["id"], clicked=clicked_message(body)
         )
+        ack()
         show(deps, outcome, client=client, respond=respond, body=body)
         if isinstance(outcome, Decided):
             deliver_packets(deps, card_id=card_id)  # the brief may take the LLM a while: after the ack

@@ -21,6 +21,7 @@ from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serve-test-secret"
+START_SECONDS = 120  # imports, migrations and auth.test; a busy 2-core box has taken 40 s (imports alone 22-28 s)
 
 
 @dataclass
@@ -99,7 +100,7 @@ def serve_process(workdir: Path, api_url: str, *, root: Path = ROOT, **env: str)
         )  # fmt: skip
     served = ServeProcess(process, port, log)
     try:
-        wait_for(lambda: healthy(port) or process.poll() is not None, timeout=120)  # start-up imports alone took 22-28 s on a loaded 2-core machine
+        wait_for(lambda: healthy(port) or process.poll() is not None, timeout=START_SECONDS)
         if process.poll() is not None:
             raise RuntimeError(f"serve exited early:\n{served.output()}")
         yield served
