@@ -65,9 +65,13 @@ class SharedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        if self._pacing is not None and response is not None:
-            self._pacing.retry_after(method_of(request), channel_of(request), retry_after_seconds(response))
+        if self._pacing is None or response is None:
+            super().prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+            return
+        method, channel = method_of(request), channel_of(request)
+        self._pacing.retry_after(method, channel, retry_after_seconds(response))
         super().prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+        self._pacing.wait(method, channel)  # the retry takes its turn like any call
 
 
 class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):

@@ -235,6 +235,7 @@ def _claim_and_render(
 def _post(poster: MessagePoster, job: Job) -> Outcome:
     """One row's trip to Slack, in a pool thread (no database here)."""
     rendered = job.rendered
+    in_doubt = False  # an attempt made here may have posted it: a failure must say so
     try:
         if rendered.update_ts is not None:  # chat.update is idempotent: made again if in doubt
             poster.update(channel=job.recipient, ts=rendered.update_ts, text=rendered.text, blocks=rendered.blocks)
@@ -252,15 +253,13 @@ def _post(poster: MessagePoster, job: Job) -> Outcome:
                 raise
         # Slack failed after perhaps posting (slack-sdk does not retry a post's 5xx, so it is
         # never posted twice blindly): look for it once, post again only if it is not there.
+        in_doubt = True
         found = _look_for(poster, job, since=job.claimed_at)
         if found is not None:
             return Outcome(job, posted=found, adopted=True)
-        try:
-            return Outcome(job, posted=_post_message(poster, job))
-        except Exception as error:  # still in doubt: the next attempt looks again first
-            return Outcome(job, error=_describe(error), maybe_posted=True)
-    except SlackApiError as error:  # Slack answered: the message was not posted
-        return Outcome(job, error=_describe(error), maybe_posted=_may_have_posted(error))
+        return Outcome(job, posted=_post_message(poster, job))
+    except SlackApiError as error:  # Slack answered: not posted, unless a 5xx (or one before it)
+        return Outcome(job, error=_describe(error), maybe_posted=in_doubt or _may_have_posted(error))
     except Exception as error:  # a timeout or a dropped connection: it may have been posted
         return Outcome(job, error=_describe(error), maybe_posted=rendered.file is None)
 
