@@ -60,6 +60,9 @@ class Rendered:
 
 
 class Renderer(Protocol):
+    """May also have `prepare(session, rows)`: called once per batch before its rows are
+    rendered, to load what they render from in a few queries."""
+
     def render(self, session: Session, row: SlackDelivery) -> Rendered | str:
         """The message to post, or why it is no longer owed (the row is then cancelled)."""
         ...
@@ -213,7 +216,12 @@ def _claim_and_render(
     jobs: list[Job] = []
     cancelled: list[tuple[int, str]] = []
     with deps.session_factory() as session:  # rendering reads; the rows are ours until settled
-        for row in deliveries.get_many(session, delivery_ids=[c.delivery.id for c in claimed]):
+        rows = deliveries.get_many(session, delivery_ids=[c.delivery.id for c in claimed])
+        for kind, renderer in renderers.items():
+            prepare = getattr(renderer, "prepare", None)  # optional: load a batch's data at once
+            if prepare is not None:
+                prepare(session, [row for row in rows if row.kind == kind.value])
+        for row in rows:
             renderer = renderers[DeliveryKind(row.kind)]
             rendered = renderer.render(session, row)
             if isinstance(rendered, str):

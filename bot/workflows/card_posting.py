@@ -14,6 +14,7 @@ Slack posts them, and only a card really in Slack counts as waiting for a decisi
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from bot.workflows.card_views import load_card_view
 from storage.db import transaction
 from storage.enums import CardKind, CardState, DeliveryKind
 from storage.models import EscalationCard, SlackDelivery
-from storage.repositories import cards, deliveries, users
+from storage.repositories import card_batches, cards, deliveries, users
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ class CardRenderer:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._routes: dict[int, str] = {}  # card id → its signal's route, learnt in `prepare`
+        self._batch: card_batches.LoadedCards | None = None  # held while the batch renders
+
+    def prepare(self, session: Session, rows: Sequence[SlackDelivery]) -> None:
+        """A batch is about to be rendered: load what its cards render from in a few queries."""
+        card_ids = [row.card_id for row in rows if row.card_id is not None]
+        self._batch = card_batches.load_cards_for_rendering(session, card_ids=card_ids)
+        self._routes.update(self._batch.routes)
 
     def render(self, session: Session, row: SlackDelivery) -> Rendered | str:
         card = cards.get_card(session, card_id=row.card_id or 0)
@@ -60,7 +69,8 @@ class CardRenderer:
     def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
         card_id = row.card_id or 0
         cards.mark_posted(session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now)
-        if cards.route_of(session, card_id=card_id) == "escalate":
+        route = self._routes.get(card_id) or cards.route_of(session, card_id=card_id)
+        if route == "escalate":
             owe_manager_notice(session, card_id=card_id, now=now)
 
 
