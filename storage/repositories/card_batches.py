@@ -1,8 +1,8 @@
 """Loading what a batch of cards renders from in a few queries instead of a few per card.
 
-A card's rendering asks its session for the card, its signal, account, draft and day's
-snapshot one `session.get` at a time; loaded here first, those come from the session's
-identity map, so posting thousands of cards costs five IN queries per batch, not five per card.
+A card's rendering asks its session for the card, its signal, account, draft, day's snapshot,
+owner and owner's manager one `session.get` at a time; loaded here first, those come from the session's
+identity map, so posting thousands of cards costs seven IN queries per batch, not seven per card.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal
+from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,12 @@ def load_cards_for_rendering(session: Session, *, card_ids: Sequence[int]) -> Lo
     if days:
         key = tuple_(HealthSnapshot.account_id, HealthSnapshot.as_of)
         rows += session.scalars(select(HealthSnapshot).where(key.in_(days)))
+    # The owners and their managers (a card says where it climbs next)
+    owners = list(session.scalars(select(User).where(User.slack_id.in_({c.recipient_slack_id for c in found}))))
+    managers = {owner.manager_slack_id for owner in owners if owner.manager_slack_id}
+    rows += owners
+    if managers:
+        rows += session.scalars(select(User).where(User.slack_id.in_(managers)))
     routes = {
         card.id: signals[card.signal_id].route
         for card in found
