@@ -3,7 +3,8 @@
 One attempt at a batch of rows:
 1. claim them in one short committed transaction (a guarded update: of two workers, replicas
    or clicks, one wins each row; the others post nothing);
-2. render each (a read; a row no longer owed is cancelled when the batch settles);
+2. render each in a read session (what a renderer changes, e.g. a packet keeping its blocks,
+   is written in a short transaction after, with the rows no longer owed, which are cancelled);
 3. post them through a bounded pool of threads that only talk to Slack, paced per channel and
    per method (bot.delivery.pacing), channels interleaved so no thread waits on one busy DM:
    - if an earlier attempt may have posted a row (a stale claim after a crash, a timeout, a
@@ -232,8 +233,11 @@ def _claim_and_render(
                 Job(row.id, row.key, row.recipient, row.attempts, row.claimed_at, row.maybe_posted_since,
                     token, rendered, renderer)
             )  # fmt: skip
-    if cancelled:
-        with transaction(deps.session_factory) as session:
+        kept = [*session.dirty, *session.new]  # what a renderer keeps (e.g. a packet its blocks)
+    if cancelled or kept:
+        with transaction(deps.session_factory) as session:  # short: the rendering is done
+            for each in kept:
+                session.merge(each)
             for delivery_id, reason in cancelled:
                 deliveries.cancel(session, delivery_id=delivery_id, token=token, reason=reason)
         run.cancelled.extend(delivery_id for delivery_id, _ in cancelled)
