@@ -49,10 +49,10 @@ def owe(session: Session, *, rows: Sequence[dict[str, Any]], now: datetime) -> N
     insert_many(session, DELIVERIES, ("key",), full)
 
 
-def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = None) -> None:
+def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = None) -> int:
     """Owe a post for every pending DM card that is not in Slack yet (or just this one): one
     INSERT ... SELECT, so cards made by any path (the cycle, /flag, an opened digest card, a
-    released breaker hold) are delivered by the same mechanism."""
+    released breaker hold) are delivered by the same mechanism. Returns how many were owed now."""
     c = EscalationCard
     query = select(
         literal("card:") + sql_cast(c.id, String),
@@ -83,7 +83,7 @@ def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = 
         "created_at",
     ]
     statement = insert_ignoring_duplicates(session, DELIVERIES, ("key",)).from_select(columns, query)
-    session.execute(statement)
+    return max(0, session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def due_ids(
