@@ -25,7 +25,6 @@ its post are the `Renderer`'s business, so every kind goes through the same step
 
 from __future__ import annotations
 
-import itertools
 import logging
 import uuid
 from collections import deque
@@ -38,6 +37,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.delivery.batching import interleave, plan_batches
 from bot.deps import Deps
 from bot.posting import FileUpload, MessagePoster, MessageTag, PostedMessage
 from storage.db import transaction
@@ -98,10 +98,6 @@ class DeliveryRun:
         )
 
 
-def tag_for(row: SlackDelivery) -> MessageTag:
-    return MessageTag(TAG_EVENT_TYPE, row.id)
-
-
 def retry_delay(attempts: int, *, base_seconds: float, max_seconds: float) -> timedelta:
     """Exponential backoff: base, 2×base, 4×base, … capped (attempts counts the failed one)."""
     return timedelta(seconds=min(max_seconds, base_seconds * 2 ** max(0, attempts - 1)))
@@ -133,44 +129,13 @@ def deliver_due(
         in_flight: deque[list[Future[Outcome]]] = deque()
         for batch in batches:
             jobs = _claim_and_render(deps, renderers, batch, run)
-            in_flight.append([pool.submit(_post, deps.poster, job) for job in interleave_channels(jobs)])
+            ordered = interleave(jobs, channel=lambda job: job.recipient)
+            in_flight.append([pool.submit(_post, deps.poster, job) for job in ordered])
             if len(in_flight) > 1:  # the next batch posts while this one settles
                 _settle(deps, [future.result() for future in in_flight.popleft()], run)
         while in_flight:
             _settle(deps, [future.result() for future in in_flight.popleft()], run)
     return run
-
-
-def plan_batches(due: Sequence[tuple[int, str]], *, size: int, per_channel: int) -> list[list[int]]:
-    """Rows in batches of `size` with at most `per_channel` rows for one recipient each, so a
-    batch posts in a few seconds at one message per second per channel (its claims stay fresh)
-    and a CSM with many cards does not hold up everyone else's."""
-    batches: list[list[int]] = []
-    counts: list[dict[str, int]] = []
-    first_open: dict[str, int] = {}  # recipient → the first batch that may still take them
-    for delivery_id, recipient in due:
-        index = first_open.get(recipient, 0)
-        while index < len(batches) and (
-            len(batches[index]) >= size or counts[index].get(recipient, 0) >= per_channel
-        ):
-            index += 1
-        if index == len(batches):
-            batches.append([])
-            counts.append({})
-        batches[index].append(delivery_id)
-        counts[index][recipient] = counts[index].get(recipient, 0) + 1
-        first_open[recipient] = index
-    return batches
-
-
-def interleave_channels(jobs: Sequence[Job]) -> list[Job]:
-    """Round-robin over recipients: first each channel's first message, then each's second, …
-    (a channel's own messages keep their order)."""
-    by_channel: dict[str, list[Job]] = {}
-    for job in jobs:
-        by_channel.setdefault(job.recipient, []).append(job)
-    rounds = itertools.zip_longest(*by_channel.values())
-    return [job for each_round in rounds for job in each_round if job is not None]
 
 
 @dataclass(frozen=True)

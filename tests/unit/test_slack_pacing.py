@@ -12,7 +12,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.delivery.engine import plan_batches
+from bot.delivery.batching import interleave, plan_batches
 from bot.delivery.pacing import PacingLimits, SlackPacing
 from bot.slack_client import IdempotentServerErrorRetryHandler, SharedRateLimitRetryHandler, channel_of
 
@@ -105,3 +105,10 @@ def test_batches_hold_a_few_of_one_recipients_rows_each() -> None:
     batches = plan_batches(due, size=5, per_channel=3)
     assert batches == [[1, 2, 3, 8, 9], [4, 5, 6, 10, 11], [7]]
     assert sorted(i for batch in batches for i in batch) == list(range(1, 12))
+
+
+def test_channels_are_interleaved_and_keep_their_own_order() -> None:
+    items = [("U1", 1), ("U1", 2), ("U1", 3), ("U2", 4), ("U3", 5), ("U3", 6)]
+    assert interleave(items, channel=lambda item: item[0]) == [
+        ("U1", 1), ("U2", 4), ("U3", 5), ("U1", 2), ("U3", 6), ("U1", 3)
+    ]  # fmt: skip
