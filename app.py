@@ -79,13 +79,12 @@ def build_deps(
 def _default_poster(settings: Settings, out: TextIO, metrics: Metrics | None = None) -> MessagePoster:
     if settings.slack_bot_token is None:
         return TerminalPoster(out=out)
+    from bot.delivery.pacing import SlackPacing
     from bot.slack_client import make_web_client
 
-    return SlackPoster(
-        make_web_client(
-            token=settings.slack_bot_token.get_secret_value(), api_url=settings.slack_api_url, metrics=metrics
-        )
-    )
+    pacing = SlackPacing(settings.pacing)  # one per process: every posting thread shares it
+    token = settings.slack_bot_token.get_secret_value()
+    return SlackPoster(make_web_client(token=token, api_url=settings.slack_api_url, pacing=pacing, metrics=metrics), pacing=pacing)
 
 
 def parse_day(text: str) -> date:

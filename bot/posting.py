@@ -15,6 +15,7 @@ with `conversations.replies`.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TextIO
@@ -22,6 +23,7 @@ from typing import Any, Protocol, TextIO
 from slack_sdk import WebClient
 
 from bot.blocks.slack_dates import plain_dates
+from bot.delivery.pacing import SlackPacing
 
 HISTORY_PAGES = 5  # pages of channel history searched for a message Tandem lost track of
 HISTORY_PAGE_SIZE = 200
@@ -96,12 +98,22 @@ class MessagePoster(Protocol):
 
 
 class SlackPoster:
-    """Posts with chat.postMessage; a user id as channel opens the DM with the app."""
+    """Posts with chat.postMessage; a user id as channel opens the DM with the app.
+
+    Safe to share between threads: with `pacing`, every call first waits for its turn within
+    Slack's per-channel and per-method limits (bot.delivery.pacing)."""
 
     is_preview = False
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, pacing: SlackPacing | None = None) -> None:
         self._client = client
+        self._pacing = pacing
+        self._dm_channels: dict[str, str] = {}  # user id → their DM with the app (it never changes)
+        self._lock = threading.Lock()
+
+    def _turn(self, method: str, channel: str | None = None) -> None:
+        if self._pacing is not None:
+            self._pacing.wait(method, channel)
 
     def post(
         self,
@@ -113,15 +125,19 @@ class SlackPoster:
         thread_ts: str | None = None,
     ) -> PostedMessage:
         metadata = tag.as_metadata() if tag else None
+        self._turn("chat.postMessage", channel)
         response = self._client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
         )
         return PostedMessage(channel_id=str(response["channel"]), ts=str(response["ts"]))
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        self._turn("chat.update")
         self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     def upload(self, *, channel: str, file: FileUpload) -> PostedMessage:
+        self._turn("files.getUploadURLExternal")
+        self._turn("files.completeUploadExternal")
         response = self._client.files_upload_v2(
             channel=channel, thread_ts=file.thread_ts, initial_comment=file.comment,
             file=file.content, filename=file.filename, title=file.title, alt_txt=file.alt_text or None,
@@ -133,11 +149,11 @@ class SlackPoster:
         self, *, channel: str, tag: MessageTag, since: datetime, thread_ts: str | None = None
     ) -> PostedMessage | None:
         if channel.startswith(("U", "W")):  # a user id: their DM with the app
-            opened = self._client.conversations_open(users=channel)
-            channel = str(opened["channel"]["id"])
+            channel = self._dm_channel(channel)
         oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
+            self._turn("conversations.history" if thread_ts is None else "conversations.replies")
             if thread_ts is None:
                 page = self._client.conversations_history(
                     channel=channel, oldest=oldest, limit=HISTORY_PAGE_SIZE, include_all_metadata=True,
@@ -155,6 +171,18 @@ class SlackPoster:
             if not page.get("has_more") or not cursor:
                 return None
         return None
+
+    def _dm_channel(self, user_id: str) -> str:
+        with self._lock:
+            known = self._dm_channels.get(user_id)
+        if known is not None:
+            return known
+        self._turn("conversations.open")
+        opened = self._client.conversations_open(users=user_id)
+        channel = str(opened["channel"]["id"])
+        with self._lock:
+            self._dm_channels[user_id] = channel
+        return channel
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.delivery.pacing import TIER_PER_MINUTE, PacingLimits
 from bot.secret_shapes import app_token_problem, bot_token_problem, signing_secret_problem
 from bot.working_hours import WorkingHours
 
@@ -59,6 +60,9 @@ class DeliverySettings(BaseModel):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     stale_claim_seconds: float = 120.0  # a post claimed longer ago than this was interrupted
+    post_workers: int = 8  # threads posting to Slack at once (only they wait on Slack; one writes)
+    batch_size: int = 200  # rows claimed, posted and settled together (one transaction each way)
+    batch_per_channel: int = 3  # a recipient's rows in one batch: ~3 s of posting at 1 a second
 
 
 class HttpSettings(BaseModel):
@@ -142,6 +146,15 @@ class Settings(BaseSettings):
     delivery_retry_base_seconds: float = Field(default=30.0, gt=0, alias="TANDEM_DELIVERY_RETRY_SECONDS")
     delivery_retry_max_seconds: float = Field(default=3600.0, gt=0, alias="TANDEM_DELIVERY_RETRY_MAX_SECONDS")
     delivery_stale_claim_seconds: float = Field(default=120.0, ge=0, alias="TANDEM_DELIVERY_STALE_SECONDS")
+    delivery_post_workers: int = Field(default=8, ge=1, le=64, alias="TANDEM_DELIVERY_WORKERS")
+    delivery_batch_size: int = Field(default=200, ge=1, le=5000, alias="TANDEM_DELIVERY_BATCH")
+    # Slack's limits the posting pool keeps to (bot.delivery.pacing); raise them only for a
+    # stand-in that is not Slack. Interval 0 turns per-channel pacing off.
+    slack_channel_interval_seconds: float = Field(default=1.0, ge=0, alias="TANDEM_SLACK_CHANNEL_INTERVAL_SECONDS")
+    slack_channel_burst: int = Field(default=3, ge=1, alias="TANDEM_SLACK_CHANNEL_BURST")
+    slack_posts_per_minute: float | None = Field(default=None, gt=0, alias="TANDEM_SLACK_POSTS_PER_MINUTE")
+    slack_tier3_per_minute: float = Field(default=50.0, gt=0, alias="TANDEM_SLACK_TIER3_PER_MINUTE")
+    slack_tier4_per_minute: float = Field(default=100.0, gt=0, alias="TANDEM_SLACK_TIER4_PER_MINUTE")
 
     @model_validator(mode="after")
     def _working_hours_parse(self) -> Settings:
@@ -208,6 +221,17 @@ class Settings(BaseSettings):
             retry_base_seconds=self.delivery_retry_base_seconds,
             retry_max_seconds=self.delivery_retry_max_seconds,
             stale_claim_seconds=self.delivery_stale_claim_seconds,
+            post_workers=self.delivery_post_workers,
+            batch_size=self.delivery_batch_size,
+        )
+
+    @property
+    def pacing(self) -> PacingLimits:
+        return PacingLimits(
+            channel_interval_seconds=self.slack_channel_interval_seconds,
+            channel_burst=self.slack_channel_burst,
+            tier_per_minute={**TIER_PER_MINUTE, 3: self.slack_tier3_per_minute, 4: self.slack_tier4_per_minute},
+            posts_per_minute=self.slack_posts_per_minute,
         )
 
     @property

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, case, func, literal, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -49,10 +49,10 @@ def owe(session: Session, *, rows: Sequence[dict[str, Any]], now: datetime) -> N
     insert_many(session, DELIVERIES, ("key",), full)
 
 
-def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = None) -> None:
+def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = None) -> int:
     """Owe a post for every pending DM card that is not in Slack yet (or just this one): one
     INSERT ... SELECT, so cards made by any path (the cycle, /flag, an opened digest card, a
-    released breaker hold) are delivered by the same mechanism."""
+    released breaker hold) are delivered by the same mechanism. Returns how many were owed now."""
     c = EscalationCard
     query = select(
         literal("card:") + sql_cast(c.id, String),
@@ -83,7 +83,7 @@ def owe_pending_cards(session: Session, *, now: datetime, card_id: int | None = 
         "created_at",
     ]
     statement = insert_ignoring_duplicates(session, DELIVERIES, ("key",)).from_select(columns, query)
-    session.execute(statement)
+    return max(0, session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def due_ids(
@@ -97,52 +97,60 @@ def due_ids(
     limit: int = 1000,
 ) -> list[int]:
     """Rows an attempt may claim now: queued and due, or sending under a claim gone stale."""
+    rows = due(session, now=now, stale_before=stale_before, kinds=kinds, card_id=card_id, key=key, limit=limit)
+    return [delivery_id for delivery_id, _ in rows]
+
+
+def due(
+    session: Session,
+    *,
+    now: datetime,
+    stale_before: datetime,
+    kinds: Sequence[DeliveryKind] | None = None,
+    card_id: int | None = None,
+    key: str | None = None,
+    after_id: int = 0,
+    limit: int | None = 1000,
+) -> list[tuple[int, str]]:
+    """(id, recipient) of the rows an attempt may claim now, from `after_id` on, in id order."""
     d = SlackDelivery
-    query = select(d.id).where(
-        or_(
-            and_(d.state == DeliveryState.QUEUED.value, d.next_attempt_at <= now),
-            and_(d.state == DeliveryState.SENDING.value, d.claimed_at < stale_before),
-        )
-    )
+    query = select(d.id, d.recipient).where(_claimable(now, stale_before), d.id > after_id)
     if kinds is not None:
         query = query.where(d.kind.in_([kind.value for kind in kinds]))
     if card_id is not None:
         query = query.where(d.card_id == card_id)
     if key is not None:
         query = query.where(d.key == key)
-    return list(session.scalars(query.order_by(d.id).limit(limit)))
+    query = query.order_by(d.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(delivery_id, recipient) for delivery_id, recipient in session.execute(query)]
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A row this worker now holds, as it was when claimed."""
-
-    delivery: SlackDelivery
-    token: str
-    maybe_posted_since: datetime | None  # look in Slack's history from here before posting again
-
-
-def claim(
-    session: Session, *, delivery_id: int, token: str, now: datetime, stale_before: datetime
-) -> Claimed | None:
-    """Take the row for one attempt, or None when it is not ours to take (sent, cancelled, not
-    due, or another worker's fresh claim). Taking over a stale claim marks the row as possibly
-    posted since that claim: the worker that held it may have posted before it died."""
-    row = session.get(SlackDelivery, delivery_id)
-    if row is None:
-        return None
-    stale = (
-        row.state == DeliveryState.SENDING and row.claimed_at is not None and row.claimed_at < stale_before
-    )
-    due = row.state == DeliveryState.QUEUED and row.next_attempt_at <= now
-    if not (stale or due):
-        return None
-    maybe_since = row.maybe_posted_since or (row.claimed_at if stale else None)
+def _claimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
+    """Queued and due, or sending under a claim gone stale (its worker died or hung)."""
     d = SlackDelivery
-    seen_claim = d.claim.is_(None) if row.claim is None else d.claim == row.claim
-    result = session.execute(
+    return or_(
+        and_(d.state == DeliveryState.QUEUED.value, d.next_attempt_at <= now),
+        and_(d.state == DeliveryState.SENDING.value, d.claimed_at < stale_before),
+    )
+
+
+def claim_many(
+    session: Session, *, delivery_ids: Sequence[int], token: str, now: datetime, stale_before: datetime
+) -> list[Claimed]:
+    """Take these rows for one attempt each in one guarded UPDATE, under one token; the rows
+    not ours to take (sent, cancelled, not due, another worker's fresh claim) are left out.
+    Taking over a stale claim marks the row as possibly posted since that claim."""
+    if not delivery_ids:
+        return []
+    d = SlackDelivery
+    stale = d.state == DeliveryState.SENDING.value  # the WHERE lets a sending row in only when stale
+    # SET sees the row as it was: a stale claim's time is when it may have been posted
+    maybe_since = case((stale, func.coalesce(d.maybe_posted_since, d.claimed_at)), else_=d.maybe_posted_since)
+    session.execute(
         update(d)
-        .where(d.id == delivery_id, d.state == row.state, d.attempts == row.attempts, seen_claim)
+        .where(d.id.in_(delivery_ids), _claimable(now, stale_before))
         .values(
             state=DeliveryState.SENDING.value,
             claim=token,
@@ -152,10 +160,19 @@ def claim(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    session.refresh(row)
-    return Claimed(row, token, maybe_since)
+    rows = session.scalars(
+        select(d).where(d.id.in_(delivery_ids), d.claim == token).order_by(d.id).execution_options(populate_existing=True)
+    )
+    return [Claimed(row, token, row.maybe_posted_since) for row in rows]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker now holds, as it was when claimed."""
+
+    delivery: SlackDelivery
+    token: str
+    maybe_posted_since: datetime | None  # look in Slack's history from here before posting again
 
 
 def mark_sent(
@@ -269,6 +286,15 @@ def requeue(session: Session, *, delivery_id: int, now: datetime) -> bool:
 
 def get(session: Session, *, delivery_id: int) -> SlackDelivery | None:
     return session.get(SlackDelivery, delivery_id)
+
+
+def get_many(session: Session, *, delivery_ids: Sequence[int]) -> list[SlackDelivery]:
+    """These rows as stored now (fresh even if the session saw them before), in id order."""
+    if not delivery_ids:
+        return []
+    d = SlackDelivery
+    query = select(d).where(d.id.in_(delivery_ids)).order_by(d.id).execution_options(populate_existing=True)
+    return list(session.scalars(query))
 
 
 def queued_previews(session: Session, *, kinds: Sequence[DeliveryKind]) -> list[SlackDelivery]:

@@ -17,12 +17,18 @@ thread; `conversations.replies` returns one thread, its parent first, paged with
 Slack's users (`add_user`) answer `users.lookupByEmail` and `users.info` as Slack does (the
 whole user, `tz` included; `users_not_found` / `user_not_found` otherwise), and
 `rate_limit_every` answers every Nth call of a method with 429 and Retry-After.
+
+`inject_faults` answers a share of all Web API calls with 429 (Retry-After) or 500, drawn from
+a seeded random sequence; a 500 to chat.postMessage may come after the message was posted (as
+a real server error can), so only a client that looks before posting again posts it once.
+Every message posted is logged with the time it arrived (`post_log`), for tests of pacing.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -89,6 +95,10 @@ class StandIn:
     shared: list[SharedFile] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # member id → user object
     every_nth: dict[str, int] = field(default_factory=dict)  # method → every Nth call answered 429
+    faults: FaultPlan | None = None
+    faults_answered: list[Fault] = field(default_factory=list)
+    # (channel, monotonic arrival time, delivery id in its metadata or None) per message posted
+    post_log: list[tuple[str, float, int | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -144,10 +154,96 @@ class StandIn:
         with self.lock:
             self.every_nth[method] = nth
 
+    def inject_faults(
+        self, share: float, *, seed: int = 1, retry_after: int = 1, server_errors: float = 0.5,
+        posted_before_500: float = 0.5,
+    ) -> None:
+        """From now on answer `share` of Web API calls with a fault: 500 (`server_errors` of
+        them) or 429 with `retry_after`; a 500 to chat.postMessage has posted the message first
+        `posted_before_500` of the time."""
+        with self.lock:
+            self.faults = FaultPlan(random.Random(seed), share, retry_after, server_errors, posted_before_500)
+
+    def posted_by_delivery(self) -> dict[int, list[tuple[str, str]]]:
+        """(channel, ts) of every message Slack kept, per delivery id in its metadata: a
+        message posted twice shows twice, whatever the client recorded."""
+        kept: dict[int, list[tuple[str, str]]] = {}
+        with self.lock:
+            for (channel, ts), body in self.messages.items():
+                metadata = _decoded(body.get("metadata")) or {}
+                if isinstance(metadata, dict) and metadata.get("event_type") == "tandem_delivery":
+                    kept.setdefault(int(metadata["event_payload"]["id"]), []).append((channel, ts))
+        return kept
+
+    def retry_after_breaches(self, *, leeway: float = 0.05) -> list[str]:
+        """Posts to a channel that arrived before the Retry-After of a 429 it had been given."""
+        assert self.faults is not None
+        wait = self.faults.retry_after
+        with self.lock:
+            refused = [(f.channel, f.at) for f in self.faults_answered if f.status == 429 and f.method == "chat.postMessage"]
+            log = list(self.post_log)
+        return [
+            f"{channel}: a post {at - refused_at:.3f} s after a 429 asking for {wait} s"
+            for channel, refused_at in refused
+            for posted_to, at, _ in log
+            if posted_to == channel and refused_at < at < refused_at + wait - leeway
+        ]
+
+    def channel_pacing_breaches(self, *, interval: float, burst: int, leeway: float = 0.05) -> list[str]:
+        """Posts that arrived faster than `interval` per channel allows after a burst of
+        `burst` (the GCRA Slack's "1 per second, short bursts" describes), one line each."""
+        with self.lock:
+            log = list(self.post_log)
+        breaches: list[str] = []
+        theoretical: dict[str, float] = {}
+        tolerance = interval * (burst - 1)
+        for channel, at, delivery_id in sorted(log, key=lambda entry: entry[1]):
+            tat = theoretical.get(channel, at)
+            if at < tat - tolerance - leeway:
+                breaches.append(f"{channel}: delivery {delivery_id} {tat - tolerance - at:.3f} s early")
+            theoretical[channel] = max(tat, at) + interval
+        return breaches
+
     def fail_calls_to(self, method: str, status: int, *, times: int = 1) -> None:
         """Answer the next `times` calls of one Web API method with `status` (others are served)."""
         with self.lock:
             self.failing.setdefault(method, []).extend([status] * times)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A call answered with a fault: to which method and channel, when, and whether the
+    message was posted all the same (a 500 after the work)."""
+
+    method: str
+    status: int
+    posted: bool
+    channel: str
+    at: float  # time.monotonic()
+
+
+def _dm(channel: str) -> str:
+    """Posting to a user id lands in the DM with the app, which is how the stand-in files it."""
+    return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+
+
+@dataclass
+class FaultPlan:
+    """Which calls fail, drawn in arrival order from one seeded sequence."""
+
+    draws: random.Random
+    share: float
+    retry_after: int
+    server_errors: float
+    posted_before_500: float
+
+    def draw(self) -> tuple[int, bool] | None:
+        """None (serve the call), or the status to answer and whether to do the work first."""
+        if self.draws.random() >= self.share:
+            return None
+        if self.draws.random() < self.server_errors:
+            return 500, self.draws.random() < self.posted_before_500
+        return 429, False
 
 
 def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -217,9 +313,24 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                         {"Retry-After": "1"} if status == 429 else {},
                         {"ok": False, "error": error},
                     )
+                fault = state.faults.draw() if scripted is None and state.faults is not None else None
+                if fault is not None:
+                    state.faults_answered.append(
+                        Fault(method, fault[0], fault[1] and method == "chat.postMessage",
+                              _dm(str(body.get("channel", ""))), time.monotonic())
+                    )  # fmt: skip
             if scripted:
                 status, headers, payload = scripted
                 self._send(status, headers, json.dumps(payload).encode())
+                return
+            if fault is not None:
+                status, work_first = fault
+                if status == 500 and work_first:
+                    self._answer(method, body)  # done, then the answer is lost: a server error
+                assert state.faults is not None
+                headers = {"Retry-After": str(state.faults.retry_after)} if status == 429 else {}
+                error = "ratelimited" if status == 429 else "internal_error"
+                self._send(status, headers, json.dumps({"ok": False, "error": error}).encode())
                 return
             answer = self._answer(method, body)
             delay = state.delays.get(method, 0.0)
@@ -389,11 +500,13 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     thread_ts = state.messages[(channel, ts)].get("thread_ts")  # a reply stays in its thread
                     state.messages[(channel, ts)] = {**body, "thread_ts": thread_ts} if thread_ts else body
                 return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
-            if channel.startswith(("U", "W")):
-                channel = "D" + channel[1:]  # posting to a user id lands in the DM with the app
+            channel = _dm(channel)
             ts = next_ts()
+            metadata = _decoded(body.get("metadata")) or {}
+            tagged = metadata.get("event_payload", {}).get("id") if isinstance(metadata, dict) else None
             with state.lock:
                 state.messages[(channel, ts)] = body
+                state.post_log.append((channel, time.monotonic(), int(tagged) if tagged is not None else None))
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
 
         def _send(
