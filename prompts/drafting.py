@@ -21,6 +21,7 @@ from prompts.draft_types import (
     QBRRequest,
     cache_key,
     facts_hash,
+    request_kind,
 )
 from prompts.model_breaker import BreakerReport, BreakerState, ModelBreaker
 from prompts.pricing import price_for
@@ -51,6 +52,7 @@ __all__ = [
     "make_llm_client",
     "render_markdown",
     "render_mrkdwn",
+    "request_kind",
 ]
 
 

@@ -26,6 +26,8 @@ from scoring.types import (
 )
 
 USAGE_WEEKS = 6
+# How far back usage evidence looks (days before as_of): daily usage older than this is never read.
+USAGE_EVIDENCE_DAYS = 7 * USAGE_WEEKS
 MAX_TICKETS = 3
 SEVERITY_RANK = {Severity.URGENT: 0, Severity.HIGH: 1, Severity.NORMAL: 2, Severity.LOW: 3}
 BILLING_PROBLEMS = {

@@ -46,6 +46,7 @@ from bot.workflows.snooze import wake_due
 from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import TriggerConfig, config_to_dict, load_default_config
 from scoring.decisions import previous_score
+from scoring.evidence import USAGE_EVIDENCE_DAYS
 from scoring.exceptions import Lapse
 from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
@@ -53,7 +54,7 @@ from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardDelivery
 from storage.models import HealthSnapshot
 from storage.repositories import cards, configs, signals, snapshots, users
-from storage.repositories.facts import book_facts, iter_account_facts, load_account_facts
+from storage.repositories.facts import book_facts, iter_account_facts, load_account_facts, usage_by_account
 from storage.repositories.feature_table import score_whole_book
 
 logger = logging.getLogger(__name__)
@@ -261,20 +262,29 @@ def plan_book(
 
 
 def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: TriggerConfig) -> None:
-    """Evidence and draft requests for the leads that go out now, from their full facts."""
+    """Evidence and draft requests for the leads that go out now, from the facts they were
+    decided from and the recent daily usage their evidence shows (read now, for them only)."""
     wanted = [plan for plan in plans if needs_details(plan, config)]
     with deps.session_factory() as session:
         owner_names = users.names_by_id(session)
         for start in range(0, len(wanted), FACTS_BATCH):
             chunk = wanted[start : start + FACTS_BATCH]
-            facts = load_account_facts(session, as_of=as_of, account_ids=[plan.account_id for plan in chunk])
-            by_id = {account.account_id: account for account in facts}
+            ids = [plan.account_id for plan in chunk]
+            usage = usage_by_account(session, as_of=as_of, window_days=USAGE_EVIDENCE_DAYS, account_ids=ids)
+            unread = [plan.account_id for plan in chunk if plan.facts is None]  # a plan made elsewhere
+            read = {
+                account.account_id: account
+                for account in load_account_facts(session, as_of=as_of, account_ids=unread, with_usage=False)
+            } if unread else {}  # fmt: skip
             for plan in chunk:
-                account = by_id.get(plan.account_id)
+                account = plan.facts or read.get(plan.account_id)
                 if account is not None:
+                    account = replace(account, usage=usage.get(plan.account_id, ()))
                     add_details(
                         plan, account, config=config, owner_name=owner_names.get(plan.owner, "your CSM")
                     )
+    for plan in plans:
+        plan.facts = None  # memory: the later steps need no facts
 
 
 def previous_scores(

@@ -46,6 +46,9 @@ class AccountPlan:
     # The lead's draft request (auto, assist, a hand-off note, talking points), added with its details.
     requests: dict[TriggerKey, DraftRequest] = field(default_factory=dict)
     delivery: CardDelivery = CardDelivery.DM
+    # The facts it was decided from (without daily usage), kept while its lead may still go out
+    # now, so its details need not read them again; dropped once the details are added.
+    facts: AccountFacts | None = field(default=None, repr=False, compare=False)
 
     @property
     def lead(self) -> Decision:
@@ -86,6 +89,8 @@ def plan_account(
         for d in decisions
     ]
     plan = AccountPlan(account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions)
+    if plan.lead.route is Route.AUTO or plan.gets_card:  # it may go out now: its details will want them
+        plan.facts = account
     return plan, day.lapses
 
 
@@ -99,7 +104,8 @@ def needs_details(plan: AccountPlan, config: TriggerConfig) -> bool:
 
 
 def add_details(plan: AccountPlan, account: AccountFacts, *, config: TriggerConfig, owner_name: str) -> None:
-    """The lead's evidence (tickets, weeks of usage) on every decision, and its draft request."""
+    """The lead's evidence (tickets, weeks of usage) on every decision, and its draft request.
+    `account` needs daily usage for the last `scoring.evidence.USAGE_EVIDENCE_DAYS` only."""
     evidence = evidence_lines(account, plan.health, config)
     if evidence:
         plan.decisions = [with_evidence(d, evidence) for d in plan.decisions]

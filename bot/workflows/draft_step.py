@@ -31,6 +31,7 @@ from prompts.drafting import (
     QBRRequest,
     TemplateDrafter,
     cache_key,
+    request_kind,
 )
 from storage.db import transaction
 from storage.models import Draft
@@ -139,12 +140,11 @@ def store_draft(
     now: datetime,
     flush: bool = True,
 ) -> Draft:
-    _, _, kind = cache_key(request)
     return drafts.save_draft(
         session,
         account_id=account_id,
         signal_id=signal_id,
-        kind=kind,
+        kind=request_kind(request),  # the result carries the hash and version: no need to hash again
         subject=result.subject,
         body=result.body,
         author=result.author,

@@ -48,11 +48,18 @@ from scoring.types import (
 )
 from storage import models
 from storage.enums import CardKind, CardState, ExceptionState, OutboxState
+from storage.repositories.driver_values import as_day, as_utc, as_utc_or_none, raw
 
 SQLITE_IN_LIMIT = 900  # SQLite's bound-parameter limit (999 on old builds), with room to spare
 STREAM_BATCH = 10_000  # rows fetched at a time from the big tables
 
 _Ts = TypeVarTuple("_Ts")
+
+# Enum members by stored value: a dict lookup per row instead of an Enum call (several times faster).
+_SEVERITY = {member.value: member for member in Severity}
+_BILLING_KIND = {member.value: member for member in BillingKind}
+_ENGAGEMENT_KIND = {member.value: member for member in EngagementKind}
+_CONTEXT_KIND = {member.value: member for member in ContextKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,15 @@ def iter_account_facts(
         yield _load(session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage)
 
 
+def usage_by_account(
+    session: Session, *, as_of: date, window_days: int, account_ids: Collection[str]
+) -> dict[str, tuple[UsageDay, ...]]:
+    """The given accounts' daily usage over [as_of - window_days, as_of], oldest first (an
+    account without any has no entry): what `load_account_facts` reads as `usage`, alone."""
+    scope = _Scope(ids=sorted(set(account_ids)))
+    return {key: tuple(days) for key, days in _usage(session, scope, _window(as_of, window_days)).items()}
+
+
 def book_facts(session: Session) -> BookFacts:
     """Total ARR and account count (SQL aggregates), with ARR percentiles 0..100."""
     total, count = session.execute(
@@ -128,16 +144,20 @@ class _Window:
     end_at: datetime  # the day after as_of at 00:00 UTC (exclusive)
 
 
-def _load(
-    session: Session, *, as_of: date, window_days: int, scope: _Scope, with_usage: bool = True
-) -> list[AccountFacts]:
+def _window(as_of: date, window_days: int) -> _Window:
     start_day = as_of - timedelta(days=window_days)
-    window = _Window(
+    return _Window(
         start_day=start_day,
         as_of=as_of,
         start_at=datetime.combine(start_day, time.min, tzinfo=UTC),
         end_at=datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC),
     )
+
+
+def _load(
+    session: Session, *, as_of: date, window_days: int, scope: _Scope, with_usage: bool = True
+) -> list[AccountFacts]:
+    window = _window(as_of, window_days)
     usage = _usage(session, scope, window) if with_usage else {}
     features = _features(session, scope, window) if with_usage else {}
     tickets = _tickets(session, scope, window)
@@ -192,28 +212,28 @@ def _load(
 
 def _usage(session: Session, scope: _Scope, w: _Window) -> dict[str, list[UsageDay]]:
     u = models.UsageDaily
-    query = select(u.account_id, u.day, u.active_users, u.licensed_seats, u.events)
+    query = select(u.account_id, raw(u.day), u.active_users, u.licensed_seats, u.events)
     query = query.where(u.day >= w.start_day, u.day <= w.as_of).order_by(u.account_id, u.day)
     grouped: dict[str, list[UsageDay]] = defaultdict(list)
     for account_id, day, active, seats, events in _rows(session, query, u.account_id, scope):
-        grouped[account_id].append(UsageDay(day, active, seats, events or 0))
+        grouped[account_id].append(UsageDay(as_day(day), active, seats, events or 0))
     return grouped
 
 
 def _features(session: Session, scope: _Scope, w: _Window) -> dict[str, list[FeatureUse]]:
     f = models.FeatureUsage
-    query = select(f.account_id, f.day, f.feature, f.count)
+    query = select(f.account_id, raw(f.day), f.feature, f.count)
     query = query.where(f.day >= w.start_day, f.day <= w.as_of).order_by(f.account_id, f.day, f.feature)
     grouped: dict[str, list[FeatureUse]] = defaultdict(list)
     for account_id, day, feature, count in _rows(session, query, f.account_id, scope):
-        grouped[account_id].append(FeatureUse(day, feature, count))
+        grouped[account_id].append(FeatureUse(as_day(day), feature, count))
     return grouped
 
 
 def _tickets(session: Session, scope: _Scope, w: _Window) -> dict[str, list[Ticket]]:
     t = models.Ticket
     query = select(
-        t.account_id, t.ticket_id, t.opened_at, t.severity, t.subject, t.body, t.closed_at,
+        t.account_id, t.ticket_id, raw(t.opened_at), t.severity, t.subject, t.body, raw(t.closed_at),
         t.is_escalation_request, t.sentiment,
     )  # fmt: skip
     query = query.where(t.opened_at < w.end_at, (t.opened_at >= w.start_at) | t.closed_at.is_(None))
@@ -222,59 +242,64 @@ def _tickets(session: Session, scope: _Scope, w: _Window) -> dict[str, list[Tick
     for account_id, ticket_id, opened, severity, subject, body, closed, escalation, tone in _rows(
         session, query, t.account_id, scope
     ):
-        ticket = Ticket(ticket_id, opened, Severity(severity), subject, body, closed, bool(escalation), tone)
+        ticket = Ticket(
+            ticket_id, as_utc(opened), _SEVERITY[severity], subject, body, as_utc_or_none(closed), bool(escalation),
+            tone,
+        )  # fmt: skip
         grouped[account_id].append(ticket)
     return grouped
 
 
 def _billing(session: Session, scope: _Scope, w: _Window) -> dict[str, list[BillingEvent]]:
     b = models.BillingEvent
-    query = select(b.account_id, b.day, b.kind, b.amount).where(b.day >= w.start_day, b.day <= w.as_of)
+    query = select(b.account_id, raw(b.day), b.kind, b.amount).where(b.day >= w.start_day, b.day <= w.as_of)
     query = query.order_by(b.account_id, b.day, b.id)
     grouped: dict[str, list[BillingEvent]] = defaultdict(list)
     for account_id, day, kind, amount in _rows(session, query, b.account_id, scope):
-        grouped[account_id].append(BillingEvent(day, BillingKind(kind), float(amount)))
+        grouped[account_id].append(BillingEvent(as_day(day), _BILLING_KIND[kind], float(amount)))
     return grouped
 
 
 def _engagement(session: Session, scope: _Scope, w: _Window) -> dict[str, list[EngagementEvent]]:
     e = models.EngagementEvent
-    query = select(e.account_id, e.at, e.kind, e.value).where(e.at >= w.start_at, e.at < w.end_at)
+    query = select(e.account_id, raw(e.at), e.kind, e.value).where(e.at >= w.start_at, e.at < w.end_at)
     query = query.order_by(e.account_id, e.at, e.id)
     grouped: dict[str, list[EngagementEvent]] = defaultdict(list)
     for account_id, at, kind, value in _rows(session, query, e.account_id, scope):
-        grouped[account_id].append(EngagementEvent(at, EngagementKind(kind), value))
+        grouped[account_id].append(EngagementEvent(as_utc(at), _ENGAGEMENT_KIND[kind], value))
     return grouped
 
 
 def _context(session: Session, scope: _Scope, w: _Window) -> dict[str, list[ContextEvent]]:
     c = models.ContextEvent
-    query = select(c.account_id, c.kind, c.starts_at, c.ends_at, c.note)
+    query = select(c.account_id, c.kind, raw(c.starts_at), raw(c.ends_at), c.note)
     query = query.where(c.starts_at < w.end_at, c.ends_at.is_(None) | (c.ends_at >= w.start_at))
     query = query.order_by(c.account_id, c.starts_at, c.id)
     grouped: dict[str, list[ContextEvent]] = defaultdict(list)
     for account_id, kind, starts, ends, note in _rows(session, query, c.account_id, scope):
-        grouped[account_id].append(ContextEvent(ContextKind(kind), starts, ends, note or ""))
+        grouped[account_id].append(
+            ContextEvent(_CONTEXT_KIND[kind], as_utc(starts), as_utc_or_none(ends), note or "")
+        )
     return grouped
 
 
 def _milestones(session: Session, scope: _Scope) -> dict[str, list[Milestone]]:
     m = models.Milestone
-    query = select(m.account_id, m.step, m.due_date, m.completed_at)
+    query = select(m.account_id, m.step, raw(m.due_date), raw(m.completed_at))
     query = query.order_by(m.account_id, m.due_date, m.step)
     grouped: dict[str, list[Milestone]] = defaultdict(list)
     for account_id, step, due, completed in _rows(session, query, m.account_id, scope):
-        grouped[account_id].append(Milestone(step, due, completed))
+        grouped[account_id].append(Milestone(step, as_day(due), as_utc_or_none(completed)))
     return grouped
 
 
 def _history(session: Session, scope: _Scope, w: _Window) -> dict[str, list[tuple[date, int]]]:
     h = models.HealthSnapshot
-    query = select(h.account_id, h.as_of, h.score).where(h.as_of >= w.start_day, h.as_of < w.as_of)
+    query = select(h.account_id, raw(h.as_of), h.score).where(h.as_of >= w.start_day, h.as_of < w.as_of)
     query = query.order_by(h.account_id, h.as_of)
     grouped: dict[str, list[tuple[date, int]]] = defaultdict(list)
     for account_id, day, score in _rows(session, query, h.account_id, scope):
-        grouped[account_id].append((day, int(score)))
+        grouped[account_id].append((as_day(day), int(score)))
     return grouped
 
 

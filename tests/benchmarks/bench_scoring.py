@@ -8,19 +8,24 @@ For each size, prints the wall time, accounts per second and peak resident memor
   and the newest day): the bulk read the pass cannot avoid; the pass's ratio to it is printed;
 - command: `python app.py score` as a user runs it (a fresh process: imports, the pass,
   storing the day, printing the table to /dev/null), timed as a whole with its peak memory;
-- cycle: a whole daily cycle: the scoring pass, decisions over every account's facts, template
-  drafts, cards rendered to a terminal stand-in.
+- cycle: a whole daily cycle as a user meets it: the scoring pass, decisions over every
+  account's facts, the run-wide guardrails, template drafts, the writes, and every owed card
+  posted over HTTP to the Web API stand-in (tests/support/slack_stand_in.py, in a process of its
+  own so Slack's side costs the cycle no CPU in its interpreter); each step's time is printed.
 Each step runs in its own process, so its peak memory is its own (ru_maxrss never falls).
 Not part of the test suite.
 
     python tests/benchmarks/bench_scoring.py --sizes 10000 100000 [--database-url URL] [--no-cycle]
     python tests/benchmarks/bench_scoring.py --sizes 100000 --no-seed --database-url sqlite:////path/book.db
+    python tests/benchmarks/bench_scoring.py --book 10000=sqlite:////tmp/10k.db --book 100000=URL
+
+`--book SIZE=URL` re-measures a book already seeded at URL (a copy: the benchmark forgets the
+day's decisions and rewrites them) instead of seeding a temporary one.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
@@ -28,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -135,8 +142,9 @@ def child_command(url: str, size: int) -> dict[str, float]:
 def child_cycle(url: str, size: int) -> dict[str, float]:
     from bot.clock import FrozenClock
     from bot.deps import Deps
-    from bot.posting import TerminalPoster
+    from bot.posting import SlackPoster
     from bot.settings import Settings
+    from bot.slack_client import make_web_client
     from bot.workflows.cycle import run_cycle
     from prompts.drafting import TemplateDrafter
     from storage.db import make_engine, make_session_factory, upgrade
@@ -146,17 +154,50 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
     factory = make_session_factory(engine)
     forget_the_day(factory)
     clock = FrozenClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
-    deps = Deps(Settings(), factory, clock, TemplateDrafter(), TerminalPoster(io.StringIO()))
-    started = time.perf_counter()
-    summary = run_cycle(deps, as_of=AS_OF)
+    token = "xoxb-bench"
+    with stand_in_process() as api_url:
+        settings = Settings.model_validate({"SLACK_BOT_TOKEN": token, "SLACK_API_URL": api_url})
+        poster = SlackPoster(make_web_client(token=token, api_url=api_url))
+        deps = Deps(settings, factory, clock, TemplateDrafter(), poster)
+        started = time.perf_counter()
+        summary = run_cycle(deps, as_of=AS_OF)
+        seconds = time.perf_counter() - started
+    if summary.cards_not_posted:
+        raise SystemExit(f"{summary.cards_not_posted} cards were not posted: {summary.problems}")
     return {
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "signals": sum(summary.signals.values()),
         "cards": summary.cards_posted,
         "digest_cards": summary.cards_to_digest,
         "auto": summary.auto_queued,
         **{f"phase_{name}": seconds for name, seconds in summary.phases.items()},
     }
+
+
+@contextmanager
+def stand_in_process() -> Iterator[str]:
+    """The Web API stand-in in a child process; yields its API URL, stops it on the way out."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", "stand_in", "--url", "-", "--size", "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        yield child.stdout.readline().strip()
+    finally:
+        child.stdin.close()  # the stand-in stops when its stdin closes
+        child.wait(10)
+
+
+def child_stand_in(url: str, size: int) -> dict[str, float]:
+    from tests.support.slack_stand_in import running_stand_in
+
+    with running_stand_in() as api:
+        print(api.api_url, flush=True)
+        sys.stdin.read()  # until the cycle's process closes the pipe
+        return {"posts": len(api.calls_to("chat.postMessage"))}
 
 
 def forget_the_day(factory: Any) -> None:
@@ -193,6 +234,7 @@ CHILDREN = {
     "floor": child_floor,
     "command": child_command,
     "cycle": child_cycle,
+    "stand_in": child_stand_in,
 }
 
 
@@ -259,6 +301,13 @@ def main() -> None:
     parser.add_argument(
         "--no-seed", action="store_true", help="re-measure a book already seeded at --database-url (one size)"
     )
+    parser.add_argument(
+        "--book",
+        action="append",
+        default=[],
+        metavar="SIZE=URL",
+        help="re-measure a copy of a book already seeded with SIZE accounts at URL (repeatable)",
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -270,6 +319,13 @@ def main() -> None:
         return
     if args.no_seed and not args.database_url:
         parser.error("--no-seed needs --database-url (a temporary SQLite book is gone after each run)")
+    if args.book:
+        for book in args.book:
+            size, _, url = book.partition("=")
+            if not size.isdigit() or not url:
+                parser.error(f"--book wants SIZE=URL (e.g. 100000=sqlite:////tmp/book.db), got {book!r}")
+            bench(int(size), url, cycle=not args.no_cycle, seed=False)
+        return
     for size in args.sizes:
         bench(size, args.database_url, cycle=not args.no_cycle, seed=not args.no_seed)
 

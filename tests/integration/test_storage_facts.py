@@ -28,7 +28,7 @@ from storage.models import (
     UsageDaily,
     User,
 )
-from storage.repositories.facts import book_facts, load_account_facts
+from storage.repositories.facts import book_facts, load_account_facts, usage_by_account
 from tests.conftest import Database
 
 AS_OF = date(2026, 3, 2)
@@ -234,6 +234,16 @@ def test_facts_for_given_ids_only_sorted_and_unknown_ids_skipped(book: Database)
     assert [f.account_id for f in facts] == ["A1", "A3"]
     assert len(facts[0].usage) == 2
     assert none == []
+
+
+def test_usage_by_account_is_the_usage_the_facts_hold(book: Database) -> None:
+    with book.session_factory() as session:
+        facts = load_account_facts(session, as_of=AS_OF, window_days=WINDOW, account_ids=["A1", "A2", "A3"])
+        usage = usage_by_account(session, as_of=AS_OF, window_days=WINDOW, account_ids=["A3", "A1", "A2", "nope"])
+        latest = usage_by_account(session, as_of=AS_OF, window_days=0, account_ids=["A1"])
+
+    assert usage == {f.account_id: f.usage for f in facts if f.usage}  # A3 has none: no entry
+    assert [(u.day, u.active_users) for u in latest["A1"]] == [(AS_OF, 3)]  # the window bounds it
 
 
 def test_book_facts_sums_arr_and_counts_accounts(book: Database) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from scoring.config import TriggerConfig, load_default_config
-from scoring.evidence import contributors
+from scoring.evidence import USAGE_EVIDENCE_DAYS, contributors, usage_evidence
 from scoring.factors import engagement_factor, support_factor, usage_factor
 from scoring.health import score_account
 from scoring.types import Band, ContextKind, EngagementKind, FeatureUse, Segment, Severity
@@ -164,6 +164,18 @@ def test_evidence_names_the_worst_tickets_and_the_weeks_of_usage() -> None:
     worst = found["support"].evidence[0]
     assert worst.startswith(angry.ticket_id) and "urgent" in worst and "Export failing again" in worst
     assert "high" in found["support"].evidence[1]  # severity before tone
+
+
+def test_usage_evidence_reads_no_usage_older_than_its_window() -> None:
+    # The cycle reads only USAGE_EVIDENCE_DAYS of daily usage for a card's evidence: a gap and a
+    # drop just inside that window, and rows far older, must give the same lines either way.
+    values = [5] * 60 + [70] * (USAGE_EVIDENCE_DAYS - 10) + [30] * 10
+    rows = tuple(row for row in usage(values) if row.day != AS_OF - timedelta(days=USAGE_EVIDENCE_DAYS - 2))
+    recent = tuple(row for row in rows if row.day >= AS_OF - timedelta(days=USAGE_EVIDENCE_DAYS))
+    assert len(recent) < len(rows)
+    full, trimmed = usage_evidence(account(usage=rows), AS_OF), usage_evidence(account(usage=recent), AS_OF)
+    assert full == trimmed
+    assert full[1] == f"1 of the last {USAGE_EVIDENCE_DAYS} days have no usage data."
 
 
 def test_data_quality_context_names_the_migration(  # the planted-case story, at unit size
