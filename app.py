@@ -84,7 +84,10 @@ def _default_poster(settings: Settings, out: TextIO, metrics: Metrics | None = N
 
     pacing = SlackPacing(settings.pacing)  # one per process: every posting thread shares it
     token = settings.slack_bot_token.get_secret_value()
-    return SlackPoster(make_web_client(token=token, api_url=settings.slack_api_url, pacing=pacing, metrics=metrics), pacing=pacing)
+    return SlackPoster(
+        make_web_client(token=token, api_url=settings.slack_api_url, pacing=pacing, metrics=metrics),
+        pacing=pacing,
+    )
 
 
 def parse_day(text: str) -> date:
@@ -147,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate", help="fit weights, bands and renewal risk on renewal outcomes; propose a config version"
     )
     calibrate.add_argument(
-        "--outcomes", type=Path, help="outcomes.csv to import first (account_id, renewal_date, outcome; or churned_at)"
+        "--outcomes",
+        type=Path,
+        help="outcomes.csv to import first (account_id, renewal_date, outcome; or churned_at)",
     )
     calibrate.add_argument(
         "--lead-days", type=int, default=30, help="score each account this many days before its renewal"
@@ -172,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     propose = tune_actions.add_parser(
         "propose", help="learn threshold, route and phrase proposals from the override log; replay each"
     )
-    propose.add_argument("--as-of", type=parse_day, default=None, help="as known on this day (default: today)")
+    propose.add_argument(
+        "--as-of", type=parse_day, default=None, help="as known on this day (default: today)"
+    )
     propose.add_argument("--json", action="store_true")
     for action, words in (
         ("accept", "activate a proposal's configuration version"),
@@ -252,7 +259,11 @@ def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
             from bot.calibrate import calibrate
 
             return calibrate(
-                deps, outcomes_file=args.outcomes, lead_days=args.lead_days, as_json=args.json, out=out,
+                deps,
+                outcomes_file=args.outcomes,
+                lead_days=args.lead_days,
+                as_json=args.json,
+                out=out,
                 horizon_days=args.horizon_days,
             )
         case "tune":
@@ -266,8 +277,12 @@ def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
                 if args.until
                 else None
             )
-            filters = OverrideFilters(trigger=args.trigger, segment=args.segment, csm=args.csm, action=args.action)
-            return commands.overrides(deps, since=since, until=until, filters=filters, fmt=args.format, out=out)
+            filters = OverrideFilters(
+                trigger=args.trigger, segment=args.segment, csm=args.csm, action=args.action
+            )
+            return commands.overrides(
+                deps, since=since, until=until, filters=filters, fmt=args.format, out=out
+            )
     raise AssertionError(f"unhandled command {args.command}")
 
 
@@ -359,7 +374,9 @@ def serve(settings: Settings) -> int:
                 settings=settings.http,
                 metrics=deps.metrics,
             )
-            logger.info("Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz, GET /metrics)", server.port)
+            logger.info(
+                "Tandem on http://0.0.0.0:%s (POST /slack/events, GET /healthz, GET /metrics)", server.port
+            )
             run_until_signalled(server)  # SIGTERM: finish the requests in flight, then stop
             logger.info("HTTP server stopped")
     except KeyboardInterrupt:

@@ -46,7 +46,9 @@ def create_app(deps: Deps, *, client: WebClient | None = None, socket_mode: bool
         # ack: the sixth click at once waited for a whole decision (and its Slack calls) before
         # it could even ack, and past 3 s Slack shows the user an error. Listeners log with the
         # request's id (the executor copies its context).
-        listener_executor=ContextCopyingExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
+        listener_executor=ContextCopyingExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="listener"
+        ),
     )
     # After Bolt's own middleware (signature first): a request the guard refused gets its 400.
     app.middleware(refuse_bad_requests)

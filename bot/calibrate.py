@@ -94,11 +94,23 @@ def calibrate(
         print(json.dumps(_json(factor_report, factor_error, signals, signal_error, kind, proposal,
                                proposal_version, version, alignment), indent=2), file=out)  # fmt: skip
     else:
-        _print_text(out, factor_report, factor_error, signals, signal_error, kind, proposal_version, version, alignment)
+        _print_text(
+            out,
+            factor_report,
+            factor_error,
+            signals,
+            signal_error,
+            kind,
+            proposal_version,
+            version,
+            alignment,
+        )
     return 0
 
 
-def _factor_fit(deps: Deps, config: TriggerConfig, lead_days: int) -> tuple[CalibrationReport | None, str | None]:
+def _factor_fit(
+    deps: Deps, config: TriggerConfig, lead_days: int
+) -> tuple[CalibrationReport | None, str | None]:
     with deps.session_factory() as session:
         found = outcome_samples(session, config=config, lead_days=lead_days)
     try:
@@ -147,7 +159,9 @@ def _signal_scores(
     return {a.account_id: by_account.get(a.account_id) if a.factors else None for a in stored}
 
 
-def _version_note(kind: str | None, factors: CalibrationReport | None, signals: SignalCalibration | None) -> str:
+def _version_note(
+    kind: str | None, factors: CalibrationReport | None, signals: SignalCalibration | None
+) -> str:
     if kind == SIGNALS and signals is not None:
         return (
             f"signal-level calibration on {signals.samples:,} samples; backtest ROC-AUC "
@@ -164,7 +178,9 @@ def _version_note(kind: str | None, factors: CalibrationReport | None, signals: 
 def _tell_ops(deps: Deps, signals: SignalCalibration, proposed_version: int, parent_version: int) -> None:
     """Owe ops the proposal in Slack: one message with the reliability diagram, Accept / Reject /
     Details, then Roll back (bot.tuning.calibration_proposal)."""
-    propose_calibration(deps, report=signals, proposed_version=proposed_version, parent_version=parent_version)
+    propose_calibration(
+        deps, report=signals, proposed_version=proposed_version, parent_version=parent_version
+    )
 
 
 def _json(

@@ -57,6 +57,8 @@ def stored_signal_samples(
     session_factory: sessionmaker[Session], *, config: TriggerConfig, horizon_days: int, lead_days: int
 ) -> tuple[ChurnSamples, int]:
     """(samples, renewal outcomes left out for lack of data)."""
-    found = churn_sample_batches(session_factory, config=config, horizon_days=horizon_days, lead_days=lead_days)
+    found = churn_sample_batches(
+        session_factory, config=config, horizon_days=horizon_days, lead_days=lead_days
+    )
     samples = signal_samples(found.batches, config=config, horizon_days=horizon_days, lead_days=lead_days)
     return samples, found.without_data

@@ -148,7 +148,10 @@ def cycle(deps: Deps, *, as_of: date, out: TextIO) -> int:
     # (each card is claimed before it is posted anyway, so even two at once post it once).
     with try_job_lock(deps.session_factory.kw["bind"], DAILY_CYCLE_LOCK) as mine:
         if not mine:
-            print("cycle: another cycle is running (the scheduler or another command); try again when it ends.", file=out)
+            print(
+                "cycle: another cycle is running (the scheduler or another command); try again when it ends.",
+                file=out,
+            )
             return 1
         summary = run_cycle(deps, as_of=as_of)
     print(summary.render(), file=out)
@@ -179,7 +182,11 @@ def overrides(
         if fmt == "csv":
             overrides_report.write_override_csv(out, rows)
         else:
-            print(overrides_report.render([overrides_report.override_row(r) for r in rows], fmt), file=out, end="")
+            print(
+                overrides_report.render([overrides_report.override_row(r) for r in rows], fmt),
+                file=out,
+                end="",
+            )
     return 0
 
 

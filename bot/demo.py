@@ -44,7 +44,9 @@ class DepsBuilder(Protocol):
     """How the composition root (app.py's `build_deps`) wires the real components. It is passed
     in, because bot/ sits below app.py and never imports it."""
 
-    def __call__(self, settings: Settings, *, clock: Clock | None = ..., poster: MessagePoster | None = ...) -> Deps: ...
+    def __call__(
+        self, settings: Settings, *, clock: Clock | None = ..., poster: MessagePoster | None = ...
+    ) -> Deps: ...
 
 
 def run_demo(settings: Settings, *, build_deps: DepsBuilder, out: TextIO) -> int:

@@ -51,7 +51,9 @@ def make_wsgi_app(
     metrics: Metrics | None = None,
 ) -> WsgiApp:
     """`metrics`: what GET /metrics exposes (a fresh, empty set when not given)."""
-    ops = make_ops_wsgi_app(session_factory, metrics or Metrics(), health_timeout_seconds=health_timeout_seconds)
+    ops = make_ops_wsgi_app(
+        session_factory, metrics or Metrics(), health_timeout_seconds=health_timeout_seconds
+    )
     slack = GuardedSlackRequestHandler(app, path=EVENTS_PATH)  # a signed but unusable body: 400
     verifier = SignatureVerifier(signing_secret)
 

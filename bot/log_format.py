@@ -30,7 +30,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update(
-            (name, value) for name, value in vars(record).items() if name not in _STANDARD and value is not None
+            (name, value)
+            for name, value in vars(record).items()
+            if name not in _STANDARD and value is not None
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

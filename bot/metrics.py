@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from prompts.llm_client import Usage
 
 logger = logging.getLogger(__name__)
-BACKLOG_TIMEOUT_SECONDS = 2.0  # a scrape waits this long for the backlog counts, then reports the database down
+BACKLOG_TIMEOUT_SECONDS = (
+    2.0  # a scrape waits this long for the backlog counts, then reports the database down
+)
 
 
 class Metrics:
@@ -48,9 +50,14 @@ class Metrics:
         self.registry = CollectorRegistry()
         registry = self.registry
         self.cycle_runs = Counter("tandem_cycle_runs", "Daily cycles finished", registry=registry)
-        self.cycle_seconds = Gauge("tandem_cycle_seconds", "The last daily cycle's duration", registry=registry)
+        self.cycle_seconds = Gauge(
+            "tandem_cycle_seconds", "The last daily cycle's duration", registry=registry
+        )
         self.cycle_step_seconds = Gauge(
-            "tandem_cycle_step_seconds", "The last daily cycle's duration per step", ["step"], registry=registry
+            "tandem_cycle_step_seconds",
+            "The last daily cycle's duration per step",
+            ["step"],
+            registry=registry,
         )
         self.cycle_finished = Gauge(
             "tandem_cycle_last_finished_timestamp_seconds", "When the last daily cycle finished (Unix time)",
@@ -60,7 +67,10 @@ class Metrics:
             "tandem_accounts_scored", "Accounts scored by daily cycles", registry=registry
         )
         self.signals = Counter(
-            "tandem_signals", "New signals recorded by daily cycles, by trigger", ["trigger"], registry=registry
+            "tandem_signals",
+            "New signals recorded by daily cycles, by trigger",
+            ["trigger"],
+            registry=registry,
         )
         self.cards_decided = Counter(
             "tandem_cards_decided", "Card decisions applied, by action", ["action"], registry=registry
@@ -83,10 +93,16 @@ class Metrics:
             registry=registry,
         )  # fmt: skip
         self.slack_calls = Counter(
-            "tandem_slack_api_calls", "Slack Web API calls (first attempts), by method", ["method"], registry=registry
+            "tandem_slack_api_calls",
+            "Slack Web API calls (first attempts), by method",
+            ["method"],
+            registry=registry,
         )
         self.slack_retries = Counter(
-            "tandem_slack_api_retries", "Slack Web API retried attempts, by method", ["method"], registry=registry
+            "tandem_slack_api_retries",
+            "Slack Web API retried attempts, by method",
+            ["method"],
+            registry=registry,
         )
         self.slack_errors = Counter(
             "tandem_slack_api_errors",

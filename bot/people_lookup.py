@@ -34,7 +34,9 @@ class SlackPeople:
     def by_email(self, email: str) -> SlackPerson | None:
         key = email.strip().lower()
         if key not in self._by_email:
-            user = self._ask("users.lookupByEmail", lambda: self._client.users_lookupByEmail(email=email.strip()))
+            user = self._ask(
+                "users.lookupByEmail", lambda: self._client.users_lookupByEmail(email=email.strip())
+            )
             person = _person(user)
             self._by_email[key] = person
             if person is not None and person.timezone is not None:  # as users.info would answer
@@ -43,7 +45,9 @@ class SlackPeople:
 
     def by_member_id(self, member_id: str) -> SlackPerson | None:
         if member_id not in self._by_id:
-            self._by_id[member_id] = _person(self._ask("users.info", lambda: self._client.users_info(user=member_id)))
+            self._by_id[member_id] = _person(
+                self._ask("users.info", lambda: self._client.users_info(user=member_id))
+            )
         return self._by_id[member_id]
 
     @staticmethod

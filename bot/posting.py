@@ -216,7 +216,9 @@ class TerminalPoster:
 
     def upload(self, *, channel: str, file: FileUpload) -> PostedMessage:
         where = f" (in the thread of {file.thread_ts})" if file.thread_ts else ""
-        self.out.write(f"┌─ to {channel}{where}\n│ [file] {file.title}: {file.filename}, {len(file.content):,} bytes\n└─\n")
+        self.out.write(
+            f"┌─ to {channel}{where}\n│ [file] {file.title}: {file.filename}, {len(file.content):,} bytes\n└─\n"
+        )
         return PostedMessage(channel_id=channel, ts=f"preview-file-{len(self.posted) + 1}")
 
     def find_posted(

@@ -75,7 +75,13 @@ class BarReporter:
 
     def __init__(self, label: str, *, total: int | None, unit: str, stream: TextIO) -> None:
         self._bar = tqdm(
-            total=total, desc=label, unit=f" {unit}", unit_scale=True, file=stream, dynamic_ncols=True, leave=True
+            total=total,
+            desc=label,
+            unit=f" {unit}",
+            unit_scale=True,
+            file=stream,
+            dynamic_ncols=True,
+            leave=True,
         )
 
     def advance(self, n: int = 1) -> None:

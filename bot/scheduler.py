@@ -119,7 +119,9 @@ def tuning_job() -> None:
             alert_ops(deps, key=f"tuning-failed:{as_of.isoformat()}",
                       text=f"Trigger tuning for {as_of.isoformat()} failed: {type(error).__name__}: {error}")  # fmt: skip
             return
-    logger.info("trigger tuning for %s: %s", as_of, f"owed to {owed.recipients} people" if owed.key else "nothing new")
+    logger.info(
+        "trigger tuning for %s: %s", as_of, f"owed to {owed.recipients} people" if owed.key else "nothing new"
+    )
 
 
 def drift_job() -> None:

@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     health_timeout_seconds: float = Field(default=2.0, gt=0, alias="TANDEM_HEALTH_TIMEOUT_SECONDS")
     db_connect_timeout_seconds: int = Field(default=5, ge=1, alias="TANDEM_DB_CONNECT_TIMEOUT_SECONDS")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
-    log_format: Literal["plain", "json"] = Field(default="plain", alias="LOG_FORMAT")  # json: one object a line
+    log_format: Literal["plain", "json"] = Field(
+        default="plain", alias="LOG_FORMAT"
+    )  # json: one object a line
     # Socket Mode's side port for GET /metrics and /healthz (HTTP mode serves them on PORT).
     metrics_port: int = Field(default=9102, ge=1, le=65535, alias="TANDEM_METRICS_PORT")
     smtp_url: str | None = Field(default=None, alias="SMTP_URL")
@@ -122,7 +124,9 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(default=2, ge=0, le=10, alias="OPENAI_MAX_RETRIES")
     openai_max_concurrency: int = Field(default=4, ge=1, le=64, alias="OPENAI_MAX_CONCURRENCY")
     openai_breaker_failures: int = Field(default=3, ge=0, le=1000, alias="OPENAI_BREAKER_FAILURES")
-    openai_breaker_cooldown_seconds: float = Field(default=600.0, ge=0, alias="OPENAI_BREAKER_COOLDOWN_SECONDS")
+    openai_breaker_cooldown_seconds: float = Field(
+        default=600.0, ge=0, alias="OPENAI_BREAKER_COOLDOWN_SECONDS"
+    )
     openai_price_input_per_mtok: float | None = Field(default=None, ge=0, alias="OPENAI_PRICE_INPUT_PER_MTOK")
     openai_price_output_per_mtok: float | None = Field(
         default=None, ge=0, alias="OPENAI_PRICE_OUTPUT_PER_MTOK"
@@ -150,7 +154,9 @@ class Settings(BaseSettings):
     delivery_batch_size: int = Field(default=200, ge=1, le=5000, alias="TANDEM_DELIVERY_BATCH")
     # Slack's limits the posting pool keeps to (bot.delivery.pacing); raise them only for a
     # stand-in that is not Slack. Interval 0 turns per-channel pacing off.
-    slack_channel_interval_seconds: float = Field(default=1.0, ge=0, alias="TANDEM_SLACK_CHANNEL_INTERVAL_SECONDS")
+    slack_channel_interval_seconds: float = Field(
+        default=1.0, ge=0, alias="TANDEM_SLACK_CHANNEL_INTERVAL_SECONDS"
+    )
     slack_channel_burst: int = Field(default=3, ge=1, alias="TANDEM_SLACK_CHANNEL_BURST")
     slack_posts_per_minute: float | None = Field(default=None, gt=0, alias="TANDEM_SLACK_POSTS_PER_MINUTE")
     slack_tier3_per_minute: float = Field(default=50.0, gt=0, alias="TANDEM_SLACK_TIER3_PER_MINUTE")
@@ -230,7 +236,11 @@ class Settings(BaseSettings):
         return PacingLimits(
             channel_interval_seconds=self.slack_channel_interval_seconds,
             channel_burst=self.slack_channel_burst,
-            tier_per_minute={**TIER_PER_MINUTE, 3: self.slack_tier3_per_minute, 4: self.slack_tier4_per_minute},
+            tier_per_minute={
+                **TIER_PER_MINUTE,
+                3: self.slack_tier3_per_minute,
+                4: self.slack_tier4_per_minute,
+            },
             posts_per_minute=self.slack_posts_per_minute,
         )
 

@@ -19,13 +19,17 @@ from bot.http_server import HttpServer
 from bot.settings import HttpSettings
 
 logger = logging.getLogger(__name__)
-SIDE_SETTINGS = HttpSettings(threads=2, connection_limit=50, backlog=64, timeout_seconds=30.0, max_body_bytes=4096)
+SIDE_SETTINGS = HttpSettings(
+    threads=2, connection_limit=50, backlog=64, timeout_seconds=30.0, max_body_bytes=4096
+)
 STOP_SECONDS = 5.0
 
 
 def make_side_server(deps: Deps, *, host: str = "0.0.0.0", port: int) -> HttpServer:
     """The side server, not yet serving; port 0 picks a free port (read it from `.port`)."""
-    settings = SIDE_SETTINGS.model_copy(update={"health_timeout_seconds": deps.settings.health_timeout_seconds})
+    settings = SIDE_SETTINGS.model_copy(
+        update={"health_timeout_seconds": deps.settings.health_timeout_seconds}
+    )
     wsgi = make_ops_wsgi_app(
         deps.session_factory, deps.metrics, health_timeout_seconds=settings.health_timeout_seconds
     )

@@ -29,7 +29,9 @@ def register(app: App, deps: Deps) -> None:
             elif isinstance(result, Refused):
                 respond(text=result.message, response_type="ephemeral")
             else:
-                respond(text=health_text(result), blocks=build_health_blocks(result), response_type="ephemeral")
+                respond(
+                    text=health_text(result), blocks=build_health_blocks(result), response_type="ephemeral"
+                )
         except Exception as error:  # Bolt only logs lazy failures; the requester must hear of it
             report_failure(error, respond=respond)
 

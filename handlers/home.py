@@ -35,5 +35,7 @@ def republish_home(deps: Deps, client: WebClient, *, actor: str, body: dict[str,
     filters (they travel in the Home view's private_metadata)."""
     shown = body.get("view")
     is_home = isinstance(shown, dict) and shown.get("type") == "home"
-    filters = filters_from_metadata(shown.get("private_metadata") if is_home and isinstance(shown, dict) else None)
+    filters = filters_from_metadata(
+        shown.get("private_metadata") if is_home and isinstance(shown, dict) else None
+    )
     client.views_publish(user_id=actor, view=home_view_for(deps, slack_id=actor, ops_filters=filters))

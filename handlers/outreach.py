@@ -19,4 +19,6 @@ def register(app: App, deps: Deps) -> None:
     def retry(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         outbox_id = row_id(action_value(body))  # not one of ours: a 400, before the ack
         ack()
-        tell_clicker(body, respond, client, retry_failed_outreach(deps, outbox_id=outbox_id, actor=body["user"]["id"]))
+        tell_clicker(
+            body, respond, client, retry_failed_outreach(deps, outbox_id=outbox_id, actor=body["user"]["id"])
+        )

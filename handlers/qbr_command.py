@@ -25,7 +25,10 @@ def register(app: App, deps: Deps) -> None:
         if not query:
             ack(text=USAGE, response_type="ephemeral")
             return
-        ack(text=f"Preparing the QBR brief for “{query}” (brief, chart and Markdown)…", response_type="ephemeral")
+        ack(
+            text=f"Preparing the QBR brief for “{query}” (brief, chart and Markdown)…",
+            response_type="ephemeral",
+        )
 
     def answer(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         query = query_from(command)

@@ -22,7 +22,9 @@ class DraftAnswer(BaseModel):
 class ClaimAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(description="One sentence for the CSM, figures copied exactly from the cited facts.")
-    sources: list[str] = Field(description="The ids of the facts this sentence rests on, e.g. [\"U1\", \"T-17\"].")
+    sources: list[str] = Field(
+        description='The ids of the facts this sentence rests on, e.g. ["U1", "T-17"].'
+    )
 
 
 class BriefAnswer(BaseModel):
@@ -64,6 +66,10 @@ def document_from(
     for key, heading in sections:
         claims: list[ClaimAnswer] = getattr(answer, key)
         built.append(
-            Section(key, heading, tuple(Claim(c.text.strip(), tuple(s.strip() for s in c.sources)) for c in claims))
+            Section(
+                key,
+                heading,
+                tuple(Claim(c.text.strip(), tuple(s.strip() for s in c.sources)) for c in claims),
+            )
         )
     return BriefDocument(kind, title, header, tuple(built), sources)

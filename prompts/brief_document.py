@@ -95,7 +95,9 @@ class BriefDocument:
                 for s in data["sections"]
             ),
             sources=tuple(
-                Source(str(s["id"]), str(s["kind"]), str(s["label"]), str(s["text"]), str(s.get("quoted", "")))
+                Source(
+                    str(s["id"]), str(s["kind"]), str(s["label"]), str(s["text"]), str(s.get("quoted", ""))
+                )
                 for s in data["sources"]
             ),
         )

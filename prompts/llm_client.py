@@ -52,7 +52,11 @@ class Usage:
     calls: int = 0
 
     def __add__(self, other: Usage) -> Usage:
-        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        cost = (
+            None
+            if self.cost_usd is None and other.cost_usd is None
+            else (self.cost_usd or 0) + (other.cost_usd or 0)
+        )
         return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
                      None if cost is None else round(cost, 9), self.calls + other.calls)  # fmt: skip
 
@@ -130,7 +134,9 @@ class LLMClient:
         observer: CallObserver | None = None,
     ) -> None:
         # The SDK's own retries are off: this class retries, so it can count, bound and log them.
-        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=0)
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=0
+        )
         self.model = model
         self.timeout_seconds = timeout_seconds
         self.max_retries = max(0, max_retries)
@@ -160,8 +166,14 @@ class LLMClient:
             {"role": "user", "content": prompt.user},
         ]
         for role, content in follow_up:
-            messages.append({"role": "assistant", "content": content} if role == "assistant" else {"role": "user", "content": content})
-        completion, usage = self._observed_call(messages, {"response_format": response_format(response_model)})
+            messages.append(
+                {"role": "assistant", "content": content}
+                if role == "assistant"
+                else {"role": "user", "content": content}
+            )
+        completion, usage = self._observed_call(
+            messages, {"response_format": response_format(response_model)}
+        )
         raw = _content(completion, usage)
         try:
             value = response_model.model_validate_json(raw)
@@ -172,7 +184,9 @@ class LLMClient:
             raise BadAnswer(f"LLM answer did not match the JSON schema ({fields})", usage, raw) from error
         return Completion(value, raw, usage)
 
-    def chat(self, messages: list[ChatCompletionMessageParam], **options: Any) -> tuple[ChatCompletion, Usage]:
+    def chat(
+        self, messages: list[ChatCompletionMessageParam], **options: Any
+    ) -> tuple[ChatCompletion, Usage]:
         """One raw chat completion (e.g. with `tools=`), behind the same breaker, retries,
         timeout and concurrency slots as `complete`; the caller reads the message itself."""
         return self._observed_call(messages, options)
@@ -201,7 +215,9 @@ class LLMClient:
             observe(model=self.model, outcome="answered", usage=usage)
         return completion, usage
 
-    def _guarded_call(self, messages: list[ChatCompletionMessageParam], options: dict[str, Any]) -> ChatCompletion:
+    def _guarded_call(
+        self, messages: list[ChatCompletionMessageParam], options: dict[str, Any]
+    ) -> ChatCompletion:
         """`_call` behind the breaker: refused at once while it is open; whether the model
         answered (after the retries) is its outcome."""
         try:
@@ -232,9 +248,13 @@ class LLMClient:
             try:
                 with self._slot():
                     self._confirm(permit)  # the breaker may have opened while this call waited
-                    return self._client.chat.completions.create(model=self.model, messages=messages, **options)
+                    return self._client.chat.completions.create(
+                        model=self.model, messages=messages, **options
+                    )
             except openai.APITimeoutError as error:
-                raise CallFailed(f"LLM call timed out after {self.timeout_seconds:g} s", timed_out=True) from error
+                raise CallFailed(
+                    f"LLM call timed out after {self.timeout_seconds:g} s", timed_out=True
+                ) from error
             except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as error:
                 if attempt >= self.max_retries:
                     raise CallFailed(self._failure(error, attempt)) from error

@@ -76,13 +76,17 @@ class LLMDrafter:
             )  # fmt: skip
             return problems, (subject, body, None)
 
-        return self._write(prompt, DraftAnswer, cache_key(request), check, lambda: self._fallback.draft(request))
+        return self._write(
+            prompt, DraftAnswer, cache_key(request), check, lambda: self._fallback.draft(request)
+        )
 
     def brief(self, request: BriefRequest) -> DraftResult:
         prompt = brief_prompt(request)
         title = f"Brief: {request.account_name}"
         check = self._document_check(prompt, BRIEF, title, MAX_BRIEF_CHARS)
-        return self._write(prompt, BriefAnswer, cache_key(request), check, lambda: self._fallback.brief(request))
+        return self._write(
+            prompt, BriefAnswer, cache_key(request), check, lambda: self._fallback.brief(request)
+        )
 
     def qbr(self, request: QBRRequest) -> DraftResult:
         prompt = qbr_prompt(request)
@@ -122,10 +126,16 @@ class LLMDrafter:
                 completion = self.client.complete(prompt, model, follow_up=follow_up)
             except CallFailed as failed:
                 usage += failed.usage
-                if isinstance(failed, ModelUnavailable) and not rejections:  # not asked; the breaker warned once
+                if (
+                    isinstance(failed, ModelUnavailable) and not rejections
+                ):  # not asked; the breaker warned once
                     why = f"{failed.reason}; drafted by template"
                     return self._fall_back(fallback, why, usage, version, log=logger.info)
-                said = f"{'; '.join(rejections)}; the retry failed: {failed.reason}" if rejections else failed.reason
+                said = (
+                    f"{'; '.join(rejections)}; the retry failed: {failed.reason}"
+                    if rejections
+                    else failed.reason
+                )
                 return self._fall_back(fallback, f"{said}; template draft used", usage, version)
             except BadAnswer as bad:
                 usage += bad.usage
@@ -142,7 +152,8 @@ class LLMDrafter:
                     )  # fmt: skip
                 raw = completion.raw
             rejections.append(
-                ("LLM draft rejected: " if attempt == 1 else "and again after one retry: ") + "; ".join(problems)
+                ("LLM draft rejected: " if attempt == 1 else "and again after one retry: ")
+                + "; ".join(problems)
             )
             logger.info("LLM %s draft attempt %d rejected: %s", version, attempt, "; ".join(problems))
             follow_up = [("assistant", raw or "(no answer)"), ("user", retry_message(problems))]

@@ -40,7 +40,11 @@ MAX_WORDS = {"check_in": 150, "renewal_reminder": 130, "onboarding_nudge": 130, 
 FENCE = re.compile(r"`{3,}")
 MARKER = re.compile(r"(END OF )?QUOTED CUSTOMER DATA", re.IGNORECASE)
 SCALE = ("100",)  # scores and readiness are out of 100 ("86/100"): the scale is no invented figure
-KIND_WORDS = {"check_in": "check-in", "renewal_reminder": "renewal reminder", "onboarding_nudge": "onboarding"}
+KIND_WORDS = {
+    "check_in": "check-in",
+    "renewal_reminder": "renewal reminder",
+    "onboarding_nudge": "onboarding",
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ def quoted_ticket(ticket: Ticket, limit: int = MAX_QUOTED_CHARS) -> dict[str, st
     text = f"Subject: {ticket.subject.strip()}\n\n{ticket.body.strip()}"
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    label = f"Ticket {ticket.ticket_id} (opened {ticket.opened_at.date().isoformat()}, {ticket.severity.value})"
+    label = (
+        f"Ticket {ticket.ticket_id} (opened {ticket.opened_at.date().isoformat()}, {ticket.severity.value})"
+    )
     return {"label": label, "text": MARKER.sub("(marker removed)", FENCE.sub("'''", text))}
 
 
@@ -90,7 +96,10 @@ def facts_json(facts: Mapping[str, Any] | list[Any]) -> str:
     """Compact JSON, one entry a line: structured for the model, light on tokens."""
     data = plain(facts)
     if isinstance(data, dict):
-        items = [f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(data.items())]
+        items = [
+            f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+            for k, v in sorted(data.items())
+        ]
         return "{\n" + ",\n".join(items) + "\n}"
     assert isinstance(data, list)
     return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in data) + "\n]"

@@ -178,7 +178,9 @@ class ModelBreaker:
         self._opened_at = self._clock()
         self._trips += 1
         self._last_trip = trip
-        logger.warning("%s; templates stand in, without asking it, for %g s", trip.refusal(), self.cooldown_seconds)
+        logger.warning(
+            "%s; templates stand in, without asking it, for %g s", trip.refusal(), self.cooldown_seconds
+        )
 
     def _refusal(self) -> str:
         trip = self._last_trip

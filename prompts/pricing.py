@@ -16,7 +16,9 @@ class Price:
     output_per_mtok: float
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return round((prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok) / 1e6, 9)
+        return round(
+            (prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok) / 1e6, 9
+        )
 
 
 KNOWN_PRICES: dict[str, Price] = {
@@ -28,7 +30,9 @@ KNOWN_PRICES: dict[str, Price] = {
 }
 
 
-def price_for(model: str, *, input_per_mtok: float | None = None, output_per_mtok: float | None = None) -> Price | None:
+def price_for(
+    model: str, *, input_per_mtok: float | None = None, output_per_mtok: float | None = None
+) -> Price | None:
     """The configured price, else the known list price of `model` (or of its dated snapshot)."""
     if input_per_mtok is not None and output_per_mtok is not None:
         return Price(input_per_mtok, output_per_mtok)

@@ -56,7 +56,9 @@ def usage_sources(request: QBRRequest) -> list[Source]:
         p_end = request.as_of if n == PERIODS - 1 else p_start + timedelta(days=length - 1)
         chunk = [d for d in days if p_start <= d.day <= p_end]
         text = _average_use(chunk) if chunk else "no usage data"
-        sources.append(Source(f"U{n + 2}", "metric", period_label("daily active users", p_start, p_end), text))
+        sources.append(
+            Source(f"U{n + 2}", "metric", period_label("daily active users", p_start, p_end), text)
+        )
     peak = max(days, key=lambda d: (d.active_users, d.day))
     sources.append(Source(f"U{PERIODS + 2}", "metric", period_label("peak daily active users", start, request.as_of),
                           f"{peak.active_users} on {peak.day.isoformat()}"))  # fmt: skip
@@ -133,7 +135,9 @@ def engagement_sources(request: QBRRequest) -> list[Source]:
     if kinds[EngagementKind.PUBLIC_COMPLAINT]:
         parts.append(plural(kinds[EngagementKind.PUBLIC_COMPLAINT], "public complaint"))
     sources.append(Source("G1", "metric", label, ", ".join(parts)))
-    scores = sorted((e for e in events if e.kind is EngagementKind.NPS and e.value is not None), key=lambda e: e.at)
+    scores = sorted(
+        (e for e in events if e.kind is EngagementKind.NPS and e.value is not None), key=lambda e: e.at
+    )
     if scores:
         latest = scores[-1]
         sources.append(Source("G2", "metric", f"NPS, {latest.at.date().isoformat()}", f"{latest.value:g}"))

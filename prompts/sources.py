@@ -52,7 +52,9 @@ def health_source(*, score: int, band: str, confidence: float, as_of: date) -> S
                   f"{score} ({band}), confidence {round(confidence * 100)}%")  # fmt: skip
 
 
-def trend_source(series: tuple[tuple[date, int], ...], *, score: int, as_of: date, window_days: int) -> Source | None:
+def trend_source(
+    series: tuple[tuple[date, int], ...], *, score: int, as_of: date, window_days: int
+) -> Source | None:
     """The score's path over the window; says how many days have a snapshot (no invented points)."""
     points = [(day, value) for day, value in series if day < as_of]
     points.append((as_of, score))  # today's point is the score being reported
@@ -84,7 +86,11 @@ def note_sources(notes: tuple[str, ...]) -> list[Source]:
 
 
 def ticket_label(ticket: Ticket) -> str:
-    parts = [f"ticket {ticket.ticket_id}", ticket.severity.value, f"opened {ticket.opened_at.date().isoformat()}"]
+    parts = [
+        f"ticket {ticket.ticket_id}",
+        ticket.severity.value,
+        f"opened {ticket.opened_at.date().isoformat()}",
+    ]
     parts.append(f"closed {ticket.closed_at.date().isoformat()}" if ticket.closed_at else "open")
     if ticket.is_escalation_request:
         parts.append("escalation request")
@@ -118,7 +124,13 @@ def renewal_source(renewal_date: date | None, as_of: date, renewal_risk: float |
         return Source("R1", "record", "renewal", "no renewal date on record")
     days = (renewal_date - as_of).days
     when = renewal_date.isoformat()
-    text = f"{when} ({days} days left)" if days > 0 else f"{when} (today)" if days == 0 else f"{when} (passed {-days} days ago)"
+    text = (
+        f"{when} ({days} days left)"
+        if days > 0
+        else f"{when} (today)"
+        if days == 0
+        else f"{when} (passed {-days} days ago)"
+    )
     if renewal_risk is not None:
         text += f"; churn risk at renewal {round(renewal_risk * 100)}%"
     return Source("R1", "record", "renewal", text)

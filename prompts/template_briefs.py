@@ -31,7 +31,7 @@ def _find(sources: tuple[Source, ...], source_id: str) -> Source | None:
 
 
 def _starting(sources: tuple[Source, ...], prefix: str) -> list[Source]:
-    return [s for s in sources if s.id.startswith(prefix) and s.id[len(prefix):].isdigit()]
+    return [s for s in sources if s.id.startswith(prefix) and s.id[len(prefix) :].isdigit()]
 
 
 def _say(source: Source | None, lead: str = "") -> list[Claim]:
@@ -76,7 +76,11 @@ def _starting_f(sources: tuple[Source, ...]) -> list[Source]:
 
 
 def _next_steps(
-    context: tuple[ContextEvent, ...], day_sources: tuple[Source, ...], band: str, notes: tuple[str, ...], day: date
+    context: tuple[ContextEvent, ...],
+    day_sources: tuple[Source, ...],
+    band: str,
+    notes: tuple[str, ...],
+    day: date,
 ) -> list[Claim]:
     """One suggested action, from the most to the least constraining situation."""
     active = [e for e in context if is_active(e, day)]
@@ -93,10 +97,18 @@ def _next_steps(
         cited = tuple(s.id for s in _starting(day_sources, "N")) or tuple(
             s.id for e in active if e.kind in DATA_QUALITY_CONTEXT and (s := _event_source(day_sources, e))
         )
-        return [Claim("Check the data first: confirm the data-quality notes before any risk outreach.", cited)]
+        return [
+            Claim("Check the data first: confirm the data-quality notes before any risk outreach.", cited)
+        ]
     if len(kinds & COMPLEXITY_CONTEXT) >= 2:
-        cited = tuple(s.id for e in active if e.kind in COMPLEXITY_CONTEXT and (s := _event_source(day_sources, e)))
-        return [Claim("Escalate now: the CSM and their manager agree an owner and a plan with the customer.", cited)]
+        cited = tuple(
+            s.id for e in active if e.kind in COMPLEXITY_CONTEXT and (s := _event_source(day_sources, e))
+        )
+        return [
+            Claim(
+                "Escalate now: the CSM and their manager agree an owner and a plan with the customer.", cited
+            )
+        ]
     name = weakest.id.removeprefix("F-") if weakest else "the weakest factor"
     if band == "red":
         return [Claim(f"A personal call from the CSM this week, with a plan for {name}.", focus or ("H1",))]
@@ -133,7 +145,9 @@ def _qbr_agenda(request: QBRRequest, sources: tuple[Source, ...]) -> list[Claim]
     agenda.append(Claim("The quarter in review: usage and adoption.", ("U1",)))
     value = [s.id for s in sources if s.id in {"O1", "S2", "G1"}]
     if value:
-        agenda.append(Claim("Outcomes delivered this quarter and what they meant for your team.", tuple(value)))
+        agenda.append(
+            Claim("Outcomes delivered this quarter and what they meant for your team.", tuple(value))
+        )
     agenda.append(Claim("Open support items and how we will close them.", ("S1",)))
     renewal = _find(sources, "R1")
     if renewal is not None and "no renewal" not in renewal.text:
@@ -181,9 +195,16 @@ def _qbr_expansion(request: QBRRequest, sources: tuple[Source, ...]) -> list[Cla
     claims = _say(expansion, "Expansion readiness ")
     if crisis:
         cited = tuple(s.id for e in crisis if (s := _event_source(sources, e)) is not None)
-        claims.append(Claim("Not the time for an expansion conversation while the customer handles an active crisis.", cited))
+        claims.append(
+            Claim(
+                "Not the time for an expansion conversation while the customer handles an active crisis.",
+                cited,
+            )
+        )
     elif int(expansion.text.split("/", 1)[0]) >= 80:
-        claims.append(Claim("Ready for an expansion conversation: bring in the account executive.", ("X1", "U1")))
+        claims.append(
+            Claim("Ready for an expansion conversation: bring in the account executive.", ("X1", "U1"))
+        )
     claims += _say(_find(sources, "A1"))
     return claims
 

@@ -54,7 +54,9 @@ def outreach_context(request: DraftRequest) -> dict[str, Any]:
     # A customer email quotes a factor's main figure only (the part before any ";").
     details = {name: _first_clause(_text(request.facts.get(name))) for name in FACTOR_NAMES}
     evidence = request.details.get("evidence")
-    lines = [str(line) for line in evidence][:MAX_EVIDENCE_LINES] if isinstance(evidence, list | tuple) else []
+    lines = (
+        [str(line) for line in evidence][:MAX_EVIDENCE_LINES] if isinstance(evidence, list | tuple) else []
+    )
     readiness = request.details.get("expansion_readiness")
     return {
         "contact_name": request.contact_name,

@@ -367,7 +367,9 @@ class Attention(_Section):
 
     escalate_manager_working_hours: float = Field(default=4, gt=0)  # an escalate card: to the manager
     escalate_channel_hours: float = Field(default=24, gt=0)  # ... then the escalation channel
-    human_manager_working_days: int = Field(default=2, ge=1)  # human / assist: a digest reminder, then the manager
+    human_manager_working_days: int = Field(
+        default=2, ge=1
+    )  # human / assist: a digest reminder, then the manager
     snooze_wake_points: int = Field(default=8, ge=1)  # a snoozed card wakes when the score falls this much
     hand_back_days: int = Field(default=14, ge=1)  # a taken-over account goes back to Tandem after this ...
     hand_back_reminder_days: int = Field(default=2, ge=0)  # ... with a reminder this many days before
@@ -504,7 +506,6 @@ class TriggerConfig(_Section):
     guardrails: Guardrails = Guardrails()
     attention: Attention = Attention()
     audit: AuditRules = AuditRules()
-
 
     learning: Learning = Learning()
     signal_model: SignalModel = SignalModel()

@@ -209,7 +209,9 @@ def score_table(
                 factors=factors,
                 explanation=explanation,
                 notes=(
-                    _notes(t, i, factors, weights_of[segment], ingestion_gap=gap_list[i]) if may_note[i] else ()
+                    _notes(t, i, factors, weights_of[segment], ingestion_gap=gap_list[i])
+                    if may_note[i]
+                    else ()
                 ),
                 trend=trends[i],
                 expansion_readiness=None if expansion[i] != expansion[i] else int(expansion[i]),
@@ -252,7 +254,13 @@ def _trends(
     windows = [days for days in TREND_WINDOWS if days in prior_scores]
     changes = [(scores - np.trunc(prior_scores[days])).tolist() for days in windows]  # NaN: none
     return [
-        tuple([(days, int(change[i])) for days, change in zip(windows, changes, strict=True) if change[i] == change[i]])
+        tuple(
+            [
+                (days, int(change[i]))
+                for days, change in zip(windows, changes, strict=True)
+                if change[i] == change[i]
+            ]
+        )
         for i in range(len(scores))
     ]
 

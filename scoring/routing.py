@@ -133,7 +133,10 @@ def _hard_rules(
         )
     if facts.automation_paused:
         return _one(
-            signal, Route.HUMAN, "automation_paused", f"Human: automation on {name} is paused; a person handles it."
+            signal,
+            Route.HUMAN,
+            "automation_paused",
+            f"Human: automation on {name} is paused; a person handles it.",
         )
     if facts.automation_mode is AutomationMode.HUMAN:
         return _one(signal, Route.HUMAN, "account_human_mode", f"Human: {name} is set to human handling.")

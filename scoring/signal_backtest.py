@@ -48,7 +48,9 @@ def days(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[D]")
 
 
-def split_in_time(sample_days: np.ndarray, label_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.datetime64]:
+def split_in_time(
+    sample_days: np.ndarray, label_ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.datetime64]:
     """(train rows, test rows, split day) for samples in time order."""
     d = days(sample_days)
     split = np.sort(d)[min(len(d) - 1, int(len(d) * (1 - TEST_SHARE)))]
@@ -78,7 +80,9 @@ class Reference:
         return np.concatenate(blocks) if blocks else np.zeros(0)
 
 
-def reference_model(values: np.ndarray, y: np.ndarray, seed: int = 0, *, rows: np.ndarray | None = None) -> Reference:
+def reference_model(
+    values: np.ndarray, y: np.ndarray, seed: int = 0, *, rows: np.ndarray | None = None
+) -> Reference:
     """Gradient boosting on the same signals: interactions, any shape, no additivity. `rows`:
     the rows of `values` behind `y` (default: every row)."""
     source = _all_rows(values, rows)

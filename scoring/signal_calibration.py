@@ -140,7 +140,8 @@ def auc_gain_interval(
             continue
         w = weight[chosen]
         gains.append(
-            roc_auc_score(yy, proposed[chosen], sample_weight=w) - roc_auc_score(yy, current[chosen], sample_weight=w)
+            roc_auc_score(yy, proposed[chosen], sample_weight=w)
+            - roc_auc_score(yy, current[chosen], sample_weight=w)
         )
     if not gains:
         return float("nan"), float("nan")
@@ -148,7 +149,9 @@ def auc_gain_interval(
     return float(low), float(high)
 
 
-def reliability(y: np.ndarray, probability: np.ndarray, bins: int = RELIABILITY_BINS) -> tuple[ReliabilityBin, ...]:
+def reliability(
+    y: np.ndarray, probability: np.ndarray, bins: int = RELIABILITY_BINS
+) -> tuple[ReliabilityBin, ...]:
     """Predicted against observed churn, in equal-count bins of the prediction."""
     order = np.argsort(probability, kind="stable")
     return tuple(
@@ -208,7 +211,9 @@ def calibrate_signals(
     gain = proposed_metrics.roc_auc - current_metrics.roc_auc
 
     final_fit = fit_signals(values, y, names, seed=seed, rows=order)
-    learned = findings(final_fit, samples.names, samples.values, samples.churned, config)  # sums over samples: their order does not matter
+    learned = findings(
+        final_fit, samples.names, samples.values, samples.churned, config
+    )  # sums over samples: their order does not matter
     model = None
     yellow = green = None
     bands_from = ""
@@ -243,7 +248,9 @@ def calibrate_signals(
         auc_gain=gain,
         auc_gain_low=low,
         auc_gain_high=high,
-        ratio_to_reference=proposed_metrics.roc_auc / reference_metrics.roc_auc if reference_metrics.roc_auc else float("nan"),
+        ratio_to_reference=proposed_metrics.roc_auc / reference_metrics.roc_auc
+        if reference_metrics.roc_auc
+        else float("nan"),
         findings=learned,
         model=model if better else None,
         yellow=yellow if better else None,
@@ -266,7 +273,9 @@ def _fitted_on(samples: ChurnSamples, y: np.ndarray) -> str:
     return f"{' and '.join(parts)} up to {last} ({int(y.sum()):,} churned)"
 
 
-def _verdict(better: bool, gain: float, low: float, high: float, fit: SignalFit, y: np.ndarray, test: np.ndarray) -> str:
+def _verdict(
+    better: bool, gain: float, low: float, high: float, fit: SignalFit, y: np.ndarray, test: np.ndarray
+) -> str:
     if better:
         return (
             f"Proposed: on the backtest it ranks churners better than the current score by {gain:+.3f} ROC-AUC "

@@ -47,7 +47,11 @@ def _finding(fitted: FittedSignal, values: np.ndarray, y: np.ndarray, config: Tr
         # Named at the knot that costs the most (the figure a CSM would recognise as the risk).
         worst = fitted.knots[int(np.argmax(fitted.heights))]
         figure_costs_most = max(fitted.heights) >= fitted.missing_height
-        who = f"accounts with {spec.figure(worst, config)}" if figure_costs_most else "accounts without a figure"
+        who = (
+            f"accounts with {spec.figure(worst, config)}"
+            if figure_costs_most
+            else "accounts without a figure"
+        )
         ratio = f"; {who} churn {times:.1f}× as often as the rest"
     if fitted.turn:
         best = fitted.knots[int(np.argmin(fitted.heights))]
@@ -55,11 +59,15 @@ def _finding(fitted: FittedSignal, values: np.ndarray, y: np.ndarray, config: Tr
         sentence = f"On your book, {spec.label} has a turn: churn is lowest around {spec.figure(best, config)}{ratio}."
     elif fitted.direction == 0:
         short = f"your book: accounts without {spec.label} on record churn more"
-        sentence = f"On your book, only a missing figure for {spec.label} tells: it goes with more churn{ratio}."
+        sentence = (
+            f"On your book, only a missing figure for {spec.label} tells: it goes with more churn{ratio}."
+        )
     else:
         more = "more" if fitted.direction > 0 else "less"
         short = f"your book: the more {spec.label}, the {more} churn"
         sentence = f"On your book, the more {spec.label}, the *{more}* churn{ratio}."
         if fitted.flipped:
-            sentence += " The hand-set score pointed the other way; the evidence to turn it round is strong (99.9%)."
+            sentence += (
+                " The hand-set score pointed the other way; the evidence to turn it round is strong (99.9%)."
+            )
     return Finding(fitted.signal, spec.factor, sentence, short, fitted.flipped, fitted.turn)

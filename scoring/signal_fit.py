@@ -138,7 +138,9 @@ def fit_signals(
         beta, sigma = fit[cols], cov[np.ix_(cols, cols)]
         signal = _shape(name, basis, beta, sigma)
         if signal is None:
-            notes.append(f"{name}: the data points against the hand-set direction, but not surely enough to flip it")
+            notes.append(
+                f"{name}: the data points against the hand-set direction, but not surely enough to flip it"
+            )
             continue
         if not basis.has_missing:
             # Never seen without a figure: "no figure" (a migration, a feed gap) reads as typical.
@@ -156,7 +158,9 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _design(values: np.ndarray, bases: dict[str, tuple[int, Basis]], order: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, dict[str, list[int]]]:
+def _design(
+    values: np.ndarray, bases: dict[str, tuple[int, Basis]], order: Sequence[str], rows: np.ndarray
+) -> tuple[np.ndarray, dict[str, list[int]]]:
     """The basis columns of the signals in `order` for `rows` of `values`, filled in place
     (one n x k matrix, not its blocks and then their copy)."""
     out = np.empty((len(rows), sum(bases[name][1].width for name in order)))
@@ -239,7 +243,9 @@ def _refit_significant(
             return [], beta, cov, where
         x, where = _design(values, bases, kept, source[rows])
         beta, _, cov = _fit_with_cov(x, y[rows], w)
-        passing = [name for name in kept if _wald_p(beta[where[name]], cov[np.ix_(where[name], where[name])]) < alpha]
+        passing = [
+            name for name in kept if _wald_p(beta[where[name]], cov[np.ix_(where[name], where[name])]) < alpha
+        ]
         if passing == kept:
             break
         kept = passing
@@ -333,7 +339,9 @@ def _span(f: FittedSignal) -> float:
     return max([*f.heights, f.missing_height]) - min([*f.heights, f.missing_height])
 
 
-def to_signal_model(fit: SignalFit, *, findings: dict[str, str], horizon_days: int, fitted_on: str) -> SignalModel:
+def to_signal_model(
+    fit: SignalFit, *, findings: dict[str, str], horizon_days: int, fitted_on: str
+) -> SignalModel:
     """Points: each curve shifted so its best value costs 0, all scaled so the most any
     account can lose is 100 points."""
     lows = [min([*f.heights, f.missing_height]) for f in fit.signals]

@@ -54,7 +54,9 @@ def _usage_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.nda
     has_breadth = ~np.isnan(breadth)
     share = np.where(has_breadth, 1 - rules.breadth_weight, 1.0)
     costs["seat_utilisation"] = share * (100 - utilisation_score)
-    costs["feature_breadth"] = np.where(has_breadth, rules.breadth_weight * (100 - np.nan_to_num(breadth)), 0.0)
+    costs["feature_breadth"] = np.where(
+        has_breadth, rules.breadth_weight * (100 - np.nan_to_num(breadth)), 0.0
+    )
     has_base, change, trend_change = usage_change(t)
     enough_base = has_base & (t["u_base_days"] >= rules.min_days)
     decline = np.where(enough_base, np.maximum(0.0, np.maximum(-change, -trend_change)), 0.0)
@@ -74,7 +76,9 @@ def _support_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.n
     costs["open_tickets"] = t["s_open"] * rules.open_ticket_points
     mean_tone = tone(t, config)
     costs["ticket_tone"] = np.nan_to_num(np.maximum(0.0, -mean_tone)) * rules.tone_points
-    costs["tone_trend"] = np.nan_to_num(np.maximum(0.0, -tone_change(t, config))) * rules.tone_worsening_points
+    costs["tone_trend"] = (
+        np.nan_to_num(np.maximum(0.0, -tone_change(t, config))) * rules.tone_worsening_points
+    )
 
 
 def _engagement_costs(t: FeatureTable, config: TriggerConfig, costs: dict[str, np.ndarray]) -> None:

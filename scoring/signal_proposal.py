@@ -82,7 +82,13 @@ def signal_report_dict(report: SignalCalibration) -> dict[str, Any]:
         "proposed": report.proposed,
         "verdict": report.verdict,
         "findings": [
-            {"signal": f.signal, "factor": f.factor, "sentence": f.sentence, "flipped": f.flipped, "turn": f.turn}
+            {
+                "signal": f.signal,
+                "factor": f.factor,
+                "sentence": f.sentence,
+                "flipped": f.flipped,
+                "turn": f.turn,
+            }
             for f in report.findings
         ],
         "bands": None if report.yellow is None else {"yellow": report.yellow, "green": report.green},
@@ -139,6 +145,8 @@ def render_signal_report(report: SignalCalibration) -> list[str]:
             ),
         ]
     lines += ["", "Reliability (backtest): predicted → observed churn"]
-    lines += [f"  {b.predicted:>6.1%} → {b.observed:>6.1%}  ({b.samples:,} samples)" for b in report.reliability]
+    lines += [
+        f"  {b.predicted:>6.1%} → {b.observed:>6.1%}  ({b.samples:,} samples)" for b in report.reliability
+    ]
     lines += [f"Note: {note}" for note in report.notes]
     return lines

@@ -100,7 +100,9 @@ def _sum(*names: str) -> Callable[[FeatureTable, TriggerConfig], np.ndarray]:
     return lambda t, config: np.sum([t[name] for name in names], axis=0).astype(float)
 
 
-def _count(word: str, days: Callable[[TriggerConfig], int], many: str | None = None) -> Callable[[float, TriggerConfig], str]:
+def _count(
+    word: str, days: Callable[[TriggerConfig], int], many: str | None = None
+) -> Callable[[float, TriggerConfig], str]:
     def words(value: float, config: TriggerConfig) -> str:
         n = round(value)
         return f"{n} {word if n == 1 else (many or word + 's')} in the last {days(config)} days"
@@ -281,7 +283,9 @@ def _feature_column(t: FeatureTable, matrix: np.ndarray, feature: str) -> np.nda
 
 def signal_specs(feature_names: Sequence[str]) -> tuple[SignalSpec, ...]:
     """The fixed signals, then use and trend of each named product feature."""
-    per_feature = [spec for name in feature_names for spec in (feature_use_spec(name), feature_trend_spec(name))]
+    per_feature = [
+        spec for name in feature_names for spec in (feature_use_spec(name), feature_trend_spec(name))
+    ]
     return (*FIXED_SIGNALS, *per_feature)
 
 

@@ -69,7 +69,9 @@ class Account(Base):
     # Set by Take over: a person now handles this account and automation is paused.
     human_handled_by: Mapped[str | None] = mapped_column(String(32))
     human_handled_since: Mapped[datetime | None]
-    hand_back_reminded_at: Mapped[datetime | None]  # told it goes back to Tandem soon (bot.workflows.hand_off)
+    hand_back_reminded_at: Mapped[
+        datetime | None
+    ]  # told it goes back to Tandem soon (bot.workflows.hand_off)
     # "Pause automation on X for N days" (the assistant, behind Confirm): a person handles every
     # touchpoint until then, as under a veto, and automation resumes by itself after it.
     automation_paused_until: Mapped[datetime | None]
@@ -262,7 +264,9 @@ class EscalationCard(Base):
     __tablename__ = "escalation_cards"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"), unique=True)  # NULL: an audit card
+    signal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signals.id"), unique=True
+    )  # NULL: an audit card
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), index=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
@@ -294,7 +298,9 @@ class EscalationCard(Base):
     snooze_mode: Mapped[str | None] = mapped_column(String(8))
     snooze_score: Mapped[int | None] = mapped_column(Integer)
     snoozed_by: Mapped[str | None] = mapped_column(String(32))
-    snooze_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # keys each return's re-post
+    snooze_count: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )  # keys each return's re-post
 
 
 class SlackDelivery(Base):
@@ -424,7 +430,9 @@ class TuningProposal(Base):
     __tablename__ = "tuning_proposals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(160), index=True)  # "threshold:health_low:smb", "calibration:score"
+    key: Mapped[str] = mapped_column(
+        String(160), index=True
+    )  # "threshold:health_low:smb", "calibration:score"
     kind: Mapped[str] = mapped_column(String(16))  # scoring.learning.proposal_types.ProposalKind
     trigger: Mapped[str] = mapped_column(String(24))
     segment: Mapped[str | None] = mapped_column(String(16))
@@ -442,7 +450,9 @@ class TuningProposal(Base):
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)  # a rejection's reason
     shadow_until: Mapped[date | None] = mapped_column(Date)
-    shadow_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what it would have posted, day by day
+    shadow_report: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON
+    )  # what it would have posted, day by day
     rolled_back_by: Mapped[str | None] = mapped_column(String(32))
     rolled_back_at: Mapped[datetime | None]
 

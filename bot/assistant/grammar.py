@@ -32,19 +32,36 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         (Intent.WHY_RED, r"why (is|did) (?P<a>.+?)(['’]s)? (health|score) (so low|drop|dropped|fall|fell)"),
         (Intent.HOW_IS, r"how(['’]s| is| are) (?P<a>.+?)( doing| going)?"),
         (Intent.HOW_IS, r"(status|health) (of|for|on) (?P<a>.+)"),
-        (Intent.WHAT_CHANGED, r"what(['’]s| has)? changed (at|on|for|with) (?P<a>.+?)"
-                              r"( since last month| (in|over) the last (month|30 days)| lately| recently)?"),
-        (Intent.NEEDS_ME, r"what (needs|is waiting for|wants) (me|my attention)( today| now)?"
-                          r"|what(['’]s| is) on my plate( today)?|anything for me( today)?"),
-        (Intent.RENEWALS, r"((which|what) (of )?(my |our |the )?(accounts )?(renew|are renewing|come up for renewal)"
-                          r"( this quarter| soon)?.*|renewals( this quarter)?.*)"),
+        (
+            Intent.WHAT_CHANGED,
+            r"what(['’]s| has)? changed (at|on|for|with) (?P<a>.+?)"
+            r"( since last month| (in|over) the last (month|30 days)| lately| recently)?",
+        ),
+        (
+            Intent.NEEDS_ME,
+            r"what (needs|is waiting for|wants) (me|my attention)( today| now)?"
+            r"|what(['’]s| is) on my plate( today)?|anything for me( today)?",
+        ),
+        (
+            Intent.RENEWALS,
+            r"((which|what) (of )?(my |our |the )?(accounts )?(renew|are renewing|come up for renewal)"
+            r"( this quarter| soon)?.*|renewals( this quarter)?.*)",
+        ),
         (Intent.OVERRIDE_LOG, r"(show( me)? )?(the )?override(s| log)( log)? (for|on|of) (?P<a>.+)"),
-        (Intent.WHAT_SENT, r"what (did|have|has) (tandem|you|we) (send|sent)( to)? (?P<a>.+?)( lately| recently)?"),
+        (
+            Intent.WHAT_SENT,
+            r"what (did|have|has) (tandem|you|we) (send|sent)( to)? (?P<a>.+?)( lately| recently)?",
+        ),
         (Intent.BRIEF, r"(brief( me)?( on)?|give me a brief (on|for)|account brief (for|on)) (?P<a>.+)"),
         (Intent.QBR, r"(a )?qbr( brief)? (for|on) (?P<a>.+)|qbr (?P<b>.+)"),
         (Intent.DRAFT_CHECKIN, r"(draft|write) (me )?(a )?check[- ]?in (for|to|with) (?P<a>.+)"),
-        (Intent.PAUSE, r"pause (automation|automated (outreach|touches|emails)|tandem) (on|for) (?P<a>.+?)"
-                       r"( for " + DURATION + r")?((\s*[,:;.]+|\s+[-—–]+)\s*(?P<why>.+)|\s+(?P<why2>(because|as|since) .+))?"),
+        (
+            Intent.PAUSE,
+            r"pause (automation|automated (outreach|touches|emails)|tandem) (on|for) (?P<a>.+?)"
+            r"( for "
+            + DURATION
+            + r")?((\s*[,:;.]+|\s+[-—–]+)\s*(?P<why>.+)|\s+(?P<why2>(because|as|since) .+))?",
+        ),
         (Intent.ALWAYS_HUMAN, r"(make |set |keep )?(?P<a>.+?) always human|always human (on|for) (?P<b>.+)"),
         (Intent.FLAG, r"flag (?P<a>.+?)(\s*:|\s+(-|—|–|because))\s*(?P<why>.+)"),
         (Intent.SNOOZE, r"snooze (this|it)( card| one)?( for " + DURATION + r"| until (it gets )?worse)?"),
@@ -67,7 +84,9 @@ def parse(text: str) -> Ask | None:
         groups = match.groupdict()
         account = _account(groups.get("a") or groups.get("b"))
         if intent is Intent.PAUSE:
-            return Ask(intent, account, days=_days(groups), reason=(groups.get("why") or groups.get("why2") or None))
+            return Ask(
+                intent, account, days=_days(groups), reason=(groups.get("why") or groups.get("why2") or None)
+            )
         if intent is Intent.FLAG:
             return Ask(intent, account, reason=(groups.get("why") or "").strip() or None)
         if intent is Intent.SNOOZE:
@@ -84,7 +103,9 @@ def _clean(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = text.strip(" ?!.")
     text = re.sub(r"^(and|so|also|ok|okay)[, ]+", "", text, flags=re.IGNORECASE)  # a follow-up
-    return re.sub(r"^(hey|hi|hello|tandem|please|pls|can you|could you)[, ]+", "", text, flags=re.IGNORECASE).strip(" ?!.")
+    return re.sub(
+        r"^(hey|hi|hello|tandem|please|pls|can you|could you)[, ]+", "", text, flags=re.IGNORECASE
+    ).strip(" ?!.")
 
 
 def _account(raw: str | None) -> str | None:
@@ -110,4 +131,6 @@ def _snooze_mode(text: str, groups: dict[str, str | None]) -> str | None:
     days = _days(groups)
     if days is None:
         return None  # ask which
-    return {1: SnoozeMode.ONE_DAY, 3: SnoozeMode.THREE_DAYS, 7: SnoozeMode.ONE_WEEK}.get(days, SnoozeMode.ONE_WEEK).value
+    return {1: SnoozeMode.ONE_DAY, 3: SnoozeMode.THREE_DAYS, 7: SnoozeMode.ONE_WEEK}.get(
+        days, SnoozeMode.ONE_WEEK
+    ).value

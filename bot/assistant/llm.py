@@ -65,11 +65,15 @@ DATA_OPEN, DATA_CLOSE = "<tandem_data>", "</tandem_data>"
 FENCE_MARK = re.compile(r"</?\s*tandem_data\s*>", re.IGNORECASE)
 # The words that show the person asked for the change themselves (their own message, nothing else).
 ACTION_WORDS: dict[Intent, re.Pattern[str]] = {
-    Intent.PAUSE: re.compile(r"\bpaus\w*|\bstop (the )?(automat\w*|tandem|outreach|emails?)\b|\bhold off\b", re.I),
+    Intent.PAUSE: re.compile(
+        r"\bpaus\w*|\bstop (the )?(automat\w*|tandem|outreach|emails?)\b|\bhold off\b", re.I
+    ),
     Intent.ALWAYS_HUMAN: re.compile(r"\balways[- ]human\b|\bhuman[- ]only\b|\bno (more )?automat\w*", re.I),
     Intent.FLAG: re.compile(r"\bflag\w*", re.I),
     Intent.SNOOZE: re.compile(r"\bsnooz\w*", re.I),
-    Intent.TAKE_OVER: re.compile(r"\btake\b.{0,30}\bover\b|\bi(['’]ve| have) got (this|it)\b|\bhand (it|this) to me\b", re.I),
+    Intent.TAKE_OVER: re.compile(
+        r"\btake\b.{0,30}\bover\b|\bi(['’]ve| have) got (this|it)\b|\bhand (it|this) to me\b", re.I
+    ),
 }
 EXAMPLES = ("*why is Acme red?*, *how is Acme doing?*, *what needs me today?*, *which of my accounts renew this "
             "quarter?*, *brief Acme*, *pause automation on Acme for 14 days*, or *help*")  # fmt: skip
@@ -200,8 +204,12 @@ def apology(reason: str) -> Reply:
 
 
 def system_prompt(deps: Deps, turn: Turn) -> str:
-    context = " This thread is about a card: \"this\" means its account." if turn.card_id or turn.account_id else ""
-    return SYSTEM.format(open=DATA_OPEN, close=DATA_CLOSE, today=deps.clock.now().date().isoformat(), context=context)
+    context = (
+        ' This thread is about a card: "this" means its account.' if turn.card_id or turn.account_id else ""
+    )
+    return SYSTEM.format(
+        open=DATA_OPEN, close=DATA_CLOSE, today=deps.clock.now().date().isoformat(), context=context
+    )
 
 
 def opening_messages(deps: Deps, turn: Turn, history: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
@@ -213,7 +221,9 @@ def opening_messages(deps: Deps, turn: Turn, history: Sequence[dict[str, str]]) 
             continue
         role = "assistant" if earlier.get("role") in ("assistant", "bot", "tandem") else "user"
         messages.append({"role": role, "content": _cut(text, HISTORY_CHARS)})
-    messages.append({"role": "user", "content": _cut(grammar.MENTION.sub(" ", turn.text).strip(), QUESTION_CHARS)})
+    messages.append(
+        {"role": "user", "content": _cut(grammar.MENTION.sub(" ", turn.text).strip(), QUESTION_CHARS)}
+    )
     return messages
 
 
@@ -292,14 +302,20 @@ def _final(turn: Turn, text: str, exchange: _Exchange) -> Reply:
     (or "I don't know" when nothing was read)."""
     facts = "\n".join(r.text for r in exchange.reads)
     known = numbers_in(facts) | numbers_in(turn.text) | SCALE
-    problems = ["it is empty"] if not text else safety_findings(text, known_numbers=known, facts_text=facts, quoted=())
+    problems = (
+        ["it is empty"]
+        if not text
+        else safety_findings(text, known_numbers=known, facts_text=facts, quoted=())
+    )
     sources = tuple(dict.fromkeys(s for r in exchange.reads for s in r.sources))
     last = exchange.reads[-1] if exchange.reads else None
     if problems:
         logger.info("assistant LLM answer not used (%s)", "; ".join(problems))
         if last is not None:
             return exchange.finish(last)
-        return exchange.finish(Reply(f"I don't know. I can answer from Tandem's own facts: {EXAMPLES}.", "unknown"))
+        return exchange.finish(
+            Reply(f"I don't know. I can answer from Tandem's own facts: {EXAMPLES}.", "unknown")
+        )
     return exchange.finish(Reply(_cut(text, ANSWER_CHARS), last.intent if last else "unknown", sources=sources,
                                  account_id=last.account_id if last else None))  # fmt: skip
 

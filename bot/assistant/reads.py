@@ -51,6 +51,8 @@ ACCOUNT_INTENTS = frozenset(
     {Intent.WHY_RED, Intent.HOW_IS, Intent.WHAT_CHANGED, Intent.OVERRIDE_LOG, Intent.WHAT_SENT,
      Intent.BRIEF, Intent.QBR, Intent.DRAFT_CHECKIN}
 )  # fmt: skip
+
+
 def answer_read(deps: Deps, turn: Turn, ask: Ask, *, client: WebClient | None = None) -> Reply:
     """The answer to a question intent, from stored facts, with its sources."""
     if ask.intent is Intent.HELP:

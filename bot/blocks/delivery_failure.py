@@ -55,11 +55,15 @@ def failure_section(view: FailureView) -> list[dict[str, Any]]:
     return [
         SectionBlock(text=MarkdownTextObject(text=truncate(line, 3000))).to_dict(),
         ActionsBlock(
-            elements=[ButtonElement(text="Retry", action_id=DeliveryAction.RETRY, value=str(view.delivery_id))]
+            elements=[
+                ButtonElement(text="Retry", action_id=DeliveryAction.RETRY, value=str(view.delivery_id))
+            ]
         ).to_dict(),
     ]
 
 
 def build_failure_notice(view: FailureView) -> tuple[str, list[dict[str, Any]]]:
     what = KIND_WORDS.get(view.kind, view.kind)
-    return f"Tandem could not deliver {what} to a colleague after {view.attempts} attempts", failure_section(view)
+    return f"Tandem could not deliver {what} to a colleague after {view.attempts} attempts", failure_section(
+        view
+    )

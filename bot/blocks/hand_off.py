@@ -167,7 +167,9 @@ def build_reminder(
         ActionsBlock(
             block_id=HandOffBlock.REMINDER_ACTIONS,
             elements=[
-                ButtonElement(text="Keep it", action_id=HandOffAction.KEEP, value=account_id, style="primary"),
+                ButtonElement(
+                    text="Keep it", action_id=HandOffAction.KEEP, value=account_id, style="primary"
+                ),
                 ButtonElement(text="Hand back now", action_id=HandOffAction.HAND_BACK_NOW, value=account_id),
             ],
         ),
@@ -180,11 +182,15 @@ def build_reminder_outcome(line: str) -> tuple[str, list[dict[str, Any]]]:
     return line, [SectionBlock(text=MarkdownTextObject(text=truncate(line, SECTION_LIMIT))).to_dict()]
 
 
-def build_handed_back_notice(*, account_name: str, held_since: datetime | None, at: datetime) -> tuple[str, list[dict[str, Any]]]:
+def build_handed_back_notice(
+    *, account_name: str, held_since: datetime | None, at: datetime
+) -> tuple[str, list[dict[str, Any]]]:
     """To the holder when the hold ran out: the account is Tandem's again."""
     since = f" (held since {slack_time(held_since)})" if held_since else ""
     line = (
         f"↩️ *{escape(account_name)}* went back to Tandem {slack_time(at)}{since}: automation handles it "
         "again. Take over a new card on it to hold it again."
     )
-    return f"{escape(account_name)} went back to Tandem", [SectionBlock(text=MarkdownTextObject(text=line)).to_dict()]
+    return f"{escape(account_name)} went back to Tandem", [
+        SectionBlock(text=MarkdownTextObject(text=line)).to_dict()
+    ]

@@ -66,7 +66,8 @@ def csm_sections(day: CsmDay) -> list[dict[str, Any]]:
     blocks.append(section("*Your book by band*\n" + "\n".join(bands)))
     if day.kept:
         lines = [
-            f"• *{escape(kept.name)}* · {escape(kept.why)}" + (f" since {slack_time(kept.since)}" if kept.since else "")
+            f"• *{escape(kept.name)}* · {escape(kept.why)}"
+            + (f" since {slack_time(kept.since)}" if kept.since else "")
             for kept in day.kept
         ]
         title = f"*On hold or vetoed ({len(lines)})*: Tandem sends nothing automated on these"

@@ -40,13 +40,19 @@ def setup_text(ops: Sequence[str]) -> str:
 def setup_blocks(ops: Sequence[str]) -> list[dict[str, Any]]:
     return [
         HeaderBlock(text="Welcome to Tandem").to_dict(),
-        SectionBlock(text=MarkdownTextObject(text=f"Tandem doesn't know you yet. {WHAT_TANDEM_DOES}")).to_dict(),
+        SectionBlock(
+            text=MarkdownTextObject(text=f"Tandem doesn't know you yet. {WHAT_TANDEM_DOES}")
+        ).to_dict(),
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"*To get set up*, ask {who_to_ask(ops)} to add you to `csms.csv` and import it.\n{CSV_ROW}"
             )
         ).to_dict(),
         ContextBlock(
-            elements=[MarkdownTextObject(text="After the import, open this tab again: it shows your cards, your book or your team.")]
+            elements=[
+                MarkdownTextObject(
+                    text="After the import, open this tab again: it shows your cards, your book or your team."
+                )
+            ]
         ).to_dict(),
     ]

@@ -20,7 +20,9 @@ TIME_ONLY = "{time}"
 DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 
 
-def slack_time(moment: datetime, tokens: str = DATE_AND_TIME, *, fallback_zone: ZoneInfo | None = None) -> str:
+def slack_time(
+    moment: datetime, tokens: str = DATE_AND_TIME, *, fallback_zone: ZoneInfo | None = None
+) -> str:
     """`moment` (aware; naive means UTC) as a Slack date token the reader sees in their zone.
     The fallback is in `fallback_zone` when the reader's zone is known, else UTC."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -174,7 +174,9 @@ def build_health_blocks(view: HealthView, *, header: bool = True) -> list[dict[s
         blocks.append(HeaderBlock(text=truncate(f"Health: {view.title}", 150)).to_dict())
     scored = f"scores of {slack_day(view.as_of)}" if view.as_of else "no scores yet"
     blocks.append(
-        ContextBlock(elements=[MarkdownTextObject(text=truncate(f"{view.people} · {scored}", 3000))]).to_dict()
+        ContextBlock(
+            elements=[MarkdownTextObject(text=truncate(f"{view.people} · {scored}", 3000))]
+        ).to_dict()
     )
     bands = band_lines(view.bands, unscored=view.unscored, currency=view.currency)
     blocks.append(section("*Bands*\n" + "\n".join(bands)))
@@ -219,7 +221,9 @@ def _waiting_text(view: HealthView) -> str:
     rows = []
     for rung in (*RUNGS, *sorted(set(table) - set(RUNGS))):
         if rung in table:
-            ages = " · ".join(f"{label} {table[rung][label]}" for label, _ in AGE_BUCKETS if table[rung][label])
+            ages = " · ".join(
+                f"{label} {table[rung][label]}" for label, _ in AGE_BUCKETS if table[rung][label]
+            )
             rows.append(f"• {rung_label(rung)}: {sum(table[rung].values())} ({ages})")
     oldest = [card_line(card, view.now, owner=True) for card in view.waiting]
     return (

@@ -215,7 +215,9 @@ def _post(poster: MessagePoster, job: Job) -> Outcome:
     in_doubt = False  # an attempt made here may have posted it: a failure must say so
     try:
         if rendered.update_ts is not None:  # chat.update is idempotent: made again if in doubt
-            poster.update(channel=job.recipient, ts=rendered.update_ts, text=rendered.text, blocks=rendered.blocks)
+            poster.update(
+                channel=job.recipient, ts=rendered.update_ts, text=rendered.text, blocks=rendered.blocks
+            )
             return Outcome(job, posted=PostedMessage(job.recipient, rendered.update_ts))
         if rendered.file is not None:
             return Outcome(job, posted=poster.upload(channel=job.recipient, file=rendered.file))

@@ -113,7 +113,9 @@ class SlackPacing:
             self.retry_afters += 1
             until = self._monotonic() + seconds
             bucket = (
-                self._channel(channel) if method == POST_METHOD and channel else self._method(method, always=True)
+                self._channel(channel)
+                if method == POST_METHOD and channel
+                else self._method(method, always=True)
             )
             assert bucket is not None
             bucket.closed_until = max(bucket.closed_until, until)

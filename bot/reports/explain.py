@@ -97,7 +97,9 @@ def explain_payload(
     }
 
 
-def _signals(account: AccountFacts, health: HealthResult, config: TriggerConfig | None) -> list[dict[str, object]]:
+def _signals(
+    account: AccountFacts, health: HealthResult, config: TriggerConfig | None
+) -> list[dict[str, object]]:
     """The score signal by signal: points (they add up to 100 - the score) and the figure."""
     if config is None or not health.points:
         return []

@@ -84,7 +84,9 @@ def shadow(deps: Deps, *, proposal_id: int, actor: str, check_role: bool = True)
                          proposal_id, "shadowing")  # fmt: skip
 
 
-def reject(deps: Deps, *, proposal_id: int, actor: str, reason: str, check_role: bool = True) -> TuningOutcome:
+def reject(
+    deps: Deps, *, proposal_id: int, actor: str, reason: str, check_role: bool = True
+) -> TuningOutcome:
     reason = reason.strip()
     if not reason:
         return TuningOutcome(False, "A rejection needs a reason (it teaches the next proposal).", proposal_id)
@@ -143,7 +145,10 @@ def _already(session: Session, proposal_id: int) -> TuningOutcome:
 
 
 def _changes(row: TuningProposal) -> list[ConfigChange]:
-    return [ConfigChange(tuple(c["path"]), c["value"], c.get("op", "set")) for c in row.evidence.get("changes", [])]
+    return [
+        ConfigChange(tuple(c["path"]), c["value"], c.get("op", "set"))
+        for c in row.evidence.get("changes", [])
+    ]
 
 
 def _version_to_activate(session: Session, row: TuningProposal, actor: str, now: Any) -> tuple[int, int]:
@@ -156,7 +161,11 @@ def _version_to_activate(session: Session, row: TuningProposal, actor: str, now:
     body = apply_changes(active.body, _changes(row))
     TriggerConfig.model_validate(body)
     rebased = configs.create_config_version(
-        session, body=body, author=actor, now=now, note=f"proposal #{row.id} on v{active.version}: {row.title}"
+        session,
+        body=body,
+        author=actor,
+        now=now,
+        note=f"proposal #{row.id} on v{active.version}: {row.title}",
     )
     return rebased.version, active.version
 

@@ -23,7 +23,9 @@ def replay_sentence(replay: Mapping[str, Any]) -> str | None:
     if "cards_before" not in replay:
         note = replay.get("note")
         return f"Replay: {note}." if note else None
-    missed = ", ".join(str(c.get("name") or c.get("account_id")) for c in replay.get("missed_churn", [])) or "none"
+    missed = (
+        ", ".join(str(c.get("name") or c.get("account_id")) for c in replay.get("missed_churn", [])) or "none"
+    )
     return (
         f"{span}: cards per CSM per week {replay.get('per_csm_week_before')} → {replay.get('per_csm_week_after')}; "
         f"{len(replay.get('removed', []))} past cards removed ({_counts(replay.get('removed_by_decision', {}))}); "

@@ -92,13 +92,17 @@ def table_lines(report: LearningReport) -> list[str]:
         lines += ["", "Dismiss-rate trend (change per week, weighted by decisions)"]
         for t in report.trends:
             slope = "–" if t.slope_per_week is None else f"{t.slope_per_week * 100:+.1f} pts/week"
-            lines.append(f"{t.trigger:<19} {t.segment:<11} {_pct(t.first_rate)} → {_pct(t.last_rate)}  {slope}")
+            lines.append(
+                f"{t.trigger:<19} {t.segment:<11} {_pct(t.first_rate)} → {_pct(t.last_rate)}  {slope}"
+            )
     lead_days = report.recall[0].lead_days_required if report.recall else 0
     lines += ["", f"Recall of accounts that churned in these weeks (a card at least {lead_days} days before)"]
     for row in report.recall:
         lead = f"lead {_num(row.lead_days_median)} days (median)" if row.caught else ""
         interval = f"{_pct(row.recall_low)}–{_pct(row.recall_high)}" if row.churned else ""
-        lines.append(f"{row.segment:<11} {row.caught}/{row.churned} {_pct(row.recall):>5} {interval:>9}  {lead}")
+        lines.append(
+            f"{row.segment:<11} {row.caught}/{row.churned} {_pct(row.recall):>5} {interval:>9}  {lead}"
+        )
     if report.edits:
         lines += ["", "Edit rate per draft kind and prompt version"]
         for e in report.edits:

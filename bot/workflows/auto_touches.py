@@ -21,7 +21,9 @@ class Cancelled:
 
 
 ALREADY_CANCELLED = Refused("Already cancelled. Nothing was changed.")
-NOT_YOURS = Refused("Only the account's CSM, their manager, or ops can cancel this message. Nothing was changed.")
+NOT_YOURS = Refused(
+    "Only the account's CSM, their manager, or ops can cancel this message. Nothing was changed."
+)
 GONE = Refused("This message no longer exists.")
 
 CancelOutcome = Cancelled | Refused
@@ -56,7 +58,9 @@ def describe(outcome: CancelOutcome) -> str:
     return outcome.message
 
 
-def cancel_queued_touches(session: Session, *, account_id: str, actor: str, now: datetime, reason: str) -> int:
+def cancel_queued_touches(
+    session: Session, *, account_id: str, actor: str, now: datetime, reason: str
+) -> int:
     """Stop every automated touch still queued on the account (a veto, a pause), each logged."""
     cancelled = 0
     for message in outbox.queued_automated(session, account_id=account_id):

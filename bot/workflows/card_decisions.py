@@ -161,7 +161,9 @@ def _decide_once(
             _queue_send(session, card=card, account=account, subject=draft.subject, body=final_text, now=now)
         elif reason == DismissReason.KNOWN_CONTEXT:  # owed with the dismissal, or not at all
             offered = offers.offer_if_due(session, card=card, account=account, signal=signal, now=now)
-        copies = card_messages.owe_updates(session, card_id=card_id, now=now)  # every copy, wherever it climbed
+        copies = card_messages.owe_updates(
+            session, card_id=card_id, now=now
+        )  # every copy, wherever it climbed
         view = load_card_view(session, card_id=card_id)
         assert view is not None  # the card, signal and account were all read above
         return Decided(view, card.channel_id, card.message_ts, offered=offered, copies=copies)

@@ -68,7 +68,9 @@ class CardRenderer:
 
     def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
         card_id = row.card_id or 0
-        cards.mark_posted(session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now)
+        cards.mark_posted(
+            session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now
+        )
         route = self._routes.get(card_id) or cards.route_of(session, card_id=card_id)
         if route == "escalate":
             owe_manager_notice(session, card_id=card_id, now=now)
@@ -146,6 +148,8 @@ def preview_cards(deps: Deps, *, card_id: int | None = None) -> int:
             if message is None:
                 continue
             text, blocks = message
-            deps.poster.post(channel=recipient, text=text, blocks=blocks, tag=MessageTag(PREVIEW_TAG, each_id))
+            deps.poster.post(
+                channel=recipient, text=text, blocks=blocks, tag=MessageTag(PREVIEW_TAG, each_id)
+            )
             shown += 1
     return shown

@@ -108,14 +108,19 @@ class CycleSummary:
             f"  new signals: {sum(self.signals.values())} ({counts(self.signals)})",
             f"  routes: {counts(self.routes)}",
             f"  escalation cards posted: {self.cards_posted}"
-            + (f" (and {self.cards_previewed} previewed here, not posted: no SLACK_BOT_TOKEN)" if self.cards_previewed else "")
+            + (
+                f" (and {self.cards_previewed} previewed here, not posted: no SLACK_BOT_TOKEN)"
+                if self.cards_previewed
+                else ""
+            )
             + (f" ({self.cards_not_posted} failed, retried later)" if self.cards_not_posted else ""),
             f"  cards over the CSMs' daily budget, waiting in the digest: {self.cards_to_digest}",
             f"  snoozed cards woken and back with their owners: {self.cards_woken}",
             f"  audit cards drawn below the line (posted with the cards above): {self.audit_cards}",
             f"  automated touches queued: {self.auto_queued}",
             f"  on hold or kept quiet by a guardrail: {self.held}",
-            f"  drafts: {counts(self.drafts_by_author)}" + (f" — {self.model_outage}" if self.model_outage else ""),
+            f"  drafts: {counts(self.drafts_by_author)}"
+            + (f" — {self.model_outage}" if self.model_outage else ""),
             f"  accounts already handled earlier today: {self.already_recorded}",
         ]
         lines.extend(f"  circuit breaker: {trip}" for trip in self.breaker_trips)
@@ -236,7 +241,9 @@ def plan_book(
     with deps.session_factory() as session:
         book = book_facts(session)
     if previous is None:
-        previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
+        previous = previous_scores(
+            deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results]
+        )
     health_by_id = {result.account_id: result for result in results}
     plans: list[AccountPlan] = []
     lapses: list[Lapse] = []

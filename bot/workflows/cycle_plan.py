@@ -88,7 +88,9 @@ def plan_account(
         with_sales_contact(d, who, mentions) if d.trigger in config.routing.handoff_triggers else d
         for d in decisions
     ]
-    plan = AccountPlan(account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions)
+    plan = AccountPlan(
+        account.account_id, account.name, account.owner_slack_id, account.arr, health, decisions
+    )
     if plan.lead.route is Route.AUTO or plan.gets_card:  # it may go out now: its details will want them
         plan.facts = account
     return plan, day.lapses

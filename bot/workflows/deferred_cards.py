@@ -55,9 +55,7 @@ def open_deferred_card(deps: Deps, *, card_id: int, actor: str) -> Opened | Refu
         if card is None or account is None or signal is None:
             return Refused("This card no longer exists.")
         if card.state != CardState.PENDING:
-            return Refused(
-                f"Already decided ({card.state}) by <@{card.decided_by}>. Nothing was changed."
-            )
+            return Refused(f"Already decided ({card.state}) by <@{card.decided_by}>. Nothing was changed.")
         if card.message_ts or not cards.move_to_dm(session, card_id=card_id):
             return Refused(f"The {account.name} card is already in <@{card.recipient_slack_id}>'s DM.")
         if prepared.draft is not None and card.draft_id is None:

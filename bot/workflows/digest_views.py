@@ -43,7 +43,9 @@ def build_digest_views(
     timing = timing or TouchTiming.from_settings(Settings())
     as_of = digest_data.latest_snapshot_day(session) or now.date()
     owner_ids = [user.slack_id for user in users]
-    accounts = {account.account_id: account for account in digest_data.accounts_of(session, owner_ids=owner_ids)}
+    accounts = {
+        account.account_id: account for account in digest_data.accounts_of(session, owner_ids=owner_ids)
+    }
     by_owner: dict[str, list[Account]] = defaultdict(list)
     for account in accounts.values():
         by_owner[account.owner_slack_id].append(account)

@@ -46,7 +46,9 @@ def home_view_for(deps: Deps, *, slack_id: str, ops_filters: OverrideFilters | N
             deps, session, user, now=now, owns_accounts=owns_accounts,
             budget=config.guardrails.card_budget.per_csm_per_day,
         )  # fmt: skip
-        if digest is not None and role_sections:  # the role's list of waiting cards (rung, age) replaces the digest's
+        if (
+            digest is not None and role_sections
+        ):  # the role's list of waiting cards (rung, age) replaces the digest's
             digest = replace(digest, pending_cards=())
         override_log: list[dict[str, Any]] = []
         trips: list[TripView] = []

@@ -20,7 +20,9 @@ def is_manager(session: Session, user: User) -> bool:
     return user.role == Role.MANAGER or bool(team_health.reports_of(session, manager_slack_id=user.slack_id))
 
 
-def manager_blocks(session: Session, user: User, *, now: datetime, currency: str, budget: int) -> list[dict[str, object]]:
+def manager_blocks(
+    session: Session, user: User, *, now: datetime, currency: str, budget: int
+) -> list[dict[str, object]]:
     climbed = team_health.climbed_to(session, manager_slack_id=user.slack_id)
     copies = team_health.card_copies(session, card_ids=[card.card.id for card in climbed])
     names = {person.slack_id: person.name for person in users.list_users(session)}
@@ -28,7 +30,9 @@ def manager_blocks(session: Session, user: User, *, now: datetime, currency: str
         card_line_of(card, names, where=where_to_open(copies.get(card.card.id, []), viewer=user.slack_id))
         for card in climbed
     ]
-    team = health_view(session, scope_of(session, user, yours=True), now=now, currency=currency, budget=budget)
+    team = health_view(
+        session, scope_of(session, user, yours=True), now=now, currency=currency, budget=budget
+    )
     return manager_sections(lines, team)
 
 
@@ -44,7 +48,11 @@ def where_to_open(copies: list[SlackDelivery], *, viewer: str) -> str:
     mine = [(channel, ts) for c, channel, ts in posted if c.recipient == viewer and channel and ts]
     if mine:
         return f"<{message_link(*mine[-1])}|View card> in your DM"
-    shared = [(c.recipient, channel, ts) for c, channel, ts in posted if CHANNEL_ID.fullmatch(c.recipient) and channel and ts]
+    shared = [
+        (c.recipient, channel, ts)
+        for c, channel, ts in posted
+        if CHANNEL_ID.fullmatch(c.recipient) and channel and ts
+    ]
     if shared:
         recipient, channel, ts = shared[-1]
         return f"<{message_link(channel, ts)}|View card> in {slack_link(recipient) or 'the channel'}"

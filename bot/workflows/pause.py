@@ -44,7 +44,9 @@ def pause_automation(
                 "Only the account's CSM, their manager, or ops can pause its automation. Nothing was changed."
             )
         accounts.set_automation_paused(session, account_id=account_id, until=until, by=actor)
-        cancelled = cancel_queued_touches(session, account_id=account_id, actor=actor, now=now, reason="automation paused")
+        cancelled = cancel_queued_touches(
+            session, account_id=account_id, actor=actor, now=now, reason="automation paused"
+        )
         overrides.record_account_action(
             session, account_id=account_id, action=PAUSED, actor=actor, now=now,
             reason=(f"{days} days, until {until:%Y-%m-%d %H:%M} UTC" + (f"; {note}" if note else "")),

@@ -87,16 +87,16 @@ def set_veto(deps: Deps, *, account_id: str, actor: str, on: bool, note: str = "
                 "Only the account's CSM, their manager, or ops can change its veto. Nothing was changed."
             )
         if on and account.always_human:
-            return Refused(
-                f"{account.name} is already “always human” (set by <@{account.always_human_by}>)."
-            )
+            return Refused(f"{account.name} is already “always human” (set by <@{account.always_human_by}>).")
         if not on and not account.always_human and account.human_handled_by is None:
             return Refused(f"{account.name} has no veto to lift; automation already handles it as usual.")
         accounts.set_always_human(session, account_id=account_id, on=on, by=actor)
         cancelled = 0
         packets: tuple[PacketUpdate, ...] = ()
         if on:
-            cancelled = cancel_queued_touches(session, account_id=account_id, actor=actor, now=now, reason="the CSM's veto")
+            cancelled = cancel_queued_touches(
+                session, account_id=account_id, actor=actor, now=now, reason="the CSM's veto"
+            )
         elif account.human_handled_by is not None:  # lifting the veto ends a take-over's hold too
             accounts.clear_human_handled(session, account_id=account_id)
             packets = close_packets(session, account, handed_back_line(by=actor, at=now, automatic=False,

@@ -84,7 +84,13 @@ def detect(
 
 
 def _volume_rise(
-    recent: Sequence[WeekCount], before: Sequence[WeekCount], n1: int, n2: int, *, alpha: float, min_rise: float
+    recent: Sequence[WeekCount],
+    before: Sequence[WeekCount],
+    n1: int,
+    n2: int,
+    *,
+    alpha: float,
+    min_rise: float,
 ) -> Drift | None:
     """More cards a week lately than before: a Poisson test of the recent count against the
     weekly mean before, scaled to the recent window."""

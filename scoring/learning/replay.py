@@ -108,13 +108,19 @@ class ReplayResult:
             "per_csm_week_before": self.per_csm_week_before,
             "per_csm_week_after": self.per_csm_week_after,
             "removed": [
-                {"card_id": c.card_id, "account_id": c.account_id, "day": c.day.isoformat(), "decision": c.decision}
+                {
+                    "card_id": c.card_id,
+                    "account_id": c.account_id,
+                    "day": c.day.isoformat(),
+                    "decision": c.decision,
+                }
                 for c in self.removed
             ],
             "removed_by_decision": dict(sorted(self.removed_by_decision.items())),
             "added_days": self.added_days,
             "missed_churn": [
-                {"account_id": c.account_id, "name": c.name, "day": c.day.isoformat()} for c in self.missed_churn
+                {"account_id": c.account_id, "name": c.name, "day": c.day.isoformat()}
+                for c in self.missed_churn
             ],
         }
 
@@ -129,7 +135,9 @@ def value_on(
         return today.score
     if trigger is TriggerKey.HEALTH_DROP:
         drop = rules.health_drop
-        previous = _score_near(by_day, today.day - timedelta(days=drop.window_days), drop.history_tolerance_days)
+        previous = _score_near(
+            by_day, today.day - timedelta(days=drop.window_days), drop.history_tolerance_days
+        )
         return None if not previous else 1 - today.score / previous
     if trigger is TriggerKey.EXPANSION_READY:
         ready = today.readiness

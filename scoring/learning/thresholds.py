@@ -55,7 +55,12 @@ from scoring.types import TriggerKey
 POSITIVE_ACTIONS = frozenset({Action.APPROVED, Action.EDITED, Action.TAKEN_OVER})
 NEGATIVE_REASONS = frozenset({DismissCode.FALSE_POSITIVE, DismissCode.KNOWN_CONTEXT})
 INTEGER_LINES = frozenset({TriggerKey.HEALTH_LOW, TriggerKey.EXPANSION_READY})
-SEGMENT_WORDS = {"enterprise": "enterprise", "mid_market": "mid-market", "smb": "SMB", "self_serve": "self-serve"}
+SEGMENT_WORDS = {
+    "enterprise": "enterprise",
+    "mid_market": "mid-market",
+    "smb": "SMB",
+    "self_serve": "self-serve",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +144,14 @@ def propose_thresholds(
         trigger = TriggerKey(d.trigger)
         if d.is_audit:
             if label.kind in (LabelKind.WORTH_A_PERSON, LabelKind.NOISE):
-                seen = Observed(d.fired_value, label.kind is LabelKind.WORTH_A_PERSON, label.week, d.account_id)
+                seen = Observed(
+                    d.fired_value, label.kind is LabelKind.WORTH_A_PERSON, label.week, d.account_id
+                )
                 audited[(trigger, d.segment)].append((seen, label.weight))
         elif said is not None:
-            fired[(trigger, d.segment)].append(Observed(d.fired_value, said, label.week, d.account_id, label.day))
+            fired[(trigger, d.segment)].append(
+                Observed(d.fired_value, said, label.week, d.account_id, label.day)
+            )
     proposals = []
     for key in sorted(set(fired) | set(audited)):
         trigger, segment = key
@@ -233,7 +242,9 @@ def _tighten(
     )  # fmt: skip
 
 
-def _reach(trigger: TriggerKey, cell: list[Observed], index: dict[float, int], within_days: int) -> np.ndarray:
+def _reach(
+    trigger: TriggerKey, cell: list[Observed], index: dict[float, int], within_days: int
+) -> np.ndarray:
     """Per card, the index (in `distinct`, least alarming first) of the most alarming value its
     account showed from the card's day to `within_days` later, the card itself included."""
     by_account: dict[str, list[Observed]] = defaultdict(list)
@@ -258,7 +269,9 @@ def _positives_by_value(yes: np.ndarray, counts: np.ndarray, se: float, sp: floa
     seen = counts > 0
     rate = np.zeros_like(counts)
     if seen.any():
-        rate[seen] = isotonic_regression(yes[seen] / counts[seen], sample_weight=counts[seen], increasing=True)
+        rate[seen] = isotonic_regression(
+            yes[seen] / counts[seen], sample_weight=counts[seen], increasing=True
+        )
     return counts * np.clip((rate - (1 - sp)) / (se + sp - 1), 0.0, 1.0)
 
 
@@ -275,7 +288,10 @@ def _removed_less_approved(approved: np.ndarray, removed: np.ndarray, alpha: flo
 
 def _approved_more(first: np.ndarray, second: np.ndarray, alpha: float) -> bool:
     """Whether the first group's approvals (1/0) outnumber the second's in share (one-sided Fisher)."""
-    table = [[int(first.sum()), int(len(first) - first.sum())], [int(second.sum()), int(len(second) - second.sum())]]
+    table = [
+        [int(first.sum()), int(len(first) - first.sum())],
+        [int(second.sum()), int(len(second) - second.sum())],
+    ]
     _, p_value = stats.fisher_exact(table, alternative="greater")
     return bool(p_value < alpha)
 
@@ -313,7 +329,9 @@ def _loosen(
     # A handful of audit answers is noisy (reviewers call 15% of benign near misses worth a
     # look): the near misses' precision is taken at its Wilson lower bound before correction.
     low, _ = wilson(float((audit_approved * weights).sum()) / float(weights.mean()), len(audited))
-    band_precision = min(1.0, max(0.0, (low - (1 - rules.specificity)) / (rules.sensitivity + rules.specificity - 1)))
+    band_precision = min(
+        1.0, max(0.0, (low - (1 - rules.specificity)) / (rules.sensitivity + rules.specificity - 1))
+    )
     fired_precision = caught / len(cell)
     if band_precision < rules.loosen_min_share * fired_precision:
         return None
@@ -358,7 +376,9 @@ def _proposal(
     value: float | int = int(new_line) if trigger in INTEGER_LINES else round(float(new_line), 4)
     shown = _shown(trigger, value)
     words = SEGMENT_WORDS.get(segment, segment)
-    title = f"{direction.capitalize()} {trigger.value} for {words}: fires {shown} (now {_shown(trigger, line)})"
+    title = (
+        f"{direction.capitalize()} {trigger.value} for {words}: fires {shown} (now {_shown(trigger, line)})"
+    )
     return Proposal(
         kind=ProposalKind.THRESHOLD,
         key=f"threshold:{trigger.value}:{segment}",
@@ -382,5 +402,3 @@ def _shown(trigger: TriggerKey, line: float) -> str:
 def _seed(trigger: TriggerKey, segment: str, n: int) -> int:
     """The bootstrap's seed: the same proposal on every run over the same labels."""
     return int.from_bytes(hashlib.sha256(f"{trigger.value}|{segment}|{n}".encode()).digest()[:4], "big")
-
-

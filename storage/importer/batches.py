@@ -76,4 +76,3 @@ class BatchWriter:
         self.written += len(rows)
         self._pending[index] = []
         self._keys[index] = set()
-

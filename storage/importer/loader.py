@@ -51,7 +51,9 @@ def import_directory(
     ignored = [
         path.name for name, path in found.items() if name.endswith(".csv") and name not in IMPORT_FILES
     ]
-    return import_files(session_factory, found, ignored=ignored, today=today, people=people, progress=progress)
+    return import_files(
+        session_factory, found, ignored=ignored, today=today, people=people, progress=progress
+    )
 
 
 def import_file_as(

@@ -59,7 +59,9 @@ def resolve_people(csv_file: CsvFile, directory: PeopleDirectory | None, *, file
     for record in csv_file.records:
         values, errors = _resolve_record(record, directory)
         if errors:
-            problems[record.line] = [RowError(file, record.line, column, message) for column, message in errors]
+            problems[record.line] = [
+                RowError(file, record.line, column, message) for column, message in errors
+            ]
         records.append(CsvRecord(record.line, values))
     header = list(csv_file.header)  # a column filled in is given (a re-import updates it)
     filled = {column for record in records for column, value in record.values.items() if value}
@@ -81,7 +83,9 @@ def _resolve_record(
         else:
             person = directory.by_email(email)
             if person is None:
-                errors.append((EMAIL_COLUMN, f"Slack knows no user with the email {email!r} (users_not_found)"))
+                errors.append(
+                    (EMAIL_COLUMN, f"Slack knows no user with the email {email!r} (users_not_found)")
+                )
             else:
                 member_id = values[ID_COLUMN] = person.member_id
     manager = values.get(MANAGER_COLUMN, "").strip()
@@ -91,7 +95,9 @@ def _resolve_record(
         else:
             found = directory.by_email(manager)
             if found is None:
-                errors.append((MANAGER_COLUMN, f"Slack knows no user with the email {manager!r} (users_not_found)"))
+                errors.append(
+                    (MANAGER_COLUMN, f"Slack knows no user with the email {manager!r} (users_not_found)")
+                )
             else:
                 values[MANAGER_COLUMN] = found.member_id
     if directory is not None and member_id and not errors and not values.get(ZONE_COLUMN, "").strip():

@@ -124,7 +124,9 @@ class FileValidator:
             if key in first_seen:
                 key_text = ", ".join(f"{column}={db_row[column]}" for column in target.key)
                 message = f"duplicate of line {first_seen[key]} (same {key_text})"
-                self.result.errors.append(RowError(self.spec.file, record.line, "/".join(target.key), message))
+                self.result.errors.append(
+                    RowError(self.spec.file, record.line, "/".join(target.key), message)
+                )
             else:
                 first_seen[key] = record.line
         self.result.errors.sort(key=lambda error: error.line)  # stable: a line's own order kept

@@ -55,7 +55,9 @@ def account_labels(session: Session) -> dict[str, tuple[str, str]]:
 
 def owns_any(session: Session, *, owner_slack_id: str) -> bool:
     """Does this person own at least one account?"""
-    found = session.scalar(select(Account.account_id).where(Account.owner_slack_id == owner_slack_id).limit(1))
+    found = session.scalar(
+        select(Account.account_id).where(Account.owner_slack_id == owner_slack_id).limit(1)
+    )
     return found is not None
 
 
@@ -179,13 +181,20 @@ def set_human_handled(session: Session, *, account_id: str, by: str, now: dateti
 
 def clear_human_handled(session: Session, *, account_id: str) -> None:
     """A take-over's pause ends: automation handles the account again."""
-    _update_one(session, account_id, human_handled_by=None, human_handled_since=None, hand_back_reminded_at=None)
+    _update_one(
+        session, account_id, human_handled_by=None, human_handled_since=None, hand_back_reminded_at=None
+    )
 
 
 def hand_back(session: Session, *, account_id: str, holder: str) -> bool:
     """End `holder`'s hold on the account (guarded: True for the one call that ended it)."""
     return _guarded(
-        session, account_id, holder, human_handled_by=None, human_handled_since=None, hand_back_reminded_at=None
+        session,
+        account_id,
+        holder,
+        human_handled_by=None,
+        human_handled_since=None,
+        hand_back_reminded_at=None,
     )
 
 
@@ -234,7 +243,9 @@ def set_always_human(session: Session, *, account_id: str, on: bool, by: str) ->
     _update_one(session, account_id, always_human=on, always_human_by=by if on else None)
 
 
-def set_automation_paused(session: Session, *, account_id: str, until: datetime | None, by: str | None) -> None:
+def set_automation_paused(
+    session: Session, *, account_id: str, until: datetime | None, by: str | None
+) -> None:
     """Automation paused on the account until `until` (None: not paused); it resumes by itself after."""
     _update_one(session, account_id, automation_paused_until=until, automation_paused_by=by)
 

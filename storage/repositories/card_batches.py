@@ -34,7 +34,9 @@ def load_cards_for_rendering(session: Session, *, card_ids: Sequence[int]) -> Lo
         signal.id: signal for signal in session.scalars(select(Signal).where(Signal.id.in_(signal_ids)))
     }
     rows: list[object] = [*found, *signals.values()]
-    rows += session.scalars(select(Account).where(Account.account_id.in_({card.account_id for card in found})))
+    rows += session.scalars(
+        select(Account).where(Account.account_id.in_({card.account_id for card in found}))
+    )
     draft_ids = {card.draft_id for card in found if card.draft_id}
     if draft_ids:
         rows += session.scalars(select(Draft).where(Draft.id.in_(draft_ids)))
@@ -43,7 +45,9 @@ def load_cards_for_rendering(session: Session, *, card_ids: Sequence[int]) -> Lo
         key = tuple_(HealthSnapshot.account_id, HealthSnapshot.as_of)
         rows += session.scalars(select(HealthSnapshot).where(key.in_(days)))
     # The owners and their managers (a card says where it climbs next)
-    owners = list(session.scalars(select(User).where(User.slack_id.in_({c.recipient_slack_id for c in found}))))
+    owners = list(
+        session.scalars(select(User).where(User.slack_id.in_({c.recipient_slack_id for c in found})))
+    )
     managers = {owner.manager_slack_id for owner in owners if owner.manager_slack_id}
     rows += owners
     if managers:

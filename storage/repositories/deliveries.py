@@ -97,7 +97,9 @@ def due_ids(
     limit: int = 1000,
 ) -> list[int]:
     """Rows an attempt may claim now: queued and due, or sending under a claim gone stale."""
-    rows = due(session, now=now, stale_before=stale_before, kinds=kinds, card_id=card_id, key=key, limit=limit)
+    rows = due(
+        session, now=now, stale_before=stale_before, kinds=kinds, card_id=card_id, key=key, limit=limit
+    )
     return [delivery_id for delivery_id, _ in rows]
 
 
@@ -161,7 +163,10 @@ def claim_many(
         .execution_options(synchronize_session=False)
     )
     rows = session.scalars(
-        select(d).where(d.id.in_(delivery_ids), d.claim == token).order_by(d.id).execution_options(populate_existing=True)
+        select(d)
+        .where(d.id.in_(delivery_ids), d.claim == token)
+        .order_by(d.id)
+        .execution_options(populate_existing=True)
     )
     return [Claimed(row, token, row.maybe_posted_since) for row in rows]
 

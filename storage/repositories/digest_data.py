@@ -52,11 +52,15 @@ def pending_cards_with_context(
                 where,
             )
         )
-        rows.extend((card, name, arr, trigger, route) for card, name, arr, trigger, route in session.execute(query))
+        rows.extend(
+            (card, name, arr, trigger, route) for card, name, arr, trigger, route in session.execute(query)
+        )
     return sorted(rows, key=lambda row: (row[0].created_at, row[0].id))
 
 
-def queued_automated_with_names(session: Session, *, account_ids: Sequence[str]) -> list[tuple[OutboxMessage, str]]:
+def queued_automated_with_names(
+    session: Session, *, account_ids: Sequence[str]
+) -> list[tuple[OutboxMessage, str]]:
     """Automated touches still queued on these accounts, with the account's name, oldest first."""
     rows: list[tuple[OutboxMessage, str]] = []
     for start in range(0, len(account_ids), IN_CHUNK):

@@ -199,11 +199,19 @@ def _load(
             automation_paused=paused_until is not None and as_of <= paused_until.date(),
         )
         for (
-            account_id, name, segment, arr, owner, renewal, mode, always_human, handled_by, executive, industry,
+            account_id,
+            name,
+            segment,
+            arr,
+            owner,
+            renewal,
+            mode,
+            always_human,
+            handled_by,
+            executive,
+            industry,
             paused_until,
-        ) in (
-            _rows(session, query, a.account_id, scope)
-        )
+        ) in (_rows(session, query, a.account_id, scope))
     ]
     # Python's order, not the database collation's: the same on both backends and for id chunks.
     facts.sort(key=lambda fact: fact.account_id)

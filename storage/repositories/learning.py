@@ -163,7 +163,9 @@ def load_cards(session: Session, *, since: date, as_of: date) -> list[CardRecord
 def load_outcomes(session: Session, *, since: date, as_of: date) -> list[KnownOutcome]:
     """Renewals that happened between `since` and `as_of`, with the account's segment."""
     query = (
-        select(RenewalOutcome.account_id, Account.segment, RenewalOutcome.renewal_date, RenewalOutcome.outcome)
+        select(
+            RenewalOutcome.account_id, Account.segment, RenewalOutcome.renewal_date, RenewalOutcome.outcome
+        )
         .join(Account, Account.account_id == RenewalOutcome.account_id)
         .where(RenewalOutcome.renewal_date.between(since, as_of))
         .order_by(RenewalOutcome.renewal_date, RenewalOutcome.account_id)

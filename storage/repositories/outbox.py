@@ -182,7 +182,9 @@ def for_signals(session: Session, *, signal_ids: Sequence[int]) -> list[OutboxMe
     """The automated touches these signals made, oldest first."""
     if not signal_ids:
         return []
-    query = select(OutboxMessage).where(OutboxMessage.signal_id.in_(list(signal_ids))).order_by(OutboxMessage.id)
+    query = (
+        select(OutboxMessage).where(OutboxMessage.signal_id.in_(list(signal_ids))).order_by(OutboxMessage.id)
+    )
     return list(session.scalars(query))
 
 

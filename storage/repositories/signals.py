@@ -149,7 +149,9 @@ def signals_for_account(session: Session, *, account_id: str, since: date) -> li
 def held_by_breaker(session: Session, *, as_of: date, trigger: str) -> list[Signal]:
     """The day's signals of `trigger` that the circuit breaker held (its code comes first)."""
     held = session.scalars(
-        select(Signal).where(Signal.as_of == as_of, Signal.trigger == trigger, Signal.route == Route.HOLD.value)
+        select(Signal).where(
+            Signal.as_of == as_of, Signal.trigger == trigger, Signal.route == Route.HOLD.value
+        )
     )
     return [s for s in held if (s.reasons or {}).get("codes", [None])[:1] == ["circuit_breaker"]]
 

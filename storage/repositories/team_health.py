@@ -108,7 +108,8 @@ def climbed_to(session: Session, *, manager_slack_id: str) -> list[WaitingCard]:
 
 def _rows(session: Session, query: Select[EscalationCard, str, str, str, str]) -> list[WaitingCard]:
     return [
-        WaitingCard(card, name, owner, trigger, route) for card, name, owner, trigger, route in session.execute(query)
+        WaitingCard(card, name, owner, trigger, route)
+        for card, name, owner, trigger, route in session.execute(query)
     ]
 
 

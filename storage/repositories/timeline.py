@@ -39,7 +39,9 @@ def _capped(session: Session, query: Select[Any], cap: int) -> Capped[Any]:
     return Capped(rows, int(session.scalar(select(func.count()).select_from(query.subquery())) or 0))
 
 
-def sent_touches(session: Session, *, account_id: str, since: datetime, cap: int = CAP) -> Capped[OutboxMessage]:
+def sent_touches(
+    session: Session, *, account_id: str, since: datetime, cap: int = CAP
+) -> Capped[OutboxMessage]:
     o = OutboxMessage
     query = (
         select(o)
@@ -69,7 +71,9 @@ def tickets_opened(session: Session, *, account_id: str, since: datetime, cap: i
     return _capped(session, query, cap)
 
 
-def context_events(session: Session, *, account_id: str, since: datetime, cap: int = CAP) -> Capped[ContextEvent]:
+def context_events(
+    session: Session, *, account_id: str, since: datetime, cap: int = CAP
+) -> Capped[ContextEvent]:
     """Context events that began since `since`, or began earlier and were still running then."""
     c = ContextEvent
     query = (
@@ -110,4 +114,3 @@ def open_tickets(session: Session, *, account_id: str, cap: int = CAP) -> Capped
         .order_by(t.opened_at.desc(), t.ticket_id)
     )
     return _capped(session, query, cap)
-

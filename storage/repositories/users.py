@@ -32,7 +32,9 @@ def digest_recipients(session: Session, *, only_user: str | None = None) -> list
     if only_user:
         query = select(User).where(User.slack_id == only_user)
     else:
-        query = select(User).where(or_(User.role == Role.CSM, User.slack_id.in_(select(Account.owner_slack_id))))
+        query = select(User).where(
+            or_(User.role == Role.CSM, User.slack_id.in_(select(Account.owner_slack_id)))
+        )
     return list(session.scalars(query.order_by(User.slack_id)))
 
 

@@ -32,7 +32,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--questions", type=int, default=20)
-    parser.add_argument("--latency", type=float, default=0.3, help="seconds the local server takes per answer")
+    parser.add_argument(
+        "--latency", type=float, default=0.3, help="seconds the local server takes per answer"
+    )
     args = parser.parse_args()
 
     from bot.assistant import llm
@@ -68,7 +70,9 @@ def main() -> int:
     for part in o200k:
         print(f"{part:<14}{o200k[part]:>8}{cl100k[part]:>8}")
     total_o, total_c = sum(o200k.values()), sum(cl100k.values())
-    print(f"{'total':<14}{total_o:>8}{total_c:>8}   budget {BUDGET}: {'ok' if max(total_o, total_c) < BUDGET else 'OVER'}")
+    print(
+        f"{'total':<14}{total_o:>8}{total_c:>8}   budget {BUDGET}: {'ok' if max(total_o, total_c) < BUDGET else 'OVER'}"
+    )
     if price:
         # a question costs up to four calls; the largest is the last, the others carry less data
         print(f"Estimated cost of that final call at {model}'s price: ${price.cost(total_o, 150):.5f} "
@@ -86,7 +90,13 @@ def main() -> int:
         for _ in range(args.questions):
             server.script(Behaviour.tool_call("ask_tandem", {"intent": "renewals", "account": None}),
                           Behaviour.final("Several accounts renew this quarter."))  # fmt: skip
-        turn = Turn(requester="U1", channel="D1", thread_ts="1.0", ts="1.0", text="whats renewing soon and is it risky")
+        turn = Turn(
+            requester="U1",
+            channel="D1",
+            thread_ts="1.0",
+            ts="1.0",
+            text="whats renewing soon and is it risky",
+        )
         started = time.perf_counter()
         walls = []
         for _ in range(args.questions):

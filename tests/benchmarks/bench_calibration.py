@@ -129,10 +129,13 @@ def run(accounts: int, months: int, seed: int = 7, *, profile: bool = False) -> 
     samples = world.samples
     figures["samples"] = len(samples.churned)
     figures["churned"] = int(samples.churned.sum())
-    figures["samples_mib"] = sum(
-        getattr(samples, name).nbytes
-        for name in ("values", "churned", "days", "label_ends", "accounts", "current", "sources")
-    ) / 2**20
+    figures["samples_mib"] = (
+        sum(
+            getattr(samples, name).nbytes
+            for name in ("values", "churned", "days", "label_ends", "accounts", "current", "sources")
+        )
+        / 2**20
+    )
     figures["values_dtype"] = str(samples.values.dtype)
     figures["rss_before_mib"] = rss_mib()
 
@@ -181,7 +184,9 @@ def report(f: dict[str, Any]) -> None:
         f"  build samples     {f['build_seconds']:7.1f} s   peak RSS {f['build_peak_mib']:6.0f} MiB   "
         f"(samples hold {f['samples_mib']:.0f} MiB, values {f['values_dtype']}; RSS after {f['rss_before_mib']:.0f} MiB)"
     )
-    print(f"  calibrate_signals {f['calibrate_seconds']:7.1f} s   peak RSS {f['calibrate_peak_mib']:6.0f} MiB")
+    print(
+        f"  calibrate_signals {f['calibrate_seconds']:7.1f} s   peak RSS {f['calibrate_peak_mib']:6.0f} MiB"
+    )
     for label in ("backtest fit", "reference gradient boosting", "bootstrap", "final fit", "rest"):
         if label in f["parts"]:
             print(f"    {label:<28} {f['parts'][label]:6.1f} s")
@@ -203,7 +208,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", action="store_true", help="cProfile calibrate_signals (top 30, cumulative)")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile calibrate_signals (top 30, cumulative)"
+    )
     args = parser.parse_args()
     report(run(args.accounts, args.months, args.seed, profile=args.profile))
 

@@ -72,9 +72,9 @@ def fan_out(factory: object, *, faults: float, workers: int, now: datetime) -> d
             run.merge(deliver_due(deps, fanout_renderers(settings)))
             with deps.session_factory() as session:
                 owed = session.scalar(
-                    select(func.count()).select_from(SlackDelivery).where(
-                        SlackDelivery.state != DeliveryState.SENT.value
-                    )
+                    select(func.count())
+                    .select_from(SlackDelivery)
+                    .where(SlackDelivery.state != DeliveryState.SENT.value)
                 )
             if not owed or passes >= 30:
                 break

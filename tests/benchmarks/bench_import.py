@@ -47,7 +47,10 @@ def write_export(directory: Path, rows: int) -> int:
         written = 0
         for i in range(accounts):
             seats = 20 + i % 200
-            lines = [f"ACC-{i:07d},{day},{(i + d) % seats},{seats},{(i * 7 + d) % 900}\n" for d, day in enumerate(days)]
+            lines = [
+                f"ACC-{i:07d},{day},{(i + d) % seats},{seats},{(i * 7 + d) % 900}\n"
+                for d, day in enumerate(days)
+            ]
             remaining = rows - written
             handle.writelines(lines[:remaining] if i == accounts - 1 else lines)
             written += min(len(lines), remaining) if i == accounts - 1 else len(lines)
@@ -78,7 +81,9 @@ def run_import(directory: Path, url: str) -> tuple[float, float, float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=12_000_000)
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
     parser.add_argument("--keep", type=Path, help="write the export here and keep it")

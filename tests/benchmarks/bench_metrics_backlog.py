@@ -80,7 +80,9 @@ def main() -> None:
 
     def every_state() -> None:
         with engine.connect() as connection:
-            connection.execute(text("SELECT state, kind, count(*) FROM slack_deliveries GROUP BY state, kind")).all()
+            connection.execute(
+                text("SELECT state, kind, count(*) FROM slack_deliveries GROUP BY state, kind")
+            ).all()
 
     scrape_counts()  # warm the connection pool and the cache
     print(f"  scrape's backlog counts (open states): {best_of(5, scrape_counts):8.1f} ms")

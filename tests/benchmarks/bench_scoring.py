@@ -278,7 +278,9 @@ def bench(size: int, database_url: str | None, *, cycle: bool, seed: bool = True
             f"`score` command {command['seconds'] / floor['seconds']:.1f}x (goal: 3x or less)"
         )
         if url.startswith("sqlite"):  # the floor's CPU is the database's own work only there
-            ratios += f"; in CPU time {scored['cpu'] / floor['cpu']:.1f}x and {command['cpu'] / floor['cpu']:.1f}x"
+            ratios += (
+                f"; in CPU time {scored['cpu'] / floor['cpu']:.1f}x and {command['cpu'] / floor['cpu']:.1f}x"
+            )
         print(ratios, flush=True)
         if cycle:
             figures = run_child("cycle", url, size)

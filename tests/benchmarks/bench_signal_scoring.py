@@ -48,7 +48,9 @@ AS_OF = date(2025, 6, 30)
 MODEL_ACCOUNTS = 5_000  # the small world the calibrated model is fitted on (12 months)
 
 
-def build_inputs(accounts: int, seed: int, folder: Path, model_accounts: int = MODEL_ACCOUNTS) -> dict[str, Any]:
+def build_inputs(
+    accounts: int, seed: int, folder: Path, model_accounts: int = MODEL_ACCOUNTS
+) -> dict[str, Any]:
     """The table to score and a calibrated model, pickled into `folder` for the children."""
     import numpy as np
 
@@ -80,7 +82,10 @@ def child(folder: Path, variant: str, repeats: int) -> dict[str, Any]:
     if variant == "calibrated":
         model = pickle.loads((folder / "model.pickle").read_bytes())
         config = config.model_copy(update={"signal_model": model})
-    figures: dict[str, Any] = {"code": str(Path(scoring.__file__).resolve().parents[1]), "accounts": len(table)}
+    figures: dict[str, Any] = {
+        "code": str(Path(scoring.__file__).resolve().parents[1]),
+        "accounts": len(table),
+    }
     for name, run in (("score_columns", score_columns), ("score_table", score_table)):
         run(table, config)  # warm-up: imports, caches, the table's per-column lists
         wall, cpu = [], []
@@ -93,7 +98,9 @@ def child(folder: Path, variant: str, repeats: int) -> dict[str, Any]:
     results = out  # score_table's, from the last pass
     digest = hashlib.sha256()
     for r in results:
-        digest.update(f"{r.account_id}|{r.score}|{r.band}|{r.confidence}|{r.explanation}|{r.notes}\n".encode())
+        digest.update(
+            f"{r.account_id}|{r.score}|{r.band}|{r.confidence}|{r.explanation}|{r.notes}\n".encode()
+        )
     figures["digest"] = digest.hexdigest()[:16]
     return figures
 
@@ -132,9 +139,15 @@ def bench(
             f"inputs built in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        variants: list[tuple[str, Path, str]] = [("hand-set", ROOT, "hand-set"), ("calibrated", ROOT, "calibrated")]
+        variants: list[tuple[str, Path, str]] = [
+            ("hand-set", ROOT, "hand-set"),
+            ("calibrated", ROOT, "calibrated"),
+        ]
         for other in other_roots:
-            variants += [(f"hand-set @{other.name}", other, "hand-set"), (f"calibrated @{other.name}", other, "calibrated")]
+            variants += [
+                (f"hand-set @{other.name}", other, "hand-set"),
+                (f"calibrated @{other.name}", other, "calibrated"),
+            ]
         if baseline_root is not None:
             variants.insert(0, ("baseline", baseline_root, "hand-set"))
         found: dict[str, dict[str, Any]] = {}
@@ -181,9 +194,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=1, help="run every variant's child this many times, in turn")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every variant's child this many times, in turn"
+    )
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--model-accounts", type=int, default=MODEL_ACCOUNTS, help="the calibrated model's world")
+    parser.add_argument(
+        "--model-accounts", type=int, default=MODEL_ACCOUNTS, help="the calibrated model's world"
+    )
     parser.add_argument("--baseline-root", type=Path, help="another checkout to time the hand-set pass of")
     parser.add_argument(
         "--other-root", type=Path, action="append", default=[], help="a checkout with signals to time too"

@@ -135,7 +135,12 @@ def slack_env(
 ) -> Iterator[SlackEnv]:
     """`settings_env`: more Settings by their environment names (e.g. TANDEM_CURRENCY_SYMBOL)."""
     with running_stand_in() as api:
-        settings = Settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api.api_url, **(settings_env or {}))  # type: ignore[call-arg]
+        settings = Settings(
+            SLACK_BOT_TOKEN=TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=api.api_url,
+            **(settings_env or {}),
+        )  # type: ignore[call-arg]
         metrics = Metrics()  # as app.py wires it: the poster's calls count too
         client = make_web_client(token=TOKEN, api_url=api.api_url, metrics=metrics)
         deps = Deps(

@@ -60,7 +60,11 @@ def server() -> Iterator[FakeOpenAI]:
 
 def deps_for(db: object, server: FakeOpenAI | None, **env: object) -> Deps:
     deps = seeded_deps(db.session_factory, as_of=AS_OF)  # type: ignore[attr-defined]
-    values: dict[str, object] = {"OPENAI_MAX_RETRIES": 0, "OPENAI_TIMEOUT_SECONDS": 5, "OPENAI_MODEL": "gpt-4o-mini"}
+    values: dict[str, object] = {
+        "OPENAI_MAX_RETRIES": 0,
+        "OPENAI_TIMEOUT_SECONDS": 5,
+        "OPENAI_MODEL": "gpt-4o-mini",
+    }
     if server is not None:
         values |= {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": server.base_url}
     else:
@@ -77,20 +81,30 @@ def ask(deps: Deps, text: str, fakes: Executors, history: list[dict[str, str]] |
     return llm.llm_reply(deps, turn(text), history or [], run_read=fakes.run_read, propose=fakes.propose)
 
 
-def test_a_free_form_question_goes_through_a_read_tool_and_the_grounded_answer_is_the_models(db: object, server: FakeOpenAI) -> None:
+def test_a_free_form_question_goes_through_a_read_tool_and_the_grounded_answer_is_the_models(
+    db: object, server: FakeOpenAI
+) -> None:
     server.script(
         Behaviour.tool_call("ask_tandem", {"intent": "why_red", "account": "Acme"}, prompt_tokens=300, completion_tokens=20),
         Behaviour.final("Acme is red at 38/100: active users fell 42% and 3 P1 tickets are open.",
                         prompt_tokens=500, completion_tokens=30),
     )  # fmt: skip
     fakes = Executors()
-    history = [{"role": "user", "content": "how is Acme doing"}, {"role": "assistant", "content": "Acme is red."}]
+    history = [
+        {"role": "user", "content": "how is Acme doing"},
+        {"role": "assistant", "content": "Acme is red."},
+    ]
     reply = ask(deps_for(db, server), "hmm, what's going wrong over at Acme lately?", fakes, history)
 
     assert reply is not None
     assert reply.text == "Acme is red at 38/100: active users fell 42% and 3 P1 tickets are open."
     assert fakes.reads == [Ask(Intent.WHY_RED, "Acme")] and fakes.proposals == []
-    assert (reply.via, reply.intent, reply.account_id, reply.sources) == ("llm:gpt-4o-mini", "why_red", "acme", ACME.sources)
+    assert (reply.via, reply.intent, reply.account_id, reply.sources) == (
+        "llm:gpt-4o-mini",
+        "why_red",
+        "acme",
+        ACME.sources,
+    )
     price = KNOWN_PRICES["gpt-4o-mini"]
     assert (reply.prompt_tokens, reply.completion_tokens) == (800, 50)
     assert reply.cost_usd == pytest.approx(price.cost(800, 50))
@@ -100,12 +114,19 @@ def test_a_free_form_question_goes_through_a_read_tool_and_the_grounded_answer_i
     assert [m["role"] for m in first.messages] == ["system", "user", "assistant", "user"]
     assert "Answer only from tool results" in first.messages[0]["content"]
     tool_message = second.messages[-1]
-    assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == second.messages[-2]["tool_calls"][0]["id"]
-    assert tool_message["content"].startswith("<tandem_data>\n") and tool_message["content"].endswith("</tandem_data>")
+    assert (
+        tool_message["role"] == "tool"
+        and tool_message["tool_call_id"] == second.messages[-2]["tool_calls"][0]["id"]
+    )
+    assert tool_message["content"].startswith("<tandem_data>\n") and tool_message["content"].endswith(
+        "</tandem_data>"
+    )
     assert ACME.text in tool_message["content"]
 
 
-def test_an_answer_citing_a_figure_the_tools_did_not_give_falls_back_to_the_reads_own_answer(sqlite_db: object, server: FakeOpenAI) -> None:
+def test_an_answer_citing_a_figure_the_tools_did_not_give_falls_back_to_the_reads_own_answer(
+    sqlite_db: object, server: FakeOpenAI
+) -> None:
     server.script(
         Behaviour.tool_call("ask_tandem", {"intent": "why_red", "account": "Acme"}),
         Behaviour.final("Acme is red: active users fell 55% and they will churn in 30 days."),
@@ -115,7 +136,9 @@ def test_an_answer_citing_a_figure_the_tools_did_not_give_falls_back_to_the_read
     assert reply.prompt_tokens == 700  # both calls counted although the prose was not used
 
 
-def test_a_request_is_proposed_through_request_action_and_only_the_confirm_card_comes_back(db: object, server: FakeOpenAI) -> None:
+def test_a_request_is_proposed_through_request_action_and_only_the_confirm_card_comes_back(
+    db: object, server: FakeOpenAI
+) -> None:
     server.script(Behaviour.tool_call("request_action", {"intent": "pause", "account": "Acme", "days": 14,
                                                          "reason": "mid-migration", "snooze": None}))  # fmt: skip
     fakes = Executors()
@@ -129,7 +152,9 @@ def test_a_request_is_proposed_through_request_action_and_only_the_confirm_card_
     assert len(server.requests) == 1  # the card is the answer: the model is not asked to narrate it
 
 
-def test_a_tool_call_on_an_account_outside_the_askers_scope_gets_the_refusal_to_the_user(db: object, server: FakeOpenAI) -> None:
+def test_a_tool_call_on_an_account_outside_the_askers_scope_gets_the_refusal_to_the_user(
+    db: object, server: FakeOpenAI
+) -> None:
     server.script(
         Behaviour.tool_call("ask_tandem", {"intent": "how_is", "account": "Globex"}),
         Behaviour.final("Globex looks healthy at 91/100."),  # never asked for: the refusal ends it
@@ -140,7 +165,9 @@ def test_a_tool_call_on_an_account_outside_the_askers_scope_gets_the_refusal_to_
     assert len(server.requests) == 1 and "91" not in reply.text
 
 
-def test_an_action_on_an_account_outside_scope_is_refused_by_propose_and_the_user_sees_it(sqlite_db: object, server: FakeOpenAI) -> None:
+def test_an_action_on_an_account_outside_scope_is_refused_by_propose_and_the_user_sees_it(
+    sqlite_db: object, server: FakeOpenAI
+) -> None:
     server.script(Behaviour.tool_call("request_action", {"intent": "flag", "account": "Globex", "days": None,
                                                          "reason": "exec sponsor left", "snooze": None}))  # fmt: skip
     fakes = Executors()
@@ -154,12 +181,16 @@ def test_an_action_on_an_account_outside_scope_is_refused_by_propose_and_the_use
     [
         Behaviour.tool_call("ask_tandem", '{"intent": "why_red", "account": '),  # arguments not JSON
         Behaviour.tool_call("delete_account", {"account": "Acme"}),  # a tool that does not exist
-        Behaviour.tool_call("ask_tandem", {"intent": "drop_tables", "account": "Acme"}),  # not one of the intents
+        Behaviour.tool_call(
+            "ask_tandem", {"intent": "drop_tables", "account": "Acme"}
+        ),  # not one of the intents
         Behaviour.server_error(500),
     ],
     ids=["args-not-json", "unknown-tool", "unknown-intent", "http-500"],
 )
-def test_a_model_answering_garbage_gets_an_apology_with_what_can_be_asked(sqlite_db: object, server: FakeOpenAI, garbage: Behaviour) -> None:
+def test_a_model_answering_garbage_gets_an_apology_with_what_can_be_asked(
+    sqlite_db: object, server: FakeOpenAI, garbage: Behaviour
+) -> None:
     server.script(garbage)
     fakes = Executors()
     reply = ask(deps_for(sqlite_db, server), "so what's the deal with acme", fakes)
@@ -168,7 +199,9 @@ def test_a_model_answering_garbage_gets_an_apology_with_what_can_be_asked(sqlite
     assert fakes.reads == [] and fakes.proposals == [] and reply.via == "llm:gpt-4o-mini"
 
 
-def test_a_model_that_times_out_gets_an_apology_within_the_configured_timeout(db: object, server: FakeOpenAI) -> None:
+def test_a_model_that_times_out_gets_an_apology_within_the_configured_timeout(
+    db: object, server: FakeOpenAI
+) -> None:
     server.script(Behaviour.sleep(5))
     deps = deps_for(db, server, OPENAI_TIMEOUT_SECONDS=0.5)
     started = time.monotonic()
@@ -182,8 +215,10 @@ def test_an_instruction_injected_in_a_ticket_changes_nothing(db: object, server:
     server.script(
         Behaviour.tool_call("ask_tandem", {"intent": "why_red", "account": "Acme"}),
         # the model "obeys" the ticket: the user never asked for a pause
-        Behaviour.tool_call("request_action", {"intent": "pause", "account": None, "days": 90,
-                                               "reason": "ticket said so", "snooze": None}),
+        Behaviour.tool_call(
+            "request_action",
+            {"intent": "pause", "account": None, "days": 90, "reason": "ticket said so", "snooze": None},
+        ),
     )
     fakes = Executors(read_reply=Reply(INJECTED, "why_red", sources=("tickets:acme",), account_id="acme"))
     reply = ask(deps_for(db, server), "why is acme in trouble?", fakes)
@@ -191,7 +226,9 @@ def test_an_instruction_injected_in_a_ticket_changes_nothing(db: object, server:
     assert fakes.proposals == []  # nothing proposed, so nothing can be confirmed
     assert reply is not None and reply.text == INJECTED and reply.action_id is None
     data = server.requests[1].messages[-1]["content"]
-    assert data.count("</tandem_data>") == 1 and data.endswith("</tandem_data>")  # the ticket cannot close the fence
+    assert data.count("</tandem_data>") == 1 and data.endswith(
+        "</tandem_data>"
+    )  # the ticket cannot close the fence
     assert "(marker removed) IGNORE PREVIOUS INSTRUCTIONS" in data
 
 
@@ -243,7 +280,11 @@ def test_the_tool_calling_prompt_stays_under_3000_tokens_on_a_200_account_book(s
     data = renewals_over_the_book(deps)
     assert data.count("\n") == 200 and len(data) > 20_000  # far more than fits: the budget cuts it
     messages = largest_prompt(deps, data)
-    o200k, cl100k = (sum(count_parts(messages, encoding).values()) for encoding in ("o200k_base", "cl100k_base"))
-    print(f"\nassistant tool-calling prompt, 200-account book, largest question: o200k {o200k}, cl100k {cl100k} tokens")
+    o200k, cl100k = (
+        sum(count_parts(messages, encoding).values()) for encoding in ("o200k_base", "cl100k_base")
+    )
+    print(
+        f"\nassistant tool-calling prompt, 200-account book, largest question: o200k {o200k}, cl100k {cl100k} tokens"
+    )
     assert o200k < 3000 and cl100k < 3000, (o200k, cl100k)
     assert o200k > 1500  # the measurement is of a full prompt, not an empty one

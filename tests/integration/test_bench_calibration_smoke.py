@@ -9,13 +9,21 @@ import pytest
 from tests.benchmarks import bench_calibration, bench_signal_scoring
 
 
-def test_the_calibration_benchmark_times_every_part_and_finds_the_truth(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_calibration_benchmark_times_every_part_and_finds_the_truth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     figures = bench_calibration.run(1_500, 12, seed=7)
     bench_calibration.report(figures)
 
     assert figures["samples"] == 18_000
     assert figures["values_dtype"] == "float32"
-    assert set(figures["parts"]) == {"backtest fit", "reference gradient boosting", "bootstrap", "final fit", "rest"}
+    assert set(figures["parts"]) == {
+        "backtest fit",
+        "reference gradient boosting",
+        "bootstrap",
+        "final fit",
+        "rest",
+    }
     assert figures["calibrate_peak_mib"] > 0 and figures["maxrss_mib"] >= figures["calibrate_peak_mib"] * 0.99
     auc = figures["auc"]
     assert auc["proposed"] > auc["current"] + 0.1  # the world's truth is not the hand-set score's

@@ -30,7 +30,10 @@ def test_monthly_churn_is_learned_from_churn_dates_and_named_by_feature(cli: Run
     assert report["proposal"] == "signals" and report["proposed_version"] == 2
     kept = {shape["signal"] for shape in signals["signal_model"]["shapes"]}
     assert "feature_use:Reports" in kept
-    assert not {name for name in kept if name.startswith("feature_use:")} - {"feature_use:Reports", "feature_use:Exports"}
+    assert not {name for name in kept if name.startswith("feature_use:")} - {
+        "feature_use:Reports",
+        "feature_use:Exports",
+    }
     sentences = " ".join(f["sentence"] for f in signals["findings"])
     assert "use of Reports" in sentences and "*less* churn" in sentences
     current, proposed, reference = (
@@ -39,16 +42,20 @@ def test_monthly_churn_is_learned_from_churn_dates_and_named_by_feature(cli: Run
     assert proposed > current + 0.1
     # A small book: the 0.95 goal is held on the larger synthetic worlds (tests/unit); here the
     # ratio is reported, and the reference is the same gradient boosting on the same signals.
-    assert signals["ratio_to_reference"] == round(proposed / reference, 4) or abs(
-        signals["ratio_to_reference"] - proposed / reference
-    ) < 1e-3
+    assert (
+        signals["ratio_to_reference"] == round(proposed / reference, 4)
+        or abs(signals["ratio_to_reference"] - proposed / reference) < 1e-3
+    )
     assert signals["reference_model"].startswith("gradient boosting")
     assert len(signals["reliability"]) >= 5
     # health_low moves with Red, counted on the book scored with the proposal's curves.
     assert report["trigger_alignment_basis"]["proposal_scored_by"] == "signal curves"
     low = next(row for row in report["trigger_alignment"] if row["trigger"] == "health_low")
     assert low["proposed"] == report["bands"]["yellow"] == signals["bands"]["yellow"]
-    assert low["accounts_start_firing"] is not None and low["accounts_start_firing"] + low["accounts_stop_firing"] > 0
+    assert (
+        low["accounts_start_firing"] is not None
+        and low["accounts_start_firing"] + low["accounts_stop_firing"] > 0
+    )
 
     code, out = cli("calibrate")  # the same in words
     assert code == 0

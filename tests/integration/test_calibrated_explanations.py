@@ -42,7 +42,9 @@ def calibrated(cli: Run, tmp_path: Path) -> Run:
     assert code == 0
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     with transaction(make_session_factory(engine)) as session:
-        row = create_config_version(session, body=calibrated_body(), author="calibrate", now=datetime.now(UTC), note="")
+        row = create_config_version(
+            session, body=calibrated_body(), author="calibrate", now=datetime.now(UTC), note=""
+        )
         activate(session, version=row.version)
     engine.dispose()
     return cli

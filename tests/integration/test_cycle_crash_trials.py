@@ -47,7 +47,10 @@ def _seed(factory: sessionmaker[Session]) -> None:
     generate_book(factory, accounts=ACCOUNTS, seed=5, as_of=AS_OF)
     with transaction(factory) as session:
         row = configs.ensure_active_config(
-            session, default_body=config_to_dict(load_default_config()), author="tandem", now=datetime.now(UTC)
+            session,
+            default_body=config_to_dict(load_default_config()),
+            author="tandem",
+            now=datetime.now(UTC),
         )
     then = AS_OF - timedelta(days=30)
     results = score_whole_book(factory, as_of=then, config=TriggerConfig.model_validate(row.body))
@@ -59,7 +62,9 @@ def _seed(factory: sessionmaker[Session]) -> None:
 def test_a_cycle_killed_at_random_points_ends_as_if_never_killed(backend: str, tmp_path: Path) -> None:
     pg_url = os.environ.get(PG_URL_ENV)
     if backend == "postgres" and not pg_url:
-        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_URL_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     rng = random.Random(RNG_SEED)
     started = time.perf_counter()
     with book_copies(backend, tmp_path, _seed, pg_url=pg_url) as copies:
@@ -70,7 +75,9 @@ def test_a_cycle_killed_at_random_points_ends_as_if_never_killed(backend: str, t
             reference = day_state(reference_url, api, as_of=AS_OF)
             commits, posts = runner.commits[0], card_posts(api)
         assert reference.tables["cards"] and posts, "the reference day posted no card: nothing to test"
-        before_posts = max(commits - 2 * posts, SET_UP_COMMITS)  # a card post commits its claim, then its record
+        before_posts = max(
+            commits - 2 * posts, SET_UP_COMMITS
+        )  # a card post commits its claim, then its record
         assert not reference.duplicates(), reference.duplicates()
 
         kills: list[KillPoint] = []

@@ -68,7 +68,9 @@ def deps_for(db: Database, drafter: object) -> Deps:
 
 def store(db: Database, request: DraftRequest | BriefRequest | QBRRequest, result: DraftResult) -> int:
     with transaction(db.session_factory) as session:
-        return store_draft(session, request=request, result=result, account_id="ACC-1", signal_id=None, now=NOW).id
+        return store_draft(
+            session, request=request, result=result, account_id="ACC-1", signal_id=None, now=NOW
+        ).id
 
 
 def rows(db: Database) -> list[Draft]:
@@ -84,7 +86,10 @@ def test_results_come_back_in_order_and_a_stored_draft_of_the_same_facts_is_reus
     results = write_drafts(deps, [second, first, second])
     assert drafter.calls == 1, "the stored one reused, the duplicate in the batch drafted once"
     assert [r.prompt_version for r in results] == ["renewal_reminder@1", "check_in@2", "renewal_reminder@1"]
-    assert results[1].reused_draft_id == stored_id and (results[1].prompt_tokens, results[1].cost_usd) == (0, 0.0)
+    assert results[1].reused_draft_id == stored_id and (results[1].prompt_tokens, results[1].cost_usd) == (
+        0,
+        0.0,
+    )
     assert results[0].reused_draft_id is None and results[0] == results[2]
 
 
@@ -92,7 +97,9 @@ def test_a_draft_that_needed_review_or_came_from_another_author_is_not_reused(db
     drafter = CountingDrafter()
     deps = deps_for(db, drafter)
     request = check_in()
-    store(db, request, replace(TemplateDrafter().draft(request), needs_review="LLM call timed out after 30 s"))
+    store(
+        db, request, replace(TemplateDrafter().draft(request), needs_review="LLM call timed out after 30 s")
+    )
     store(db, request, replace(TemplateDrafter().draft(request), author="llm:other-model"))
     (result,) = write_drafts(deps, [request])
     assert drafter.calls == 1 and result.reused_draft_id is None
@@ -111,21 +118,28 @@ def test_drafting_runs_at_most_the_drafters_concurrency_at_once(db: Database) ->
     drafter = CountingDrafter(concurrency=3)
     deps = deps_for(db, drafter)
     results = write_drafts(deps, [check_in(score=s) for s in range(10)])
-    assert drafter.calls == 10 and drafter.peak == 3 and [r.facts_hash for r in results] == [
-        TemplateDrafter().draft(check_in(score=s)).facts_hash for s in range(10)
-    ]
+    assert (
+        drafter.calls == 10
+        and drafter.peak == 3
+        and [r.facts_hash for r in results]
+        == [TemplateDrafter().draft(check_in(score=s)).facts_hash for s in range(10)]
+    )
 
 
 def test_llm_drafts_of_a_batch_share_the_bounded_client_and_are_reused_next_time(db: Database) -> None:
     with FakeOpenAI(responder=grounded, latency=0.2) as llm:
-        drafter = make_drafter(api_key="sk-test", base_url=llm.base_url, model="gpt-4o-mini", max_concurrency=2)
+        drafter = make_drafter(
+            api_key="sk-test", base_url=llm.base_url, model="gpt-4o-mini", max_concurrency=2
+        )
         deps = deps_for(db, drafter)
         requests = [check_in(score=s) for s in range(6)]
         results = write_drafts(deps, requests)
         for request, result in zip(requests, results, strict=True):
             store(db, request, result)
         again = write_drafts(deps, requests)
-    assert [r.author for r in results] == ["llm:gpt-4o-mini"] * 6 and all(r.needs_review is None for r in results)
+    assert [r.author for r in results] == ["llm:gpt-4o-mini"] * 6 and all(
+        r.needs_review is None for r in results
+    )
     assert llm.peak_in_flight == 2 and len(llm.requests) == 6, "the second batch came from the cache"
     assert all(r.reused_draft_id is not None for r in again)
     stored = rows(db)

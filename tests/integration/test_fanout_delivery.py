@@ -93,7 +93,9 @@ def test_with_30_percent_faults_every_card_and_digest_is_posted_once_and_paced(d
 def test_without_pacing_a_channel_gets_posts_faster_than_slack_allows(db: Database) -> None:
     """The pacing check above can fail: with per-channel pacing off, the pool bursts a DM."""
     clock = FrozenClock(datetime.now(UTC) - timedelta(minutes=10))
-    seed_fanout_book(db.session_factory, csms=3, cards_each=CARDS_EACH, as_of=clock.now().date(), now=clock.now())
+    seed_fanout_book(
+        db.session_factory, csms=3, cards_each=CARDS_EACH, as_of=clock.now().date(), now=clock.now()
+    )
     with running_stand_in() as api:
         deps = _deps(db, api, clock, TANDEM_SLACK_CHANNEL_INTERVAL_SECONDS=0)
         run = deliver_due(deps, fanout_renderers(deps.settings))

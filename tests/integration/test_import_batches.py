@@ -113,7 +113,9 @@ def test_each_file_reports_its_progress_against_its_line_count(sqlite_db: Databa
         totals[file] = total
         yield told.setdefault(file, []).append
 
-    report = import_files(sqlite_db.session_factory, _export(tmp_path), today=TODAY, batch_rows=BATCH, progress=progress)
+    report = import_files(
+        sqlite_db.session_factory, _export(tmp_path), today=TODAY, batch_rows=BATCH, progress=progress
+    )
 
     assert report.ok
     assert totals == {"csms.csv": 1, "accounts.csv": ACCOUNTS, "usage.csv": ROWS}
@@ -126,7 +128,11 @@ def test_off_a_terminal_the_import_logs_plain_progress_lines(
     caplog.set_level(logging.INFO, logger="tandem.progress")
 
     report = import_files(
-        sqlite_db.session_factory, _export(tmp_path), today=TODAY, batch_rows=BATCH, progress=import_file_progress
+        sqlite_db.session_factory,
+        _export(tmp_path),
+        today=TODAY,
+        batch_rows=BATCH,
+        progress=import_file_progress,
     )
 
     assert report.ok

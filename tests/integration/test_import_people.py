@@ -71,7 +71,13 @@ def test_the_cli_import_resolves_emails_to_member_ids_and_slack_time_zones(
         + "U0QUINN,Quinn Larsen,ops,,,UTC\n",  # nothing to ask
     )
     settings = Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=api.api_url)  # type: ignore[call-arg]
-    deps = Deps(settings, db.session_factory, FrozenClock(factories.NOW), TemplateDrafter(), TerminalPoster(out=io.StringIO()))
+    deps = Deps(
+        settings,
+        db.session_factory,
+        FrozenClock(factories.NOW),
+        TemplateDrafter(),
+        TerminalPoster(out=io.StringIO()),
+    )
     out = io.StringIO()
 
     assert import_dir(deps, export, out=out) == 0, out.getvalue()
@@ -89,7 +95,9 @@ def test_the_cli_import_resolves_emails_to_member_ids_and_slack_time_zones(
     assert _looked_up(api, "users.info") == ["U0BEN"]
 
 
-def test_an_address_slack_does_not_know_is_a_rejected_row_naming_it(db: Database, api: StandIn, tmp_path: Path) -> None:
+def test_an_address_slack_does_not_know_is_a_rejected_row_naming_it(
+    db: Database, api: StandIn, tmp_path: Path
+) -> None:
     api.add_user("U0MAYA", "maya@example.com")
     export = _export(
         tmp_path,
@@ -119,7 +127,9 @@ def test_an_address_slack_does_not_know_is_a_rejected_row_naming_it(db: Database
 def test_without_a_slack_token_an_email_only_row_says_a_token_is_needed(db: Database, tmp_path: Path) -> None:
     export = _export(
         tmp_path,
-        HEADER + "U0MAYA,Maya Patel,manager,maya@example.com,,UTC\n" + ",Ana Lima,csm,ana@example.com,U0MAYA,\n",
+        HEADER
+        + "U0MAYA,Maya Patel,manager,maya@example.com,,UTC\n"
+        + ",Ana Lima,csm,ana@example.com,U0MAYA,\n",
     )
     settings = Settings(SLACK_BOT_TOKEN=None)  # type: ignore[call-arg]
     assert slack_people(settings) is None
@@ -128,7 +138,9 @@ def test_without_a_slack_token_an_email_only_row_says_a_token_is_needed(db: Data
 
     csms = report.file("csms.csv")
     assert csms is not None and [(e.line, e.field) for e in csms.errors] == [(3, "slack_id")]
-    assert "'ana@example.com' needs a Slack token to be looked up: set SLACK_BOT_TOKEN" in csms.errors[0].message
+    assert (
+        "'ana@example.com' needs a Slack token to be looked up: set SLACK_BOT_TOKEN" in csms.errors[0].message
+    )
     assert _users(db) == {}
 
 
@@ -147,7 +159,9 @@ def test_slack_failing_after_its_retries_rejects_the_file_and_writes_nothing(
     assert _users(db) == {}
 
 
-def test_a_500_person_import_rides_out_rate_limits_and_loses_no_one(db: Database, api: StandIn, tmp_path: Path) -> None:
+def test_a_500_person_import_rides_out_rate_limits_and_loses_no_one(
+    db: Database, api: StandIn, tmp_path: Path
+) -> None:
     people = 500
     for n in range(people):
         api.add_user(f"U{n:05d}", f"csm{n}@example.com", tz="Europe/Paris" if n % 2 else "America/Denver")
@@ -163,7 +177,9 @@ def test_a_500_person_import_rides_out_rate_limits_and_loses_no_one(db: Database
     assert csms.rows_written == people
     users = _users(db)
     assert len(users) == people
-    assert all(users[f"U{n:05d}"].timezone == ("Europe/Paris" if n % 2 else "America/Denver") for n in range(people))
+    assert all(
+        users[f"U{n:05d}"].timezone == ("Europe/Paris" if n % 2 else "America/Denver") for n in range(people)
+    )
     assert all(users[f"U{n:05d}"].manager_slack_id == "U00000" for n in range(1, people))
     calls = _looked_up(api)
     assert len(calls) == people + 3  # each address once, and the three rate-limited calls again
@@ -171,7 +187,9 @@ def test_a_500_person_import_rides_out_rate_limits_and_loses_no_one(db: Database
     assert _looked_up(api, "users.info") == []  # Slack's answer to the email carried the zone
 
 
-def test_a_header_with_neither_slack_id_nor_email_is_refused(db: Database, api: StandIn, tmp_path: Path) -> None:
+def test_a_header_with_neither_slack_id_nor_email_is_refused(
+    db: Database, api: StandIn, tmp_path: Path
+) -> None:
     export = _export(tmp_path, "name,role\nMaya Patel,manager\n")
     report = import_directory(db.session_factory, export, people=_people(api))
     csms = report.file("csms.csv")

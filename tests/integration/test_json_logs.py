@@ -47,7 +47,9 @@ def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]  # each line parses alone
 
 
-def test_each_requests_lines_share_one_id_and_two_requests_differ(env: SlackEnv, json_log: io.StringIO) -> None:
+def test_each_requests_lines_share_one_id_and_two_requests_differ(
+    env: SlackEnv, json_log: io.StringIO
+) -> None:
     card = env.post_card()
     env.api.fail_calls_to("chat.update", 404)  # the card's update fails: the listener logs it after the ack
     assert env.click(CardAction.APPROVE, card) == 200

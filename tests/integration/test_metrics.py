@@ -71,7 +71,9 @@ def test_a_signed_click_moves_the_decision_and_slack_counters_by_one(env: SlackE
     assert before.by_label("tandem_cards_decided_total", "action") == {}
 
     assert env.click(CardAction.APPROVE, card) == 200
-    after = wait_for(lambda: (s := scrape(url)).value("tandem_slack_messages_delivered_total", kind="card_update") and s)
+    after = wait_for(
+        lambda: (s := scrape(url)).value("tandem_slack_messages_delivered_total", kind="card_update") and s
+    )
     # A second click (the manager, after the owner) is refused and counts nothing.
     env.click(CardAction.TAKE_OVER, card, user=factories.MANAGER, hook="second")
     wait_for(lambda: env.api.responses_at("second"))
@@ -99,9 +101,14 @@ def test_slack_retries_and_errors_are_counted_by_method(env: SlackEnv) -> None:
     assert run.delivered == 0 and len(run.retrying) == 1
     assert metrics.value("tandem_slack_api_calls_total", method="chat.postMessage") == 1
     assert metrics.value("tandem_slack_api_retries_total", method="chat.postMessage") == 1
-    assert metrics.by_label("tandem_slack_api_errors_total", "error") == {"http_500": 1, "channel_not_found": 1}
+    assert metrics.by_label("tandem_slack_api_errors_total", "error") == {
+        "http_500": 1,
+        "channel_not_found": 1,
+    }
     assert metrics.value("tandem_slack_messages_delivered_total", kind="card") == 0
-    assert metrics.value("tandem_slack_deliveries", state="queued", kind="card") == 1  # owed, waiting to retry
+    assert (
+        metrics.value("tandem_slack_deliveries", state="queued", kind="card") == 1
+    )  # owed, waiting to retry
     assert _attempts(metrics) == _web_api_calls(env.api)
 
 
@@ -112,7 +119,11 @@ def test_a_cycle_reports_its_steps_scores_posts_and_backlog(db: Database) -> Non
         metrics = scrape(story.slack.url.replace("/slack/events", "/metrics"))
         api_calls = _web_api_calls(story.api)
     with db.session_factory() as session:
-        outbox = Counter(dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()))
+        outbox = Counter(
+            dict(
+                session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()
+            )
+        )
         owed = Counter({(state, kind): count for state, kind, count in session.execute(
             select(SlackDelivery.state, SlackDelivery.kind, func.count()).group_by(SlackDelivery.state, SlackDelivery.kind)
         ).all()})  # fmt: skip
@@ -126,7 +137,10 @@ def test_a_cycle_reports_its_steps_scores_posts_and_backlog(db: Database) -> Non
     assert metrics.by_label("tandem_signals_total", "trigger") == dict(summary.signals)
     assert summary.cards_posted > 0 and summary.cards_not_posted == 2
     assert metrics.value("tandem_slack_messages_delivered_total", kind="card") == summary.cards_posted
-    assert metrics.value("tandem_slack_api_errors_total", method="chat.postMessage", error="channel_not_found") == 2
+    assert (
+        metrics.value("tandem_slack_api_errors_total", method="chat.postMessage", error="channel_not_found")
+        == 2
+    )
     assert _attempts(metrics) == api_calls
     # The backlog, counted in the database at scrape time: every open state, as the tables hold it.
     assert metrics.by_label("tandem_outbox_messages", "state") == {s: outbox[s] for s in OPEN_OUTBOX_STATES}
@@ -209,7 +223,11 @@ def test_socket_modes_side_port_serves_metrics_and_healthz_only(env: SlackEnv) -
     with serving_side_port(env.deps, host="127.0.0.1", port=0) as server:  # as serve runs it in Socket Mode
         base = f"http://127.0.0.1:{server.port}"
         metrics = scrape(f"{base}/metrics")
-        statuses = [_status(f"{base}/healthz"), _status(f"{base}/slack/events", method="POST"), _status(f"{base}/")]
+        statuses = [
+            _status(f"{base}/healthz"),
+            _status(f"{base}/slack/events", method="POST"),
+            _status(f"{base}/"),
+        ]
 
     assert statuses == [200, 404, 404]
     assert metrics.value("tandem_slack_messages_delivered_total", kind="card") == 1  # the app's own registry

@@ -51,7 +51,11 @@ def _insert_into_old_schema(session: Session, *rows: Any) -> list[Any]:
     for row in rows:
         model_table = row.__table__
         existing = {column["name"] for column in inspect(connection).get_columns(model_table.name)}
-        columns = [Column(c.name, c.type, primary_key=c.primary_key) for c in model_table.columns if c.name in existing]
+        columns = [
+            Column(c.name, c.type, primary_key=c.primary_key)
+            for c in model_table.columns
+            if c.name in existing
+        ]
         table = Table(model_table.name, MetaData(), *columns)
         values = {c.name: _value_or_default(row, c) for c in model_table.columns if c.name in existing}
         values = {name: value for name, value in values.items() if value is not None}

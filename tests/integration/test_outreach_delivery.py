@@ -181,7 +181,9 @@ def test_unreachable_smtp_keeps_the_message_queued_with_growing_waits_then_gives
         clock.current = row.send_after
         deliver_due(deps, smtp=dead)
     assert row.attempts == deps.settings.outbox_max_attempts
-    assert waits[:4] == [timedelta(seconds=s) for s in (60, 120, 240, 480)] and max(waits) == timedelta(hours=1)
+    assert waits[:4] == [timedelta(seconds=s) for s in (60, 120, 240, 480)] and max(waits) == timedelta(
+        hours=1
+    )
     assert sum(waits, timedelta()) > timedelta(hours=6)  # over hours, not minutes
 
 

@@ -43,7 +43,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", str(source), "-w", str(wheels)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert build.returncode == 0, f"building the wheel failed (the dev extra needs setuptools>=70.1):\n{build.stderr}"
+    assert build.returncode == 0, (
+        f"building the wheel failed (the dev extra needs setuptools>=70.1):\n{build.stderr}"
+    )
     (wheel,) = wheels.glob("tandem-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
                    check=True, timeout=300)  # fmt: skip

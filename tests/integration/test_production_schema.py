@@ -59,9 +59,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Run]:
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Run]:
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name in ("SLACK_APP_TOKEN", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)

@@ -33,7 +33,9 @@ def prompts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list
     deps = seeded_deps(make_session_factory(engine), as_of=AS_OF)
     seed_with_history(deps, accounts=40, as_of=AS_OF)
     requests: SeededRequests = build_seeded_requests(deps, as_of=AS_OF)
-    built: dict[str, list[Prompt]] = {kind: [outreach_prompt(r) for r in rs] for kind, rs in requests.outreach.items()}
+    built: dict[str, list[Prompt]] = {
+        kind: [outreach_prompt(r) for r in rs] for kind, rs in requests.outreach.items()
+    }
     built["brief"] = [brief_prompt(r) for r in requests.briefs]
     built["qbr"] = [qbr_prompt(r) for r in requests.qbrs]
     yield built

@@ -37,7 +37,9 @@ def env(db: Database) -> Iterator[SlackEnv]:
 def ask(env: SlackEnv, command: str, query: str, user: str, hook: str) -> str:
     """What the requester is told: the ack's text (/veto) or the answer at the response_url."""
     text = f"{query}: checking something" if command in ("/flag", "/veto") else query
-    reply = env.slack.slash_command(text, user_id=user, response_url=env.api.response_url(hook), command=command)
+    reply = env.slack.slash_command(
+        text, user_id=user, response_url=env.api.response_url(hook), command=command
+    )
     assert reply.status == 200
     if command == "/veto":
         return str(reply.json()["text"])

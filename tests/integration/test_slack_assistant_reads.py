@@ -485,7 +485,9 @@ def test_an_answer_slack_refuses_is_retried_and_arrives_once(env: SlackEnv) -> N
     _send(env, body)
     wait_for(lambda: [c for c in env.api.calls_to("chat.postMessage") if c.body["channel"] == channel])
     with env.db.session_factory() as session:
-        row = wait_for(lambda: session.query(SlackDelivery).filter(SlackDelivery.kind == "assistant_answer").all())[0]
+        row = wait_for(
+            lambda: session.query(SlackDelivery).filter(SlackDelivery.kind == "assistant_answer").all()
+        )[0]
     assert _posts_landed(env, channel) == []
     env.clock.advance(seconds=31)
     deliver_answers(env.deps)

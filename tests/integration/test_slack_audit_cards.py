@@ -94,7 +94,10 @@ def test_an_answer_is_logged_with_the_cards_propensity_and_updates_the_card(
     update_ = wait_for(lambda: env.api.calls_to("chat.update"))[0].body
     assert (update_["channel"], update_["ts"]) == (card.channel, card.ts)
     assert not any(b["type"] == "actions" for b in update_["blocks"])
-    assert f"{words} <@{OWNER}> at <!date^1772443800^{{date_short_pretty}} at {{time}}|2026-03-02 09:30 UTC>" in str(update_["blocks"])
+    assert (
+        f"{words} <@{OWNER}> at <!date^1772443800^{{date_short_pretty}} at {{time}}|2026-03-02 09:30 UTC>"
+        in str(update_["blocks"])
+    )
     stored = env.card(card.card_id)
     assert (stored.state, stored.decided_by, stored.version) == (state, OWNER, 2)
     with env.db.session_factory() as session:
@@ -116,7 +119,9 @@ def test_a_second_click_changes_nothing_and_says_who_answered(env: SlackEnv) -> 
 
     answer(env, AuditAction.NOT_NEEDED, card, user=MANAGER, hook="second")
     reply = wait_for(lambda: env.api.responses_at("second"))[0].body
-    assert reply["text"].startswith(f"Already handled: worth a look by <@{OWNER}> at <!date^1772442000^{{date_short_pretty}} at {{time}}|2026-03-02 09:00 UTC>")
+    assert reply["text"].startswith(
+        f"Already handled: worth a look by <@{OWNER}> at <!date^1772442000^{{date_short_pretty}} at {{time}}|2026-03-02 09:00 UTC>"
+    )
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
     assert env.card(card.card_id).state == "worth_a_look" and env.count(OverrideRecord) == 1
     assert len(env.api.calls_to("chat.update")) == 1

@@ -102,12 +102,17 @@ class BrokenDrafter:
         raise RuntimeError("secret internals")
 
 
-def test_a_failing_drafter_still_answers_with_the_template_brief_flagged_for_review(sqlite_db: Database) -> None:
+def test_a_failing_drafter_still_answers_with_the_template_brief_flagged_for_review(
+    sqlite_db: Database,
+) -> None:
     with slack_env(sqlite_db, drafter=BrokenDrafter()) as env:  # type: ignore[arg-type]
         env.slack.slash_command("Acme Corp", user_id=MANAGER, response_url=env.api.response_url("x"))
         told = wait_for(lambda: env.api.responses_at("x"))[0].body
     text = json.dumps(told["blocks"])
-    assert "Written by template" in text and "Needs human review: drafting failed unexpectedly (RuntimeError)" in text
+    assert (
+        "Written by template" in text
+        and "Needs human review: drafting failed unexpectedly (RuntimeError)" in text
+    )
     assert "secret internals" not in text
 
 
@@ -115,6 +120,7 @@ def test_a_failing_brief_tells_the_requester_an_error_id_and_no_traceback(
     sqlite_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     with slack_env(sqlite_db) as env:
+
         def broken() -> None:
             raise RuntimeError("secret internals")
 
@@ -132,7 +138,10 @@ def test_a_failing_brief_tells_the_requester_an_error_id_and_no_traceback(
 def test_only_the_owner_their_manager_or_ops_may_read_a_brief(env: SlackEnv, user: str) -> None:
     env.slack.slash_command("Acme Corp", user_id=user, response_url=env.api.response_url("no"))
     answer = wait_for(lambda: env.api.responses_at("no"))[0].body
-    assert answer["text"] == "Only the CSM of Acme Corp, their manager, or ops can ask for its brief. Nothing was shared."
+    assert (
+        answer["text"]
+        == "Only the CSM of Acme Corp, their manager, or ops can ask for its brief. Nothing was shared."
+    )
     assert "blocks" not in answer and env.count(Draft) == 0
 
 
@@ -143,7 +152,9 @@ def test_the_owner_their_manager_and_ops_get_the_brief(env: SlackEnv, user: str)
     assert answer["text"] == "Brief: Acme Corp" and "*Suggested next steps*" in json.dumps(answer["blocks"])
 
 
-def test_a_brief_through_the_llm_cites_sources_and_the_same_facts_reuse_the_stored_brief(sqlite_db: Database) -> None:
+def test_a_brief_through_the_llm_cites_sources_and_the_same_facts_reuse_the_stored_brief(
+    sqlite_db: Database,
+) -> None:
     with FakeOpenAI(responder=grounded) as llm:
         made = make_drafter(api_key="sk-test", base_url=llm.base_url, model="gpt-4o-mini", max_retries=0)
         with slack_env(sqlite_db, drafter=made) as env:

@@ -252,7 +252,9 @@ def test_ops_accepts_once_and_a_csm_cannot(env: SlackEnv) -> None:
     assert "Already accepted" in wait_for(lambda: env.api.responses_at("admin"))[-1].body["text"]
     assert _steps(env) == [("tune_proposed", "calibrate"), ("tune_accepted", OPS)]
     with env.db.session_factory() as session:  # the kind in full (migration 0015 widened the column)
-        kinds = set(session.scalars(select(OverrideRecord.proposed_route).where(OverrideRecord.account_id.is_(None))))
+        kinds = set(
+            session.scalars(select(OverrideRecord.proposed_route).where(OverrideRecord.account_id.is_(None)))
+        )
     assert kinds == {"calibration"}
     assert len(_updates(env, posted)) == 1 and _active(env) == 2
 

@@ -60,7 +60,10 @@ def test_approve_records_queues_and_updates_the_card_in_place(env: SlackEnv) -> 
     update = wait_for(lambda: env.api.calls_to("chat.update"))[0].body
     assert update["channel"] == card.channel and update["ts"] == card.ts
     assert not any(b["type"] == "actions" for b in update["blocks"])
-    assert "✅ Approved by <@U0CSM001> at <!date^1772442000^{date_short_pretty} at {time}|2026-03-02 09:00 UTC>" in str(update["blocks"])
+    assert (
+        "✅ Approved by <@U0CSM001> at <!date^1772442000^{date_short_pretty} at {time}|2026-03-02 09:00 UTC>"
+        in str(update["blocks"])
+    )
     stored = env.card(card.card_id)
     assert stored.state == "approved" and stored.decided_by == OWNER and stored.version == 2
     with env.db.session_factory() as session:
@@ -89,7 +92,9 @@ def test_second_click_changes_nothing_and_says_who_decided(env: SlackEnv) -> Non
 
     env.click(CardAction.TAKE_OVER, card, user=MANAGER, hook="second")
     reply = wait_for(lambda: env.api.responses_at("second"))[0].body
-    assert reply["text"].startswith("Already handled: approved by <@U0CSM001> at <!date^1772442000^{date_short_pretty} at {time}|2026-03-02 09:00 UTC>")
+    assert reply["text"].startswith(
+        "Already handled: approved by <@U0CSM001> at <!date^1772442000^{date_short_pretty} at {time}|2026-03-02 09:00 UTC>"
+    )
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
     assert env.card(card.card_id).state == "approved"
     assert env.count(OverrideRecord) == 1 and env.count(OutboxMessage) == 1

@@ -29,7 +29,9 @@ def test_a_card_and_a_brief_show_euros_and_no_dollars(euro_env: SlackEnv) -> Non
     card_text = json.dumps(card.blocks, ensure_ascii=False) + str(posted.get("text"))
     assert "€60k" in card_text and "$" not in card_text
 
-    reply = euro_env.slack.slash_command("Acme Corp", user_id=MANAGER, response_url=euro_env.api.response_url("b"))
+    reply = euro_env.slack.slash_command(
+        "Acme Corp", user_id=MANAGER, response_url=euro_env.api.response_url("b")
+    )
     assert reply.status == 200
     brief = wait_for(lambda: euro_env.api.responses_at("b"))[0].body
     brief_text = json.dumps(brief["blocks"], ensure_ascii=False) + str(brief["text"])

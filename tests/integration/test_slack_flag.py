@@ -65,7 +65,10 @@ def test_refusals_name_what_is_wrong(env: SlackEnv) -> None:
     assert _flag(env, "Acme Corp: hm", OTHER_CSM, "intruder") == (
         "Only the CSM of Acme Corp, their manager, or ops can flag it. Nothing was changed."
     )
-    assert _flag(env, "Acme Crop: typo", OWNER, "typo") == "No account matches 'Acme Crop'. Closest: Acme Corp (ACC-1)"
+    assert (
+        _flag(env, "Acme Crop: typo", OWNER, "typo")
+        == "No account matches 'Acme Crop'. Closest: Acme Corp (ACC-1)"
+    )
     assert "Say why" in _flag(env, "Acme Corp", OWNER, "why")
     with env.db.session_factory() as session:
         assert list(session.scalars(select(Signal))) == []
@@ -77,12 +80,16 @@ def test_a_failing_flag_tells_the_flagger_an_error_id_and_no_traceback(
     """Like /brief and /qbr: the database raising answers 200 and privately with an error id
     that the log line carries, and nothing else is said."""
     with slack_env(sqlite_db) as env:
+
         def broken() -> None:
             raise RuntimeError("secret internals")
 
         env.deps.session_factory = broken  # type: ignore[assignment]
         reply = env.slack.slash_command(
-            "Acme Corp: their champion left", user_id=OWNER, response_url=env.api.response_url("x"), command="/flag"
+            "Acme Corp: their champion left",
+            user_id=OWNER,
+            response_url=env.api.response_url("x"),
+            command="/flag",
         )
         assert reply.status == 200  # was 500: Slack added its own "dispatch failed"
         assert "secret internals" not in reply.body

@@ -28,7 +28,9 @@ def env(db: Database) -> Iterator[SlackEnv]:
 
 def health(env: SlackEnv, text: str, *, user: str) -> dict[str, Any]:
     hook = f"health-{next(HOOKS)}"
-    reply = env.slack.slash_command(text, user_id=user, response_url=env.api.response_url(hook), command="/health")
+    reply = env.slack.slash_command(
+        text, user_id=user, response_url=env.api.response_url(hook), command="/health"
+    )
     assert reply.status == 200 and reply.json()["response_type"] == "ephemeral"
     answer = wait_for(lambda: env.api.responses_at(hook))[0].body
     assert answer["response_type"] == "ephemeral"
@@ -37,7 +39,11 @@ def health(env: SlackEnv, text: str, *, user: str) -> dict[str, Any]:
 
 def shown(answer: dict[str, Any]) -> str:
     blocks = answer.get("blocks")
-    return answer["text"] + (json.dumps(blocks if not isinstance(blocks, str) else json.loads(blocks), ensure_ascii=False) if blocks else "")
+    return answer["text"] + (
+        json.dumps(blocks if not isinstance(blocks, str) else json.loads(blocks), ensure_ascii=False)
+        if blocks
+        else ""
+    )
 
 
 def test_a_csm_gets_their_own_book(env: SlackEnv) -> None:
@@ -101,4 +107,3 @@ def test_naming_someone_tandem_does_not_know(env: SlackEnv) -> None:
     assert answer["text"].startswith("Tandem does not know <@U0NOBODY>")
     by_name = health(env, "@ana lima", user=MANAGER)
     assert "Health: Ana Lima's book" in shown(by_name)
-

@@ -70,7 +70,12 @@ def queue_touch(env: SlackEnv) -> int:
 
 def test_a_csm_sees_their_day(world: tuple[SlackEnv, TeamWorld]) -> None:
     env, _ = world
-    factories.add_card(env.db.session_factory, account_id="ACC-4", as_of=AS_OF - timedelta(days=2), now=NOW - timedelta(hours=50))
+    factories.add_card(
+        env.db.session_factory,
+        account_id="ACC-4",
+        as_of=AS_OF - timedelta(days=2),
+        now=NOW - timedelta(hours=50),
+    )
     touch = queue_touch(env)
     blocks = open_home(env, OWNER)
     shown = texts(blocks)
@@ -88,7 +93,11 @@ def test_a_csm_sees_their_day(world: tuple[SlackEnv, TeamWorld]) -> None:
     assert "*red*: 1 account, $60,000 ARR" in book and "*green*: 2 accounts, $280,000 ARR" in book
     kept = next(text for text in shown if "On hold or vetoed (1)" in text)
     assert "*Acme Works* · always human (vetoed by Ana Lima)" in kept
-    cancel = [b["accessory"] for b in blocks if (b.get("accessory") or {}).get("action_id") == AutoTouchAction.CANCEL]
+    cancel = [
+        b["accessory"]
+        for b in blocks
+        if (b.get("accessory") or {}).get("action_id") == AutoTouchAction.CANCEL
+    ]
     assert [button["value"] for button in cancel] == [str(touch)] and "Renewal coming up" in everything
     assert "Globex" not in everything and "Climbed to you" not in everything
 
@@ -104,7 +113,9 @@ def test_a_csm_sees_their_day(world: tuple[SlackEnv, TeamWorld]) -> None:
         assert message is not None and message.state == OutboxState.CANCELLED
 
 
-def test_a_manager_sees_what_climbed_to_them_on_top_and_their_team_only(world: tuple[SlackEnv, TeamWorld]) -> None:
+def test_a_manager_sees_what_climbed_to_them_on_top_and_their_team_only(
+    world: tuple[SlackEnv, TeamWorld],
+) -> None:
     env, cards = world
     with transaction(env.db.session_factory) as session:
         session.add(SlackDelivery(
@@ -157,7 +168,9 @@ def test_long_lists_are_capped_under_the_home_tab_limit(world: tuple[SlackEnv, T
         for n in range(30):
             factories.add_account(session, f"ACC-{100 + n}", f"Initech {n:02d}")
     for n in range(30):
-        factories.add_card(env.db.session_factory, account_id=f"ACC-{100 + n}", now=NOW - timedelta(minutes=n))
+        factories.add_card(
+            env.db.session_factory, account_id=f"ACC-{100 + n}", now=NOW - timedelta(minutes=n)
+        )
     shown = texts(open_home(env, OWNER))  # open_home checks the view against Slack's limits
     waiting = next(text for text in shown if "Waiting for you (31)" in text)
     assert "…and 21 more" in waiting and "Initech 29" in waiting and "Initech 00" not in waiting

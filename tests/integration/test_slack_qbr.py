@@ -33,7 +33,11 @@ def add_history(db: Database, *, snapshot_every: int = 3, crisis: bool = False) 
     with transaction(db.session_factory) as session:
         for n in range(90):
             day = AS_OF - timedelta(days=89 - n)
-            session.add(UsageDaily(account_id="ACC-1", day=day, active_users=18 + n // 10, licensed_seats=40, events=100))
+            session.add(
+                UsageDaily(
+                    account_id="ACC-1", day=day, active_users=18 + n // 10, licensed_seats=40, events=100
+                )
+            )
             if n % snapshot_every == 0 and day < AS_OF:
                 session.add(HealthSnapshot(account_id="ACC-1", as_of=day, score=72 - n // 8, band="yellow",
                                            confidence=0.9, factors={"factors": {}, "notes": []}, explanation="x"))  # fmt: skip
@@ -55,7 +59,9 @@ def env(sqlite_db: Database) -> Iterator[SlackEnv]:
 
 
 def qbr(env: SlackEnv, text: str, *, user: str = OWNER, hook: str = "q") -> dict[str, object]:
-    reply = env.slack.slash_command(text, user_id=user, response_url=env.api.response_url(hook), command="/qbr")
+    reply = env.slack.slash_command(
+        text, user_id=user, response_url=env.api.response_url(hook), command="/qbr"
+    )
     assert reply.status == 200
     return dict(reply.json())
 
@@ -76,7 +82,9 @@ class GatedDrafter(TemplateDrafter):
         return super().qbr(request)
 
 
-def test_qbr_is_acknowledged_at_once_then_brief_chart_and_markdown_arrive_in_the_dm_thread(sqlite_db: Database) -> None:
+def test_qbr_is_acknowledged_at_once_then_brief_chart_and_markdown_arrive_in_the_dm_thread(
+    sqlite_db: Database,
+) -> None:
     drafter = GatedDrafter()
     with slack_env(sqlite_db, drafter=drafter) as env:
         add_history(sqlite_db)
@@ -98,8 +106,15 @@ def test_qbr_is_acknowledged_at_once_then_brief_chart_and_markdown_arrive_in_the
         assert f"*{title}*" in blocks
     assert "Written by template (no LLM)" in blocks and "`U1`" in blocks
     png, markdown = shared
-    assert (png.channel_id, png.thread_ts, markdown.channel_id, markdown.thread_ts) == ("D0CSM001", posted_ts) * 2
-    assert png.data.startswith(PNG_MAGIC) and len(png.data) > 5_000 and png.filename == "qbr-ACC-1-health-usage-90d.png"
+    assert (png.channel_id, png.thread_ts, markdown.channel_id, markdown.thread_ts) == (
+        "D0CSM001",
+        posted_ts,
+    ) * 2
+    assert (
+        png.data.startswith(PNG_MAGIC)
+        and len(png.data) > 5_000
+        and png.filename == "qbr-ACC-1-health-usage-90d.png"
+    )
     # 30 stored snapshots (every third day) and today's score, computed for the brief.
     assert png.initial_comment is not None and "31 of 90 days have a health snapshot" in png.initial_comment
     text = markdown.data.decode()
@@ -131,8 +146,14 @@ def test_an_unknown_account_gets_the_closest_matches_and_no_usage_needs_an_accou
     qbr(env, "acme crop", hook="typo")
     assert delivered(env, "typo")["text"] == "No account matches 'acme crop'. Closest: Acme Corp (ACC-1)"
     qbr(env, "zzqx", hook="none")
-    assert delivered(env, "none")["text"] == "No account matches 'zzqx'. Try the account's name or id, e.g. `/qbr ACC-00042`."
-    assert qbr(env, "   ", hook="empty")["text"] == "Usage: `/qbr ACCOUNT` — an account name or id, e.g. `/qbr Acme Corp` or `/qbr ACC-00042`."
+    assert (
+        delivered(env, "none")["text"]
+        == "No account matches 'zzqx'. Try the account's name or id, e.g. `/qbr ACC-00042`."
+    )
+    assert (
+        qbr(env, "   ", hook="empty")["text"]
+        == "Usage: `/qbr ACCOUNT` — an account name or id, e.g. `/qbr Acme Corp` or `/qbr ACC-00042`."
+    )
     assert env.api.calls_to("chat.postMessage") == []
 
 
@@ -165,7 +186,12 @@ def test_the_llm_path_writes_a_cited_qbr_and_the_same_facts_reuse_it(sqlite_db: 
     assert "reused, no new LLM call" in json.dumps(posts[1].body["blocks"])
     assert "## Executive summary" in markdown and "[H1]" in markdown and "template drafter" not in markdown
     (row,) = stored
-    assert (row.kind, row.author, row.prompt_version, row.needs_review) == ("qbr", "llm:gpt-4o-mini", "qbr@1", None)
+    assert (row.kind, row.author, row.prompt_version, row.needs_review) == (
+        "qbr",
+        "llm:gpt-4o-mini",
+        "qbr@1",
+        None,
+    )
     assert row.prompt_tokens and row.cost_usd is not None and row.document is not None
 
 
@@ -182,7 +208,10 @@ def test_a_qbr_that_obeys_the_hidden_instruction_is_stopped_and_flagged(sqlite_d
             blocks = json.dumps(env.api.calls_to("chat.postMessage")[0].body["blocks"])
             markdown = env.api.shared[1].data.decode()
     assert len(llm.requests) == 2, "one retry with the findings"
-    assert "Needs human review: LLM draft rejected" in blocks and "refund" not in blocks.split("Needs human review")[0]
+    assert (
+        "Needs human review: LLM draft rejected" in blocks
+        and "refund" not in blocks.split("Needs human review")[0]
+    )
     assert "figures not in the account" in blocks and "commercial promise" in blocks
     assert "evil.example" not in markdown.split("_Needs human review")[0]
     assert "How we can support your team through the security incident." in markdown

@@ -239,7 +239,9 @@ def test_facts_for_given_ids_only_sorted_and_unknown_ids_skipped(book: Database)
 def test_usage_by_account_is_the_usage_the_facts_hold(book: Database) -> None:
     with book.session_factory() as session:
         facts = load_account_facts(session, as_of=AS_OF, window_days=WINDOW, account_ids=["A1", "A2", "A3"])
-        usage = usage_by_account(session, as_of=AS_OF, window_days=WINDOW, account_ids=["A3", "A1", "A2", "nope"])
+        usage = usage_by_account(
+            session, as_of=AS_OF, window_days=WINDOW, account_ids=["A3", "A1", "A2", "nope"]
+        )
         latest = usage_by_account(session, as_of=AS_OF, window_days=0, account_ids=["A1"])
 
     assert usage == {f.account_id: f.usage for f in facts if f.usage}  # A3 has none: no entry

@@ -149,7 +149,9 @@ def test_replacing_a_day_in_bulk_stores_what_saving_one_by_one_does(book: Databa
 
 def test_replacing_a_day_refuses_a_result_of_another_day(book: Database) -> None:
     with book.session_factory() as session, pytest.raises(ValueError, match="2026-03-02"):
-        replace_day(session, as_of=AS_OF, results=[result("A1", AS_OF - timedelta(days=1), 50)], config_version=1)
+        replace_day(
+            session, as_of=AS_OF, results=[result("A1", AS_OF - timedelta(days=1), 50)], config_version=1
+        )
 
 
 def test_a_result_given_twice_keeps_the_last(book: Database) -> None:

@@ -55,9 +55,7 @@ def _an_automated_touch_that_was_answered(env: SlackEnv) -> None:
 def test_the_review_counts_touches_per_route_with_what_followed_and_posts_once(env: SlackEnv) -> None:
     _an_automated_touch_that_was_answered(env)
     card = factories.add_card(env.db.session_factory)  # an assist card, approved on 2 March
-    assert not isinstance(
-        card_decisions.approve(env.deps, card_id=card.card_id, actor=OWNER), Refused
-    )
+    assert not isinstance(card_decisions.approve(env.deps, card_id=card.card_id, actor=OWNER), Refused)
     out = io.StringIO()
     assert (
         mix_review.run(env.deps, quarter="2026Q1", as_of=date(2026, 5, 1), fmt="json", post=True, out=out)

@@ -170,10 +170,14 @@ def test_shadow_counts_what_the_proposal_would_post_and_reports_when_it_ends(dep
     assert [d["day"] for d in days] == [DAY.isoformat(), (DAY + timedelta(days=14)).isoformat()]
     assert days[0]["active_cards"] > days[0]["shadow_cards"]  # a line at 40 quiets part of SMB health_low
     assert all(set(d["only_shadow"]) == set() for d in days)
-    assert row.state == ProposalState.SHADOWING and _active(deps)[0] == active_before  # nothing posted or changed
+    assert (
+        row.state == ProposalState.SHADOWING and _active(deps)[0] == active_before
+    )  # nothing posted or changed
     assert [a for a, _ in _steps(deps)] == ["tune_shadowed", "tune_shadow_ended"]
     with deps.session_factory() as session:
-        keys = list(session.scalars(select(SlackDelivery.key).where(SlackDelivery.key.like("tuning-shadow-ended%"))))
+        keys = list(
+            session.scalars(select(SlackDelivery.key).where(SlackDelivery.key.like("tuning-shadow-ended%")))
+        )
     assert keys and all(key.startswith(f"tuning-shadow-ended:{proposal}:") for key in keys)
 
 

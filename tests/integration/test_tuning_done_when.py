@@ -59,7 +59,9 @@ def _no_card_budget(story: Story) -> None:
     with transaction(story.db.session_factory) as session:
         body = config_to_dict(load_default_config())
         body["guardrails"]["card_budget"]["per_csm_per_day"] = 500
-        row = configs.create_config_version(session, body=body, author=OPS, now=datetime.now(UTC), note="no budget")
+        row = configs.create_config_version(
+            session, body=body, author=OPS, now=datetime.now(UTC), note="no budget"
+        )
         configs.activate(session, version=row.version)
 
 
@@ -75,7 +77,10 @@ def _cycle(story: Story, day: date) -> list[tuple[EscalationCard, str, str, int]
             .where(Signal.as_of == day, EscalationCard.kind == "fired")
             .order_by(EscalationCard.id)
         )
-        return [(card, trigger, segment, int(details["score"])) for card, trigger, segment, details in session.execute(query)]
+        return [
+            (card, trigger, segment, int(details["score"]))
+            for card, trigger, segment, details in session.execute(query)
+        ]
 
 
 def _noisy(trigger: str, segment: str, score: int) -> bool:
@@ -96,7 +101,10 @@ def _decide_in_slack(story: Story, posted: list[tuple[EscalationCard, str, str, 
                 DismissModal.NOTE_BLOCK: {DismissModal.NOTE_INPUT: {"type": "plain_text_input", "value": ""}},
             }  # fmt: skip
             reply = story.slack.view_submission(
-                DismissModal.CALLBACK, private_metadata=str(card.id), values=values, user_id=card.recipient_slack_id
+                DismissModal.CALLBACK,
+                private_metadata=str(card.id),
+                values=values,
+                user_id=card.recipient_slack_id,
             )
         else:
             # A card routed to a person offers Take over only; the others are approved as drafted.
@@ -137,8 +145,12 @@ def _decided(story: Story) -> dict[str, int]:
         return counts
 
 
-def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_cards(sqlite_db: Database) -> None:
-    with seeded_story(sqlite_db, accounts=600, now=datetime.combine(END, datetime.min.time(), tzinfo=UTC)) as story:
+def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_cards(
+    sqlite_db: Database,
+) -> None:
+    with seeded_story(
+        sqlite_db, accounts=600, now=datetime.combine(END, datetime.min.time(), tzinfo=UTC)
+    ) as story:
         _plant_deep_at_risk(story)
         _no_card_budget(story)
         noisy_before: list[int] = []
@@ -156,7 +168,9 @@ def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_
         owed = weekly_tuning(story.deps, as_of=as_of)  # the Monday job: tune propose, then ops' message
         assert owed.recipients, owed
         with story.db.session_factory() as session:
-            proposals = list(session.scalars(select(TuningProposal).where(TuningProposal.kind == "threshold")))
+            proposals = list(
+                session.scalars(select(TuningProposal).where(TuningProposal.kind == "threshold"))
+            )
             message = session.scalars(
                 select(SlackDelivery).where(SlackDelivery.kind == "tuning", SlackDelivery.recipient == OPS)
             ).one()
@@ -186,7 +200,9 @@ def test_a_noisy_cell_is_tightened_through_slack_and_the_next_cycles_post_fewer_
         with story.db.session_factory() as session:
             active = configs.active_config(session)
             assert active is not None and active.version == proposal.config_version
-            steps = list(session.scalars(select(OverrideRecord.action).where(OverrideRecord.action.like("tune_%"))))
+            steps = list(
+                session.scalars(select(OverrideRecord.action).where(OverrideRecord.action.like("tune_%")))
+            )
         assert steps == ["tune_proposed", "tune_accepted"]
 
         noisy_after: list[int] = []

@@ -32,7 +32,9 @@ def largest_prompt(deps: Deps, data: str) -> list[dict[str, Any]]:
     """The final round's request at its largest."""
     said = "Northwind's usage fell 42% after their migration began on 2026-02-01; 3 P1 tickets are open. "
     history = [{"role": "user" if i % 2 == 0 else "assistant", "content": said * 10} for i in range(8)]
-    question = "which of my accounts renew this quarter and how risky are they, and what should I do first? " * 20
+    question = (
+        "which of my accounts renew this quarter and how risky are they, and what should I do first? " * 20
+    )
     turn = Turn(requester="U_CSM", channel="D1", thread_ts="1.0", ts="1.0", text=question)
     messages: list[dict[str, Any]] = llm.opening_messages(deps, turn, history)
     left = llm.DATA_BUDGET_BYTES

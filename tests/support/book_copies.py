@@ -84,7 +84,9 @@ class BookCopies:
 
 
 @contextmanager
-def book_copies(backend: str, workdir: Path, seeder: Seeder, *, pg_url: str | None = None) -> Iterator[BookCopies]:
+def book_copies(
+    backend: str, workdir: Path, seeder: Seeder, *, pg_url: str | None = None
+) -> Iterator[BookCopies]:
     copies = BookCopies(backend=backend, workdir=workdir, pg_url=pg_url)
     try:
         copies.seed(seeder)

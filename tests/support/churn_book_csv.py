@@ -46,7 +46,9 @@ def write_book(directory: Path, *, accounts: int, days: int, first_day: date, se
                 usage_rows.append([account_id, day.isoformat(), min(active, seats), seats])
             if offset % 7 == 0:
                 for feature in adopted:
-                    feature_rows.append([account_id, day.isoformat(), feature, round(per_user[feature] * active * 7)])
+                    feature_rows.append(
+                        [account_id, day.isoformat(), feature, round(per_user[feature] * active * 7)]
+                    )
     _write(directory / "csms.csv", ["slack_id", "name", "role"], [["U0CSM1", "Casey CSM", "csm"]])
     _write(
         directory / "accounts.csv",

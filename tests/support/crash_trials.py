@@ -63,7 +63,10 @@ class DayState:
         theirs = {**reference.tables, "slack posts": reference.posts}
         found = {}
         for name in theirs:
-            lost, extra = list((theirs[name] - mine[name]).elements()), list((mine[name] - theirs[name]).elements())
+            lost, extra = (
+                list((theirs[name] - mine[name]).elements()),
+                list((mine[name] - theirs[name]).elements()),
+            )
             if lost or extra:
                 found[name] = f"{len(lost)} lost {lost[:3]}, {len(extra)} extra {extra[:3]}"
         return found
@@ -93,7 +96,8 @@ def day_state(database_url: str, api: StandIn, *, as_of: date) -> DayState:
                     session.scalars(select(HealthSnapshot.account_id).where(HealthSnapshot.as_of == as_of))
                 ),
                 "signals": Counter(
-                    (s.account_id, s.trigger, s.route) for s in session.scalars(select(Signal).where(Signal.as_of == as_of))
+                    (s.account_id, s.trigger, s.route)
+                    for s in session.scalars(select(Signal).where(Signal.as_of == as_of))
                 ),
                 "drafts": Counter(
                     (d.account_id, signal_key.get(d.signal_id or -1), d.kind, d.author, d.subject, d.body)
@@ -114,7 +118,9 @@ def day_state(database_url: str, api: StandIn, *, as_of: date) -> DayState:
                     (o.action, o.account_id, o.trigger, card_key.get(o.card_id or -1))
                     for o in session.scalars(select(OverrideRecord))
                 ),
-                "circuit trips": Counter((t.as_of, t.trigger) for t in session.scalars(select(CircuitBreakerTrip))),
+                "circuit trips": Counter(
+                    (t.as_of, t.trigger) for t in session.scalars(select(CircuitBreakerTrip))
+                ),
                 "account exceptions": Counter(
                     (e.account_id, e.trigger, e.state) for e in session.scalars(select(AccountException))
                 ),
@@ -180,7 +186,11 @@ class KillPoint:
 
 
 def card_posts(api: StandIn) -> int:
-    return sum(1 for call in api.calls_to("chat.postMessage") if "escalation-card-why" in str(call.body.get("blocks")))
+    return sum(
+        1
+        for call in api.calls_to("chat.postMessage")
+        if "escalation-card-why" in str(call.body.get("blocks"))
+    )
 
 
 @dataclass
@@ -236,7 +246,9 @@ class CycleRunner:
         process, log = self.start(database_url, TANDEM_TEST_KILL_BEFORE_COMMIT=str(commit))
         process.wait(timeout)
         if process.returncode not in (0, -signal.SIGKILL):
-            raise AssertionError(f"the cycle exited {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+            raise AssertionError(
+                f"the cycle exited {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}"
+            )
         return self.kill_point(database_url, at=f"before commit {commit}", finished=process.returncode == 0)
 
     def kill_mid_post(self, database_url: str, post: int, *, timeout: float = 180) -> KillPoint:
@@ -247,14 +259,20 @@ class CycleRunner:
         try:
             process, _ = self.start(database_url)
             deadline = time.monotonic() + timeout
-            while card_posts(self.api) < before + post and process.poll() is None and time.monotonic() < deadline:
+            while (
+                card_posts(self.api) < before + post
+                and process.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.005)
             process.send_signal(signal.SIGKILL)
             process.wait(30)
             time.sleep(0.4)  # the stand-in finishes answering the dead process's last call
         finally:
             self.api.delays.pop("chat.postMessage", None)
-        return self.kill_point(database_url, at=f"while Slack answers card post {post}", finished=process.returncode == 0)
+        return self.kill_point(
+            database_url, at=f"while Slack answers card post {post}", finished=process.returncode == 0
+        )
 
     def kill_point(self, database_url: str, *, at: str, finished: bool) -> KillPoint:
         engine = make_engine(database_url)
@@ -263,10 +281,14 @@ class CycleRunner:
                 counts = {
                     name: session.scalar(select(func.count()).select_from(query.subquery())) or 0
                     for name, query in {
-                        "snapshots": select(HealthSnapshot.account_id).where(HealthSnapshot.as_of == self.as_of),
+                        "snapshots": select(HealthSnapshot.account_id).where(
+                            HealthSnapshot.as_of == self.as_of
+                        ),
                         "signals": select(Signal.id).where(Signal.as_of == self.as_of),
                         "cards": select(EscalationCard.id).where(EscalationCard.delivery == "dm"),
-                        "cards_posted": select(EscalationCard.id).where(EscalationCard.message_ts.is_not(None)),
+                        "cards_posted": select(EscalationCard.id).where(
+                            EscalationCard.message_ts.is_not(None)
+                        ),
                     }.items()
                 }
         finally:

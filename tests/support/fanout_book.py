@@ -51,7 +51,9 @@ def seed_fanout_book(
         for account_id, owner in accounts:
             decision = Decision(Signal(account_id, TriggerKey.HEALTH_LOW, "Health Red (48)"), Route.ASSIST,
                                 (Reason("matrix", "Human with automation assist."),))  # fmt: skip
-            signal, _ = signals.record_signal(session, decision=decision, as_of=as_of, now=now, config_version=1)
+            signal, _ = signals.record_signal(
+                session, decision=decision, as_of=as_of, now=now, config_version=1
+            )
             draft = drafts.save_draft(session, account_id=account_id, signal_id=signal.id, kind="check_in",
                                       subject="Checking in", body="Hi there, checking in.", author="template",
                                       prompt_version="check_in@1", facts_hash="x" * 64, prompt_tokens=None,

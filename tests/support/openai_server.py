@@ -48,7 +48,12 @@ class Behaviour:
 
     @classmethod
     def tool_call(
-        cls, name: str, arguments: dict[str, Any] | str, *, prompt_tokens: int = 300, completion_tokens: int = 20
+        cls,
+        name: str,
+        arguments: dict[str, Any] | str,
+        *,
+        prompt_tokens: int = 300,
+        completion_tokens: int = 20,
     ) -> Behaviour:
         """An assistant message calling one tool (finish_reason "tool_calls"); a str is sent as
         the arguments verbatim (garbage tests)."""
@@ -218,7 +223,11 @@ def _message(behaviour: Behaviour) -> dict[str, Any]:
     if not behaviour.tool_calls:
         return {"role": "assistant", "content": behaviour.content, "refusal": None}
     calls = [
-        {"id": f"call_{i}_{time.monotonic_ns()}", "type": "function", "function": {"name": name, "arguments": arguments}}
+        {
+            "id": f"call_{i}_{time.monotonic_ns()}",
+            "type": "function",
+            "function": {"name": name, "arguments": arguments},
+        }
         for i, (name, arguments) in enumerate(behaviour.tool_calls)
     ]
     return {"role": "assistant", "content": behaviour.content or None, "refusal": None, "tool_calls": calls}

@@ -38,7 +38,16 @@ class PrivatePostgres:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def pg_ctl(self, *args: str, timeout: float = 30) -> None:
-        command = [*self.as_user, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "20", *args]
+        command = [
+            *self.as_user,
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "20",
+            *args,
+        ]
         subprocess.run(command, check=True, capture_output=True, timeout=timeout)
 
     def start(self) -> None:

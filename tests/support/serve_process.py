@@ -21,7 +21,9 @@ from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serve-test-secret"
-START_SECONDS = 120  # imports, migrations and auth.test; a busy 2-core box has taken 40 s (imports alone 22-28 s)
+START_SECONDS = (
+    120  # imports, migrations and auth.test; a busy 2-core box has taken 40 s (imports alone 22-28 s)
+)
 
 
 @dataclass

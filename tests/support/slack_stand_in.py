@@ -155,7 +155,12 @@ class StandIn:
             self.every_nth[method] = nth
 
     def inject_faults(
-        self, share: float, *, seed: int = 1, retry_after: int = 1, server_errors: float = 0.5,
+        self,
+        share: float,
+        *,
+        seed: int = 1,
+        retry_after: int = 1,
+        server_errors: float = 0.5,
         posted_before_500: float = 0.5,
     ) -> None:
         """From now on answer `share` of Web API calls with a fault: 500 (`server_errors` of
@@ -180,7 +185,11 @@ class StandIn:
         assert self.faults is not None
         wait = self.faults.retry_after
         with self.lock:
-            refused = [(f.channel, f.at) for f in self.faults_answered if f.status == 429 and f.method == "chat.postMessage"]
+            refused = [
+                (f.channel, f.at)
+                for f in self.faults_answered
+                if f.status == 429 and f.method == "chat.postMessage"
+            ]
             log = list(self.post_log)
         return [
             f"{channel}: a post {at - refused_at:.3f} s after a 429 asking for {wait} s"
@@ -506,7 +515,9 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             tagged = metadata.get("event_payload", {}).get("id") if isinstance(metadata, dict) else None
             with state.lock:
                 state.messages[(channel, ts)] = body
-                state.post_log.append((channel, time.monotonic(), int(tagged) if tagged is not None else None))
+                state.post_log.append(
+                    (channel, time.monotonic(), int(tagged) if tagged is not None else None)
+                )
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
 
         def _send(

@@ -33,10 +33,18 @@ def test_a_template_brief_shows_sections_citations_and_sources_and_says_it_is_a_
     result = TemplateDrafter().brief(brief())
     text, blocks = build_brief_message("Acme Corp", result)
     assert text == "Brief: Acme Corp" and block_problems(blocks) == []
-    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Brief: Acme Corp", "emoji": True}}
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Brief: Acme Corp", "emoji": True},
+    }
     body = _texts(blocks)
-    assert "*Health and why*" in body and "• Usage factor, 2026-03-02: 30/100 (weight 40%): 12 of 40 seats active (30%) `F-usage`" in body
-    assert "*Sources*" in body and "`T-7` ticket T-7, high, opened 2026-02-27, open — “Export failing”" in body
+    assert (
+        "*Health and why*" in body
+        and "• Usage factor, 2026-03-02: 30/100 (weight 40%): 12 of 40 seats active (30%) `F-usage`" in body
+    )
+    assert (
+        "*Sources*" in body and "`T-7` ticket T-7, high, opened 2026-02-27, open — “Export failing”" in body
+    )
     assert "Written by template (no LLM)" in blocks[-1]["elements"][0]["text"]
 
 
@@ -45,9 +53,15 @@ def test_an_llm_brief_names_the_model_its_tokens_and_cost_and_any_review_note() 
                      completion_tokens=300, cost_usd=0.000315, needs_review=None)  # fmt: skip
     note = build_brief_message("Acme", result)[1][-1]["elements"][0]["text"]
     assert note == "Written by LLM (gpt-4o-mini) · prompt brief@2 · 900+300 tokens, ~0.0003 USD"
-    flagged = replace(TemplateDrafter().brief(brief()), needs_review="LLM draft rejected: cites an unknown figure; template draft used")
+    flagged = replace(
+        TemplateDrafter().brief(brief()),
+        needs_review="LLM draft rejected: cites an unknown figure; template draft used",
+    )
     note = build_brief_message("Acme", flagged)[1][-1]["elements"][0]["text"]
-    assert "Written by template (no LLM)" in note and "⚠️ Needs human review: LLM draft rejected: cites an unknown figure" in note
+    assert (
+        "Written by template (no LLM)" in note
+        and "⚠️ Needs human review: LLM draft rejected: cites an unknown figure" in note
+    )
 
 
 def test_a_reused_brief_says_no_new_llm_call_was_made() -> None:
@@ -74,6 +88,8 @@ def test_customer_text_in_a_brief_cannot_mention_the_channel() -> None:
     text = build_brief_message("Acme", result)[1][0]["text"]["text"]
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp;" in text
     assert "*Acme*" in text  # formatting survives
-    hostile = TemplateDrafter().brief(brief(recent_tickets=(replace(brief().recent_tickets[0], subject="<!here> <@U1>"),)))
+    hostile = TemplateDrafter().brief(
+        brief(recent_tickets=(replace(brief().recent_tickets[0], subject="<!here> <@U1>"),))
+    )
     rendered = _texts(build_brief_message("Acme", hostile)[1])
     assert "<!here>" not in rendered and "&lt;!here&gt; &lt;@U1&gt;" in rendered

@@ -124,13 +124,22 @@ def test_customer_text_cannot_ping_or_link() -> None:
 @pytest.mark.parametrize(
     ("state", "line"),
     [
-        ("approved", "✅ Approved by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC>"),
-        ("edited", "✏️ Edited and approved by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC>"),
+        (
+            "approved",
+            "✅ Approved by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC>",
+        ),
+        (
+            "edited",
+            "✏️ Edited and approved by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC>",
+        ),
         (
             "taken_over",
             "🙋 Taken over by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC> — this account is now human-handled; automation paused.",
         ),
-        ("dismissed", "🚫 Dismissed by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC>"),
+        (
+            "dismissed",
+            "🚫 Dismissed by <@U123> at <!date^1772442840^{date_short_pretty} at {time}|2026-03-02 09:14 UTC>",
+        ),
     ],
 )
 def test_a_decided_card_has_no_buttons_and_says_who_and_when(state: str, line: str) -> None:

@@ -42,8 +42,19 @@ def view(**kw: object) -> HealthView:
 
 
 def test_ages_read_short_and_fall_in_buckets() -> None:
-    assert [age_label(timedelta(minutes=m)) for m in (0, 59, 60, 60 * 26, 60 * 48)] == ["0m", "59m", "1h", "1d 2h", "2d"]
-    assert [age_bucket(timedelta(hours=h)) for h in (3.9, 4, 30, 80)] == ["under 4h", "4–24h", "1–3 days", "over 3 days"]
+    assert [age_label(timedelta(minutes=m)) for m in (0, 59, 60, 60 * 26, 60 * 48)] == [
+        "0m",
+        "59m",
+        "1h",
+        "1d 2h",
+        "2d",
+    ]
+    assert [age_bucket(timedelta(hours=h)) for h in (3.9, 4, 30, 80)] == [
+        "under 4h",
+        "4–24h",
+        "1–3 days",
+        "over 3 days",
+    ]
 
 
 def test_a_snooze_says_when_it_returns_or_that_it_waits_for_worse() -> None:
@@ -82,8 +93,14 @@ def test_where_a_manager_opens_a_climbed_card() -> None:
         return SlackDelivery(recipient=recipient, channel_id=channel, message_ts=ts)
 
     dm, shared = copy("U0MGR001", "D0MGR", "1.000200"), copy("C0ESC", "C0ESC", "2.000300")
-    assert where_to_open([shared, dm], viewer="U0MGR001") == f"<{message_link('D0MGR', '1.000200')}|View card> in your DM"
-    assert where_to_open([shared], viewer="U0MGR001") == "<https://slack.com/archives/C0ESC/p2000300|View card> in <#C0ESC>"
+    assert (
+        where_to_open([shared, dm], viewer="U0MGR001")
+        == f"<{message_link('D0MGR', '1.000200')}|View card> in your DM"
+    )
+    assert (
+        where_to_open([shared], viewer="U0MGR001")
+        == "<https://slack.com/archives/C0ESC/p2000300|View card> in <#C0ESC>"
+    )
     assert where_to_open([copy("U0CSM001", "D0CSM", "3.1")], viewer="U0MGR001") == ""
 
 

@@ -14,11 +14,16 @@ def test_quotes_are_shortened_then_dropped_until_the_prompt_fits() -> None:
     quotes = [{"label": f"T-{n}", "text": "x" * 2000} for n in range(3)]
     kept, (system, user) = fit_quotes(quotes, budget=300, render=render)
     assert prompt_estimate(system, user) <= 300 and system == "FACTS: 12 of 40 seats"
-    assert kept and all(len(q["text"]) < 2000 for q in kept) and len(quotes[0]["text"]) == 2000, "inputs untouched"
+    assert kept and all(len(q["text"]) < 2000 for q in kept) and len(quotes[0]["text"]) == 2000, (
+        "inputs untouched"
+    )
 
 
 def test_quotes_at_the_minimum_length_are_dropped_and_the_loop_ends() -> None:
-    quotes = [{"label": "T-1", "text": "y" * (MIN_QUOTE_CHARS + 1)}, {"label": "T-2", "text": "z" * MIN_QUOTE_CHARS}]
+    quotes = [
+        {"label": "T-1", "text": "y" * (MIN_QUOTE_CHARS + 1)},
+        {"label": "T-2", "text": "z" * MIN_QUOTE_CHARS},
+    ]
     kept, (_, user) = fit_quotes(quotes, budget=1, render=render)
     assert kept == [] and user == ""
 

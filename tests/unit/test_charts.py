@@ -25,7 +25,10 @@ def test_an_account_with_few_snapshots_and_no_usage_still_gets_a_chart() -> None
 
 
 def test_the_coverage_note_says_when_days_are_missing() -> None:
-    assert coverage_note("Health score", 12, 90) == "Health score: 12 of 90 days (no data on the other days; not filled in)"
+    assert (
+        coverage_note("Health score", 12, 90)
+        == "Health score: 12 of 90 days (no data on the other days; not filled in)"
+    )
     assert coverage_note("Usage", 90, 90) == "Usage: 90 of 90 days"
 
 

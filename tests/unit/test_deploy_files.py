@@ -70,9 +70,7 @@ def test_env_example_defaults_are_the_settings_defaults() -> None:
 
 def test_env_example_filled_in_starts_in_production(tmp_path: Path) -> None:
     env = tmp_path / ".env"
-    env.write_text(
-        "\n".join(f"{k}={FILLED.get(k, v)}" for k, v, is_set in _env_example() if is_set) + "\n"
-    )
+    env.write_text("\n".join(f"{k}={FILLED.get(k, v)}" for k, v, is_set in _env_example() if is_set) + "\n")
     settings = Settings(_env_file=env)  # type: ignore[call-arg]
     assert settings.environment == "production"
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
@@ -90,7 +88,11 @@ def _dockerfile() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments), continuation lines joined, comments dropped."""
     joined = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
     lines = [line.strip() for line in joined.splitlines()]
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines if line and not line.startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
 
 
 def _final_stage() -> list[tuple[str, str]]:
@@ -108,7 +110,11 @@ def test_dockerfile_builds_on_slim_python_and_runs_as_a_user() -> None:
 
 
 def test_dockerfile_copies_only_files_that_exist_and_reach_the_build() -> None:
-    allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")}
+    allowed = {
+        line[1:].rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    }
     sources = []
     for op, args in _dockerfile():
         if op == "COPY" and not args.startswith("--from"):
@@ -169,15 +175,21 @@ def _compose_tool() -> list[str] | None:
 def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     tool = _compose_tool()
     if tool is None:
-        pytest.skip("neither `docker compose` nor `docker-compose` is installed; the YAML checks above still ran")
+        pytest.skip(
+            "neither `docker compose` nor `docker-compose` is installed; the YAML checks above still ran"
+        )
     shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
     (tmp_path / ".env").write_text(
         "\n".join(f"{k}={FILLED.get(k, v)}" for k, v, is_set in _env_example() if is_set) + "\n"
     )
 
-    result = subprocess.run([*tool, "config", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*tool, "config", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
 
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=\n")  # no POSTGRES_PASSWORD: refused by name
-    refused = subprocess.run([*tool, "config", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [*tool, "config", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode != 0 and "POSTGRES_PASSWORD" in refused.stderr

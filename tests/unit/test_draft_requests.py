@@ -38,7 +38,9 @@ def account(**extra: object) -> AccountFacts:
 
 
 def health() -> HealthResult:
-    return HealthResult("ACC-1", AS_OF, 48, Band.RED, 0.9, (FactorScore("usage", 30.0, 1.0, "9 of 40 seats"),), "Red")
+    return HealthResult(
+        "ACC-1", AS_OF, 48, Band.RED, 0.9, (FactorScore("usage", 30.0, 1.0, "9 of 40 seats"),), "Red"
+    )
 
 
 def decision(trigger: TriggerKey, **details: object) -> Decision:
@@ -67,18 +69,30 @@ def test_signal_details_travel_typed_and_a_garbled_one_is_left_out() -> None:
 
 
 def test_a_renewal_draft_knows_the_date_and_the_days_left_even_without_them_in_the_signal() -> None:
-    request = draft_request_for(account(), health(), decision(TriggerKey.RENEWAL_REMINDER, renewal_risk=0.123), owner_name="Ana")
-    assert dict(request.details) == {"renewal_date": "2026-04-30", "days_to_renewal": 59, "renewal_risk": 0.12}
+    request = draft_request_for(
+        account(), health(), decision(TriggerKey.RENEWAL_REMINDER, renewal_risk=0.123), owner_name="Ana"
+    )
+    assert dict(request.details) == {
+        "renewal_date": "2026-04-30",
+        "days_to_renewal": 59,
+        "renewal_risk": 0.12,
+    }
 
 
 def test_the_expansion_note_names_the_sales_contact_and_carries_the_readiness() -> None:
     request = draft_request_for(account(), health(), decision(
         TriggerKey.EXPANSION_READY, expansion_readiness=86, sales_contact="#sales", evidence=("38 of 40 seats",)),
         owner_name="Ana")  # fmt: skip
-    assert dict(request.details) == {"expansion_readiness": 86, "sales_contact": "#sales", "evidence": ("38 of 40 seats",)}
+    assert dict(request.details) == {
+        "expansion_readiness": 86,
+        "sales_contact": "#sales",
+        "evidence": ("38 of 40 seats",),
+    }
 
 
 def test_recent_tickets_go_along_as_customer_text_and_a_crisis_blocks_cheer() -> None:
     incident = ContextEvent(ContextKind.LAYOFFS, datetime(2026, 2, 20, tzinfo=UTC))
-    request = draft_request_for(account(context=(incident,)), health(), decision(TriggerKey.HEALTH_LOW), owner_name="Ana")
+    request = draft_request_for(
+        account(context=(incident,)), health(), decision(TriggerKey.HEALTH_LOW), owner_name="Ana"
+    )
     assert [t.ticket_id for t in request.tickets] == ["T-1"] and request.crisis is True

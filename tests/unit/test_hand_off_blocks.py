@@ -65,9 +65,7 @@ def test_the_packet_escapes_customer_text_and_shows_times_as_slack_dates() -> No
 
 
 def test_a_long_timeline_and_brief_stay_within_fifty_blocks() -> None:
-    items = tuple(
-        TimelineItem(NOW - timedelta(hours=n), "touch", "Email sent", "x" * 400) for n in range(40)
-    )
+    items = tuple(TimelineItem(NOW - timedelta(hours=n), "touch", "Email sent", "x" * 400) for n in range(40))
     big = TemplateDrafter().brief(brief())
     assert big.document is not None
     sections = big.document.sections * 8  # a brief longer than any message could hold
@@ -85,7 +83,9 @@ def test_handed_back_replaces_the_button_with_who_and_when() -> None:
     assert actions[0]["elements"][0]["action_id"] == HandOffAction.HAND_BACK
     closed = mark_handed_back(blocks, handed_back_line(by="U0MGR001", at=NOW, automatic=False))
     assert len(closed) == len(blocks) and not any(b["type"] == "actions" for b in closed)
-    assert "Handed back to Tandem by <@U0MGR001> <!date^" in json.dumps(closed) and block_problems(closed) == []
+    assert (
+        "Handed back to Tandem by <@U0MGR001> <!date^" in json.dumps(closed) and block_problems(closed) == []
+    )
     _, unheld = build_packet(_view(held=False), TemplateDrafter().brief(brief()))
     assert not any(b["type"] == "actions" for b in unheld) and "Already handed back" in json.dumps(unheld)
 
@@ -96,7 +96,8 @@ def test_the_reminder_offers_keep_it_and_hand_back_now() -> None:
     assert text == "Acme &amp; Co goes back to Tandem unless you keep it" and block_problems(blocks) == []
     buttons = blocks[1]["elements"]
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons] == [
-        ("Keep it", HandOffAction.KEEP, "ACC-1"), ("Hand back now", HandOffAction.HAND_BACK_NOW, "ACC-1")
+        ("Keep it", HandOffAction.KEEP, "ACC-1"),
+        ("Hand back now", HandOffAction.HAND_BACK_NOW, "ACC-1"),
     ]
 
 

@@ -43,7 +43,11 @@ def test_a_json_line_is_one_object_with_the_exception_and_extras() -> None:
     output = _logged("json", emit)
     (line,) = output.splitlines()
     entry = json.loads(line)
-    assert (entry["level"], entry["logger"], entry["message"]) == ("ERROR", "tandem.test.json", "two\nlines here")
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "ERROR",
+        "tandem.test.json",
+        "two\nlines here",
+    )
     assert entry["card_id"] == 7 and "ValueError: boom" in entry["exception"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["timestamp"])
     assert "request_id" not in entry  # logged outside any request
@@ -62,7 +66,9 @@ def test_inside_a_request_the_id_is_on_the_line_and_gone_after() -> None:
 
 def test_the_plain_format_is_unchanged() -> None:
     output = _logged("plain", lambda logger: logger.warning("careful"))
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING tandem\.test\.plain: careful\n", output)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING tandem\.test\.plain: careful\n", output
+    )
 
 
 def test_nested_requests_keep_the_outer_id_and_tasks_carry_it_into_their_thread() -> None:
@@ -81,10 +87,16 @@ def test_nested_requests_keep_the_outer_id_and_tasks_carry_it_into_their_thread(
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ({"type": "block_actions", "actions": [{"action_id": "escalation-card-approve"}]}, "block_actions escalation-card-approve"),
+        (
+            {"type": "block_actions", "actions": [{"action_id": "escalation-card-approve"}]},
+            "block_actions escalation-card-approve",
+        ),
         ({"command": "/veto", "text": "secret words"}, "command /veto"),
         ({"type": "event_callback", "event": {"type": "app_mention", "text": "hi"}}, "event app_mention"),
-        ({"type": "view_submission", "view": {"callback_id": "dismiss-submit"}}, "view_submission dismiss-submit"),
+        (
+            {"type": "view_submission", "view": {"callback_id": "dismiss-submit"}},
+            "view_submission dismiss-submit",
+        ),
         ({"type": "block_actions", "actions": "not a list"}, "block_actions"),
         ({}, "request"),
     ],
@@ -103,7 +115,8 @@ def test_an_attempts_outcome_becomes_a_short_label() -> None:
 
 
 @pytest.mark.parametrize(
-    ("env", "named"), [({"LOG_FORMAT": "xml"}, "LOG_FORMAT"), ({"TANDEM_METRICS_PORT": "0"}, "TANDEM_METRICS_PORT")]
+    ("env", "named"),
+    [({"LOG_FORMAT": "xml"}, "LOG_FORMAT"), ({"TANDEM_METRICS_PORT": "0"}, "TANDEM_METRICS_PORT")],
 )
 def test_bad_observability_settings_are_refused_by_name(env: dict[str, str], named: str) -> None:
     with pytest.raises(ValidationError, match=named):

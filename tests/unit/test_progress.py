@@ -21,11 +21,15 @@ class Ticks:
         return self.now
 
 
-def test_off_a_terminal_progress_is_logged_at_most_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
+def test_off_a_terminal_progress_is_logged_at_most_once_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     clock = Ticks()
     caplog.set_level(logging.INFO, logger="tandem.progress")
 
-    with track("import usage.csv", total=12_000_000, unit="rows", terminal=False, log_every=10, clock=clock) as progress:
+    with track(
+        "import usage.csv", total=12_000_000, unit="rows", terminal=False, log_every=10, clock=clock
+    ) as progress:
         progress.advance(1_000_000)  # before the first interval: no line
         clock.now = 10
         progress.advance(2_000_000)

@@ -35,7 +35,12 @@ def _replay(accounts: list[ReplayAccount], cards: list[PastCard], churned: list[
 
 
 def test_cooldown_paces_the_would_be_cards_and_tightening_removes_the_shallow_ones() -> None:
-    shallow, deep, healthy, other = _account("S", 55), _account("D", 30), _account("H", 80), _account("E", 40, "enterprise")
+    shallow, deep, healthy, other = (
+        _account("S", 55),
+        _account("D", 30),
+        _account("H", 80),
+        _account("E", 40, "enterprise"),
+    )
     # A 14-day cooldown: days 0 and 14 over 28 days, for each account under the line.
     cards = [PastCard(1, "S", "health_low", START, "dismissed: false_positive"),
              PastCard(2, "S", "health_low", START + timedelta(days=14), "dismissed: known_context"),
@@ -50,8 +55,14 @@ def test_cooldown_paces_the_would_be_cards_and_tightening_removes_the_shallow_on
 
 
 def test_a_churned_account_whose_every_card_goes_is_named() -> None:
-    cards = [PastCard(1, "S", "health_low", START, "approved"), PastCard(2, "D", "health_low", START, "approved")]
-    churned = [Churned("S", "S Inc", START + timedelta(days=20)), Churned("D", "D Inc", START + timedelta(days=21))]
+    cards = [
+        PastCard(1, "S", "health_low", START, "approved"),
+        PastCard(2, "D", "health_low", START, "approved"),
+    ]
+    churned = [
+        Churned("S", "S Inc", START + timedelta(days=20)),
+        Churned("D", "D Inc", START + timedelta(days=21)),
+    ]
     result = _replay([_account("S", 55), _account("D", 30)], cards, churned)
     assert [c.name for c in result.missed_churn] == ["S Inc"]
 
@@ -84,7 +95,12 @@ def _route_decision(action: str, route: str, *, industry: str = "healthcare", co
 
 
 def test_a_route_rule_counts_the_cells_decisions_it_would_have_changed() -> None:
-    rule = {"segment": "enterprise", "industry": "healthcare", "context": "compliance_review", "route": "human"}
+    rule = {
+        "segment": "enterprise",
+        "industry": "healthcare",
+        "context": "compliance_review",
+        "route": "human",
+    }
     decisions = [
         _route_decision("taken_over", "assist"), _route_decision("edited", "assist"),
         _route_decision("auto_sent", "auto"), _route_decision("cancelled", "auto"),
@@ -95,7 +111,9 @@ def test_a_route_rule_counts_the_cells_decisions_it_would_have_changed() -> None
     replay = replay_route(rule, decisions, since=START, as_of=START + timedelta(days=90))
     assert (replay["decisions_in_cell"], replay["would_change"]) == (4, 2)
     assert replay["changed_by_decision"] == {"auto_sent": 1, "cancelled": 1}
-    automate = replay_route({**rule, "route": "auto"}, decisions, since=START, as_of=START + timedelta(days=90))
+    automate = replay_route(
+        {**rule, "route": "auto"}, decisions, since=START, as_of=START + timedelta(days=90)
+    )
     assert automate["would_change"] == 2 and automate["changed_by_decision"] == {"edited": 1, "taken_over": 1}
 
 

@@ -14,7 +14,14 @@ def test_breakdowns_for_a_whole_table_are_each_accounts_own() -> None:
     for _ in range(300):
         n, k = int(rng.integers(0, 40)), int(rng.integers(0, 9))
         points = np.round(rng.normal(0, 0.3, (n, k)), int(rng.integers(1, 4)))
-        for value, share in ((np.nan, 0.1), (0.05, 0.1), (-0.05, 0.05), (0.125, 0.1), (-2.675, 0.05), (0.049, 0.05)):
+        for value, share in (
+            (np.nan, 0.1),
+            (0.05, 0.1),
+            (-0.05, 0.05),
+            (0.125, 0.1),
+            (-2.675, 0.05),
+            (0.049, 0.05),
+        ):
             points[rng.random((n, k)) < share] = value  # the edges: NaN, the 0.05 line, half-cents, ties
         names = [f"s{j}" for j in range(k)]
         assert signal_breakdowns(names, points) == [signal_breakdown(names, row) for row in points.tolist()]

@@ -80,20 +80,31 @@ def test_a_calibrated_explanation_names_the_costliest_signal_with_its_figure_and
 
 def test_feature_signals_follow_the_books_feature_names() -> None:
     names = [spec.name for spec in signal_specs(["Reports", "API"])]
-    assert names[-4:] == ["feature_use:Reports", "feature_trend:Reports", "feature_use:API", "feature_trend:API"]
+    assert names[-4:] == [
+        "feature_use:Reports",
+        "feature_trend:Reports",
+        "feature_use:API",
+        "feature_trend:API",
+    ]
 
 
 @pytest.mark.parametrize(
     ("signal", "z", "outcome"),
     [
-        ("ticket_volume", -(WEIGHT_Z + FLIP_Z) / 2, "held"),  # against the hand-set direction, not sure enough
+        (
+            "ticket_volume",
+            -(WEIGHT_Z + FLIP_Z) / 2,
+            "held",
+        ),  # against the hand-set direction, not sure enough
         ("ticket_volume", -(FLIP_Z + 0.5), "flipped"),
         ("ticket_volume", (WEIGHT_Z + FLIP_Z) / 2, "kept"),  # the same direction: 95% is enough
         ("feature_use:Reports", (WEIGHT_Z + FLIP_Z) / 2, "kept"),  # no hand-set direction to flip
         ("ticket_volume", WEIGHT_Z / 2, "dropped"),
     ],
 )
-def test_a_direction_flip_needs_more_evidence_than_a_weight_change(signal: str, z: float, outcome: str) -> None:
+def test_a_direction_flip_needs_more_evidence_than_a_weight_change(
+    signal: str, z: float, outcome: str
+) -> None:
     basis = Basis(signal, np.array([0.0, 5.0]), has_missing=False)
     se = 0.2
     fitted = _shape(signal, basis, np.array([z * se]), np.array([[se**2]]))

@@ -5,13 +5,21 @@ from bot.blocks.slack_dates import DATE_ONLY, slack_day, slack_time
 
 def test_a_time_is_a_slack_date_token_with_a_utc_fallback() -> None:
     moment = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
-    assert slack_time(moment) == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|2026-03-02 14:30 UTC>"
+    assert (
+        slack_time(moment)
+        == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|2026-03-02 14:30 UTC>"
+    )
 
 
 def test_a_time_in_another_zone_is_the_same_instant() -> None:
     moment = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
-    assert slack_time(moment) == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|2026-03-02 14:30 UTC>"
-    assert slack_time(moment, DATE_ONLY) == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|2026-03-02>"
+    assert (
+        slack_time(moment)
+        == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|2026-03-02 14:30 UTC>"
+    )
+    assert (
+        slack_time(moment, DATE_ONLY) == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|2026-03-02>"
+    )
 
 
 def test_a_naive_time_is_read_as_utc() -> None:

@@ -106,7 +106,9 @@ def test_each_trigger_grounds_the_check_in_in_its_own_figure(trigger: str, figur
 
 
 def test_a_frustrated_customer_hears_first_that_their_problems_are_followed() -> None:
-    angry = Ticket("T-9", datetime(2026, 2, 27, tzinfo=UTC), Severity.HIGH, "Again", "Furious.", sentiment=-0.7)
+    angry = Ticket(
+        "T-9", datetime(2026, 2, 27, tzinfo=UTC), Severity.HIGH, "Again", "Furious.", sentiment=-0.7
+    )
     body = TemplateDrafter().draft(check_in(tickets=(angry,))).body
     assert body.split("\n\n")[1].startswith("I've seen the problems your team has raised with us recently")
     assert "!" not in body
@@ -116,8 +118,14 @@ def test_renewal_reminder_names_the_date_and_the_days_left_and_asks_for_nothing(
     request = check_in(kind="renewal_reminder", trigger="renewal_reminder",
                        details={"renewal_date": "2026-04-30", "days_to_renewal": 59})  # fmt: skip
     result = TemplateDrafter().draft(request)
-    assert result.subject == "Your Acme Corp renewal on 2026-04-30" and result.prompt_version == "renewal_reminder@1"
-    assert "renews on 2026-04-30 (in 59 days)" in result.body and "there is nothing you need to do now" in result.body
+    assert (
+        result.subject == "Your Acme Corp renewal on 2026-04-30"
+        and result.prompt_version == "renewal_reminder@1"
+    )
+    assert (
+        "renews on 2026-04-30 (in 59 days)" in result.body
+        and "there is nothing you need to do now" in result.body
+    )
     assert not CELEBRATORY.search(result.body) and "discount" not in result.body
 
 
@@ -136,7 +144,10 @@ def test_expansion_note_is_an_internal_hand_off_with_the_evidence_and_the_sales_
     result = TemplateDrafter().draft(request)
     assert result.subject == "Expansion hand-off: Acme Corp" and result.prompt_version == "expansion_note@1"
     lines = result.body.splitlines()
-    assert lines[0] == "<@U0SALES1>: Acme Corp (mid market, ARR $60,000) looks ready for an expansion conversation."
+    assert (
+        lines[0]
+        == "<@U0SALES1>: Acme Corp (mid market, ARR $60,000) looks ready for an expansion conversation."
+    )
     assert "- Expansion readiness: 86/100" in lines and "- 38 of 40 seats used" in lines
     assert "Hi Sam" not in result.body and result.body.endswith("Ana Lima")
 
@@ -147,7 +158,9 @@ def test_an_expansion_note_during_a_crisis_says_to_hold() -> None:
 
 
 @pytest.mark.parametrize("kind", ["check_in", "renewal_reminder", "onboarding_nudge", "expansion_note"])
-@pytest.mark.parametrize("trigger", ["health_low", "sentiment", "onboarding_stalled", "renewal_risk", "complexity"])
+@pytest.mark.parametrize(
+    "trigger", ["health_low", "sentiment", "onboarding_stalled", "renewal_risk", "complexity"]
+)
 @pytest.mark.parametrize("crisis", [False, True])
 def test_every_figure_in_a_template_draft_comes_from_the_facts(kind: str, trigger: str, crisis: bool) -> None:
     details = {"renewal_date": "2026-04-30", "days_to_renewal": 59, "overdue_step": "SSO setup", "overdue_days": 29,
@@ -191,21 +204,31 @@ def test_brief_has_every_section_with_the_real_figures_and_cites_each_claim() ->
         "• Ticket T-2, urgent, opened 2026-02-27, open, escalation request. [T-2]",
         "• Ticket T-1, normal, opened 2026-02-20, closed 2026-02-21. [T-1]",
     ], "newest first"
-    assert "• Score path: 70 on 2026-01-01 to 48 on 2026-03-02 (-22 points); low 48, high 70; 3 of 90 days have a score [H2]" in lines
+    assert (
+        "• Score path: 70 on 2026-01-01 to 48 on 2026-03-02 (-22 points); low 48, high 70; 3 of 90 days have a score [H2]"
+        in lines
+    )
     (step,) = section(result.body, "Suggested next steps")
     assert step == "• A personal call from the CSM this week, with a plan for usage. [F-usage]"
-    sources = lines[lines.index("*Sources*") + 1:]
-    assert "[T-2] ticket T-2, urgent, opened 2026-02-27, open, escalation request — “Export failing again”" in sources
+    sources = lines[lines.index("*Sources*") + 1 :]
+    assert (
+        "[T-2] ticket T-2, urgent, opened 2026-02-27, open, escalation request — “Export failing again”"
+        in sources
+    )
     document = result.document
     assert document is not None and all(c.sources for s in document.sections for c in s.claims)
-    assert {sid for s in document.sections for c in s.claims for sid in c.sources} <= {s.id for s in document.sources}
+    assert {sid for s in document.sections for c in s.claims for sid in c.sources} <= {
+        s.id for s in document.sources
+    }
 
 
 def test_brief_shows_data_quality_notes_and_active_context_and_says_what_to_do() -> None:
     notes = ("A migration started 2026-02-01; usage figures since then may not be reliable.",)
     context = (
         incident(note="customer SOC notified us"),
-        ContextEvent(ContextKind.MIGRATION, datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)),
+        ContextEvent(
+            ContextKind.MIGRATION, datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+        ),
     )
     body = TemplateDrafter().brief(brief(notes=notes, context=context)).body
     assert f"• Data quality: {notes[0]} [N1]" in body
@@ -218,12 +241,20 @@ def test_brief_shows_data_quality_notes_and_active_context_and_says_what_to_do()
 
 
 def test_a_brief_with_little_data_still_reads_well() -> None:
-    body = TemplateDrafter().brief(
-        brief(renewal_date=None, recent_tickets=(), open_signals=(), score_trend=(), band="green", score=88)
-    ).body
+    body = (
+        TemplateDrafter()
+        .brief(
+            brief(
+                renewal_date=None, recent_tickets=(), open_signals=(), score_trend=(), band="green", score=88
+            )
+        )
+        .body
+    )
     assert "Renewal: no renewal date on record" in body and "Score path" not in body
     assert section(body, "Support") == ["• Nothing on record for this period."]
-    assert section(body, "Suggested next steps") == ["• No action needed; look for expansion at the next business review. [H1]"]
+    assert section(body, "Suggested next steps") == [
+        "• No action needed; look for expansion at the next business review. [H1]"
+    ]
     assert "2026-04-30 (passed 2 days ago)" in TemplateDrafter().brief(brief(as_of=date(2026, 5, 2))).body
 
 
@@ -237,16 +268,24 @@ def test_qbr_brief_has_the_eight_sections_with_citations_and_an_agenda() -> None
     ]  # fmt: skip
     assert "Period reviewed: 2025-12-03 to 2026-03-02" in document.header
     usage = section(result.body, "Usage and adoption")
-    assert usage[1] == "• Daily active users, 2025-12-03 to 2026-01-01: average 21 daily active users of 40 licensed seats (53%) [U2]"
+    assert (
+        usage[1]
+        == "• Daily active users, 2025-12-03 to 2026-01-01: average 21 daily active users of 40 licensed seats (53%) [U2]"
+    )
     value = section(result.body, "Value delivered")
     assert "• Onboarding step “SSO setup” completed 2026-01-25 (due 2026-01-20). [O2]" in value
-    assert "• Tickets resolved, 2025-12-03 to 2026-03-02: 1 ticket resolved, median 2.0 days to resolve [S2]" in value
+    assert (
+        "• Tickets resolved, 2025-12-03 to 2026-03-02: 1 ticket resolved, median 2.0 days to resolve [S2]"
+        in value
+    )
     risks = section(result.body, "Risks")
     assert "• Overdue: onboarding step “Admin training” (not done, due 2026-02-15). [O3]" in risks
     assert "• Renewal: 2026-04-30 (59 days left); churn risk at renewal 32% [R1]" in risks
     agenda = section(result.body, "Proposed agenda")
     assert 4 <= len(agenda) <= 6 and agenda[0] == "• The quarter in review: usage and adoption. [U1]"
-    assert {sid for s in document.sections for c in s.claims for sid in c.sources} <= {s.id for s in document.sources}
+    assert {sid for s in document.sections for c in s.claims for sid in c.sources} <= {
+        s.id for s in document.sources
+    }
 
 
 def test_a_qbr_with_fewer_snapshots_than_days_says_so_instead_of_inventing_points() -> None:
@@ -273,7 +312,11 @@ def test_strict_undefined_fails_loudly_on_a_missing_variable() -> None:
 def test_the_facts_hash_is_stable_and_follows_the_facts_and_the_version() -> None:
     request = check_in()
     same = check_in(facts=MappingProxyType(dict(request.facts)))
-    assert facts_hash(request, "check_in@2") == facts_hash(same, "check_in@2") == TemplateDrafter().draft(same).facts_hash
+    assert (
+        facts_hash(request, "check_in@2")
+        == facts_hash(same, "check_in@2")
+        == TemplateDrafter().draft(same).facts_hash
+    )
     assert facts_hash(request, "check_in@2") != facts_hash(request, "check_in@3")
     assert facts_hash(request, "check_in@2") != facts_hash(check_in(score=47), "check_in@2")
     assert len(facts_hash(brief(), "brief@2")) == 64
@@ -281,7 +324,9 @@ def test_the_facts_hash_is_stable_and_follows_the_facts_and_the_version() -> Non
 
 def test_no_api_key_means_the_template_drafter_and_no_openai_import() -> None:
     assert isinstance(make_drafter(api_key=None, base_url=None, model="m"), TemplateDrafter)
-    assert isinstance(make_drafter(api_key="  ", base_url="http://127.0.0.1:9/v1", model="m"), TemplateDrafter)
+    assert isinstance(
+        make_drafter(api_key="  ", base_url="http://127.0.0.1:9/v1", model="m"), TemplateDrafter
+    )
     code = (
         "import sys, prompts.drafting as d; from tests.support.drafting_factories import qbr; "
         "t = d.make_drafter(api_key=None, base_url=None, model='m'); t.qbr(qbr()); print('openai' in sys.modules)"
@@ -310,7 +355,10 @@ def test_validation_names_what_is_wrong(body: str, crisis: bool, finding: str) -
 def test_validation_accepts_figures_written_differently_and_cheer_outside_a_crisis() -> None:
     assert numbers_in("ARR $60,000 on 2026-04-30") == numbers_in("60000.0 2026 04 30")
     body = "Congratulations on 12 of 40 seats, up from 60,000 events!"
-    assert findings(subject="Hi", body=body, crisis=False, known_numbers={"12", "40", "60000"}, max_chars=3000) == []
+    assert (
+        findings(subject="Hi", body=body, crisis=False, known_numbers={"12", "40", "60000"}, max_chars=3000)
+        == []
+    )
 
 
 def test_a_frustrated_register_refuses_marketing_voice_and_exclamation_marks() -> None:
@@ -331,7 +379,9 @@ def test_naming_the_blocked_tone_is_not_cheer_but_cheer_is() -> None:
 def test_amounts_carry_the_deployments_currency_symbol() -> None:
     from scoring.money import DEFAULT_SYMBOL, use_currency_symbol
 
-    request = check_in(kind="expansion_note", trigger="expansion_ready", details={"sales_contact": "<@U0SALES1>"})
+    request = check_in(
+        kind="expansion_note", trigger="expansion_ready", details={"sales_contact": "<@U0SALES1>"}
+    )
     use_currency_symbol("€")
     try:
         body = TemplateDrafter().draft(request).body

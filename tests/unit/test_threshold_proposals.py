@@ -42,7 +42,9 @@ def _world(seed: int, *, separable: bool, n: int = 300, segment: str = "smb", se
         approved = rng.random() < se if truly else rng.random() > sp
         reason = "known_context" if rng.random() < 0.8 else "false_positive"
         day = AS_OF - timedelta(days=rng.randint(0, 41))
-        decisions.append(_decision(i, value=value, positive=approved, day=day, segment=segment, reason=reason))
+        decisions.append(
+            _decision(i, value=value, positive=approved, day=day, segment=segment, reason=reason)
+        )
     return decisions
 
 
@@ -124,7 +126,9 @@ def test_no_loosening_where_the_value_says_nothing_or_near_misses_are_mostly_not
     assert propose_thresholds(labels, config=CONFIG, as_of=AS_OF) == []
     # Three near misses worth a look among many not needed: far less often worth it than fired cards.
     labels = labels_from(_graded() + _audits(positive=3, negative=40), as_of=AS_OF)
-    assert all(p.figures["direction"] != "loosen" for p in propose_thresholds(labels, config=CONFIG, as_of=AS_OF))
+    assert all(
+        p.figures["direction"] != "loosen" for p in propose_thresholds(labels, config=CONFIG, as_of=AS_OF)
+    )
 
 
 def test_a_clean_cell_is_left_alone() -> None:

@@ -131,7 +131,9 @@ def test_without_stored_scores_the_counts_are_unknown_and_the_text_says_so() -> 
     assert "No stored health scores" in "\n".join(alignment.render())
     body = alignment.as_dict()
     assert body["trigger_alignment_basis"] == {
-        "accounts": 0, "latest_score_date": None, "proposal_scored_by": "factor weights"
+        "accounts": 0,
+        "latest_score_date": None,
+        "proposal_scored_by": "factor weights",
     }
     assert {row["trigger"] for row in body["triggers_not_tied_to_bands"]} == {
         "health_drop",

@@ -131,9 +131,7 @@ def _quiet_from_card(deps: Deps, *, card_id: int, actor: str) -> QuietSet | Refu
         if card.state != CardState.PENDING:
             return already_decided(card.state, card.decided_by, card.decided_at)
         if TriggerKey(signal.trigger) in NEVER_EXCEPTED:
-            return Refused(
-                "A manual flag is a person's call; it can't be kept quiet. Nothing was changed."
-            )
+            return Refused("A manual flag is a person's call; it can't be kept quiet. Nothing was changed.")
         rules = rules_in(session)
         active = account_exceptions.open_for(session, account_id=account.account_id, trigger=signal.trigger)
         if active is not None and active.state == ExceptionState.ACTIVE:
@@ -195,9 +193,7 @@ def _answered(row: AccountException, account: Account, rules: AccountExceptions)
 
 
 def _already_quiet(row: AccountException, account: Account, rules: AccountExceptions) -> Refused:
-    return Refused(
-        f"Already quiet: {outcome_line(exception_view(row, account, rules))} Nothing was changed."
-    )
+    return Refused(f"Already quiet: {outcome_line(exception_view(row, account, rules))} Nothing was changed.")
 
 
 def _baseline(session: Session, account: Account, card_id: int | None, now: datetime) -> int:

@@ -104,7 +104,9 @@ def keep(deps: Deps, *, account_id: str, actor: str) -> Kept | Refused:
         if holder is None:
             return Refused(_already(session, account))
         if not _may_release(session, holder=holder, actor=actor):
-            return Refused(f"Only <@{holder}>, their manager or ops can keep {escape(account.name)}. Nothing was changed.")
+            return Refused(
+                f"Only <@{holder}>, their manager or ops can keep {escape(account.name)}. Nothing was changed."
+            )
         if not accounts.restart_hold(session, account_id=account_id, holder=holder, now=now):
             session.refresh(account)
             return Refused(_already(session, account))
@@ -152,7 +154,9 @@ def _step(session: Session, account: Account, *, rules: Attention, now: datetime
     ends = since + timedelta(days=rules.hand_back_days)
     if remind:
         if account.hand_back_reminded_at is None:
-            if not accounts.mark_hand_back_reminded(session, account_id=account.account_id, holder=holder, now=now):
+            if not accounts.mark_hand_back_reminded(
+                session, account_id=account.account_id, holder=holder, now=now
+            ):
                 return False
             returns = max(ends, now + remind)  # the holder always gets the reminder's notice
             text, blocks = build_reminder(account_id=account.account_id, account_name=account.name,
@@ -178,19 +182,25 @@ def _handed_back(
 ) -> HandedBack:
     automatic = actor == SYSTEM_ACTOR
     held = (now - since).total_seconds() if since is not None else 0.0
-    why = f"after {held / 86400:.0f} days, with no answer to the reminder" if automatic else (
-        "by the holder" if actor == holder else f"held by <@{holder}>"
+    why = (
+        f"after {held / 86400:.0f} days, with no answer to the reminder"
+        if automatic
+        else ("by the holder" if actor == holder else f"held by <@{holder}>")
     )
     overrides.record_hand_off(session, account_id=account.account_id, action=HANDED_BACK, actor=actor, now=now,
                               reason=why, seconds_to_decide=held)  # fmt: skip
     line = handed_back_line(by=actor, at=now, automatic=automatic)
-    return HandedBack(account.account_id, account.name, actor, now, line, close_packets(session, account, line))
+    return HandedBack(
+        account.account_id, account.name, actor, now, line, close_packets(session, account, line)
+    )
 
 
 def close_packets(session: Session, account: Account, line: str) -> tuple[PacketUpdate, ...]:
     """Every posted packet on the account still offering Hand back now says who handed it back."""
     closed = []
-    for row in deliveries.sent_for_account(session, kind=DeliveryKind.HAND_OFF, account_id=account.account_id):
+    for row in deliveries.sent_for_account(
+        session, kind=DeliveryKind.HAND_OFF, account_id=account.account_id
+    ):
         blocks = list(row.blocks or [])
         if not row.channel_id or not row.message_ts or not any(b.get("type") == "actions" for b in blocks):
             continue
@@ -207,7 +217,9 @@ def show_handed_back(deps: Deps, outcome: HandedBack) -> None:
 def update_packets(deps: Deps, packets: tuple[PacketUpdate, ...]) -> None:
     for packet in packets:
         try:
-            deps.poster.update(channel=packet.channel_id, ts=packet.ts, text=packet.text, blocks=packet.blocks)
+            deps.poster.update(
+                channel=packet.channel_id, ts=packet.ts, text=packet.text, blocks=packet.blocks
+            )
         except SlackApiError as error:
             logger.warning("could not update hand-off packet %s/%s: %s", packet.channel_id, packet.ts, error)
 
@@ -222,7 +234,9 @@ def _may_release(session: Session, *, holder: str, actor: str) -> bool:
 def _already(session: Session, account: Account) -> str:
     ended = overrides.last_hand_back(session, account_id=account.account_id)
     if ended is None:
-        return f"{escape(account.name)} is not held by anyone: Tandem already handles it. Nothing was changed."
+        return (
+            f"{escape(account.name)} is not held by anyone: Tandem already handles it. Nothing was changed."
+        )
     who = "automatically" if ended.actor_slack_id == SYSTEM_ACTOR else f"by <@{ended.actor_slack_id}>"
     how = "handed back to Tandem" if ended.action == HANDED_BACK else "handed back to Tandem (veto lifted)"
     return f"{escape(account.name)} was already {how} {who} {slack_time(ended.at)}. Nothing was changed."

@@ -43,7 +43,9 @@ class PacketRenderer:
         if card is None or account is None or self._brief is None:
             return "the card or its account no longer exists"
         now = row.claimed_at or row.created_at  # this attempt's time (the injected clock's)
-        view = load_packet_view(session, card=card, account=account, now=now, hand_back_days=self._hand_back_days)
+        view = load_packet_view(
+            session, card=card, account=account, now=now, hand_back_days=self._hand_back_days
+        )
         text, blocks = build_packet(view, self._brief)
         row.text, row.blocks = text, blocks  # kept: a hand-back updates the packet as posted
         return Rendered(text, blocks, thread_ts=thread_of(row.key))
@@ -60,8 +62,12 @@ def deliver_packets(deps: Deps, *, card_id: int | None = None) -> DeliveryRun:
     now = deps.clock.now()
     stale = now - timedelta(seconds=deps.settings.delivery.stale_claim_seconds)
     with deps.session_factory() as session:
-        ids = deliveries.due_ids(session, now=now, stale_before=stale, kinds=[DeliveryKind.HAND_OFF], card_id=card_id)
-        owed = [(row.key, row.card_id) for i in ids if (row := deliveries.get(session, delivery_id=i)) is not None]
+        ids = deliveries.due_ids(
+            session, now=now, stale_before=stale, kinds=[DeliveryKind.HAND_OFF], card_id=card_id
+        )
+        owed = [
+            (row.key, row.card_id) for i in ids if (row := deliveries.get(session, delivery_id=i)) is not None
+        ]
     if not owed:
         return run
     _, config = active_trigger_config(deps)
@@ -81,4 +87,3 @@ def _brief_for(deps: Deps, *, card_id: int) -> DraftResult | None:
     if account is None:
         return None
     return write_brief(deps, brief_request(deps, account), account_id=account.account_id)
-

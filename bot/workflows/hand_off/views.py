@@ -97,10 +97,14 @@ def _timeline(session: Session, account_id: str, since: datetime) -> tuple[list[
     tickets = timeline.tickets_opened(session, account_id=account_id, since=since)
     events = timeline.context_events(session, account_id=account_id, since=since)
     items = [
-        TimelineItem(m.sent_at or m.created_at, "touch", f"{CHANNEL_WORDS.get(m.channel, m.channel)} sent", m.subject)
+        TimelineItem(
+            m.sent_at or m.created_at, "touch", f"{CHANNEL_WORDS.get(m.channel, m.channel)} sent", m.subject
+        )
         for m in touches.rows
     ]
-    items += [TimelineItem(e.at, "reply", REPLY_WORDS.get(e.kind, "The customer replied")) for e in replies.rows]
+    items += [
+        TimelineItem(e.at, "reply", REPLY_WORDS.get(e.kind, "The customer replied")) for e in replies.rows
+    ]
     for t in tickets.rows:
         closed = f", closed {t.closed_at.date().isoformat()}" if t.closed_at else ", still open"
         items.append(TimelineItem(t.opened_at, "ticket", f"Ticket {t.ticket_id} opened ({t.severity}{closed})",
