@@ -92,8 +92,10 @@ def test_a_signed_click_moves_the_decision_and_slack_counters_by_one(env: SlackE
 
 def test_slack_retries_and_errors_are_counted_by_method(env: SlackEnv) -> None:
     setup = factories.add_card(env.db.session_factory)
-    env.api.fail_calls_to("chat.postMessage", 500)  # the first attempt: a 500, retried by slack_sdk
-    env.api.refuse_posts_to("*", "channel_not_found")  # the retry: Slack refuses it, no more retries
+    # The first attempt: a 429, retried by slack_sdk after Retry-After (a post's 500 is not retried
+    # blindly: the engine looks for the message first). The retry: Slack refuses it, no more retries.
+    env.api.fail_calls_to("chat.postMessage", 429)
+    env.api.refuse_posts_to("*", "channel_not_found")
 
     run = post_owed_cards(env.deps, card_id=setup.card_id)
     metrics = scrape(f"{env.base_url}/metrics")
@@ -102,7 +104,7 @@ def test_slack_retries_and_errors_are_counted_by_method(env: SlackEnv) -> None:
     assert metrics.value("tandem_slack_api_calls_total", method="chat.postMessage") == 1
     assert metrics.value("tandem_slack_api_retries_total", method="chat.postMessage") == 1
     assert metrics.by_label("tandem_slack_api_errors_total", "error") == {
-        "http_500": 1,
+        "http_429": 1,
         "channel_not_found": 1,
     }
     assert metrics.value("tandem_slack_messages_delivered_total", kind="card") == 0
