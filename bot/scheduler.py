@@ -21,10 +21,12 @@ replicas may all sweep; no lock is needed.
 from __future__ import annotations
 
 import logging
+import time
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot.delivery.notices import alert_ops
 from bot.deps import Deps
@@ -176,6 +178,20 @@ def cycle_time(text: str) -> tuple[int, int, int]:
     return parts[0], parts[1], parts[2] if len(parts) > 2 else 0
 
 
+def create_jobs_table(store: SQLAlchemyJobStore, engine: Engine, *, attempts: int = 5) -> None:
+    """The job store's table, made before the scheduler starts. Replicas starting at once on a
+    fresh database race to CREATE it; PostgreSQL refuses the loser (a unique violation on its
+    catalog), which then finds the winner's table on the next look instead of failing to start."""
+    for attempt in range(attempts):
+        try:
+            store.jobs_t.create(engine, checkfirst=True)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> BackgroundScheduler:
     """Register the jobs and start; `paused` registers them without running any (tests drive
     the jobs by their own triggers on a simulated clock)."""
@@ -183,8 +199,10 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
     _running = deps
     settings = deps.settings.scheduler
     hour, minute, second = cycle_time(settings.cycle_time_utc)
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
+    create_jobs_table(store, engine)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        jobstores={"default": store},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone="UTC",
     )

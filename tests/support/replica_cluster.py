@@ -65,7 +65,15 @@ def running_cluster(
     scheduler on (the outbox swept every 2 s), a stand-in and an SMTP server."""
     with running_stand_in() as api, local_smtp() as (inbox, smtp_url):
         posted = posted_cards(db, api.api_url, count=cards + WARM_UP, token=TOKEN)
-        env = {"TANDEM_SCHEDULER": "true", "TANDEM_OUTBOX_INTERVAL_SECONDS": "2", "SMTP_URL": smtp_url, **env}
+        env = {
+            "TANDEM_SCHEDULER": "true",
+            "TANDEM_OUTBOX_INTERVAL_SECONDS": "2",
+            "SMTP_URL": smtp_url,
+            # The stand-in is not Slack: 110 decisions in seconds would otherwise wait a minute
+            # and more for their card updates, paced at chat.update's Tier 3 (50 a minute).
+            "TANDEM_SLACK_TIER3_PER_MINUTE": "6000",
+            **env,
+        }
         with running_replicas(workdir, api.api_url, database_url(db), count=replicas, **env) as processes:
             cluster = Cluster(db, api, inbox, processes, posted[:cards])
             warm_up = [
