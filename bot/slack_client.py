@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -24,6 +24,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.delivery.pacing import SlackPacing
+from bot.metrics import api_method
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -101,7 +102,7 @@ class IdempotentServerErrorRetryHandler(ServerErrorRetryHandler):
 
 
 def method_of(request: HttpRequest) -> str:
-    return urlsplit(request.url).path.rstrip("/").rsplit("/", 1)[-1]
+    return api_method(request.url)
 
 
 def channel_of(request: HttpRequest) -> str | None:

@@ -97,8 +97,10 @@ def test_slash_commands_carry_the_fixtures_form_fields() -> None:
 def test_the_web_client_honours_the_api_url_and_retries() -> None:
     client = make_web_client(token="xoxb-1", api_url="http://127.0.0.1:9/api")
     assert client.base_url == "http://127.0.0.1:9/api/" and client.token == "xoxb-1"
-    kinds = {type(handler) for handler in client.retry_handlers}
-    assert {RateLimitErrorRetryHandler, ServerErrorRetryHandler, ConnectionErrorRetryHandler} <= kinds
+    # slack-sdk's own handlers (the fan-out's subclasses tell the pacing, and leave a post's 5xx
+    # to the engine, which looks for the message before posting again)
+    for kind in (RateLimitErrorRetryHandler, ServerErrorRetryHandler, ConnectionErrorRetryHandler):
+        assert any(isinstance(handler, kind) for handler in client.retry_handlers), kind
     assert make_web_client(token=None, api_url=None).base_url == "https://slack.com/api/"
 
 
