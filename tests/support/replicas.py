@@ -9,10 +9,8 @@ SIGKILL mid-load by the tests that want a replica to die the way a lost host doe
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from tests.conftest import Database
-from tests.support.serve_process import ROOT, SECRET, ServeProcess, free_port, healthy
+from tests.support.serve_process import SECRET, ServeProcess, free_port, healthy, spawn_serve
 from tests.support.slack_requests import SlackSender
 from tests.support.waiting import wait_for
 
@@ -42,25 +40,7 @@ def database_url(db: Database) -> str:
 def spawn(workdir: Path, api_url: str, url: str, **env: str) -> ServeProcess:
     """Start one `serve` (not waiting for it) with its log in `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    environ = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": url,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-        "PORT": str(port),
-        "TANDEM_SCHEDULER": "false",
-        **env,
-    }
-    log = workdir / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "serve"], cwd=workdir, env=environ,
-            stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    return ServeProcess(process, port, log)
+    return spawn_serve(workdir, api_url, database_url=url, token=TOKEN, **env)
 
 
 def wait_healthy(replicas: list[ServeProcess], *, timeout: float = 60) -> None:

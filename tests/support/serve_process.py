@@ -77,17 +77,17 @@ def proc_status(pid: int) -> ProcStatus:
     )
 
 
-@contextmanager
-def serve_process(workdir: Path, api_url: str, *, root: Path = ROOT, **env: str) -> Iterator[ServeProcess]:
-    """Start `serve` with a SQLite database in `workdir`, wait for /healthz, stop it with SIGTERM.
-
-    `root` is the checkout whose app.py runs (a benchmark may compare another revision)."""
+def spawn_serve(
+    workdir: Path, api_url: str, *, database_url: str, token: str, root: Path = ROOT, **env: str
+) -> ServeProcess:
+    """Start one `serve` (HTTP mode, no scheduler unless `env` says so) with its log in
+    `workdir`, without waiting for it."""
     port = free_port()
     environ = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(root),
-        "DATABASE_URL": f"sqlite:///{workdir / 'serve.db'}",
-        "SLACK_BOT_TOKEN": "xoxb-serve-test",
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
         "PORT": str(port),
@@ -100,7 +100,23 @@ def serve_process(workdir: Path, api_url: str, *, root: Path = ROOT, **env: str)
             [sys.executable, str(root / "app.py"), "serve"], cwd=workdir, env=environ,
             stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    served = ServeProcess(process, port, log)
+    return ServeProcess(process, port, log)
+
+
+@contextmanager
+def serve_process(workdir: Path, api_url: str, *, root: Path = ROOT, **env: str) -> Iterator[ServeProcess]:
+    """Start `serve` with a SQLite database in `workdir`, wait for /healthz, stop it with SIGTERM.
+
+    `root` is the checkout whose app.py runs (a benchmark may compare another revision)."""
+    served = spawn_serve(
+        workdir,
+        api_url,
+        database_url=f"sqlite:///{workdir / 'serve.db'}",
+        token="xoxb-serve-test",
+        root=root,
+        **env,
+    )
+    process, port = served.process, served.port
     try:
         wait_for(lambda: healthy(port) or process.poll() is not None, timeout=START_SECONDS)
         if process.poll() is not None:
