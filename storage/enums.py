@@ -139,3 +139,21 @@ class ProposalState(StrEnum):
     REJECTED = "rejected"
     ROLLED_BACK = "rolled_back"
     SUPERSEDED = "superseded"
+
+
+class ChannelState(StrEnum):
+    """A Slack Connect channel's link to an account (storage.models.ConversationChannel)."""
+
+    UNMATCHED = "unmatched"  # invited, but no account's domain matched its external members
+    PROPOSED = "proposed"  # matched; the owning CSM was asked to confirm
+    LINKED = "linked"  # confirmed: its messages are stored and become signals
+    UNLINKED = "unlinked"  # a person ended the link (nothing new is stored)
+    EXCLUDED = "excluded"  # never listen here
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a message in a linked channel, by their team."""
+
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+    BOT = "bot"

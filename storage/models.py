@@ -62,6 +62,8 @@ class Account(Base):
     automation_mode: Mapped[str | None] = mapped_column(String(8))  # AutomationMode
     contact_email: Mapped[str | None] = mapped_column(String(320))
     shared_channel_id: Mapped[str | None] = mapped_column(String(32))
+    domain: Mapped[str | None] = mapped_column(String(253), index=True)  # the customer's email domain
+    champion_email: Mapped[str | None] = mapped_column(String(320))  # their champion (silence is a signal)
     account_executive_slack_id: Mapped[str | None] = mapped_column(String(32))  # sales hand-offs
     # A CSM's veto ("always human"): sticks until the CSM lifts it.
     always_human: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -592,6 +594,88 @@ class SeenSlackRequest(Base):
     actor_slack_id: Mapped[str] = mapped_column(String(32))
     seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConversationChannel(Base):
+    """A Slack Connect channel Tandem was invited to. State (storage.enums.ChannelState):
+    proposed (matched to an account, waiting for the owner's confirmation) -> linked, or
+    excluded / unlinked. Only a linked channel's messages are stored."""
+
+    __tablename__ = "conversation_channels"
+
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    external_team_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.account_id"), index=True)
+    state: Mapped[str] = mapped_column(String(12))
+    match_reason: Mapped[str | None] = mapped_column(Text)  # "3 of 4 external members have @acme.com"
+    proposed_to: Mapped[str | None] = mapped_column(String(32))  # the owner asked to confirm
+    proposal_channel: Mapped[str | None] = mapped_column(String(32))
+    proposal_ts: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    retention_days: Mapped[int | None] = mapped_column(Integer)  # None: the app's default
+    backfill_cursor: Mapped[str | None] = mapped_column(String(500))  # conversations.history's next_cursor
+    backfill_oldest: Mapped[str | None] = mapped_column(String(32))
+    backfill_state: Mapped[str | None] = mapped_column(String(12))  # None, "running", "done"
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ConversationPerson(Base):
+    """A member seen in a linked channel, classified once by their team: customer, internal, bot."""
+
+    __tablename__ = "conversation_people"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(10))  # storage.enums.AuthorKind
+    updated_at: Mapped[datetime]
+
+
+class ConversationMessage(Base):
+    """One message in a linked channel, stored once per (channel, ts). Its text lives until
+    `keep_text_until`, then the purge sets it to NULL: what was derived from it stays."""
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ts", name="uq_conversation_messages_channel_ts"),
+        Index("ix_conversation_messages_account_posted", "account_id", "posted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("conversation_channels.channel_id"))
+    ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    author_kind: Mapped[str] = mapped_column(String(10))  # storage.enums.AuthorKind
+    posted_at: Mapped[datetime]
+    text: Mapped[str | None] = mapped_column(Text)
+    keep_text_until: Mapped[datetime | None] = mapped_column(index=True)
+    text_purged_at: Mapped[datetime | None]
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    tone: Mapped[float | None] = mapped_column(Float)  # the ticket lexicon's compound score
+    is_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered_at: Mapped[datetime | None]  # a customer question's first internal reply
+    permalink: Mapped[str | None] = mapped_column(String(500))  # chat.getPermalink, fetched when cited
+    received_at: Mapped[datetime]
+
+
+class ConversationTopicCache(Base):
+    """The LLM topic classifier's answer for a text, keyed by the text's hash (never the text)."""
+
+    __tablename__ = "conversation_topic_cache"
+
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    tokens: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 Index("ix_signals_as_of", Signal.as_of)

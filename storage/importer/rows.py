@@ -66,10 +66,22 @@ def _email(value: str) -> str:
     return value
 
 
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _email_domain(value: str) -> str:
+    """A bare domain, lower-cased; "@acme.com" and "https://acme.com" are named as mistakes."""
+    domain = value.strip().lower()
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"must be an email domain such as acme.com (no @, no https://), got {value!r}")
+    return domain
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoTimestamp = Annotated[datetime, BeforeValidator(_iso_timestamp), AfterValidator(_as_utc)]
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+EmailDomain = Annotated[str, Field(max_length=253), AfterValidator(_email_domain)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64)]
 SlackId = Annotated[str, Field(min_length=1, max_length=32)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -133,6 +145,9 @@ class AccountRow(Row):
     automation_mode: AutomationMode | None = None
     contact_email: Email | None = None
     shared_channel_id: SlackId | None = None
+    # The customer's email domain ("acme.com"): links a Slack Connect channel by its members.
+    domain: EmailDomain | None = None
+    champion_email: Email | None = None  # their champion: silence from them is a signal
     account_executive_slack_id: SlackId | None = None  # named on sales hand-off cards
 
 

@@ -76,7 +76,7 @@ class AccountBuilder:
             "account_id": account_id, "name": name, "segment": segment, "arr": arr, "owner_slack_id": owner,
             "renewal_date": renewal, "industry": rng.choice(words.INDUSTRIES), "contract_start": contract_start,
             "timezone": rng.choice(words.TIMEZONES), "automation_mode": automation_mode,
-            "contact_email": f"{contact}@{slug}.example", "shared_channel_id": None, "always_human": False,
+            "contact_email": f"{contact}@{slug}.example", "shared_channel_id": None, "domain": None, "champion_email": None, "always_human": False,
             # Every row has every column: a bulk insert takes its columns from the first row.
             "always_human_by": None, "account_executive_slack_id": None,
         })  # fmt: skip
