@@ -381,6 +381,32 @@ class Attention(_Section):
         return self
 
 
+class Conversations(_Section):
+    """What Tandem hears in linked Slack Connect channels (scoring.conversation_text,
+    scoring.conversation_signals). Topics are matched as phrases in a customer's message."""
+
+    topics: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {
+            "competitor": ("another vendor", "other vendors", "evaluating", "alternative", "switch to"),
+            "cancel": ("cancel", "terminate", "not renew", "won't renew", "churn"),
+            "price": ("price", "pricing", "too expensive", "discount", "cost"),
+            "contract": ("contract", "renewal", "invoice", "legal"),
+            "outage": ("outage", "is down", "not loading", "unavailable", "502", "503"),
+            "bug": ("bug", "broken", "error", "crash", "doesn't work", "does not work"),
+        }
+    )
+    competitor_names: tuple[str, ...] = ()  # named rivals; a mention counts as the competitor topic
+    alarm_topics: tuple[str, ...] = (
+        "competitor",
+        "cancel",
+    )  # a customer's mention fires the sentiment trigger
+    unanswered_working_hours: float = Field(default=4, gt=0)  # a customer question waits this long -> a card
+    champion_silence_days: int = Field(default=30, ge=1)  # no message from the champion this long
+    window_days: int = Field(default=30, ge=1)  # the tone and topic window (and the one before, for trends)
+    hostile_tone: float = Field(default=-0.5, le=0)  # a message this hostile or worse counts as hostile
+    rising_hostile_messages: int = Field(default=2, ge=1)  # this many hostile, more than the window before
+
+
 class Guardrails(_Section):
     # A trigger that acted on an account (a card or a touch) stays quiet this many days.
     cooldown_days: dict[TriggerKey, int] = Field(default_factory=lambda: dict(DEFAULT_COOLDOWN_DAYS))
@@ -505,6 +531,7 @@ class TriggerConfig(_Section):
     routing: Routing = Routing()
     guardrails: Guardrails = Guardrails()
     attention: Attention = Attention()
+    conversations: Conversations = Conversations()
     audit: AuditRules = AuditRules()
 
     learning: Learning = Learning()
