@@ -18,6 +18,7 @@ import hmac
 import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,11 +52,11 @@ def make_wsgi_app(
     metrics: Metrics | None = None,
 ) -> WsgiApp:
     """`metrics`: what GET /metrics exposes (a fresh, empty set when not given)."""
-    ops = make_ops_wsgi_app(
-        session_factory, metrics or Metrics(), health_timeout_seconds=health_timeout_seconds
-    )
+    metrics = metrics or Metrics()
+    ops = make_ops_wsgi_app(session_factory, metrics, health_timeout_seconds=health_timeout_seconds)
     slack = GuardedSlackRequestHandler(app, path=EVENTS_PATH)  # a signed but unusable body: 400
     verifier = SignatureVerifier(signing_secret)
+    acks = metrics.slack_ack_seconds
 
     def slack_event(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         length = _content_length(environ)
@@ -75,7 +76,11 @@ def make_wsgi_app(
             return _refuse(environ, start_response, problem, length)
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads it again (and verifies it again)
         environ["CONTENT_LENGTH"] = str(len(body))
-        return slack(environ, start_response)
+        started = time.perf_counter()
+        try:
+            return slack(environ, start_response)  # returns once the listener acked
+        finally:
+            acks.labels(request_kind(body)).observe(time.perf_counter() - started)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -105,6 +110,13 @@ def make_ops_wsgi_app(
         return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return wsgi
+
+
+def request_kind(body: bytes) -> str:
+    """interaction (a click, a modal), event (Events API JSON) or command (a slash command)."""
+    if body.startswith(b"payload="):
+        return "interaction"
+    return "event" if body.lstrip().startswith(b"{") else "command"
 
 
 def _content_length(environ: dict[str, Any]) -> int | None:

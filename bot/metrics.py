@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from slack_sdk.http_retry.handler import RetryHandler
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from prompts.llm_client import Usage
 
 logger = logging.getLogger(__name__)
+ACK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0)  # 0.3: the goal; 3: Slack's limit
 BACKLOG_TIMEOUT_SECONDS = (
     2.0  # a scrape waits this long for the backlog counts, then reports the database down
 )
@@ -125,6 +126,14 @@ class Metrics:
             "tandem_llm_cost_usd", "Estimated LLM cost in USD, by model (models with a known price)", ["model"],
             registry=registry,
         )  # fmt: skip
+        self.slack_ack_seconds = Histogram(
+            "tandem_slack_ack_seconds",
+            "Bot-side time to answer a signed Slack request (the ack Slack waits 3 s for), from its "
+            "body read to its response, by kind (interaction, event, command)",
+            ["kind"],
+            buckets=ACK_BUCKETS,
+            registry=registry,
+        )
         self._backlog: BacklogCollector | None = None
 
     # Called by the workflows, one line each.

@@ -34,6 +34,7 @@ from bot.outreach import SmtpSender, deliver_due
 from bot.tuning import mix_review
 from bot.workflows.assistant_delivery import deliver_answers
 from bot.workflows.card_posting import post_owed_cards
+from bot.workflows.click_inbox import decide_stale
 from bot.workflows.cycle import run_cycle
 from bot.workflows.digest import post_digests
 from bot.workflows.hand_off.hand_back import run_hand_backs
@@ -146,6 +147,7 @@ def drift_job() -> None:
 
 def deliveries_job() -> None:
     deps = _deps()
+    decide_stale(deps)  # clicks acked by a listener that is gone (bot.workflows.click_inbox)
     run = post_owed_cards(deps)
     run.merge(deliver_packets(deps))  # a take-over's hand-off packet whose post failed or was retried
     run.merge(deliver_answers(deps))  # an assistant's answer Slack refused at first

@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     # waits for a free thread while earlier clicks do their work after their ack. Sized so a
     # burst of clicks is acked at once; their work then shares the database pool.
     listener_threads: int = Field(default=32, ge=1, le=512, alias="TANDEM_LISTENER_THREADS")
+    # Approve and Take over: a click is stored, acked, then decided on one of these few threads
+    # (bot.workflows.click_inbox). Few, so a burst of decisions leaves the CPU and the database
+    # pool to the acks behind them. The ack may wait for its decision up to `click_ack_wait_ms`
+    # (0: not at all; the tests wait, to read a decision as soon as a click is answered).
+    decision_workers: int = Field(default=4, ge=1, le=64, alias="TANDEM_DECISION_WORKERS")
+    click_ack_wait_ms: int = Field(default=0, ge=0, le=2500, alias="TANDEM_CLICK_ACK_WAIT_MS")
+    # A stored click still undecided this long was left by a listener that is gone (its replica
+    # died): the delivery sweep, on any replica, decides it.
+    click_stale_seconds: int = Field(default=30, ge=1, alias="TANDEM_CLICK_STALE_SECONDS")
     http_connection_limit: int = Field(default=500, ge=1, alias="TANDEM_HTTP_CONNECTION_LIMIT")
     http_backlog: int = Field(default=2048, ge=1, alias="TANDEM_HTTP_BACKLOG")
     http_timeout_seconds: float = Field(default=75.0, gt=0, alias="TANDEM_HTTP_TIMEOUT_SECONDS")

@@ -1,10 +1,11 @@
 """Approve, Edit and Take over on an escalation card: call the workflow, ack, show the outcome.
 A take-over's hand-off packet is then posted in the clicked message's thread.
 
-A decision is one short guarded update, so it runs before the ack: a click Slack sees answered
-200 is a stored decision. When the database is down the click fails (500, or no ack within
-Slack's 3 s) instead of being acknowledged and dropped; the click again, or Slack's retry, is
-then decided once (the update is guarded on `state = 'pending'`)."""
+Approve and Take over go through the click inbox (bot.workflows.click_inbox): the click is
+stored before the ack, so a click Slack sees answered 200 is never lost, and decided on a few
+threads, before the ack when that is quick and after it in a burst. When the database is down
+the click fails (500) instead of being acknowledged and dropped; the click again, or Slack's
+retry, is then decided once (the click's key and the card's `state = 'pending'` guard it)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from bot.blocks.escalation_card import build_card_message
 from bot.deps import Deps
 from bot.ids import CardAction
 from bot.slack_payloads import action_value, row_id
-from bot.workflows import card_decisions, card_messages
+from bot.workflows import card_decisions, card_messages, click_inbox
 from bot.workflows.card_decisions import Decided, EditorReady, Outcome
+from bot.workflows.click_inbox import CardUpdater, Click
 from bot.workflows.hand_off.owed import ClickedMessage
-from bot.workflows.hand_off.packet import deliver_packets
 from bot.workflows.refused import Refused
 
 
@@ -57,6 +58,18 @@ def show_decided(deps: Deps, client: WebClient, outcome: Decided, body: dict[str
         update_card(client, outcome, body)
 
 
+def client_updater(client: WebClient) -> CardUpdater:
+    """Re-render a decided card in place with the listener's client."""
+
+    def update(outcome: Decided, clicked: ClickedMessage | None) -> None:
+        body = (
+            {"container": {"channel_id": clicked.channel_id, "message_ts": clicked.ts}} if clicked else None
+        )
+        update_card(client, outcome, body)
+
+    return update
+
+
 def tell_privately(respond: Respond, outcome: Refused) -> None:
     """An ephemeral reply to the clicker only; the card itself stays as it is."""
     respond(text=outcome.message, response_type="ephemeral", replace_original=False)
@@ -70,23 +83,30 @@ def show(deps: Deps, outcome: Outcome, *, client: WebClient, respond: Respond, b
 
 
 def register(app: App, deps: Deps) -> None:
+    def take(action: str, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        click = Click(
+            action=action,
+            card_id=card_id_from(body),
+            actor=body["user"]["id"],
+            action_ts=str((body.get("actions") or [{}])[0].get("action_ts") or body.get("trigger_id") or ""),
+            clicked=clicked_message(body),
+            response_url=body.get("response_url"),
+        )
+        click_inbox.take(
+            deps,
+            click,
+            ack=ack,
+            update=client_updater(client),
+            tell=lambda message: tell_privately(respond, Refused(message)),
+        )
+
     @app.action(CardAction.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        card_id = card_id_from(body)
-        outcome = card_decisions.approve(deps, card_id=card_id, actor=body["user"]["id"])
-        ack()  # after the decision is stored: see the module's docstring
-        show(deps, outcome, client=client, respond=respond, body=body)
+        take(click_inbox.APPROVE, ack, body, client, respond)
 
     @app.action(CardAction.TAKE_OVER)
     def take_over(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        card_id = card_id_from(body)
-        outcome = card_decisions.take_over(
-            deps, card_id=card_id, actor=body["user"]["id"], clicked=clicked_message(body)
-        )
-        ack()
-        show(deps, outcome, client=client, respond=respond, body=body)
-        if isinstance(outcome, Decided):
-            deliver_packets(deps, card_id=card_id)  # the brief may take the LLM a while: after the ack
+        take(click_inbox.TAKE_OVER, ack, body, client, respond)
 
     @app.action(CardAction.EDIT)
     def open_editor(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

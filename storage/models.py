@@ -678,4 +678,29 @@ class ConversationTopicCache(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class CardClick(Base):
+    """An Approve or Take over click, stored before its ack (bot.workflows.click_inbox): a click
+    Slack saw answered is never lost, even when its replica dies before deciding it. State:
+    pending -> done (in the decision's own transaction)."""
+
+    __tablename__ = "card_clicks"
+    __table_args__ = (
+        UniqueConstraint("click_key", name="uq_card_clicks_click_key"),
+        Index("ix_card_clicks_state_received", "state", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    click_key: Mapped[str] = mapped_column(String(160))  # action:card:person:action_ts (a retry's too)
+    action: Mapped[str] = mapped_column(String(16))  # "approve", "take_over"
+    card_id: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(32))
+    clicked_channel: Mapped[str | None] = mapped_column(String(32))
+    clicked_ts: Mapped[str | None] = mapped_column(String(32))
+    response_url: Mapped[str | None] = mapped_column(Text)  # for a refusal told after the ack
+    state: Mapped[str] = mapped_column(String(8))  # "pending", "done"
+    received_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(200))  # "approved", "refused: …"
+
+
 Index("ix_signals_as_of", Signal.as_of)

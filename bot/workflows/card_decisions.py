@@ -24,7 +24,7 @@ from bot.workflows.refused import CARD_GONE, NOT_YOURS, Refused, already_decided
 from storage.db import transaction
 from storage.enums import CardState, DismissReason
 from storage.models import Account, Draft, EscalationCard, Signal
-from storage.repositories import accounts, cards, outbox, overrides, users
+from storage.repositories import accounts, card_clicks, cards, outbox, overrides, users
 
 NOTHING_TO_SEND = "This card has no message for Tandem to send; use Take over."
 EMPTY_TEXT = "The message can't be empty."
@@ -47,23 +47,39 @@ class EditorReady:
     view: CardView
 
 
+@dataclass(frozen=True)
+class DecidedElsewhere:
+    """The click was already decided by another worker (a sweep, another replica): show nothing."""
+
+
 Outcome = Decided | Refused
 
 
 def approve(deps: Deps, *, card_id: int, actor: str) -> Outcome:
-    return _decide(deps, card_id=card_id, actor=actor, state=CardState.APPROVED)
+    return _decided(_decide(deps, card_id=card_id, actor=actor, state=CardState.APPROVED))
 
 
 def edit_and_approve(deps: Deps, *, card_id: int, actor: str, text: str) -> Outcome:
     if not text.strip():
         return Refused(EMPTY_TEXT)
-    return _decide(deps, card_id=card_id, actor=actor, state=CardState.EDITED, edited_text=text.strip())
+    return _decided(
+        _decide(deps, card_id=card_id, actor=actor, state=CardState.EDITED, edited_text=text.strip())
+    )
 
 
 def take_over(deps: Deps, *, card_id: int, actor: str, clicked: ClickedMessage | None = None) -> Outcome:
     """The account becomes `actor`'s to handle; the hand-off packet is owed in the thread of
     the message clicked (`clicked`), else of the card's own message (bot.workflows.hand_off)."""
-    return _decide(deps, card_id=card_id, actor=actor, state=CardState.TAKEN_OVER, clicked=clicked)
+    return _decided(_decide(deps, card_id=card_id, actor=actor, state=CardState.TAKEN_OVER, clicked=clicked))
+
+
+def decide_click(
+    deps: Deps, *, click_id: int, take_over: bool, card_id: int, actor: str, clicked: ClickedMessage | None
+) -> Outcome | DecidedElsewhere:
+    """A stored click (bot.workflows.click_inbox): approve or take over, marking the click done
+    in the same transaction; DecidedElsewhere when another worker had decided it."""
+    state = CardState.TAKEN_OVER if take_over else CardState.APPROVED
+    return _decide(deps, card_id=card_id, actor=actor, state=state, clicked=clicked, click_id=click_id)
 
 
 def dismiss(deps: Deps, *, card_id: int, actor: str, reason: str, note: str = "") -> Outcome:
@@ -71,7 +87,9 @@ def dismiss(deps: Deps, *, card_id: int, actor: str, reason: str, note: str = ""
     if reason not in set(DismissReason):
         return Refused(f"Choose a reason: {', '.join(r.label.lower() for r in DismissReason)}.")
     why = DismissReason(reason).label + (f": {note}" if note else "")
-    return _decide(deps, card_id=card_id, actor=actor, state=CardState.DISMISSED, reason=reason, note=why)
+    return _decided(
+        _decide(deps, card_id=card_id, actor=actor, state=CardState.DISMISSED, reason=reason, note=why)
+    )
 
 
 def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refused:
@@ -97,7 +115,14 @@ def open_editor(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refuse
     return ready
 
 
-def _decide(deps: Deps, *, card_id: int, actor: str, state: CardState, **details: Any) -> Outcome:
+def _decided(outcome: Outcome | DecidedElsewhere) -> Outcome:
+    assert not isinstance(outcome, DecidedElsewhere)  # only a stored click can be decided elsewhere
+    return outcome
+
+
+def _decide(
+    deps: Deps, *, card_id: int, actor: str, state: CardState, **details: Any
+) -> Outcome | DecidedElsewhere:
     outcome = _decide_once(deps, card_id=card_id, actor=actor, state=state, **details)
     if isinstance(outcome, Decided):  # counted once committed
         deps.metrics.card_decided(state.value)
@@ -114,59 +139,93 @@ def _decide_once(
     reason: str | None = None,
     note: str | None = None,
     clicked: ClickedMessage | None = None,
-) -> Outcome:
+    click_id: int | None = None,
+) -> Outcome | DecidedElsewhere:
     now = deps.clock.now()
     with transaction(deps.session_factory) as session:
-        loaded = _load(session, card_id)
-        if loaded is None:
-            return CARD_GONE
-        card, account, signal = loaded
-        if not users.may_act_on(session, account=account, actor=actor):
-            return NOT_YOURS
-        if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
-            return already_decided(card.state, card.decided_by, card.decided_at)
-        draft = session.get(Draft, card.draft_id) if card.draft_id else None
-        sends = state in (CardState.APPROVED, CardState.EDITED)
-        if sends and (draft is None or signal.route not in SENDING_ROUTES):
-            return Refused(NOTHING_TO_SEND)
-        final_text = edited_text if state is CardState.EDITED else (draft.body if draft and sends else None)
-        if not cards.decide(
+        # First the click itself: another worker that got there first decided it (PostgreSQL
+        # holds this row's lock until the commit, so the two never decide side by side).
+        if click_id is not None and not card_clicks.finish(
+            session, click_id=click_id, outcome=state.value, now=now
+        ):
+            return DecidedElsewhere()
+        outcome = _apply(
             session,
             card_id=card_id,
-            new_state=state,
             actor=actor,
-            now=now,
-            final_text=final_text,
-            dismiss_reason=reason,
-        ):
-            session.refresh(card)
-            return already_decided(card.state, card.decided_by, card.decided_at)
-        session.refresh(card)
-        overrides.record_override(
-            session,
-            card=card,
-            signal=signal,
-            draft=draft,
-            action=state.value,
-            actor=actor,
+            state=state,
             now=now,
             edited_text=edited_text,
-            reason=note,
+            reason=reason,
+            note=note,
+            clicked=clicked,
         )
-        offered = False
-        if state is CardState.TAKEN_OVER:
-            accounts.set_human_handled(session, account_id=account.account_id, by=actor, now=now)
-            owe_packet(session, card=card, taker=actor, clicked=clicked, now=now)
-        elif draft is not None and final_text is not None:
-            _queue_send(session, card=card, account=account, subject=draft.subject, body=final_text, now=now)
-        elif reason == DismissReason.KNOWN_CONTEXT:  # owed with the dismissal, or not at all
-            offered = offers.offer_if_due(session, card=card, account=account, signal=signal, now=now)
-        copies = card_messages.owe_updates(
-            session, card_id=card_id, now=now
-        )  # every copy, wherever it climbed
-        view = load_card_view(session, card_id=card_id)
-        assert view is not None  # the card, signal and account were all read above
-        return Decided(view, card.channel_id, card.message_ts, offered=offered, copies=copies)
+        if click_id is not None and isinstance(outcome, Refused):
+            card_clicks.note_outcome(session, click_id=click_id, outcome=f"refused: {outcome.message}")
+        return outcome
+
+
+def _apply(
+    session: Session,
+    *,
+    card_id: int,
+    actor: str,
+    state: CardState,
+    now: datetime,
+    edited_text: str | None,
+    reason: str | None,
+    note: str | None,
+    clicked: ClickedMessage | None,
+) -> Outcome:
+    """The decision itself, inside the caller's transaction."""
+    loaded = _load(session, card_id)
+    if loaded is None:
+        return CARD_GONE
+    card, account, signal = loaded
+    if not users.may_act_on(session, account=account, actor=actor):
+        return NOT_YOURS
+    if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
+        return already_decided(card.state, card.decided_by, card.decided_at)
+    draft = session.get(Draft, card.draft_id) if card.draft_id else None
+    sends = state in (CardState.APPROVED, CardState.EDITED)
+    if sends and (draft is None or signal.route not in SENDING_ROUTES):
+        return Refused(NOTHING_TO_SEND)
+    final_text = edited_text if state is CardState.EDITED else (draft.body if draft and sends else None)
+    if not cards.decide(
+        session,
+        card_id=card_id,
+        new_state=state,
+        actor=actor,
+        now=now,
+        final_text=final_text,
+        dismiss_reason=reason,
+    ):
+        session.refresh(card)
+        return already_decided(card.state, card.decided_by, card.decided_at)
+    session.refresh(card)
+    overrides.record_override(
+        session,
+        card=card,
+        signal=signal,
+        draft=draft,
+        action=state.value,
+        actor=actor,
+        now=now,
+        edited_text=edited_text,
+        reason=note,
+    )
+    offered = False
+    if state is CardState.TAKEN_OVER:
+        accounts.set_human_handled(session, account_id=account.account_id, by=actor, now=now)
+        owe_packet(session, card=card, taker=actor, clicked=clicked, now=now)
+    elif draft is not None and final_text is not None:
+        _queue_send(session, card=card, account=account, subject=draft.subject, body=final_text, now=now)
+    elif reason == DismissReason.KNOWN_CONTEXT:  # owed with the dismissal, or not at all
+        offered = offers.offer_if_due(session, card=card, account=account, signal=signal, now=now)
+    copies = card_messages.owe_updates(session, card_id=card_id, now=now)  # every copy, wherever it climbed
+    view = load_card_view(session, card_id=card_id)
+    assert view is not None  # the card, signal and account were all read above
+    return Decided(view, card.channel_id, card.message_ts, offered=offered, copies=copies)
 
 
 def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Signal] | None:

@@ -139,7 +139,9 @@ def slack_env(
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=api.api_url,
-            **(settings_env or {}),
+            # A click is decided before its ack here (as on a quiet day), so a test reads the
+            # decision as soon as the click is answered (bot.workflows.click_inbox).
+            **{"TANDEM_CLICK_ACK_WAIT_MS": 2500, **(settings_env or {})},
         )  # type: ignore[call-arg]
         metrics = Metrics()  # as app.py wires it: the poster's calls count too
         client = make_web_client(token=TOKEN, api_url=api.api_url, metrics=metrics)
@@ -165,3 +167,4 @@ def slack_env(
             # Listeners run on after their ack (a take-over's hand-off packet, a decision's updates of
             # every copy): let them finish while the stand-in and the database are still there.
             app.listener_runner.listener_executor.shutdown(wait=True)
+            deps.decision_pool.shutdown(wait=True)

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.enums import CardState
-from storage.models import EscalationCard, OutboxMessage, OverrideRecord, SlackDelivery
+from storage.models import CardClick, EscalationCard, OutboxMessage, OverrideRecord, SlackDelivery
 from tests.conftest import Database
 from tests.support import factories
-from tests.support.click_load import Load, ack_summary, percentile
+from tests.support.click_load import Load, ack_summary, bot_side_acks, percentile
 from tests.support.replica_cluster import CARDS, WARM_UP, WAVE, Cluster, contested_clicks, running_cluster
 from tests.support.replicas import kill
 from tests.support.serve_process import healthy
@@ -35,9 +35,8 @@ pytestmark = pytest.mark.parametrize(
 )
 
 SLACK_ACK_LIMIT = 3.0  # seconds: past it Slack shows the person an error
-# The goal is a p99 under 300 ms. The figure follows the machine's load (on a shared 2-core
-# machine at load 10-15 it measured 0.6-1.2 s), so the test holds Slack's own limit and prints
-# the p99 beside the load average; tests/benchmarks/bench_replicas.py measures it on its own.
+# The goal: a p99 under 300 ms, timed inside the bot (the replicas' /metrics), which the test
+# holds; the client's figure, which adds this machine's own queueing, is printed beside the load.
 ACK_P99_GOAL = 0.300
 
 
@@ -71,6 +70,8 @@ def assert_each_card_decided_once(cluster: Cluster) -> Counter[str]:
 
 def test_two_replicas_decide_each_card_once_under_concurrent_clicks(cluster: Cluster) -> None:
     clicks = contested_clicks(cluster)
+    ports = [replica.port for replica in cluster.replicas]
+    warm = bot_side_acks(ports)  # the warm-up's clicks (first connections, first imports) apart
     load = cluster.send(clicks)
     acks = load.ack_seconds()
     p99 = percentile(acks, 0.99)
@@ -86,13 +87,19 @@ def test_two_replicas_decide_each_card_once_under_concurrent_clicks(cluster: Clu
     )
     assert load.statuses == {200: len(clicks)}, [a.error for a in load.lost]
     assert refusals == len(clicks) - CARDS  # every loser is told who decided, nobody else
-    # Not asserted yet: every ack within Slack's 3 s. Since a click is decided before its ack
-    # (so a click the database could not store is never acked), 50 clicks at once on two
-    # replicas sharing this 2-core machine measured p50 1.6 s and p99 3.5 s (issue 16's open
-    # work); the figure is printed so the next change can be compared.
     slow = sum(ack >= SLACK_ACK_LIMIT for ack in acks)
+    answered, within_300, within_100 = (
+        now - then for now, then in zip(bot_side_acks(ports), warm, strict=True)
+    )
     print(f"[replicas] {slow} of {len(acks)} acks at or past Slack's {SLACK_ACK_LIMIT:g} s")
-    print(f"[replicas] ack p99 {'within' if p99 < ACK_P99_GOAL else 'OVER'} the 300 ms goal, load {_load()}")
+    print(f"[replicas] ack p99 {'within' if p99 < ACK_P99_GOAL else 'OVER'} the 300 ms goal seen by the "
+          f"client, load {_load()}; bot-side (the replicas' /metrics): {within_300} of {answered} clicks "
+          f"acked within 300 ms, {within_100} within 100 ms")  # fmt: skip
+    # The goal, timed inside the bot (the client's figure adds this machine's own queueing): a
+    # click is stored and acked, its decision follows (bot.workflows.click_inbox). Deciding
+    # before the ack measured p99 2.8-3.5 s here.
+    assert answered == len(clicks) and within_300 >= 0.99 * answered, (within_300, answered)
+    assert slow == 0, f"{slow} acks past Slack's {SLACK_ACK_LIMIT:g} s"
     assert all(healthy(replica.port) for replica in cluster.replicas)
 
 
@@ -100,6 +107,7 @@ LEASE = {  # a dead replica's claims are taken over within seconds (the defaults
     "TANDEM_DELIVERY_SWEEP_SECONDS": "1",
     "TANDEM_DELIVERY_STALE_SECONDS": "3",
     "TANDEM_OUTBOX_STALE_SECONDS": "3",
+    "TANDEM_CLICK_STALE_SECONDS": "3",
 }
 
 
@@ -109,8 +117,7 @@ def test_a_replica_killed_mid_load_loses_nothing_and_slacks_retries_change_nothi
     """Replica 1 dies by SIGKILL while clicks are in flight and its listeners are mid-work
     (Slack answers updates slowly); the load goes on to both. Slack retries every request
     replica 1 may have lost (same body, X-Slack-Retry-Num: 1) at replica 0; a click replica 1
-    acked but never applied leaves its card pending in Slack and in the database, and its
-    person clicks again."""
+    stored and acked but never decided is decided by replica 0's sweep, nobody clicking again."""
     with running_cluster(db, tmp_path, cards=CARDS, **LEASE) as cluster:
         clicks = [
             cluster.click(card, user=factories.OWNER, replica=n % 2) for n, card in enumerate(cluster.cards)
@@ -137,11 +144,11 @@ def test_a_replica_killed_mid_load_loses_nothing_and_slacks_retries_change_nothi
         retried = cluster.send([replace(a.click, replica=0) for a in lost], retry=True)
         assert retried.statuses == {200: len(lost)}
         _settle(cluster)
-        # ... and a click acked by the dead replica but never applied leaves its card pending:
-        # its person clicks again.
-        again = [click for click in clicks if _pending(cluster, click.card_id)]
-        if again:
-            assert cluster.send([replace(click, replica=0) for click in again]).statuses == {200: len(again)}
+        # ... and a click the dead replica stored and acked but never decided is decided by the
+        # survivor's sweep (bot.workflows.click_inbox): nobody has to click again.
+        left = _stored_pending(cluster)
+        wait_for(lambda: _stored_pending(cluster) == 0, timeout=30)
+        assert not [click for click in clicks if _pending(cluster, click.card_id)], "an acked click was lost"
         _settle(cluster)
         decided = _decided(cluster)
         # Retries of what the dead replica did answer (an ack late past 3 s is retried too) change nothing.
@@ -155,7 +162,7 @@ def test_a_replica_killed_mid_load_loses_nothing_and_slacks_retries_change_nothi
         print(
             f"\n[replicas] replica 1 killed mid-load: {len(lost)} requests lost ({Counter(a.error for a in lost)}), "
             f"retried at replica 0 ({ack_summary(retried.ack_seconds())}), {len(acked)} acked ones retried too, "
-            f"{len(again)} clicks acked by the dead replica but never applied, clicked again; "
+            f"{left} clicks stored by the dead replica but not yet decided, decided by the survivor's sweep; "
             f"decided {dict(states)}; {_taken_over(cluster)} Slack updates taken over from the dead replica; "
             f"load {_load()}"
         )
@@ -181,6 +188,14 @@ def _decided_once(cluster: Cluster) -> Counter[str]:
     assert len(twice) <= len(doubtful), (twice, doubtful)
     wait_for(lambda: len(_updates(cluster)) >= CARDS + WARM_UP, timeout=30)
     return states
+
+
+def _stored_pending(cluster: Cluster) -> int:
+    with cluster.db.session_factory() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(CardClick).where(CardClick.state == "pending"))
+            or 0
+        )
 
 
 def _settle(cluster: Cluster) -> None:

@@ -19,10 +19,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ids import CardAction
 from tests.support.slack_requests import SlackSender
@@ -150,3 +153,25 @@ def _serve_order() -> None:
 
 if __name__ == "__main__":
     _serve_order()
+
+
+def bot_side_acks(ports: Sequence[int], *, kind: str = "interaction") -> tuple[int, int, int]:
+    """From each replica's /metrics: requests of `kind` answered, and how many within 300 ms and
+    within 100 ms (tandem_slack_ack_seconds, timed inside the bot from the body read to the ack)."""
+    answered = within_300 = within_100 = 0
+    for port in ports:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        for family in text_string_to_metric_families(text):
+            if family.name != "tandem_slack_ack_seconds":
+                continue
+            for sample in family.samples:
+                if sample.labels.get("kind") != kind:
+                    continue
+                if sample.name.endswith("_count"):
+                    answered += int(sample.value)
+                elif sample.name.endswith("_bucket") and sample.labels.get("le") == "0.3":
+                    within_300 += int(sample.value)
+                elif sample.name.endswith("_bucket") and sample.labels.get("le") == "0.1":
+                    within_100 += int(sample.value)
+    return answered, within_300, within_100
