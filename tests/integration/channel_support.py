@@ -115,11 +115,20 @@ def add_messages(
         for number, (posted, until, text) in enumerate(messages):
             session.add(
                 ConversationMessage(
-                    channel_id=channel, ts=f"{posted.timestamp():.6f}", account_id=account_id,
-                    user_id=f"U0EXT{number:03d}", author_kind="customer", posted_at=posted, text=text,
-                    keep_text_until=until, tone=-0.4, is_question=True, topics=["price"],
-                    answered_at=posted, received_at=posted,
-                )  # fmt: skip
+                    channel_id=channel,
+                    ts=f"{posted.timestamp():.6f}",
+                    account_id=account_id,
+                    user_id=f"U0EXT{number:03d}",
+                    author_kind="customer",
+                    posted_at=posted,
+                    text=text,
+                    keep_text_until=until,
+                    tone=-0.4,
+                    is_question=True,
+                    topics=["price"],
+                    answered_at=posted,
+                    received_at=posted,
+                )
             )
 
 

@@ -51,7 +51,9 @@ def _decoded(value: Any) -> Any:
 def _proposed(env: SlackEnv, channel: str = CHANNEL) -> tuple[str, str, list[dict[str, Any]]]:
     """Tandem added to the channel; the owner's card posted: (its DM channel, ts, blocks)."""
     assert bot_added(env, channel, event_id=f"Ev-join-{channel}") == 200
-    row = wait_for(lambda: (r := channel_row(env, channel)) is not None and r.proposal_ts and r)
+    wait_for(lambda: (r := channel_row(env, channel)) is not None and r.proposal_ts)
+    row = channel_row(env, channel)
+    assert row is not None
     assert row.state == ChannelState.PROPOSED and row.account_id == "ACC-1"
     assert row.proposal_channel is not None and row.proposal_ts is not None
     card = [c for c in env.api.calls_to("chat.postMessage") if c.body.get("channel") == OWNER]
@@ -59,7 +61,9 @@ def _proposed(env: SlackEnv, channel: str = CHANNEL) -> tuple[str, str, list[dic
     return row.proposal_channel, row.proposal_ts, _decoded(card[0].body["blocks"])
 
 
-def _click(env: SlackEnv, action: str, where: tuple[str, str], *, user: str, value: str = f"{CHANNEL}|ACC-1") -> int:
+def _click(
+    env: SlackEnv, action: str, where: tuple[str, str], *, user: str, value: str = f"{CHANNEL}|ACC-1"
+) -> int:
     return env.slack.block_action(
         action, value, user_id=user, channel_id=where[0], message_ts=where[1],
         response_url=env.api.response_url(user), block_id=ChannelLinkBlock.ACTIONS,
@@ -71,7 +75,9 @@ def _said_to(env: SlackEnv, user: str) -> list[str]:
 
 
 def _dms_to(env: SlackEnv, user: str) -> list[str]:
-    return [str(c.body.get("text")) for c in env.api.calls_to("chat.postMessage") if c.body.get("channel") == user]
+    return [
+        str(c.body.get("text")) for c in env.api.calls_to("chat.postMessage") if c.body.get("channel") == user
+    ]
 
 
 def test_the_owner_confirms_a_channel_matched_by_domain_and_a_second_click_changes_nothing(
@@ -102,7 +108,9 @@ def test_the_owner_confirms_a_channel_matched_by_domain_and_a_second_click_chang
     env.clock.advance(minutes=5)
     assert _click(env, ChannelLinkAction.LINK, (dm, ts), user=OWNER) == 200
     said = wait_for(lambda: _said_to(env, OWNER))
-    assert said == [f"Already decided: <#{CHANNEL}> is linked by <@{OWNER}> on " + said[0].split(" on ", 1)[1]]
+    assert said == [
+        f"Already decided: <#{CHANNEL}> is linked by <@{OWNER}> on " + said[0].split(" on ", 1)[1]
+    ]
     assert "Nothing was changed." in said[0]
     row = channel_row(env, CHANNEL)
     assert row is not None and row.state == ChannelState.LINKED and row.decided_at == first_decided
@@ -113,7 +121,9 @@ def test_another_csm_cannot_decide_and_ops_can(env: SlackEnv) -> None:
     dm, ts, _ = _proposed(env)
     assert _click(env, ChannelLinkAction.LINK, (dm, ts), user=OTHER_CSM) == 200
     refused = wait_for(lambda: _said_to(env, OTHER_CSM))
-    assert refused == ["Only the account's owner, ops or an admin can decide on this channel. Nothing was changed."]
+    assert refused == [
+        "Only the account's owner, ops or an admin can decide on this channel. Nothing was changed."
+    ]
     row = channel_row(env, CHANNEL)
     assert row is not None and row.state == ChannelState.PROPOSED
 
@@ -180,7 +190,7 @@ def test_no_domain_match_is_unmatched_shown_to_ops_who_link_it_by_name(env: Slac
     assert _decoded(modal.body["view"])["private_metadata"] == "C0GLOBEX1"
 
     def submit(typed: str, user: str = OPS) -> Any:
-        values = {ChannelLinkModal.ACCOUNT_BLOCK: {ChannelLinkModal.ACCOUNT_INPUT: {"type": "plain_text_input", "value": typed}}}
+        values = _typed(typed)
         return env.slack.view_submission(ChannelLinkModal.CALLBACK, private_metadata="C0GLOBEX1", values=values, user_id=user)  # fmt: skip
 
     unknown = submit("Globex Inc")
@@ -203,7 +213,7 @@ def test_a_csm_cannot_link_through_the_modal(env: SlackEnv) -> None:
     told = wait_for(lambda: _dms_to(env, OWNER))
     assert told == ["Only ops and admins can link a channel to an account they choose. Nothing was changed."]
     assert not env.api.calls_to("views.open")
-    values = {ChannelLinkModal.ACCOUNT_BLOCK: {ChannelLinkModal.ACCOUNT_INPUT: {"type": "plain_text_input", "value": "ACC-1"}}}
+    values = _typed("ACC-1")
     env.slack.view_submission(ChannelLinkModal.CALLBACK, private_metadata="C0GLOBEX1", values=values, user_id=OWNER)  # fmt: skip
     wait_for(lambda: len(_dms_to(env, OWNER)) == 2)
     assert channel_row(env, "C0GLOBEX1").state == ChannelState.UNMATCHED  # type: ignore[union-attr]
@@ -264,9 +274,17 @@ def test_unlink_keeps_stored_text_and_a_linked_channel_stays_linked_when_re_invi
     add_messages(env, CHANNEL, messages=[(now, now + timedelta(days=90), "keep me")])
     assert _click(env, ChannelLinkAction.UNLINK, (dm, ts), user=OWNER) == 200
     wait_for(lambda: (r := channel_row(env, CHANNEL)) is not None and r.state == ChannelState.UNLINKED)
-    updated = wait_for(lambda: [c for c in env.api.calls_to("chat.update") if "unlinked" in json.dumps(c.body)])
+    updated = wait_for(
+        lambda: [c for c in env.api.calls_to("chat.update") if "unlinked" in json.dumps(c.body)]
+    )
     assert "was unlinked from *Acme Corp*" in json.dumps(_decoded(updated[-1].body["blocks"]))
     assert [m.text for m in messages_of(env, CHANNEL)] == ["keep me"]  # kept until its retention date
+
+
+def _typed(text: str) -> dict[str, dict[str, Any]]:
+    """The modal's state: what was typed into the account field."""
+    field = {str(ChannelLinkModal.ACCOUNT_INPUT): {"type": "plain_text_input", "value": text}}
+    return {str(ChannelLinkModal.ACCOUNT_BLOCK): field}
 
 
 def _home(env: SlackEnv, user: str) -> dict[str, Any]:
