@@ -102,42 +102,41 @@ class ChannelStats:
 
 
 def channel_stats(session: Session, *, limit: int) -> list[ChannelStats]:
-    """Every known channel (unmatched and proposed first, then by name), at most `limit`."""
-    has_text = ConversationMessage.text.is_not(None)
-    counts = (
-        select(
-            ConversationMessage.channel_id.label("channel_id"),
-            func.count().label("messages"),
-            func.count(ConversationMessage.text).label("with_text"),
-            func.min(ConversationMessage.posted_at).filter(has_text).label("oldest"),
-            func.max(ConversationMessage.keep_text_until).filter(has_text).label("until"),
-        )
-        .group_by(ConversationMessage.channel_id)
-        .subquery()
-    )
+    """Known channels (unmatched and proposed first, then by name), at most `limit`, each with
+    what is stored of it (counted for the channels shown only, through the (channel, ts) index)."""
     order_first = or_(
         ConversationChannel.state == ChannelState.UNMATCHED,
         ConversationChannel.state == ChannelState.PROPOSED,
     )
-    rows = session.execute(
-        select(
-            ConversationChannel,
-            Account.name,
-            Account.owner_slack_id,
-            counts.c.messages,
-            counts.c.with_text,
-            counts.c.oldest,
-            counts.c.until,
+    rows = list(
+        session.execute(
+            select(ConversationChannel, Account.name, Account.owner_slack_id)
+            .outerjoin(Account, Account.account_id == ConversationChannel.account_id)
+            .order_by(order_first.desc(), ConversationChannel.name, ConversationChannel.channel_id)
+            .limit(limit)
         )
-        .outerjoin(Account, Account.account_id == ConversationChannel.account_id)
-        .outerjoin(counts, counts.c.channel_id == ConversationChannel.channel_id)
-        .order_by(order_first.desc(), ConversationChannel.name, ConversationChannel.channel_id)
-        .limit(limit)
     )
-    return [
-        ChannelStats(channel, name, owner, int(messages or 0), int(with_text or 0), oldest, until)
-        for channel, name, owner, messages, with_text, oldest, until in rows
-    ]
+    ids = [channel.channel_id for channel, _, _ in rows]
+    has_text = ConversationMessage.text.is_not(None)
+    counts = {
+        channel_id: (messages, with_text, oldest, until)
+        for channel_id, messages, with_text, oldest, until in session.execute(
+            select(
+                ConversationMessage.channel_id,
+                func.count(),
+                func.count(ConversationMessage.text),
+                func.min(ConversationMessage.posted_at).filter(has_text),
+                func.max(ConversationMessage.keep_text_until).filter(has_text),
+            )
+            .where(ConversationMessage.channel_id.in_(ids))
+            .group_by(ConversationMessage.channel_id)
+        )
+    }
+    stats = []
+    for channel, name, owner in rows:
+        messages, with_text, oldest, until = counts.get(channel.channel_id, (0, 0, None, None))
+        stats.append(ChannelStats(channel, name, owner, int(messages), int(with_text), oldest, until))
+    return stats
 
 
 def count_by_state(session: Session) -> dict[str, int]:

@@ -37,7 +37,6 @@ def _purge(session: Session, condition: object, *, now: datetime, batch: int) ->
             select(ConversationMessage.id)
             .where(ConversationMessage.text.is_not(None))
             .where(condition)  # type: ignore[arg-type]
-            .order_by(ConversationMessage.id)
             .limit(batch)
         )
     )

@@ -160,6 +160,9 @@ def test_not_this_account_leaves_it_unmatched_for_ops(env: SlackEnv) -> None:
     wait_for(lambda: (r := channel_row(env, CHANNEL)) is not None and r.state == ChannelState.UNMATCHED)
     row = channel_row(env, CHANNEL)
     assert row is not None and row.account_id is None and row.decided_by == OWNER
+    told = wait_for(lambda: _dms_to(env, OPS))
+    assert told == [f"The Slack Connect channel #acme-vendor is not ACC-1's, said {OWNER}. Tandem does not "
+                    "listen there until ops link it to an account in App Home."]  # fmt: skip
     # A stale Link on the same card cannot link it any more.
     assert _click(env, ChannelLinkAction.LINK, (dm, ts), user=OWNER) == 200
     said = wait_for(lambda: _said_to(env, OWNER))

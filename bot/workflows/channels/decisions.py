@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.blocks.channel_link import ChannelView, build_proposal_card, decided_line
+from bot.delivery.notices import alert_ops
 from bot.deps import Deps
 from bot.ids import ChannelLinkAction
 from bot.slack_payloads import MalformedRequest
@@ -108,6 +109,13 @@ def decide(deps: Deps, *, action: ChannelLinkAction, value: str, actor: str) -> 
     purged = purge_channel(deps, channel_id=channel_id) if changed and to_state is S.EXCLUDED else 0
     if changed:
         logger.info("channel %s %s by %s", channel_id, to_state.value, actor)
+    if changed and to_state is S.UNMATCHED:  # ops link it to the right account (App Home)
+        alert_ops(
+            deps,
+            key=f"channel-not-this:{channel_id}:{int(now.timestamp())}",
+            text=f"The Slack Connect channel #{view.name or channel_id} is not {account_id}'s, said "
+            f"{actor}. Tandem does not listen there until ops link it to an account in App Home.",
+        )
     return ChannelOutcome(view, changed, purged)
 
 
