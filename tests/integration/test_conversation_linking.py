@@ -27,6 +27,7 @@ from tests.integration.channel_support import (
     channel_row,
     home_click,
     messages_of,
+    send_event,
     set_account,
 )
 from tests.integration.slack_env import SlackEnv, slack_env
@@ -294,3 +295,36 @@ def _home(env: SlackEnv, user: str) -> dict[str, Any]:
     from bot.workflows.home import home_view_for
 
     return home_view_for(env.deps, slack_id=user)
+
+
+def test_ops_decide_from_app_home_and_the_owners_card_shows_it(env: SlackEnv) -> None:
+    acme_channel(env)
+    _, ts, _ = _proposed(env)
+    shown = json.dumps(_home(env, OPS))
+    assert "*Slack Connect channels* (1 proposed)" in shown and ChannelLinkAction.NOT_THIS.value in shown
+    assert home_click(env, ChannelLinkAction.LINK, f"{CHANNEL}|ACC-1", user=OPS) == 200
+    updated = wait_for(lambda: [c for c in env.api.calls_to("chat.update") if c.body.get("ts") == ts])
+    assert f"is linked to *Acme Corp* (ACC-1) by <@{OPS}>" in json.dumps(_decoded(updated[-1].body["blocks"]))
+    told = wait_for(lambda: _dms_to(env, OPS))
+    assert told == [f"Done: <#{CHANNEL}> is now linked."]
+    assert wait_for(lambda: env.api.calls_to("views.publish"))  # ops' Home again, as it now is
+
+
+def test_a_channel_that_becomes_shared_is_matched_then(env: SlackEnv) -> None:
+    env.api.add_user("U0CSM001", "ana@vendor.example")
+    env.api.add_channel("C0LATER01", "acme-later", members=[BOT, "U0CSM001"])
+    assert bot_added(env, "C0LATER01", event_id="Ev-later-join") == 200
+    wait_for(lambda: env.api.calls_to("conversations.info"))
+    env.app.listener_runner.listener_executor.submit(lambda: None).result(timeout=10)
+    assert channel_row(env, "C0LATER01") is None  # not (yet) Slack Connect
+    acme_channel(env, "C0LATER01")
+    event = {"type": "channel_shared", "connected_team_id": CUSTOMER_TEAM, "channel": "C0LATER01",
+             "event_ts": "1772442100.000100"}  # fmt: skip
+    assert send_event(env, event, event_id="Ev-later-shared") == 200
+    wait_for(lambda: (r := channel_row(env, "C0LATER01")) is not None and r.state == ChannelState.PROPOSED)
+
+
+def test_a_join_event_without_its_channel_is_refused(env: SlackEnv) -> None:
+    event = {"type": "member_joined_channel", "user": BOT, "event_ts": "1772442000.000100"}
+    assert send_event(env, event, event_id="Ev-broken") == 400
+    assert not env.api.calls_to("conversations.info")
