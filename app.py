@@ -296,7 +296,10 @@ def _listen(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
 
     if args.listen_action == "purge":
         purged = purge_due(deps)
-        print(f"purged the text of {purged} message{'s' if purged != 1 else ''} past their retention date", file=out)
+        print(
+            f"purged the text of {purged} message{'s' if purged != 1 else ''} past their retention date",
+            file=out,
+        )
         return 0
     raise AssertionError(f"unhandled listen action {args.listen_action}")
 
