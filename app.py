@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
         decide.add_argument("--as", dest="actor", default="cli", help="who decides, for the override log")
         if action == "reject":
             decide.add_argument("--reason", required=True)
+    listen = commands.add_parser("listen", help="Slack Connect channels: what Tandem hears and keeps")
+    listen_actions = listen.add_subparsers(dest="listen_action", required=True, metavar="ACTION")
+    listen_actions.add_parser("purge", help="purge message text past its retention date now")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -268,6 +271,8 @@ def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
             )
         case "tune":
             return _tune(deps, args, today, out)
+        case "listen":
+            return _listen(deps, args, out)
         case "overrides":
             from storage.repositories.override_stats import OverrideFilters
 
@@ -284,6 +289,19 @@ def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
                 deps, since=since, until=until, filters=filters, fmt=args.format, out=out
             )
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _listen(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.workflows.channels.retention import purge_due
+
+    if args.listen_action == "purge":
+        purged = purge_due(deps)
+        print(
+            f"purged the text of {purged} message{'s' if purged != 1 else ''} past their retention date",
+            file=out,
+        )
+        return 0
+    raise AssertionError(f"unhandled listen action {args.listen_action}")
 
 
 def _config(deps: Deps, args: argparse.Namespace, out: TextIO) -> int:

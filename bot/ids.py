@@ -186,3 +186,29 @@ class AssistantActionId(StrEnum):
 
 class AssistantActionBlock(StrEnum):
     ACTIONS = "assistant-action-buttons"
+
+
+class ChannelLinkAction(StrEnum):
+    """A Slack Connect channel's link to an account: the owner's confirm card in their DM (Link,
+    Not this account, Exclude; once decided, Unlink and Exclude) and the channels section of ops'
+    App Home (the same, Link to an account… and Purge now). A button's value is "<channel id>",
+    or "<channel id>|<account id>" for an answer about that account."""
+
+    LINK = "channel-link-link"
+    NOT_THIS = "channel-link-not-this-account"
+    EXCLUDE = "channel-link-exclude"
+    UNLINK = "channel-link-unlink"
+    CHOOSE_ACCOUNT = "channel-link-choose-account"  # opens ChannelLinkModal (ops)
+    PURGE = "channel-text-purge"  # behind a confirm dialog (ops)
+
+
+class ChannelLinkBlock(StrEnum):
+    ACTIONS = "channel-link-actions"
+
+
+class ChannelLinkModal(StrEnum):
+    """Ops links a channel to the account they name; private_metadata is the channel id."""
+
+    CALLBACK = "channel-link-account-submit"
+    ACCOUNT_BLOCK = "channel-link-account"
+    ACCOUNT_INPUT = "channel-link-account-input"

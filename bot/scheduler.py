@@ -174,6 +174,14 @@ def ladder_job() -> None:
         logger.info(run.render())
 
 
+def conversation_purge_job() -> None:
+    """Daily: message text past its retention date goes; only the derived signals stay. Every
+    batch is a guarded update, so replicas running it at once purge each text once."""
+    from bot.workflows.channels.retention import purge_due
+
+    purge_due(_deps())
+
+
 def cycle_time(text: str) -> tuple[int, int, int]:
     """HH:MM, or HH:MM:SS (the replica tests start the cycle seconds after start-up)."""
     parts = [int(part) for part in text.split(":")]
@@ -280,6 +288,14 @@ def start_scheduler(deps: Deps, engine: Engine, *, paused: bool = False) -> Back
         hour=(hour + 1) % 24,
         minute=minute,
         id="tuning-drift",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        "bot.scheduler:conversation_purge_job",
+        "cron",
+        hour=(hour + 3) % 24,
+        minute=minute,
+        id="conversation-purge",
         replace_existing=True,
     )
     scheduler.start(paused=paused)

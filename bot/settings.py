@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     # An escalate card nobody answers climbs here after a day (scoring.config.Attention).
     escalation_channel: str | None = Field(default=None, alias="TANDEM_ESCALATION_CHANNEL")
     currency_symbol: str = Field(default="$", min_length=1, max_length=4, alias="TANDEM_CURRENCY_SYMBOL")
+    # Slack Connect channels: a message's text is kept this many days, then only its signals
+    # (a channel's own retention_days overrides it; bot.conversations.retention purges daily).
+    conversation_retention_days: int = Field(
+        default=90, ge=1, le=3650, alias="TANDEM_CONVERSATION_RETENTION_DAYS"
+    )
 
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")

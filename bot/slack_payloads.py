@@ -26,7 +26,11 @@ TYPES_WITH_A_USER = frozenset(
 )
 # Events Tandem listens to, and the text fields its listeners read (they run after Bolt's ack,
 # so a missing one could not be answered 400 there)
-EVENT_FIELDS = {"app_home_opened": ("user",)}
+EVENT_FIELDS = {
+    "app_home_opened": ("user",),
+    "member_joined_channel": ("user", "channel"),
+    "channel_shared": ("channel",),
+}
 
 
 class MalformedRequest(ValueError):

@@ -13,6 +13,7 @@ from handlers import (
     brief_command,
     calibration,
     cards,
+    channel_links,
     circuit_breaker,
     deliveries,
     digest_cards,
@@ -58,3 +59,4 @@ def register_all(app: App, deps: Deps) -> None:
     hand_off.register(app, deps)
     snooze.register(app, deps)
     assistant_actions.register(app, deps)
+    channel_links.register(app, deps)

@@ -91,6 +91,7 @@ class DeliveryKind(StrEnum):
     # the card's state like the owner's, and each later change of a card shown on every copy.
     CARD_COPY = "card_copy"
     CARD_UPDATE = "card_update"  # a chat.update of one posted copy (its key names the message)
+    CHANNEL_PROPOSAL = "channel_proposal"  # to an owner: "Link #channel to Account?" (bot.workflows.channels)
 
 
 class DeliveryState(StrEnum):

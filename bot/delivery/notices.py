@@ -39,6 +39,7 @@ NOTICE_KINDS = (
     DeliveryKind.CALIBRATION,
     DeliveryKind.DM_HELP,
     DeliveryKind.HAND_BACK,
+    DeliveryKind.CHANNEL_PROPOSAL,
 )
 
 

@@ -18,6 +18,7 @@ from bot.blocks.tuning import ProposalView
 from bot.delivery.failures import failure_view
 from bot.deps import Deps
 from bot.workflows import ops_home
+from bot.workflows.channels.ops_view import section_blocks as channels_section
 from bot.workflows.circuit_alerts import RELEASE_ROLES, trip_view
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.digest_views import build_digest_views
@@ -57,7 +58,10 @@ def home_view_for(deps: Deps, *, slack_id: str, ops_filters: OverrideFilters | N
         tuning: list[ProposalView] | None = None
         quiet, everyone = exceptions_views.home_views(session, actor=slack_id)
         if ops_home.may_use(user):
-            override_log = ops_home.section_blocks(session, now=now, filters=ops_filters)
+            override_log = [
+                *channels_section(session, default_days=deps.settings.conversation_retention_days),
+                *ops_home.section_blocks(session, now=now, filters=ops_filters),
+            ]
         if user.role in RELEASE_ROLES:
             since = now.date() - timedelta(days=TRIP_DAYS_SHOWN)
             trips = [trip_view(trip) for trip in circuit_trips.unreleased_since(session, since=since)]

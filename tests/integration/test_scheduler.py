@@ -30,7 +30,9 @@ def test_jobs_are_persisted_in_the_database(sqlite_db: Database, clock: FrozenCl
     try:
         jobs = {job.id: job for job in running.get_jobs()}
         assert set(jobs) == {"daily-cycle", "digests", "outbox", "slack-deliveries", "quarterly-review",
-                             "trigger-tuning", "tuning-drift", "hand-backs", "escalation-ladder"}  # fmt: skip
+                             "trigger-tuning", "tuning-drift", "hand-backs", "escalation-ladder",
+                             "conversation-purge"}  # fmt: skip
+        assert jobs["conversation-purge"].next_run_time.hour == 9  # daily, three hours after the cycle
         assert jobs["escalation-ladder"].trigger.interval == timedelta(minutes=5)
         assert jobs["daily-cycle"].next_run_time.hour == 6  # TANDEM_CYCLE_TIME_UTC default
         tuning = jobs["trigger-tuning"].next_run_time  # Mondays, an hour after the cycle

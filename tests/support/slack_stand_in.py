@@ -94,6 +94,8 @@ class StandIn:
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id → bytes POSTed to its upload URL
     shared: list[SharedFile] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # member id → user object
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → conversations.info's channel
+    members: dict[str, list[str]] = field(default_factory=dict)  # channel id → its member ids
     every_nth: dict[str, int] = field(default_factory=dict)  # method → every Nth call answered 429
     faults: FaultPlan | None = None
     faults_answered: list[Fault] = field(default_factory=list)
@@ -138,16 +140,50 @@ class StandIn:
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
-    def add_user(self, member_id: str, email: str, *, tz: str | None = "America/New_York") -> None:
-        """A Slack user, shaped like users.info's `user` (only the fields Tandem reads, and a few)."""
+    def add_user(
+        self,
+        member_id: str,
+        email: str,
+        *,
+        tz: str | None = "America/New_York",
+        team: str = "T111",
+        is_bot: bool = False,
+    ) -> None:
+        """A Slack user, shaped like users.info's `user` (only the fields Tandem reads, and a few);
+        `team`: another organisation's for a Slack Connect channel's external member."""
         user: dict[str, Any] = {
-            "id": member_id, "team_id": "T111", "name": email.split("@")[0], "deleted": False,
-            "is_bot": False, "profile": {"email": email, "real_name": email.split("@")[0]},
+            "id": member_id, "team_id": team, "name": email.split("@")[0], "deleted": False,
+            "is_bot": is_bot, "profile": {"email": email, "real_name": email.split("@")[0]},
         }  # fmt: skip
+        if not email:
+            user["profile"] = {"real_name": member_id}  # Slack hides it (another org's setting)
         if tz is not None:
             user |= {"tz": tz, "tz_label": tz, "tz_offset": 0}
         with self.lock:
             self.users[member_id] = user
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        members: list[str],
+        external_teams: tuple[str, ...] = (),
+        is_private: bool = False,
+        own_team: str = "T111",
+    ) -> None:
+        """A channel as conversations.info shows it: a Slack Connect one when `external_teams`
+        (is_ext_shared, connected_team_ids / shared_team_ids with the host's own team)."""
+        teams = [own_team, *external_teams] if external_teams else []
+        channel: dict[str, Any] = {
+            "id": channel_id, "name": name, "is_channel": not is_private, "is_group": is_private,
+            "is_private": is_private, "is_shared": bool(external_teams), "is_ext_shared": bool(external_teams),
+            "is_org_shared": False, "context_team_id": own_team, "conversation_host_id": own_team,
+            "shared_team_ids": teams, "connected_team_ids": teams, "is_member": True,
+        }  # fmt: skip
+        with self.lock:
+            self.channels[channel_id] = channel
+            self.members[channel_id] = list(members)
 
     def rate_limit_every(self, method: str, nth: int) -> None:
         """Answer every `nth` call of `method` (retries count) with 429 and Retry-After: 1."""
@@ -421,6 +457,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self._replies(body)
             if method in ("users.lookupByEmail", "users.info"):
                 return self._user(method, body)
+            if method in ("conversations.info", "conversations.members"):
+                return self._channel(method, body)
             if method == "chat.postMessage":
                 with state.lock:
                     refusals = state.refusing.get(str(body.get("channel", ""))) or state.refusing.get("*")
@@ -453,8 +491,25 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     user = state.users.get(str(body.get("user", "")))
                     return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
                 email = str(body.get("email", "")).lower()
-                found = [u for u in state.users.values() if u["profile"]["email"].lower() == email]
+                found = [u for u in state.users.values() if u["profile"].get("email", "").lower() == email]
             return {"ok": True, "user": found[0]} if found else {"ok": False, "error": "users_not_found"}
+
+        def _channel(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+            """conversations.info, and conversations.members paged by cursor (limit, default 100)."""
+            channel = str(body.get("channel", ""))
+            with state.lock:
+                info = state.channels.get(channel)
+                members = list(state.members.get(channel, []))
+            if info is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if method == "conversations.info":
+                return {"ok": True, "channel": dict(info)}
+            start = int(body.get("cursor") or 0)
+            size = int(body.get("limit") or 100)
+            page: dict[str, Any] = {"ok": True, "members": members[start : start + size]}
+            more = start + size < len(members)
+            page["response_metadata"] = {"next_cursor": str(start + size) if more else ""}
+            return page
 
         def _history(self, body: dict[str, Any]) -> dict[str, Any]:
             """conversations.history, newest first, with metadata only when asked for; the

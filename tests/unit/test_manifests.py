@@ -35,7 +35,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # channel Tandem was invited to: a card's copy there, a hand-off packet in that copy's thread).
     "conversations_history": ("im:history", "channels:history"),
     "conversations_replies": ("im:history", "channels:history"),  # a reply Tandem owes, in its thread
-    "conversations_info": ("channels:read",),
+    # a Slack Connect channel Tandem was added to: public or private (bot.workflows.channels)
+    "conversations_info": ("channels:read", "groups:read"),
+    "conversations_members": ("channels:read", "groups:read"),
     "conversations_join": ("channels:join",),
     "files_upload_v2": ("files:write",),  # files.getUploadURLExternal + files.completeUploadExternal
     "reactions_add": ("reactions:write",),
@@ -57,12 +59,16 @@ EVENT_SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "app_home_opened": ("app_home_opened",),
     "app_mention": ("app_mention",),
     "message": ("message.im", "message.channels"),
+    "member_joined_channel": ("member_joined_channel",),  # Tandem added to a channel
+    "channel_shared": ("channel_shared",),  # a channel Tandem is in became a Slack Connect channel
 }
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "app_mention": ("app_mentions:read",),
     "message.im": ("im:history",),
     "message.channels": ("channels:history",),
+    "member_joined_channel": ("channels:read", "groups:read"),
+    "channel_shared": ("channels:read", "groups:read"),
 }
 
 
