@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     # An escalate card nobody answers climbs here after a day (scoring.config.Attention).
     escalation_channel: str | None = Field(default=None, alias="TANDEM_ESCALATION_CHANNEL")
     currency_symbol: str = Field(default="$", min_length=1, max_length=4, alias="TANDEM_CURRENCY_SYMBOL")
+    # Days a message heard in a linked channel keeps its text (a channel's own retention_days
+    # overrides it); then the purge leaves only what was derived from it.
+    conversation_retention_days: int = Field(default=90, ge=1, le=3650, alias="TANDEM_CONVERSATION_RETENTION_DAYS")
 
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
