@@ -1,5 +1,5 @@
 """Message events from Slack Connect channels, shaped like the fixtures (event_message_channel.json,
-event_message_bot.json): the workspace is T111 (the envelope's team_id and authorizations), a
+event_message_bot.json): the workspace is OWN_TEAM (the envelope's team_id and authorizations), a
 customer writes from CUSTOMER_TEAM. Also the channels a test links, unlinks or excludes."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import transaction
 from storage.models import ConversationChannel
+from tests.support.slack_stand_in import AUTH_TEST
 
-OWN_TEAM = "T111"
+OWN_TEAM = str(AUTH_TEST["team_id"])  # the workspace the stand-in's auth.test answers for
 CUSTOMER_TEAM = "T0CUSTOMR"
 CUSTOMER, INTERNAL = "U0CUST001", "U0CSM001"
 _event_ids = itertools.count(1)
