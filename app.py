@@ -97,6 +97,12 @@ def parse_day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from error
 
 
+def positive_days(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 3650:
+        raise argparse.ArgumentTypeError(f"not a number of days from 1 to 3650: {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     # prog: the name it was run by (`tandem`, or `app.py` for `python app.py`).
     parser = argparse.ArgumentParser(description="Tandem: a Slack-first assistant for CSMs.")
@@ -192,8 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
         decide.add_argument("--as", dest="actor", default="cli", help="who decides, for the override log")
         if action == "reject":
             decide.add_argument("--reason", required=True)
-    listen = commands.add_parser("listen", help="Slack Connect channels: what Tandem hears and keeps")
+    listen = commands.add_parser(
+        "listen", help="linked Slack Connect channels: their history, their text's retention"
+    )
     listen_actions = listen.add_subparsers(dest="listen_action", required=True, metavar="ACTION")
+    backfill = listen_actions.add_parser(
+        "backfill", help="store the history of linked channels (paged, rate-paced, resumable)"
+    )
+    backfill.add_argument("--days", type=positive_days, default=90, help="how far back (default 90)")
+    backfill.add_argument("--channel", help="one linked channel's id (default: every linked channel)")
     listen_actions.add_parser("purge", help="purge message text past its retention date now")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
@@ -271,6 +284,10 @@ def _run(argv: Sequence[str] | None, *, out: TextIO) -> int:
             )
         case "tune":
             return _tune(deps, args, today, out)
+        case "listen" if args.listen_action == "backfill":
+            from bot.conversations.backfill import run_backfill
+
+            return run_backfill(deps, days=args.days, channel_id=args.channel, out=out)
         case "listen":
             return _listen(deps, args, out)
         case "overrides":

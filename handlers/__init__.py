@@ -15,6 +15,7 @@ from handlers import (
     cards,
     channel_links,
     circuit_breaker,
+    conversation_events,
     deliveries,
     digest_cards,
     dismiss,
@@ -36,6 +37,7 @@ from handlers import (
 
 def register_all(app: App, deps: Deps) -> None:
     errors.register(app, deps)
+    conversation_events.register(app, deps)  # a middleware: before every listener
     cards.register(app, deps)
     audit_cards.register(app, deps)
     edit_modal.register(app, deps)

@@ -12,7 +12,8 @@ an upload URL on this server, the raw bytes are POSTed there (kept in `uploads`)
 with file objects shaped like the fixtures'.
 
 Like Slack, `conversations.history` returns a channel's parent messages only, never a reply in a
-thread; `conversations.replies` returns one thread, its parent first, paged with a cursor.
+thread (a parent shows its `reply_count`); `conversations.replies` returns one thread, its parent
+first, paged with a cursor. `add_message` puts a message someone wrote into a channel.
 
 Slack's users (`add_user`) answer `users.lookupByEmail` and `users.info` as Slack does (the
 whole user, `tz` included; `users_not_found` / `user_not_found` otherwise), and
@@ -76,6 +77,7 @@ class Recorded:
     method: str  # the Web API method ("chat.postMessage") or "response_url"
     body: dict[str, Any]
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived (pacing, Retry-After)
 
 
 @dataclass
@@ -83,7 +85,9 @@ class StandIn:
     port: int = 0
     calls: list[Recorded] = field(default_factory=list)
     scripted: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
-    failing: dict[str, list[int]] = field(default_factory=dict)  # method → statuses for its next calls
+    failing: dict[str, list[int]] = field(
+        default_factory=dict
+    )  # method → statuses for its next calls (0: served)
     # channel → Slack errors for its next chat.postMessage calls ("channel_not_found", …)
     refusing: dict[str, list[str]] = field(default_factory=dict)
     # method → seconds to wait after recording a call and before answering (a slow Slack: a
@@ -185,6 +189,12 @@ class StandIn:
             self.channels[channel_id] = channel
             self.members[channel_id] = list(members)
 
+    def add_message(self, channel: str, ts: str, text: str, **fields: Any) -> None:
+        """A message someone wrote in `channel` (user, team, thread_ts, bot_id, subtype…), as
+        conversations.history and conversations.replies then list it."""
+        with self.lock:
+            self.messages[(channel, ts)] = {"channel": channel, "text": text, **fields}
+
     def rate_limit_every(self, method: str, nth: int) -> None:
         """Answer every `nth` call of `method` (retries count) with 429 and Retry-After: 1."""
         with self.lock:
@@ -249,10 +259,11 @@ class StandIn:
             theoretical[channel] = max(tat, at) + interval
         return breaches
 
-    def fail_calls_to(self, method: str, status: int, *, times: int = 1) -> None:
-        """Answer the next `times` calls of one Web API method with `status` (others are served)."""
+    def fail_calls_to(self, method: str, status: int, *, times: int = 1, after: int = 0) -> None:
+        """Answer the next `times` calls of one Web API method with `status` (others are served),
+        once `after` more calls of it have been served."""
         with self.lock:
-            self.failing.setdefault(method, []).extend([status] * times)
+            self.failing.setdefault(method, []).extend([0] * after + [status] * times)
 
 
 @dataclass(frozen=True)
@@ -350,8 +361,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 nth = state.every_nth.get(method)
                 if scripted is None and nth and sum(c.method == method for c in state.calls) % nth == 0:
                     scripted = (429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"})
-                if scripted is None and state.failing.get(method):
-                    status = state.failing[method].pop(0)
+                status = state.failing[method].pop(0) if scripted is None and state.failing.get(method) else 0
+                if status:  # 0: served (a call let through before the failures)
                     error = "ratelimited" if status == 429 else "internal_error"
                     scripted = (
                         status,
@@ -522,8 +533,17 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     for (where, ts), message in state.messages.items()
                     if where == channel and message.get("thread_ts") in (None, "", ts)
                 ]
+                replies: dict[str, int] = {}
+                for (where, ts), message in state.messages.items():
+                    parent = message.get("thread_ts")
+                    if where == channel and parent and parent != ts:
+                        replies[parent] = replies.get(parent, 0) + 1
             messages = [
-                _shown(ts, message, body)
+                _shown(
+                    ts,
+                    message | ({"reply_count": replies[ts], "thread_ts": ts} if ts in replies else {}),
+                    body,
+                )
                 for ts, message in sorted(found, key=lambda pair: float(pair[0]), reverse=True)
                 if float(ts) >= oldest
             ]
@@ -594,6 +614,9 @@ def _shown(ts: str, message: dict[str, Any], request: dict[str, Any]) -> dict[st
     shown: dict[str, Any] = {"type": "message", "ts": ts, "text": message.get("text", "")}
     if message.get("thread_ts"):
         shown["thread_ts"] = message["thread_ts"]
+    for key in ("user", "team", "user_team", "bot_id", "subtype", "reply_count"):  # as someone wrote it
+        if message.get(key) is not None:
+            shown[key] = message[key]
     metadata = _decoded(message.get("metadata"))
     if metadata and str(request.get("include_all_metadata", "")).lower() in ("1", "true"):
         shown["metadata"] = metadata

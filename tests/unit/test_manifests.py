@@ -33,8 +33,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations_open": ("im:write",),  # DMs only (an mpim would need mpim:write)
     # Posted-once checks look where Tandem posted: its DMs, and the escalation channel (a public
     # channel Tandem was invited to: a card's copy there, a hand-off packet in that copy's thread).
-    "conversations_history": ("im:history", "channels:history"),
-    "conversations_replies": ("im:history", "channels:history"),  # a reply Tandem owes, in its thread
+    # ... and `listen backfill` reads linked Slack Connect channels, public and private.
+    "conversations_history": ("im:history", "channels:history", "groups:history"),
+    "conversations_replies": ("im:history", "channels:history", "groups:history"),
     # a Slack Connect channel Tandem was added to: public or private (bot.workflows.channels)
     "conversations_info": ("channels:read", "groups:read"),
     "conversations_members": ("channels:read", "groups:read"),
@@ -55,10 +56,12 @@ HELPER_METHODS = {"say": "chat_postMessage"}
 # Events a listener subscribes to (`app.event(...)` name -> the manifest's bot_events), and the
 # scope each bot event needs. Tandem's `message` listener answers DMs (message.im) and replies in
 # the threads of its own messages in channels (message.channels); mentions come as app_mention.
+# handlers.conversation_events (a middleware beside that listener) stores the messages of linked
+# Slack Connect channels, public (message.channels) and private (message.groups).
 EVENT_SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "app_home_opened": ("app_home_opened",),
     "app_mention": ("app_mention",),
-    "message": ("message.im", "message.channels"),
+    "message": ("message.im", "message.channels", "message.groups"),
     "member_joined_channel": ("member_joined_channel",),  # Tandem added to a channel
     "channel_shared": ("channel_shared",),  # a channel Tandem is in became a Slack Connect channel
 }
@@ -69,6 +72,7 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "message.channels": ("channels:history",),
     "member_joined_channel": ("channels:read", "groups:read"),
     "channel_shared": ("channels:read", "groups:read"),
+    "message.groups": ("groups:history",),
 }
 
 

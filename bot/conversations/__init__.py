@@ -1,0 +1,2 @@
+"""Listening in linked Slack Connect channels: what a message event means (heard), storing it
+once (ingest), reading a channel's history (backfill)."""
