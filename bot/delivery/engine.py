@@ -62,7 +62,8 @@ class Rendered:
 
 class Renderer(Protocol):
     """May also have `prepare(session, rows)`: called once per batch before its rows are
-    rendered, to load what they render from in a few queries."""
+    rendered, to load what they render from in a few queries; and `after_sent_many(session,
+    [(row, posted)], now)`: `after_sent` for a whole batch at once."""
 
     def render(self, session: Session, row: SlackDelivery) -> Rendered | str:
         """The message to post, or why it is no longer owed (the row is then cancelled)."""
@@ -281,16 +282,22 @@ def _settle(deps: Deps, outcomes: Sequence[Outcome], run: DeliveryRun) -> None:
     now = deps.clock.now()
     failures: list[tuple[Outcome, bool, timedelta]] = []
     with transaction(deps.session_factory) as session:
-        recorded: dict[int, Outcome] = {}
+        posted_now = [outcome for outcome in outcomes if outcome.posted is not None]
+        settled: set[int] = set()
+        for token in {outcome.job.token for outcome in posted_now}:  # one executemany per claim
+            settled |= deliveries.mark_sent_many(
+                session,
+                token=token,
+                posted=[(o.job.delivery_id, o.posted.channel_id, o.posted.ts)  # type: ignore[union-attr]
+                        for o in posted_now if o.job.token == token],
+                now=now,
+            )  # fmt: skip
+        recorded: dict[int, Outcome] = {
+            o.job.delivery_id: o for o in posted_now if o.job.delivery_id in settled
+        }
         for outcome in outcomes:
             job = outcome.job
             if outcome.posted is not None:
-                posted = outcome.posted
-                if deliveries.mark_sent(
-                    session, delivery_id=job.delivery_id, token=job.token, channel_id=posted.channel_id,
-                    message_ts=posted.ts, now=now,
-                ):  # fmt: skip
-                    recorded[job.delivery_id] = outcome
                 (run.adopted if outcome.adopted else run.sent).append(job.delivery_id)
                 continue
             give_up = job.attempts >= settings.max_attempts
@@ -308,11 +315,22 @@ def _settle(deps: Deps, outcomes: Sequence[Outcome], run: DeliveryRun) -> None:
             )
             failures.append((outcome, give_up, delay))
         delivered_kinds: list[str] = []
+        by_renderer: dict[int, list[tuple[SlackDelivery, PostedMessage]]] = {}
+        renderer_of: dict[int, Renderer] = {}
         for row in deliveries.get_many(session, delivery_ids=list(recorded)):  # as settled
             outcome = recorded[row.id]
             assert outcome.posted is not None
-            outcome.job.renderer.after_sent(session, row, outcome.posted, now)
+            by_renderer.setdefault(id(outcome.job.renderer), []).append((row, outcome.posted))
+            renderer_of[id(outcome.job.renderer)] = outcome.job.renderer
             delivered_kinds.append(row.kind)
+        for key, sent in by_renderer.items():
+            renderer = renderer_of[key]
+            after_many = getattr(renderer, "after_sent_many", None)  # optional: a batch at once
+            if after_many is not None:
+                after_many(session, sent, now)
+            else:
+                for row, posted in sent:
+                    renderer.after_sent(session, row, posted, now)
     for kind in delivered_kinds:  # counted once the batch's record is committed
         deps.metrics.message_delivered(kind)
     for outcome, give_up, delay in failures:

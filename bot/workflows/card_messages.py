@@ -41,16 +41,23 @@ from scoring.config import Attention, TriggerConfig
 from storage.db import transaction
 from storage.enums import CardState, DeliveryKind, Rung
 from storage.models import Draft, EscalationCard, Signal, SlackDelivery
-from storage.repositories import attention, cards, configs, deliveries, overrides, users
+from storage.repositories import attention, card_batches, cards, configs, deliveries, overrides, users
 
 logger = logging.getLogger(__name__)
 UPDATE_PREFIX = "card-update"
 
 
 def attention_config(session: Session) -> Attention:
-    """The active trigger configuration's ladder and snooze times (the defaults before any)."""
+    """The active trigger configuration's ladder and snooze times (the defaults before any);
+    read once per batch of cards rendered in one session (card_batches' prefetch)."""
+    prefetch = card_batches.prefetched(session)
+    if prefetch is not None and isinstance(prefetch.extra.get("attention"), Attention):
+        return prefetch.extra["attention"]  # type: ignore[return-value]
     row = configs.active_config(session)
-    return TriggerConfig.model_validate(row.body).attention if row is not None else Attention()
+    found = TriggerConfig.model_validate(row.body).attention if row is not None else Attention()
+    if prefetch is not None:
+        prefetch.extra["attention"] = found
+    return found
 
 
 def card_view(

@@ -29,7 +29,7 @@ from bot.posting import MessageTag, PostedMessage
 from bot.settings import Settings
 from bot.workflows import card_messages
 from bot.workflows.audit.view import load_audit_view
-from bot.workflows.card_views import load_card_view
+from bot.workflows.card_views import TREND_HISTORY_DAYS, load_card_view
 from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardKind, CardState, DeliveryKind
 from storage.models import EscalationCard, SlackDelivery
@@ -50,7 +50,9 @@ class CardRenderer:
     def prepare(self, session: Session, rows: Sequence[SlackDelivery]) -> None:
         """A batch is about to be rendered: load what its cards render from in a few queries."""
         card_ids = [row.card_id for row in rows if row.card_id is not None]
-        self._batch = card_batches.load_cards_for_rendering(session, card_ids=card_ids)
+        self._batch = card_batches.load_cards_for_rendering(
+            session, card_ids=card_ids, history_days=TREND_HISTORY_DAYS
+        )
         self._routes.update(self._batch.routes)
 
     def render(self, session: Session, row: SlackDelivery) -> Rendered | str:
@@ -67,13 +69,18 @@ class CardRenderer:
         return Rendered(*message)
 
     def after_sent(self, session: Session, row: SlackDelivery, posted: PostedMessage, now: datetime) -> None:
-        card_id = row.card_id or 0
-        cards.mark_posted(
-            session, card_id=card_id, channel_id=posted.channel_id, message_ts=posted.ts, now=now
-        )
-        route = self._routes.get(card_id) or cards.route_of(session, card_id=card_id)
-        if route == "escalate":
-            owe_manager_notice(session, card_id=card_id, now=now)
+        self.after_sent_many(session, [(row, posted)], now)
+
+    def after_sent_many(
+        self, session: Session, sent: Sequence[tuple[SlackDelivery, PostedMessage]], now: datetime
+    ) -> None:
+        """Each card records its message (one executemany); an escalation owes its notice."""
+        posted = [(row.card_id or 0, p.channel_id, p.ts) for row, p in sent]
+        cards.mark_posted_many(session, posted=posted, now=now)
+        for card_id, _, _ in posted:
+            route = self._routes.get(card_id) or cards.route_of(session, card_id=card_id)
+            if route == "escalate":
+                owe_manager_notice(session, card_id=card_id, now=now)
 
 
 def owe_manager_notice(session: Session, *, card_id: int, now: datetime) -> None:

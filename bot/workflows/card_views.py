@@ -16,7 +16,10 @@ from scoring.routing import CRISIS_CODE
 from scoring.types import Route
 from storage.enums import CardState
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
-from storage.repositories import signals, snapshots
+from storage.repositories import card_batches, signals, snapshots
+
+# How far back a card's trend reads scores (the longest window and its tolerance).
+TREND_HISTORY_DAYS = max(TREND_WINDOWS) + TOLERANCE_DAYS
 
 # Routes whose card proposes an automated send. `auto` reaches a card only when the cycle
 # demoted an automated touch to a human review (the drafter doubted its own draft).
@@ -82,8 +85,8 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         return None
     draft = session.get(Draft, card.draft_id) if card.draft_id else None
     snapshot = session.get(HealthSnapshot, (card.account_id, signal.as_of))
-    others = [other.trigger for other in signals.signals_on(session, account_id=card.account_id, as_of=signal.as_of)
-              if other.id != signal.id]  # fmt: skip
+    others = [trigger for signal_id, trigger in _day_signals(session, card.account_id, signal.as_of)
+              if signal_id != signal.id]  # fmt: skip
     sentences = signal.reasons.get("sentences", []) if isinstance(signal.reasons, dict) else []
     codes = signal.reasons.get("codes", []) if isinstance(signal.reasons, dict) else []
     crisis = next((str(s) for c, s in zip(codes, sentences, strict=False) if c == CRISIS_CODE), "")
@@ -126,10 +129,27 @@ def manager_slack_id(session: Session, *, slack_id: str) -> str | None:
     return user.manager_slack_id if user else None
 
 
+def _day_signals(session: Session, account_id: str, as_of: date) -> list[tuple[int, str]]:
+    """The account's signals of the day as (id, trigger): from the batch's prefetch when the
+    session rendering it has one (card_batches), else one query."""
+    prefetch = card_batches.prefetched(session)
+    if prefetch is not None and (account_id, as_of) in prefetch.day_signals:
+        return prefetch.day_signals[(account_id, as_of)]
+    return [(s.id, s.trigger) for s in signals.signals_on(session, account_id=account_id, as_of=as_of)]
+
+
 def _trend(session: Session, account_id: str, as_of: date, score: int | None) -> tuple[tuple[int, int], ...]:
     if score is None:
         return ()
-    since = as_of - timedelta(days=max(TREND_WINDOWS) + TOLERANCE_DAYS)
-    return score_trend(
-        snapshots.score_history(session, account_id=account_id, since=since), as_of=as_of, score=score
-    )
+    since = as_of - timedelta(days=TREND_HISTORY_DAYS)
+    prefetch = card_batches.prefetched(session)
+    if (
+        prefetch is not None
+        and prefetch.history_since is not None
+        and prefetch.history_since <= since
+        and account_id in prefetch.score_histories
+    ):
+        history = [(day, points) for day, points in prefetch.score_histories[account_id] if day >= since]
+    else:
+        history = snapshots.score_history(session, account_id=account_id, since=since)
+    return score_trend(history, as_of=as_of, score=score)

@@ -8,7 +8,8 @@ identity map, so posting thousands of cards costs seven IN queries per batch, no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -24,8 +25,69 @@ class LoadedCards:
     routes: dict[int, str]  # card id → the route of its signal (an audit card has none)
 
 
-def load_cards_for_rendering(session: Session, *, card_ids: Sequence[int]) -> LoadedCards:
-    """Load the cards and what they render from into `session`."""
+# Where a batch's answers to the per-card queries wait in `session.info` while it renders
+# (`day_signals`, `score_histories`); a session that did not load a batch asks the database.
+PREFETCH_KEY = "tandem.card_render_prefetch"
+
+
+@dataclass
+class RenderPrefetch:
+    """The answers to a card view's own queries, for every card of a batch at once."""
+
+    # (account, day) → that day's signals as (id, trigger), in the order they were recorded
+    day_signals: dict[tuple[str, date], list[tuple[int, str]]] = field(default_factory=dict)
+    history_since: date | None = None  # the score histories below start on this day
+    score_histories: dict[str, list[tuple[date, int]]] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # e.g. the active attention settings
+
+
+def prefetched(session: Session) -> RenderPrefetch | None:
+    found = session.info.get(PREFETCH_KEY)
+    return found if isinstance(found, RenderPrefetch) else None
+
+
+def prefetch_card_queries(
+    session: Session, *, days: set[tuple[str, date]], history_days: int
+) -> RenderPrefetch:
+    """Each (account, day)'s signals and each account's recent scores, in two queries, kept in
+    `session.info` for the card views rendered in this session."""
+    prefetch = RenderPrefetch()
+    accounts = {account_id for account_id, _ in days}
+    for start in range(0, len(days), IN_CHUNK):
+        chunk = sorted(days)[start : start + IN_CHUNK]
+        key = tuple_(Signal.account_id, Signal.as_of)
+        query = select(Signal.id, Signal.account_id, Signal.as_of, Signal.trigger).where(key.in_(chunk))
+        for signal_id, account_id, as_of, trigger in session.execute(query.order_by(Signal.id)):
+            prefetch.day_signals.setdefault((account_id, as_of), []).append((signal_id, trigger))
+    for day in days:
+        prefetch.day_signals.setdefault(day, [])
+    if days:
+        since = min(as_of for _, as_of in days) - timedelta(days=history_days)
+        prefetch.history_since = since
+        ordered = sorted(accounts)
+        for start in range(0, len(ordered), IN_CHUNK):
+            ids = ordered[start : start + IN_CHUNK]
+            history = (
+                select(HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score)
+                .where(HealthSnapshot.account_id.in_(ids), HealthSnapshot.as_of >= since)
+                .order_by(HealthSnapshot.account_id, HealthSnapshot.as_of)
+            )
+            for account_id, as_of, score in session.execute(history):
+                prefetch.score_histories.setdefault(account_id, []).append((as_of, score))
+        for account_id in accounts:
+            prefetch.score_histories.setdefault(account_id, [])
+    session.info[PREFETCH_KEY] = prefetch
+    return prefetch
+
+
+IN_CHUNK = 900  # SQLite's bound parameters stay well under its limit
+
+
+def load_cards_for_rendering(
+    session: Session, *, card_ids: Sequence[int], history_days: int = 120
+) -> LoadedCards:
+    """Load the cards and what they render from into `session` (and, in `session.info`, the
+    answers to each card view's own queries: its day's other signals, its score trend)."""
     if not card_ids:
         return LoadedCards([], {})
     found = list(session.scalars(select(EscalationCard).where(EscalationCard.id.in_(card_ids))))
@@ -52,6 +114,7 @@ def load_cards_for_rendering(session: Session, *, card_ids: Sequence[int]) -> Lo
     rows += owners
     if managers:
         rows += session.scalars(select(User).where(User.slack_id.in_(managers)))
+    prefetch_card_queries(session, days=days, history_days=history_days)
     routes = {
         card.id: signals[card.signal_id].route
         for card in found

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import CardDelivery, CardKind, CardState
@@ -171,6 +171,23 @@ def mark_posted(session: Session, *, card_id: int, channel_id: str, message_ts: 
         .where(EscalationCard.id == card_id, EscalationCard.message_ts.is_(None))
         .values(channel_id=channel_id, message_ts=message_ts, posted_at=now, ladder_since=now)
         .execution_options(synchronize_session=False)
+    )
+
+
+def mark_posted_many(session: Session, *, posted: Sequence[tuple[int, str, str]], now: datetime) -> None:
+    """`mark_posted` for many cards as one executemany: (card id, channel, ts) each."""
+    if not posted:
+        return
+    table = CARDS
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("card_id_"), table.c.message_ts.is_(None))
+        .values(
+            channel_id=bindparam("channel_"), message_ts=bindparam("ts_"), posted_at=now, ladder_since=now
+        )
+    )
+    session.connection().execute(
+        statement, [{"card_id_": card_id, "channel_": channel, "ts_": ts} for card_id, channel, ts in posted]
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Table, and_, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, String, Table, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -199,6 +199,50 @@ def mark_sent(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_sent_many(
+    session: Session, *, token: str, posted: Sequence[tuple[int, str, str]], now: datetime
+) -> set[int]:
+    """`mark_sent` for a batch claimed with one token, as one executemany: (id, channel, ts)
+    each; the ids settled (a claim no longer ours is left alone, as there)."""
+    if not posted:
+        return set()
+    table = cast(Table, SlackDelivery.__table__)
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.claim == token,
+            table.c.state == DeliveryState.SENDING.value,
+        )
+        .values(
+            state=DeliveryState.SENT.value,
+            sent_at=now,
+            channel_id=bindparam("posted_channel"),
+            message_ts=bindparam("posted_ts"),
+            last_error=None,
+            maybe_posted_since=None,
+        )
+    )
+    session.connection().execute(
+        statement,
+        [{"row_id": row_id, "posted_channel": channel, "posted_ts": ts} for row_id, channel, ts in posted],
+    )
+    ids = [row_id for row_id, _, _ in posted]
+    settled: set[int] = set()
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        settled.update(
+            session.scalars(
+                select(SlackDelivery.id).where(
+                    SlackDelivery.id.in_(chunk),
+                    SlackDelivery.claim == token,
+                    SlackDelivery.state == DeliveryState.SENT.value,
+                )
+            )
+        )
+    return settled
 
 
 def retry_later(
