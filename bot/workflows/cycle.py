@@ -27,7 +27,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.conversations.citations import cited_ids, fetch_permalinks
 from bot.deps import Deps
+from bot.posting import SlackPoster
 from bot.tuning.shadow import shadow_step
 from bot.workflows.audit.cycle_step import write_audit_cards
 from bot.workflows.card_posting import post_owed_cards
@@ -215,6 +217,7 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     lap("audit")
     summary.shadow_runs = shadow_step(deps, as_of=as_of, results=results, previous=previous, plans=plans)
     lap("shadow")
+    cite_messages(deps, fresh)
     posting = post_owed_cards(deps)
     summary.cards_posted += posting.delivered
     summary.cards_previewed += posting.previewed
@@ -224,6 +227,19 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     summary.seconds = time.perf_counter() - started
     deps.metrics.cycle_done(summary)
     return summary
+
+
+def cite_messages(deps: Deps, plans: list[AccountPlan]) -> int:
+    """Permalinks for the channel messages today's new cards cite (chat.getPermalink, cached on
+    the message), asked before the cards are posted so each card links them."""
+    ids = [
+        message_id
+        for plan in plans
+        if plan.gets_card
+        for message_id in cited_ids(plan.lead.signal.details)
+    ]
+    client = deps.poster.client if isinstance(deps.poster, SlackPoster) else None
+    return fetch_permalinks(client, deps.session_factory, message_ids=ids)
 
 
 def plan_book(
@@ -248,7 +264,11 @@ def plan_book(
     plans: list[AccountPlan] = []
     lapses: list[Lapse] = []
     with deps.session_factory() as session:
-        for batch in iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH, with_usage=False):
+        batches = iter_account_facts(
+            session, as_of=as_of, batch_size=FACTS_BATCH, with_usage=False,
+            conversations=config.conversations, now=deps.clock.now(),
+        )  # fmt: skip
+        for batch in batches:
             for account in batch:
                 health = health_by_id.get(account.account_id)
                 if health is None:  # an account added since the scoring pass: next run
@@ -281,7 +301,10 @@ def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: T
             unread = [plan.account_id for plan in chunk if plan.facts is None]  # a plan made elsewhere
             read = {
                 account.account_id: account
-                for account in load_account_facts(session, as_of=as_of, account_ids=unread, with_usage=False)
+                for account in load_account_facts(
+                    session, as_of=as_of, account_ids=unread, with_usage=False,
+                    conversations=config.conversations, now=deps.clock.now(),
+                )
             } if unread else {}  # fmt: skip
             for plan in chunk:
                 account = plan.facts or read.get(plan.account_id)

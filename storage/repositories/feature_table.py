@@ -21,6 +21,7 @@ from sqlalchemy.sql.expression import case
 
 from scoring.config import TriggerConfig
 from scoring.context import events_in_view, latest
+from scoring.conversation_signals import conversation_row
 from scoring.features import (
     BILLING_COLUMNS,
     FeatureTable,
@@ -31,6 +32,7 @@ from scoring.health import score_table
 from scoring.trends import TOLERANCE_DAYS, TREND_WINDOWS
 from scoring.types import DATA_QUALITY_CONTEXT, ContextEvent, ContextKind, EngagementKind, HealthResult
 from storage import models
+from storage.repositories.conversation_facts import load_conversation_facts
 
 
 def _midnight(day: date) -> datetime:
@@ -96,6 +98,20 @@ def _read_the_rest(
     _engagement(session, table, index, w)
     _milestones(session, table, index, w.as_of)
     _data_quality(session, table, index, w, config.confidence.data_quality_lookback_days)
+    _conversations(session, table, index, w, config)
+
+
+def _conversations(
+    session: Session, table: FeatureTable, index: dict[str, int], w: Windows, config: TriggerConfig
+) -> None:
+    """The linked channels' columns (scoring.conversation_signals), for the accounts that have one."""
+    heard = load_conversation_facts(session, as_of=w.as_of, rules=config.conversations)
+    for account_id, facts in heard.items():
+        i = index.get(account_id)
+        if i is None:  # an account created since the accounts were read
+            continue
+        for name, value in conversation_row(facts, w.as_of, config.conversations).items():
+            table.columns[name][i] = value
 
 
 def _fill(table: FeatureTable, index: dict[str, int], rows: Sequence[Any], names: Sequence[str]) -> None:
