@@ -24,7 +24,6 @@ from scoring.config import Conversations
 from scoring.conversation_facts import CitedMessage, ConversationFacts
 from scoring.working_time import WorkingHours, working_time_between, zone_of
 
-
 CONVERSATION_COLUMNS = (
     "c_linked",  # 1 when the account has a linked channel: every other column means something
     "c_messages", "c_prev_messages",
@@ -130,7 +129,11 @@ def conversation_signs(facts: ConversationFacts | None, rules: Conversations) ->
             continue
         what = " and ".join(TOPIC_WORDS.get(topic, topic) for topic in raised)
         when = f"{message.posted_at.astimezone(UTC):%Y-%m-%d}"
-        signs.append(ConversationSign(ALARM_TOPIC, f"a customer mentioned {what} in their channel ({when})", (message,)))
+        signs.append(
+            ConversationSign(
+                ALARM_TOPIC, f"a customer mentioned {what} in their channel ({when})", (message,)
+            )
+        )
     return _one_per_message(signs)
 
 

@@ -179,7 +179,14 @@ class FeatureTable:
         """A table of zeros (NaN for the NaN-able columns), for the bulk loader to fill in."""
         n = len(account_ids)
         columns = {name: np.zeros(n) for name in COLUMNS}
-        for name in ("u_last_gap", "e_nps", "e_survey", "o_last_done_age", "renewal_days", "c_champion_silence"):
+        for name in (
+            "u_last_gap",
+            "e_nps",
+            "e_survey",
+            "o_last_done_age",
+            "renewal_days",
+            "c_champion_silence",
+        ):
             columns[name][:] = np.nan
         return cls(
             as_of,

@@ -117,7 +117,9 @@ def route_signal(
     if signal.trigger is TriggerKey.CUSTOMER_WAITING:
         # The customer asked and nobody answered: the owner answers, now (exempt from the daily
         # card budget, see scoring.card_budget); Tandem never answers for them.
-        waiting = Reason(WAITING_CODE, "Human: a customer is waiting for an answer in their channel; reply there.")
+        waiting = Reason(
+            WAITING_CODE, "Human: a customer is waiting for an answer in their channel; reply there."
+        )
         route = decision.route if decision.route is Route.ESCALATE else Route.HUMAN
         decision = replace(decision, route=route, reasons=(waiting, *decision.reasons))
     return decision

@@ -23,7 +23,6 @@ from scoring.conversation_signals import (
 )
 from scoring.explain import weakest_factor
 from scoring.factors import plural
-from scoring.working_time import working_time_between, zone_of
 from scoring.features import oldest_overdue_step, outreach_counts, window_start
 from scoring.types import (
     AccountFacts,
@@ -34,6 +33,7 @@ from scoring.types import (
     Ticket,
     TriggerKey,
 )
+from scoring.working_time import working_time_between, zone_of
 
 
 def _why(health: HealthResult) -> str:
@@ -74,7 +74,9 @@ FRUSTRATED_LANGUAGE = "frustrated_language"
 LOW_REPLY_RATE = "low_reply_rate"
 # Heard in the customer's linked channel (scoring.conversation_signals): rising hostile tone, a
 # competitor or cancelling named. Both are for a person, like the frustration signs.
-FRUSTRATION_SIGNS = frozenset({ESCALATION_REQUESTS, PUBLIC_COMPLAINT, FRUSTRATED_LANGUAGE, HOSTILE_TONE, ALARM_TOPIC})
+FRUSTRATION_SIGNS = frozenset(
+    {ESCALATION_REQUESTS, PUBLIC_COMPLAINT, FRUSTRATED_LANGUAGE, HOSTILE_TONE, ALARM_TOPIC}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +222,9 @@ def _citing(messages: list[CitedMessage]) -> dict[str, object]:
     return {"messages": cited_details(messages)} if messages else {}
 
 
-def _customer_waiting(facts: AccountFacts, config: TriggerConfig, details: dict[str, object]) -> Signal | None:
+def _customer_waiting(
+    facts: AccountFacts, config: TriggerConfig, details: dict[str, object]
+) -> Signal | None:
     """customer_waiting: a customer question in their channel with no internal reply after
     `unanswered_working_hours` of the customer's working time (their time zone, weekends out)."""
     heard = facts.conversation

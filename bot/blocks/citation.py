@@ -38,7 +38,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def citation_mrkdwn(citation: Citation) -> str:
-    """"<permalink|message of 4 Dec 14:02 UTC>" and, when its text is still kept, the fenced excerpt."""
+    """ "<permalink|message of 4 Dec 14:02 UTC>" and, when its text is still kept, the fenced excerpt."""
     when = f"{citation.posted_at:%d %b %H:%M} UTC"
     link = f"<{citation.permalink}|message of {when}>" if citation.permalink else f"message of {when}"
     if citation.text is None:

@@ -233,10 +233,7 @@ def cite_messages(deps: Deps, plans: list[AccountPlan]) -> int:
     """Permalinks for the channel messages today's new cards cite (chat.getPermalink, cached on
     the message), asked before the cards are posted so each card links them."""
     ids = [
-        message_id
-        for plan in plans
-        if plan.gets_card
-        for message_id in cited_ids(plan.lead.signal.details)
+        message_id for plan in plans if plan.gets_card for message_id in cited_ids(plan.lead.signal.details)
     ]
     client = deps.poster.client if isinstance(deps.poster, SlackPoster) else None
     return fetch_permalinks(client, deps.session_factory, message_ids=ids)

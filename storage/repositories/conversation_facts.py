@@ -62,7 +62,12 @@ def load_conversation_facts(
     a = models.Account
 
     linked = (
-        select(c.account_id, raw(func.min(func.coalesce(c.decided_at, c.created_at))), a.timezone, a.champion_email)
+        select(
+            c.account_id,
+            raw(func.min(func.coalesce(c.decided_at, c.created_at))),
+            a.timezone,
+            a.champion_email,
+        )
         .join(a, a.account_id == c.account_id)
         .where(c.state == ChannelState.LINKED.value)
         .group_by(c.account_id, a.timezone, a.champion_email)
@@ -183,7 +188,12 @@ def _champion_last(
 ) -> dict[str, datetime]:
     """Each account's champion's latest message in a linked channel: the account's
     `champion_email` matched (case aside) to the email of the message's author."""
-    m, c, p, a = models.ConversationMessage, models.ConversationChannel, models.ConversationPerson, models.Account
+    m, c, p, a = (
+        models.ConversationMessage,
+        models.ConversationChannel,
+        models.ConversationPerson,
+        models.Account,
+    )
     query = (
         select(c.account_id, raw(func.max(m.posted_at)))
         .join(c, c.channel_id == m.channel_id)
@@ -223,13 +233,17 @@ def _scoped(
     yield from session.execute(query)
 
 
-def cited_messages(session: Session, *, message_ids: Collection[int]) -> dict[int, models.ConversationMessage]:
+def cited_messages(
+    session: Session, *, message_ids: Collection[int]
+) -> dict[int, models.ConversationMessage]:
     """The stored messages a card or brief cites, by id."""
     ids = sorted(set(message_ids))
     found: dict[int, models.ConversationMessage] = {}
     for first in range(0, len(ids), IN_LIMIT):
         rows = session.scalars(
-            select(models.ConversationMessage).where(models.ConversationMessage.id.in_(ids[first : first + IN_LIMIT]))
+            select(models.ConversationMessage).where(
+                models.ConversationMessage.id.in_(ids[first : first + IN_LIMIT])
+            )
         )
         found.update({row.id: row for row in rows})
     return found

@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.blocks.brief import build_brief_message
+from bot.commands import explain_account
+from bot.reports import explain as explain_report
+from bot.workflows.brief import Brief, build_brief
 from bot.workflows.cycle import run_cycle
 from storage.db import transaction
 from storage.enums import AuthorKind
@@ -69,13 +73,17 @@ def _permalink(message: ConversationMessage) -> str:
 def test_a_competitor_mention_is_a_sentiment_card_citing_the_message(env: SlackEnv) -> None:
     posted = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
     with transaction(env.db.session_factory) as session:
-        said = add_message(session, "Heads up: we are evaluating another vendor for next year.", posted_at=posted)
+        said = add_message(
+            session, "Heads up: we are evaluating another vendor for next year.", posted_at=posted
+        )
     _cycle(env, datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
 
     [signal] = _signals(env, "sentiment")
     assert signal.route == "human"  # a person answers a customer looking elsewhere
     assert signal.details["messages"][0]["message_id"] == said.id
-    assert "Slack" not in json.dumps(signal.details) and "vendor" not in json.dumps(signal.details)  # ids, no words
+    assert "Slack" not in json.dumps(signal.details) and "vendor" not in json.dumps(
+        signal.details
+    )  # ids, no words
     [card] = _cards(env)
     cited = _cited(card)
     assert f"<{_permalink(said)}|message of 02 Mar 14:05 UTC>" in cited
@@ -120,7 +128,9 @@ def test_a_question_unanswered_over_the_weekend_waits_four_working_hours(env: Sl
     [card] = _cards(env)
     assert "customer waiting" in card["text"]
     cited = _cited(card)
-    assert _permalink(asked) in cited and "```Can you check why the export is failing for our team?```" in cited
+    assert (
+        _permalink(asked) in cited and "```Can you check why the export is failing for our team?```" in cited
+    )
     with env.db.session_factory() as session:
         [row] = session.scalars(select(EscalationCard))
         assert row.message_ts is not None and row.state == "pending"  # in the DM: the ladder starts
@@ -161,3 +171,28 @@ def test_a_purged_message_is_cited_by_permalink_only(env: SlackEnv) -> None:
     [card] = _cards(env)
     cited = _cited(card)
     assert _permalink(said) in cited and "(text no longer kept)" in cited and "```" not in cited
+
+
+def test_explain_and_the_brief_cite_the_message_by_permalink_and_a_short_excerpt(env: SlackEnv) -> None:
+    posted = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
+    long_text = "We are evaluating another vendor. " + "Here is a very long explanation of why. " * 10
+    with transaction(env.db.session_factory) as session:
+        said = add_message(session, long_text, posted_at=posted)
+    env.clock.current = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+
+    payload = explain_account(
+        env.deps, "ACC-1", as_of=date(2026, 3, 2)
+    )  # before any cycle: asks Slack itself
+    [sentiment] = [d for d in payload["decisions"] if d["trigger"] == "sentiment"]  # type: ignore[attr-defined]
+    [cited] = sentiment["cited"]
+    assert cited.startswith(_permalink(said) + "\n```We are evaluating another vendor.")
+    excerpt = cited.split("```")[1]
+    assert len(excerpt) <= 120 and excerpt.endswith("…")  # never the long quotation
+    assert "In their channel: " + _permalink(said) in explain_report.render_text(payload)
+
+    brief = build_brief(env.deps, query="ACC-1", actor=OWNER)
+    assert isinstance(brief, Brief)
+    _, blocks = build_brief_message(brief.account.name, brief.result, brief.citations)
+    text = json.dumps(blocks)
+    assert _permalink(said) in text and "Here is a very long explanation of why. " * 3 not in text
+    assert len(env.api.calls_to("chat.getPermalink")) == 1  # cached on the message after the first ask
