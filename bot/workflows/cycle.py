@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.conversations.citations import cited_ids, fetch_permalinks
+from bot.conversations.topic_classifier import classify_topics
 from bot.deps import Deps
 from bot.posting import SlackPoster
 from bot.tuning.shadow import shadow_step
@@ -171,6 +172,9 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         phases[name] = now - mark
         mark = now
 
+    if deps.settings.llm_reads_conversations:  # off: no conversation text goes to the LLM
+        classify_topics(deps, rules=active_trigger_config(deps)[1].conversations)
+        lap("topics")
     version, config, results = score_all(deps, as_of=as_of)
     summary = CycleSummary(as_of=as_of, config_version=version, accounts_scored=len(results), phases=phases)
     summary.bands.update(result.band.value for result in results)
