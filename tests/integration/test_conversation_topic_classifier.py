@@ -119,9 +119,8 @@ def test_on_it_labels_in_batches_fenced_and_only_adds_topics(db: Database, serve
         with env.db.session_factory() as session:
             [sentiment] = session.scalars(select(Signal).where(Signal.trigger == "sentiment"))
             assert sentiment.details["messages"][0]["message_id"] == ids[0]
-            assert session.get(ConversationMessage, ids[0]).topics == [  # type: ignore[union-attr]
-                "competitor"
-            ]  # no action followed the instruction
+            rival = session.get(ConversationMessage, ids[0])
+            assert rival is not None and rival.topics == ["competitor"]  # no action followed the instruction
             assert "approve" not in json.dumps(sentiment.details).lower()
 
 
@@ -153,5 +152,6 @@ def test_a_non_json_answer_is_logged_and_ignored(
         assert run.calls == 1 and run.classified == 0 and run.bad_answers == ["LLM answer was not valid JSON"]
         assert "answer was ignored" in caplog.text and "Rivalco" not in caplog.text  # never the text
         with env.db.session_factory() as session:
-            assert session.get(ConversationMessage, said).topics == ["cancel"]  # the keyword topic stays  # type: ignore[union-attr]
+            stored = session.get(ConversationMessage, said)
+            assert stored is not None and stored.topics == ["cancel"]  # the keyword topic stays
             assert list(session.scalars(select(ConversationTopicCache))) == []

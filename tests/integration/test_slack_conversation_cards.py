@@ -90,7 +90,8 @@ def test_a_competitor_mention_is_a_sentiment_card_citing_the_message(env: SlackE
     assert "```Heads up: we are evaluating another vendor for next year.```" in cited
     assert [c.body["message_ts"] for c in env.api.calls_to("chat.getPermalink")] == [said.ts]
     with env.db.session_factory() as session:
-        assert session.get(ConversationMessage, said.id).permalink == _permalink(said)  # cached  # type: ignore[union-attr]
+        cached = session.get(ConversationMessage, said.id)
+        assert cached is not None and cached.permalink == _permalink(said)  # cached on the message
     labels = [e["text"]["text"] for b in _blocks(card) if b["type"] == "actions" for e in b["elements"]]
     assert "Approve" not in labels
 
