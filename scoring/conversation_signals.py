@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from scoring.config import Conversations
 from scoring.conversation_facts import CitedMessage, ConversationFacts
@@ -37,7 +38,12 @@ NAN = float("nan")
 
 
 def working_hours_of(rules: Conversations) -> WorkingHours:
-    return WorkingHours.parse(rules.working_hours, rules.working_days)
+    return _parsed(rules.working_hours, rules.working_days)
+
+
+@lru_cache(maxsize=16)
+def _parsed(hours: str, days: str) -> WorkingHours:
+    return WorkingHours.parse(hours, days)
 
 
 def waiting_questions(facts: ConversationFacts, rules: Conversations) -> tuple[CitedMessage, ...]:

@@ -75,7 +75,8 @@ def load_conversation_facts(
     accounts = {row[0]: row[1:] for row in _scoped(session, linked, c.account_id, account_ids, key_range)}
     if not accounts:
         return {}
-    sums = {row[0]: row[1:] for row in _scoped(session, _aggregate(start, prev_start, end, rules), c.account_id,
+    m = models.ConversationMessage
+    sums = {row[0]: row[1:] for row in _scoped(session, _aggregate(start, prev_start, end, rules), m.account_id,
                                                   account_ids, key_range)}  # fmt: skip
     notable = _notable(session, start, end, read_at, rules, account_ids, key_range)
     champions = _champion_last(session, end, account_ids, key_range)
@@ -122,7 +123,7 @@ def _aggregate(start: datetime, prev_start: datetime, end: datetime, rules: Conv
     hostile = toned & (m.tone <= rules.hostile_tone)
     return (
         select(
-            c.account_id,
+            m.account_id,
             _count_if(window),
             _count_if(previous),
             _sum_if(window & toned, m.tone),
@@ -132,9 +133,9 @@ def _aggregate(start: datetime, prev_start: datetime, end: datetime, rules: Conv
             _count_if(window & hostile),
             _count_if(previous & hostile),
         )
-        .join(c, c.channel_id == m.channel_id)
+        .join(c, (c.channel_id == m.channel_id) & (c.account_id == m.account_id))
         .where(*_customer_messages_in_linked_channels(), m.posted_at >= prev_start, m.posted_at < end)
-        .group_by(c.account_id)
+        .group_by(m.account_id)
     )
 
 
@@ -157,16 +158,16 @@ def _notable(
     hostile = m.tone.is_not(None) & (m.tone <= rules.hostile_tone)
     open_question = m.is_question.is_(True) & m.answered_at.is_(None) & (m.posted_at < read_at)
     query = (
-        select(c.account_id, m.id, m.channel_id, m.ts, raw(m.posted_at), m.topics, hostile, open_question)
-        .join(c, c.channel_id == m.channel_id)
+        select(m.account_id, m.id, m.channel_id, m.ts, raw(m.posted_at), m.topics, hostile, open_question)
+        .join(c, (c.channel_id == m.channel_id) & (c.account_id == m.account_id))
         .where(*_customer_messages_in_linked_channels(), m.posted_at >= start, m.posted_at < end)
         .where(has_topics | hostile | open_question)
-        .order_by(c.account_id, m.posted_at, m.id)
+        .order_by(m.account_id, m.posted_at, m.id)
     )
     alarm_topics = set(rules.alarm_topics)
     found: dict[str, Notable] = {}
     for account_id, message_id, channel_id, ts, posted, topics, is_hostile, is_open in _scoped(
-        session, query, c.account_id, account_ids, key_range
+        session, query, m.account_id, account_ids, key_range
     ):
         counts, alarms, newest_hostile, questions = found.setdefault(account_id, ({}, {}, None, []))
         topics = tuple(sorted(str(t) for t in topics or ()))
@@ -195,9 +196,9 @@ def _champion_last(
         models.Account,
     )
     query = (
-        select(c.account_id, raw(func.max(m.posted_at)))
-        .join(c, c.channel_id == m.channel_id)
-        .join(a, a.account_id == c.account_id)
+        select(m.account_id, raw(func.max(m.posted_at)))
+        .join(c, (c.channel_id == m.channel_id) & (c.account_id == m.account_id))
+        .join(a, a.account_id == m.account_id)
         .join(p, p.user_id == m.user_id)
         .where(
             c.state == ChannelState.LINKED.value,
@@ -206,11 +207,11 @@ def _champion_last(
             a.champion_email.is_not(None),
             func.lower(p.email) == func.lower(a.champion_email),
         )
-        .group_by(c.account_id)
+        .group_by(m.account_id)
     )
     return {
         account_id: as_utc(last)
-        for account_id, last in _scoped(session, query, c.account_id, account_ids, key_range)
+        for account_id, last in _scoped(session, query, m.account_id, account_ids, key_range)
         if last is not None
     }
 

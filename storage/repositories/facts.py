@@ -16,7 +16,7 @@ What the window [as_of - window_days, as_of] keeps:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVarTuple
@@ -25,6 +25,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from scoring.config import Conversations
+from scoring.conversation_facts import ConversationFacts
 from scoring.features import HISTORY_DAYS
 from scoring.types import AccountException as InForce
 from scoring.types import (
@@ -81,6 +82,7 @@ def load_account_facts(
     with_usage: bool = True,
     conversations: Conversations | None = None,
     now: datetime | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> list[AccountFacts]:
     """AccountFacts for every account (or the given ones), ordered by account_id; without
     `with_usage`, no daily usage or feature rows (see `iter_account_facts`).
@@ -93,7 +95,7 @@ def load_account_facts(
     scope = _Scope() if account_ids is None else _Scope(ids=sorted(set(account_ids)))
     return _load(
         session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage,
-        conversations=conversations, now=now,
+        conversations=conversations, now=now, heard=heard,
     )  # fmt: skip
 
 
@@ -106,6 +108,7 @@ def iter_account_facts(
     with_usage: bool = True,
     conversations: Conversations | None = None,
     now: datetime | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> Iterator[list[AccountFacts]]:
     """The whole book in batches of `batch_size` accounts, to bound memory on large books.
     Without `with_usage` the daily usage and feature rows (by far the most rows) are left out,
@@ -121,7 +124,7 @@ def iter_account_facts(
         scope = _Scope(key_range=(chunk[0], chunk[-1]))
         yield _load(
             session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage,
-            conversations=conversations, now=now,
+            conversations=conversations, now=now, heard=heard,
         )  # fmt: skip
 
 
@@ -175,9 +178,11 @@ def _load(
     with_usage: bool = True,
     conversations: Conversations | None = None,
     now: datetime | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> list[AccountFacts]:
     """`conversations`: the rules the linked channels are summed up by (default: the defaults);
-    `now`: the moment a customer's wait is measured to (default: the end of `as_of`)."""
+    `now`: the moment a customer's wait is measured to (default: the end of `as_of`); `heard`:
+    the linked channels' facts of the whole book when the caller read them already (the cycle)."""
     window = _window(as_of, window_days)
     usage = _usage(session, scope, window) if with_usage else {}
     features = _features(session, scope, window) if with_usage else {}
@@ -188,10 +193,11 @@ def _load(
     milestones = _milestones(session, scope)
     history = _history(session, scope, window)
     automation = automation_history(session, scope, window)
-    heard = load_conversation_facts(
-        session, as_of=as_of, rules=conversations or Conversations(), now=now,
-        account_ids=scope.ids, key_range=scope.key_range,
-    )  # fmt: skip
+    if heard is None:
+        heard = load_conversation_facts(
+            session, as_of=as_of, rules=conversations or Conversations(), now=now,
+            account_ids=scope.ids, key_range=scope.key_range,
+        )  # fmt: skip
 
     a = models.Account
     query = select(
