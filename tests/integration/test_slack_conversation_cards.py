@@ -20,13 +20,14 @@ from bot.commands import explain_account
 from bot.reports import explain as explain_report
 from bot.workflows.brief import Brief, build_brief
 from bot.workflows.cycle import run_cycle
+from bot.workflows.ladder import run_ladder
 from storage.db import transaction
 from storage.enums import AuthorKind
 from storage.models import Account, ConversationMessage, EscalationCard, OutboxMessage, Signal
 from tests.conftest import Database
 from tests.integration.slack_env import SlackEnv, slack_env
 from tests.support.conversation_factories import CHANNEL, INTERNAL, add_message, add_person, link_channel
-from tests.support.factories import OWNER
+from tests.support.factories import MANAGER, OWNER
 from tests.support.slack_stand_in import PERMALINK_BASE
 
 FRIDAY = date(2026, 3, 6)  # New York changes to daylight time on Sunday 8 March
@@ -135,6 +136,12 @@ def test_a_question_unanswered_over_the_weekend_waits_four_working_hours(env: Sl
     with env.db.session_factory() as session:
         [row] = session.scalars(select(EscalationCard))
         assert row.message_ts is not None and row.state == "pending"  # in the DM: the ladder starts
+    # Unanswered, it climbs like any human card: to the manager after 2 of the owner's working days.
+    env.clock.current = datetime(2026, 3, 11, 15, 29, tzinfo=UTC)
+    assert run_ladder(env.deps).to_manager == []
+    env.clock.current = datetime(2026, 3, 11, 15, 31, tzinfo=UTC)
+    assert run_ladder(env.deps).to_manager == [row.id]
+    assert any(c.body.get("channel") == MANAGER for c in env.api.calls_to("chat.postMessage"))
 
 
 def test_a_question_answered_in_time_fires_nothing(env: SlackEnv) -> None:
