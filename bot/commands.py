@@ -6,11 +6,15 @@ directly against a temporary database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.blocks.citation import citation_plain
+from bot.conversations.citations import citations, cited_ids, fetch_permalinks
 from bot.deps import Deps
+from bot.posting import SlackPoster
 from bot.reports import explain as explain_report
 from bot.reports import overrides as overrides_report
 from bot.reports import scores as scores_report
@@ -22,6 +26,7 @@ from bot.workflows.stored_decisions import day_record
 from scoring.decisions import decide
 from scoring.evidence import contributors
 from scoring.health import score_account
+from scoring.types import Decision
 from storage.db import transaction
 from storage.locks import DAILY_CYCLE_LOCK, try_job_lock
 from storage.models import Account
@@ -122,7 +127,10 @@ def explain_account(deps: Deps, account_id: str, *, as_of: date) -> dict[str, ob
     """`explain`'s payload for one account (also what the assistant answers "why is X red" from)."""
     _, config = active_trigger_config(deps)
     with deps.session_factory() as session:
-        facts = load_account_facts(session, as_of=as_of, account_ids=[account_id])
+        facts = load_account_facts(
+            session, as_of=as_of, account_ids=[account_id], conversations=config.conversations,
+            now=deps.clock.now(),
+        )  # fmt: skip
         book = book_facts(session)
         record = day_record(session, account_id=account_id, as_of=as_of)
         found = session.get(Account, account_id)
@@ -132,7 +140,7 @@ def explain_account(deps: Deps, account_id: str, *, as_of: date) -> dict[str, ob
     health = score_account(account, as_of=as_of, config=config)
     # What the day's cycle decided, when it ran; otherwise what it would decide now.
     decisions = record.decisions if record else decide(account, health, book=book, as_of=as_of, config=config)
-    return explain_report.explain_payload(
+    payload = explain_report.explain_payload(
         account,
         health,
         decisions,
@@ -141,6 +149,22 @@ def explain_account(deps: Deps, account_id: str, *, as_of: date) -> dict[str, ob
         exceptions=excepted,
         config=config,
     )
+    explain_report.add_citations(payload, cited_messages_of(deps, decisions))
+    return payload
+
+
+def cited_messages_of(deps: Deps, decisions: Sequence[Decision]) -> dict[str, list[str]]:
+    """Per trigger, the channel messages its signal cites: permalink (asked of Slack once, when
+    there is a token) and a short fenced excerpt, never the whole message."""
+    wanted = {d.trigger.value: cited_ids(d.signal.details) for d in decisions}
+    client = deps.poster.client if isinstance(deps.poster, SlackPoster) else None
+    fetch_permalinks(client, deps.session_factory, message_ids=[i for ids in wanted.values() for i in ids])
+    with deps.session_factory() as session:
+        return {
+            trigger: [citation_plain(c) for c in citations(session, d.signal.details)]
+            for trigger, d in ((d.trigger.value, d) for d in decisions)
+            if wanted[trigger]
+        }
 
 
 def cycle(deps: Deps, *, as_of: date, out: TextIO) -> int:

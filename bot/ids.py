@@ -16,6 +16,7 @@ class CardAction(StrEnum):
 class CardBlock(StrEnum):
     ACTIONS = "escalation-card-actions"
     WHY = "escalation-card-why"
+    CITED = "escalation-card-cited"  # the customer's messages the card cites
 
 
 class AuditAction(StrEnum):

@@ -111,6 +111,11 @@ class SlackPoster:
         self._dm_channels: dict[str, str] = {}  # user id → their DM with the app (it never changes)
         self._lock = threading.Lock()
 
+    @property
+    def client(self) -> WebClient:
+        """The Web API client it posts with (other reads, such as chat.getPermalink, share it)."""
+        return self._client
+
     def _turn(self, method: str, channel: str | None = None) -> None:
         if self._pacing is not None:
             self._pacing.wait(method, channel)

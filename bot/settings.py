@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     openai_price_output_per_mtok: float | None = Field(
         default=None, ge=0, alias="OPENAI_PRICE_OUTPUT_PER_MTOK"
     )
+    # Customer messages from linked Slack Connect channels reach the LLM (the topic classifier)
+    # only when this is true; within a daily token budget. Off: keyword topics only.
+    llm_reads_conversations: bool = Field(default=False, alias="TANDEM_LLM_READS_CONVERSATIONS")
+    conversation_llm_daily_tokens: int = Field(
+        default=200_000, ge=0, alias="TANDEM_CONVERSATION_LLM_DAILY_TOKENS"
+    )
 
     scheduler_enabled: bool = Field(default=True, alias="TANDEM_SCHEDULER")
     cycle_time_utc: str = Field(default="06:00", alias="TANDEM_CYCLE_TIME_UTC")

@@ -36,7 +36,7 @@ def register(app: App, deps: Deps) -> None:
             if not isinstance(result, Brief):
                 respond(text=result.message(), response_type="ephemeral")
                 return
-            text, blocks = build_brief_message(result.account.name, result.result)
+            text, blocks = build_brief_message(result.account.name, result.result, result.citations)
             respond(text=text, blocks=blocks, response_type="ephemeral")
         except Exception as error:  # Bolt only logs lazy failures; the requester must hear of it
             report_failure(error, respond=respond)

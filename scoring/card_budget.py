@@ -17,6 +17,7 @@ from scoring.types import Route, TriggerKey
 ROUTE_URGENCY = (Route.ESCALATE, Route.HUMAN, Route.ASSIST)
 # Which card matters more when a CSM's budget is tight (renewals at risk are prioritised).
 TRIGGER_URGENCY = (
+    TriggerKey.CUSTOMER_WAITING,
     TriggerKey.COMPLEXITY,
     TriggerKey.MANUAL_FLAG,
     TriggerKey.RENEWAL_RISK,
@@ -57,7 +58,7 @@ def allocate(
     for owner, owned in by_owner.items():
         left = max(0, budget.per_csm_per_day - posted_today.get(owner, 0))
         for candidate in sorted(owned, key=urgency):
-            if candidate.route in budget.exempt_routes:
+            if candidate.route in budget.exempt_routes or candidate.trigger in budget.exempt_triggers:
                 now.add(candidate.key)
             elif left > 0:
                 now.add(candidate.key)

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from scoring.types import ContextKind, Route, Segment, TriggerKey
+from scoring.working_time import WorkingHours
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 FACTORS = ("usage", "support", "billing", "engagement", "onboarding")
@@ -333,6 +334,7 @@ DEFAULT_COOLDOWN_DAYS: dict[TriggerKey, int] = {
     TriggerKey.SENTIMENT: 7,
     TriggerKey.COMPLEXITY: 14,
     TriggerKey.MANUAL_FLAG: 0,
+    TriggerKey.CUSTOMER_WAITING: 1,
 }
 
 
@@ -341,6 +343,7 @@ class CardBudget(_Section):
         default=10, ge=1
     )  # new cards in a CSM's DM per day; the rest go in the digest
     exempt_routes: tuple[Route, ...] = (Route.ESCALATE,)  # always posted at once
+    exempt_triggers: tuple[TriggerKey, ...] = (TriggerKey.CUSTOMER_WAITING,)  # the owner hears at once
 
 
 class CircuitBreaker(_Section):
@@ -405,6 +408,17 @@ class Conversations(_Section):
     window_days: int = Field(default=30, ge=1)  # the tone and topic window (and the one before, for trends)
     hostile_tone: float = Field(default=-0.5, le=0)  # a message this hostile or worse counts as hostile
     rising_hostile_messages: int = Field(default=2, ge=1)  # this many hostile, more than the window before
+    # The customer's working time, in the account's time zone: a question waits in these hours only.
+    working_hours: str = "09:00-17:00"
+    working_days: str = "mon-fri"
+
+    @model_validator(mode="after")
+    def _working_time_parses(self) -> Conversations:
+        try:
+            WorkingHours.parse(self.working_hours, self.working_days)
+        except ValueError as error:
+            raise ValueError(f"conversations: {error}") from error
+        return self
 
 
 class Guardrails(_Section):

@@ -24,6 +24,7 @@ import numpy as np
 
 from scoring.config import TriggerConfig
 from scoring.context import data_quality_events, latest
+from scoring.conversation_signals import CONVERSATION_COLUMNS, conversation_row
 from scoring.types import (
     AccountFacts,
     BillingKind,
@@ -62,6 +63,7 @@ COLUMNS = (
     *ENGAGEMENT_COLUMNS,
     *ONBOARDING_COLUMNS,
     *ACCOUNT_COLUMNS,
+    *CONVERSATION_COLUMNS,  # a linked Slack Connect channel's figures (scoring.conversation_signals)
 )
 NAN = float("nan")
 
@@ -177,7 +179,14 @@ class FeatureTable:
         """A table of zeros (NaN for the NaN-able columns), for the bulk loader to fill in."""
         n = len(account_ids)
         columns = {name: np.zeros(n) for name in COLUMNS}
-        for name in ("u_last_gap", "e_nps", "e_survey", "o_last_done_age", "renewal_days"):
+        for name in (
+            "u_last_gap",
+            "e_nps",
+            "e_survey",
+            "o_last_done_age",
+            "renewal_days",
+            "c_champion_silence",
+        ):
             columns[name][:] = np.nan
         return cls(
             as_of,
@@ -274,6 +283,7 @@ def account_features(facts: AccountFacts, w: Windows, config: TriggerConfig) -> 
     row |= _billing(facts, w)
     row |= _engagement(facts, w)
     row |= _onboarding(facts, w.as_of)
+    row |= conversation_row(facts.conversation, w.as_of, config.conversations)
     if facts.renewal_date is not None:
         row["renewal_days"] = (facts.renewal_date - w.as_of).days
     return row

@@ -9,6 +9,7 @@ Hard rules, most binding first (the first that applies decides):
 5. a migration or data gap in view → human, no outreach (known context explains the drop);
 6. a sales hand-off trigger (expansion) → human: a person brings in the account team;
 7. a learned `human` routing rule matching the account's cell (`routing.rules`) → human.
+A customer waiting for an answer in their channel (customer_waiting) always goes to a person.
 Then the matrix (high value: segment or top-decile ARR; high complexity: a commercial trigger
 or several open severe tickets). After it, a frustrated customer (escalation requests, a public
 complaint, frustrated ticket language) lifts `auto` and `assist` to `human`: a person answers,
@@ -41,6 +42,7 @@ from scoring.routing_rules import matching_rules, rule_note, rule_words
 from scoring.types import AccountFacts, AutomationMode, BookFacts, Decision, Reason, Route, Signal, TriggerKey
 
 CRISIS_CODE = "crisis_context"
+WAITING_CODE = "customer_waiting"
 LEARNED_HUMAN_CODE = "learned_route_human"
 LEARNED_AUTO_CODE = "learned_route_auto"
 SEGMENT_WORDS = {
@@ -112,6 +114,14 @@ def route_signal(
         # A CSM flagged what Tandem missed: a person handles it, whatever automation would do.
         flagged = Reason("manual_flag", "Human: a CSM flagged this account; a person handles it.")
         decision = replace(decision, route=Route.HUMAN, reasons=(flagged, *decision.reasons))
+    if signal.trigger is TriggerKey.CUSTOMER_WAITING:
+        # The customer asked and nobody answered: the owner answers, now (exempt from the daily
+        # card budget, see scoring.card_budget); Tandem never answers for them.
+        waiting = Reason(
+            WAITING_CODE, "Human: a customer is waiting for an answer in their channel; reply there."
+        )
+        route = decision.route if decision.route is Route.ESCALATE else Route.HUMAN
+        decision = replace(decision, route=route, reasons=(waiting, *decision.reasons))
     return decision
 
 

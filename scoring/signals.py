@@ -92,6 +92,24 @@ def reply_rate(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
     return np.where(t["e_sent"] >= config.engagement.min_outreach_for_rate, rate, np.nan)
 
 
+def _linked(name: str) -> Callable[[FeatureTable, TriggerConfig], np.ndarray]:
+    """A conversation column, NaN where the account has no linked channel."""
+    return lambda t, config: np.where(t["c_linked"] > 0, t[name].astype(float), np.nan)
+
+
+def channel_tone(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    return np.where(t["c_tone_n"] > 0, safe_ratio(t["c_tone_sum"], t["c_tone_n"]), np.nan)
+
+
+def channel_tone_change(t: FeatureTable, config: TriggerConfig) -> np.ndarray:
+    before = np.where(t["c_prev_tone_n"] > 0, safe_ratio(t["c_prev_tone_sum"], t["c_prev_tone_n"]), np.nan)
+    return channel_tone(t, config) - before
+
+
+def _conversation_days(config: TriggerConfig) -> int:
+    return config.conversations.window_days
+
+
 def _column(name: str) -> Callable[[FeatureTable, TriggerConfig], np.ndarray]:
     return lambda t, config: t[name].astype(float)
 
@@ -241,6 +259,47 @@ FIXED_SIGNALS: tuple[SignalSpec, ...] = (
         _column("o_late"), lambda v, c: f"{v:.0f} onboarding steps done late",
     ),
 )  # fmt: skip
+# What a linked Slack Connect channel says (scoring.conversation_signals). NaN for an account
+# without a linked channel: missing, never zero, so such an account scores exactly as before.
+# The hand-set score gives them no points (scoring.signal_points); calibration fits their curves.
+CONVERSATION_SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec(
+        "channel_messages", "engagement", "customer messages in their channel", LOWER_IS_WORSE,
+        "customer messages in the linked channels in the conversation window (NaN without a linked channel)",
+        _linked("c_messages"), lambda v, c: f"{v:.0f} customer messages in their channel in the last {c.conversations.window_days} days",
+    ),
+    SignalSpec(
+        "channel_tone", "engagement", "friendliness in their channel", LOWER_IS_WORSE,
+        "mean tone (-1..1) of the customer's messages in the conversation window",
+        channel_tone, lambda v, c: f"channel tone {v:+.2f}",
+    ),
+    SignalSpec(
+        "channel_tone_trend", "engagement", "improvement in channel tone", LOWER_IS_WORSE,
+        "mean channel tone in the conversation window − the mean in the window before",
+        channel_tone_change, lambda v, c: f"channel tone {'up' if v >= 0 else 'down'} {abs(v):.2f} on the window before",
+    ),
+    SignalSpec(
+        "hostile_messages", "engagement", "hostile messages in their channel", HIGHER_IS_WORSE,
+        "customer messages at or below the hostile tone in the conversation window",
+        _linked("c_hostile"), lambda v, c: _count("hostile channel message", _conversation_days)(v, c),
+    ),
+    SignalSpec(
+        "alarm_mentions", "engagement", "mentions of a competitor or cancelling", HIGHER_IS_WORSE,
+        "customer messages on an alarm topic (competitor, cancel) in the conversation window",
+        _linked("c_alarms"), lambda v, c: _count("channel mention of a competitor or cancelling", _conversation_days, "channel mentions of a competitor or cancelling")(v, c),
+    ),
+    SignalSpec(
+        "unanswered_questions", "engagement", "unanswered customer questions", HIGHER_IS_WORSE,
+        "customer questions with no internal reply after the unanswered working hours",
+        _linked("c_waiting"), lambda v, c: f"{v:.0f} customer question{'' if round(v) == 1 else 's'} unanswered for {c.conversations.unanswered_working_hours:g}+ working hours",
+    ),
+    SignalSpec(
+        "champion_silence", "engagement", "silence from their champion", HIGHER_IS_WORSE,
+        "days since the named champion's last message in a linked channel (NaN without a champion)",
+        _linked("c_champion_silence"), lambda v, c: f"champion silent in their channel for {v:.0f} days",
+    ),
+)  # fmt: skip
+FIXED_SIGNALS = (*FIXED_SIGNALS, *CONVERSATION_SIGNALS)
 FIXED_NAMES = tuple(spec.name for spec in FIXED_SIGNALS)
 
 

@@ -12,6 +12,15 @@ from datetime import date, timedelta
 
 from scoring.config import SentimentTrigger, TriggerConfig
 from scoring.context import complexity_indicators, label
+from scoring.conversation_facts import CitedMessage
+from scoring.conversation_signals import (
+    ALARM_TOPIC,
+    HOSTILE_TONE,
+    cited_details,
+    conversation_signs,
+    waiting_questions,
+    working_hours_of,
+)
 from scoring.explain import weakest_factor
 from scoring.factors import plural
 from scoring.features import oldest_overdue_step, outreach_counts, window_start
@@ -24,6 +33,7 @@ from scoring.types import (
     Ticket,
     TriggerKey,
 )
+from scoring.working_time import working_time_between, zone_of
 
 
 def _why(health: HealthResult) -> str:
@@ -62,13 +72,18 @@ ESCALATION_REQUESTS = "escalation_requests"
 PUBLIC_COMPLAINT = "public_complaint"
 FRUSTRATED_LANGUAGE = "frustrated_language"
 LOW_REPLY_RATE = "low_reply_rate"
-FRUSTRATION_SIGNS = frozenset({ESCALATION_REQUESTS, PUBLIC_COMPLAINT, FRUSTRATED_LANGUAGE})
+# Heard in the customer's linked channel (scoring.conversation_signals): rising hostile tone, a
+# competitor or cancelling named. Both are for a person, like the frustration signs.
+FRUSTRATION_SIGNS = frozenset(
+    {ESCALATION_REQUESTS, PUBLIC_COMPLAINT, FRUSTRATED_LANGUAGE, HOSTILE_TONE, ALARM_TOPIC}
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SentimentSign:
     kind: str  # one of the kinds above
     words: str  # "2 escalation requests in 30 days"
+    messages: tuple[CitedMessage, ...] = ()  # the channel messages it cites (by id)
 
 
 def sentiment_signs(facts: AccountFacts, as_of: date, config: TriggerConfig) -> list[SentimentSign]:
@@ -99,6 +114,8 @@ def sentiment_signs(facts: AccountFacts, as_of: date, config: TriggerConfig) -> 
     if recent >= rules.frustrated_tickets and recent > earlier:
         words = f"{plural(recent, 'ticket')} in frustrated language in {rules.window_days} days (up from {earlier})"
         signs.append(SentimentSign(FRUSTRATED_LANGUAGE, words))
+    for sign in conversation_signs(facts.conversation, config.conversations):
+        signs.append(SentimentSign(sign.kind, sign.words, sign.messages))
     return signs
 
 
@@ -176,9 +193,13 @@ def fire_triggers(
                 facts.account_id,
                 TriggerKey.SENTIMENT,
                 "Sentiment is deteriorating: " + "; ".join(evidence) + ".",
-                {**details, "evidence": evidence, "signs": [sign.kind for sign in signs]},
+                {**details, "evidence": evidence, "signs": [sign.kind for sign in signs],
+                 **_citing([m for sign in signs for m in sign.messages])},
             )
-        )
+        )  # fmt: skip
+    waiting = _customer_waiting(facts, config, details)
+    if waiting is not None:
+        signals.append(waiting)
     if scored:
         signals.extend(_commercial_signals(facts, health, as_of, config, details))
     indicators = complexity_indicators(facts, as_of)
@@ -194,6 +215,40 @@ def fire_triggers(
             )
         )
     return signals
+
+
+def _citing(messages: list[CitedMessage]) -> dict[str, object]:
+    """The details key naming the channel messages a signal cites (none: no key)."""
+    return {"messages": cited_details(messages)} if messages else {}
+
+
+def _customer_waiting(
+    facts: AccountFacts, config: TriggerConfig, details: dict[str, object]
+) -> Signal | None:
+    """customer_waiting: a customer question in their channel with no internal reply after
+    `unanswered_working_hours` of the customer's working time (their time zone, weekends out)."""
+    heard = facts.conversation
+    if heard is None:
+        return None
+    waiting = waiting_questions(heard, config.conversations)
+    if not waiting:
+        return None
+    rules = config.conversations
+    oldest = waiting[0]
+    hours = working_hours_of(rules)
+    waited = working_time_between(oldest.posted_at, heard.read_at, zone_of(heard.timezone), hours)
+    waited_hours = waited.total_seconds() / 3600
+    asked = f"{oldest.posted_at.astimezone(zone_of(heard.timezone)):%a %d %b %H:%M}"
+    more = f" ({plural(len(waiting), 'question')} waiting)" if len(waiting) > 1 else ""
+    return Signal(
+        facts.account_id,
+        TriggerKey.CUSTOMER_WAITING,
+        f"A customer question in their channel has had no answer for {waited_hours:.1f} working hours "
+        f"(asked {asked} their time){more}.",
+        {**details, "waiting": len(waiting), "working_hours_waited": round(waited_hours, 2),
+         **crossing(waited_hours, rules.unanswered_working_hours, waited_hours - rules.unanswered_working_hours),
+         **_citing(list(waiting[:3]))},
+    )  # fmt: skip
 
 
 def _commercial_signals(

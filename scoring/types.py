@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from scoring.conversation_facts import ConversationFacts
+
 
 class Segment(StrEnum):
     ENTERPRISE = "enterprise"
@@ -35,6 +37,9 @@ class Route(StrEnum):
 
 
 class TriggerKey(StrEnum):
+    # On a tie of routes the first key here leads the account's card (scoring.decisions): a
+    # customer waiting for an answer in their channel is the most concrete thing to act on.
+    CUSTOMER_WAITING = "customer_waiting"
     HEALTH_LOW = "health_low"
     HEALTH_DROP = "health_drop"
     EXPANSION_READY = "expansion_ready"
@@ -237,6 +242,8 @@ class AccountFacts:
     # Automation paused for N days (asked in words, behind Confirm): a person handles every
     # touchpoint through the day the pause ends; then automation resumes by itself.
     automation_paused: bool = False
+    # What the account's linked Slack Connect channels said (None: no linked channel).
+    conversation: ConversationFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,12 @@ person must review it when the LLM's draft was refused."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.blocks.citation import Citation, citation_mrkdwn
 from bot.blocks.mrkdwn import escape, truncate
 from prompts.drafting import BriefDocument, DraftResult
 
@@ -91,6 +93,15 @@ def brief_blocks(result: DraftResult) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def build_brief_message(account_name: str, result: DraftResult) -> tuple[str, list[dict[str, Any]]]:
-    """The account brief: plain-text fallback and blocks."""
-    return f"Brief: {account_name}", brief_blocks(result)
+def build_brief_message(
+    account_name: str, result: DraftResult, citations: Sequence[Citation] = ()
+) -> tuple[str, list[dict[str, Any]]]:
+    """The account brief: plain-text fallback and blocks. `citations`: the customer's channel
+    messages today's signals cite, by permalink with a short fenced excerpt (added here, beside
+    the drafted brief: the drafter never sees them)."""
+    blocks = brief_blocks(result)
+    if citations:
+        cited = "\n".join(citation_mrkdwn(citation) for citation in citations)
+        section = SectionBlock(text=MarkdownTextObject(text=f"*In their channel*\n{cited}"[:SECTION_LIMIT]))
+        blocks.insert(len(blocks) - 1, section.to_dict())  # above the provenance line
+    return f"Brief: {account_name}", blocks

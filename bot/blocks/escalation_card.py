@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.citation import citation_mrkdwn
 from bot.blocks.mrkdwn import BAND_EMOJI, escape, escape_keeping, money, restore_mentions, truncate
 from bot.blocks.slack_dates import slack_time
 from bot.ids import CardAction, CardBlock, CardMenu
@@ -91,6 +92,14 @@ def build_card_message(view: CardView) -> tuple[str, list[dict[str, Any]]]:
             accessory=_more_menu(view),
         ),
     ]
+    if view.citations:  # the customer's own words: data, fenced and short, with the link
+        cited = "\n".join(citation_mrkdwn(citation) for citation in view.citations)
+        blocks.append(
+            SectionBlock(
+                block_id=CardBlock.CITED,
+                text=MarkdownTextObject(text=truncate(f"*In their channel*\n{cited}", SECTION_LIMIT)),
+            )
+        )
     if view.trend:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=f"Trend: {describe_trend(view.trend)}")])

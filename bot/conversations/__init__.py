@@ -1,2 +1,3 @@
-"""Listening in linked Slack Connect channels: what a message event means (heard), storing it
-once (ingest), reading a channel's history (backfill)."""
+"""Linked Slack Connect channels: what a message event means (heard), storing it once
+(ingest), reading a channel's history (backfill), citing messages and the optional LLM topic
+classifier."""

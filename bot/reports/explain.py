@@ -97,6 +97,12 @@ def explain_payload(
     }
 
 
+def add_citations(payload: dict[str, object], cited: dict[str, list[str]]) -> None:
+    """Each decision's cited channel messages ("cited": permalink and fenced excerpt)."""
+    for decision in payload["decisions"]:  # type: ignore[attr-defined]
+        decision["cited"] = cited.get(decision["trigger"], [])
+
+
 def _signals(
     account: AccountFacts, health: HealthResult, config: TriggerConfig | None
 ) -> list[dict[str, object]]:
@@ -157,6 +163,8 @@ def render_text(payload: dict[str, object]) -> str:
     for decision in decisions:  # type: ignore[attr-defined]
         lines.append(f"Trigger {decision['trigger']} → route {decision['route']}: {decision['summary']}")
         lines.append(f"  {decision['reason']}")
+        for citation in decision.get("cited") or []:
+            lines.append("  In their channel: " + citation.replace("\n", "\n    "))
     for action in payload.get("actions") or []:  # type: ignore[attr-defined]
         lines.append(f"Done: {action}")
     for exception in payload.get("exceptions") or []:  # type: ignore[attr-defined]

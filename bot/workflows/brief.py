@@ -8,13 +8,17 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.citation import Citation
+from bot.conversations.citations import citations, cited_ids, fetch_permalinks
 from bot.deps import Deps
+from bot.posting import SlackPoster
 from bot.workflows.account_lookup import Unresolved, resolve_account
 from bot.workflows.cycle import active_trigger_config
 from bot.workflows.draft_step import write_brief
 from prompts.drafting import BriefRequest, DraftResult
 from scoring.decisions import decide
 from scoring.health import score_account
+from scoring.types import Decision
 from storage.models import Account, User
 from storage.repositories import snapshots
 from storage.repositories.facts import book_facts, load_account_facts
@@ -27,6 +31,7 @@ TREND_DAYS = 90
 class Brief:
     account: Account
     result: DraftResult
+    citations: tuple[Citation, ...] = ()  # channel messages today's signals cite (never drafted from)
 
 
 def owner_name(session: Session, account: Account) -> str:
@@ -36,10 +41,21 @@ def owner_name(session: Session, account: Account) -> str:
 
 def brief_request(deps: Deps, account: Account) -> BriefRequest:
     """The account brief's facts, scored now, read in one short session."""
+    return brief_inputs(deps, account)[0]
+
+
+def brief_inputs(deps: Deps, account: Account) -> tuple[BriefRequest, list[Decision]]:
+    """The brief's request and the decisions it was scored into (their signals cite messages)."""
     as_of = deps.clock.now().date()
     _, config = active_trigger_config(deps)
     with deps.session_factory() as session:
-        facts = load_account_facts(session, as_of=as_of, account_ids=[account.account_id])[0]
+        facts = load_account_facts(
+            session,
+            as_of=as_of,
+            account_ids=[account.account_id],
+            conversations=config.conversations,
+            now=deps.clock.now(),
+        )[0]
         book = book_facts(session)
         owner = owner_name(session, account)
         trend = snapshots.score_history(
@@ -48,7 +64,7 @@ def brief_request(deps: Deps, account: Account) -> BriefRequest:
     health = score_account(facts, as_of=as_of, config=config)
     decisions = decide(facts, health, book=book, as_of=as_of, config=config)
     since = as_of - timedelta(days=RECENT_TICKET_DAYS)
-    return BriefRequest(
+    request = BriefRequest(
         account_name=account.name,
         account_id=account.account_id,
         segment=account.segment,
@@ -67,6 +83,7 @@ def brief_request(deps: Deps, account: Account) -> BriefRequest:
         as_of=as_of,
         score_trend=tuple((day, score) for day, score in trend if day < as_of),
     )
+    return request, decisions
 
 
 def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | Unresolved:
@@ -74,5 +91,10 @@ def build_brief(deps: Deps, *, query: str, actor: str) -> Brief | Unresolved:
         found = resolve_account(session, query=query, actor=actor)
     if not isinstance(found, Account):
         return found
-    request = brief_request(deps, found)
-    return Brief(found, write_brief(deps, request, account_id=found.account_id))
+    request, decisions = brief_inputs(deps, found)
+    ids = [message_id for d in decisions for message_id in cited_ids(d.signal.details)]
+    client = deps.poster.client if isinstance(deps.poster, SlackPoster) else None
+    fetch_permalinks(client, deps.session_factory, message_ids=ids)
+    with deps.session_factory() as session:
+        cited = citations(session, {"messages": [{"message_id": i} for i in ids]})
+    return Brief(found, write_brief(deps, request, account_id=found.account_id), cited)

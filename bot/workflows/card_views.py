@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.citation import Citation
+from bot.conversations.citations import citations
 from bot.trends import TOLERANCE_DAYS, TREND_WINDOWS, score_trend
 from scoring.routing import CRISIS_CODE
 from scoring.types import Route
@@ -63,6 +65,8 @@ class CardView:
     attention: tuple[str, ...] = ()
     asleep: bool = False
     note: str = ""
+    # Customer messages the signal cites (a channel's words): permalink and a short fenced excerpt.
+    citations: tuple[Citation, ...] = ()
 
     @property
     def is_pending(self) -> bool:
@@ -121,6 +125,7 @@ def load_card_view(session: Session, *, card_id: int) -> CardView | None:
         draft_kind=draft.kind if draft else None,
         mentions=tuple(str(m) for m in mentions) if isinstance(mentions, list) else (),
         crisis=crisis,
+        citations=citations(session, signal.details if isinstance(signal.details, dict) else None),
     )
 
 

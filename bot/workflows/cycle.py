@@ -27,7 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.conversations.citations import cited_ids, fetch_permalinks
+from bot.conversations.topic_classifier import classify_topics
 from bot.deps import Deps
+from bot.posting import SlackPoster
 from bot.tuning.shadow import shadow_step
 from bot.workflows.audit.cycle_step import write_audit_cards
 from bot.workflows.card_posting import post_owed_cards
@@ -44,7 +47,8 @@ from bot.workflows.draft_step import model_outage, reset_model_breaker, write_dr
 from bot.workflows.exceptions.lapses import record_lapses
 from bot.workflows.snooze import wake_due
 from prompts.drafting import DraftRequest, DraftResult
-from scoring.config import TriggerConfig, config_to_dict, load_default_config
+from scoring.config import Conversations, TriggerConfig, config_to_dict, load_default_config
+from scoring.conversation_facts import ConversationFacts
 from scoring.decisions import previous_score
 from scoring.evidence import USAGE_EVIDENCE_DAYS
 from scoring.exceptions import Lapse
@@ -54,6 +58,7 @@ from storage.db import refresh_planner_statistics, transaction
 from storage.enums import CardDelivery
 from storage.models import HealthSnapshot
 from storage.repositories import cards, configs, signals, snapshots, users
+from storage.repositories.conversation_facts import load_conversation_facts
 from storage.repositories.facts import book_facts, iter_account_facts, load_account_facts, usage_by_account
 from storage.repositories.feature_table import score_whole_book
 
@@ -143,12 +148,17 @@ def active_trigger_config(deps: Deps) -> tuple[int, TriggerConfig]:
 
 
 def score_all(
-    deps: Deps, *, as_of: date, progress: Callable[[int], None] | None = None
+    deps: Deps,
+    *,
+    as_of: date,
+    progress: Callable[[int], None] | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> tuple[int, TriggerConfig, list[HealthResult]]:
     """Score every account in one bulk pass and store today's snapshots. `progress` is told of
-    each of the two steps done (the book read and scored; its snapshots stored)."""
+    each of the two steps done (the book read and scored; its snapshots stored). `heard`: the
+    linked channels' facts, when the caller read them already (the cycle reads them once)."""
     version, config = active_trigger_config(deps)
-    results = score_whole_book(deps.session_factory, as_of=as_of, config=config)
+    results = score_whole_book(deps.session_factory, as_of=as_of, config=config, heard=heard)
     if progress is not None:
         progress(1)
     with transaction(deps.session_factory) as session:
@@ -169,13 +179,21 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         phases[name] = now - mark
         mark = now
 
-    version, config, results = score_all(deps, as_of=as_of)
+    rules = active_trigger_config(deps)[1].conversations
+    if deps.settings.llm_reads_conversations:  # off: no conversation text goes to the LLM
+        classify_topics(deps, rules=rules)
+        lap("topics")
+    heard = conversations_heard(deps, as_of=as_of, rules=rules)  # one read, for scores and decisions
+    lap("conversations")
+    version, config, results = score_all(deps, as_of=as_of, heard=heard)
     summary = CycleSummary(as_of=as_of, config_version=version, accounts_scored=len(results), phases=phases)
     summary.bands.update(result.band.value for result in results)
     lap("score")
 
     previous = previous_scores(deps, as_of=as_of, config=config, account_ids=[r.account_id for r in results])
-    plans, lapses = plan_book(deps, as_of=as_of, config=config, results=results, previous=previous)
+    plans, lapses = plan_book(
+        deps, as_of=as_of, config=config, results=results, previous=previous, heard=heard
+    )
     lap("decide")
     day_start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     with deps.session_factory() as session:
@@ -215,6 +233,7 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     lap("audit")
     summary.shadow_runs = shadow_step(deps, as_of=as_of, results=results, previous=previous, plans=plans)
     lap("shadow")
+    cite_messages(deps, fresh)
     posting = post_owed_cards(deps)
     summary.cards_posted += posting.delivered
     summary.cards_previewed += posting.previewed
@@ -226,6 +245,23 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
     return summary
 
 
+def conversations_heard(deps: Deps, *, as_of: date, rules: Conversations) -> dict[str, ConversationFacts]:
+    """Every account's linked channels summed up once for the day (waits measured to now, or to
+    the day's end for a past day): the scores and the decisions both read these."""
+    with deps.session_factory() as session:
+        return load_conversation_facts(session, as_of=as_of, rules=rules, now=deps.clock.now())
+
+
+def cite_messages(deps: Deps, plans: list[AccountPlan]) -> int:
+    """Permalinks for the channel messages today's new cards cite (chat.getPermalink, cached on
+    the message), asked before the cards are posted so each card links them."""
+    ids = [
+        message_id for plan in plans if plan.gets_card for message_id in cited_ids(plan.lead.signal.details)
+    ]
+    client = deps.poster.client if isinstance(deps.poster, SlackPoster) else None
+    return fetch_permalinks(client, deps.session_factory, message_ids=ids)
+
+
 def plan_book(
     deps: Deps,
     *,
@@ -233,6 +269,7 @@ def plan_book(
     config: TriggerConfig,
     results: list[HealthResult],
     previous: Mapping[str, int] | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> tuple[list[AccountPlan], list[Lapse]]:
     """Every account's decisions, from its facts read in batches (memory stays bounded), and
     the account exceptions that lapse today. The daily usage rows stay in the database: the
@@ -248,7 +285,11 @@ def plan_book(
     plans: list[AccountPlan] = []
     lapses: list[Lapse] = []
     with deps.session_factory() as session:
-        for batch in iter_account_facts(session, as_of=as_of, batch_size=FACTS_BATCH, with_usage=False):
+        batches = iter_account_facts(
+            session, as_of=as_of, batch_size=FACTS_BATCH, with_usage=False,
+            conversations=config.conversations, now=deps.clock.now(), heard=heard,
+        )  # fmt: skip
+        for batch in batches:
             for account in batch:
                 health = health_by_id.get(account.account_id)
                 if health is None:  # an account added since the scoring pass: next run
@@ -281,7 +322,10 @@ def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: T
             unread = [plan.account_id for plan in chunk if plan.facts is None]  # a plan made elsewhere
             read = {
                 account.account_id: account
-                for account in load_account_facts(session, as_of=as_of, account_ids=unread, with_usage=False)
+                for account in load_account_facts(
+                    session, as_of=as_of, account_ids=unread, with_usage=False,
+                    conversations=config.conversations, now=deps.clock.now(),
+                )
             } if unread else {}  # fmt: skip
             for plan in chunk:
                 account = plan.facts or read.get(plan.account_id)

@@ -16,7 +16,7 @@ What the window [as_of - window_days, as_of] keeps:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVarTuple
@@ -24,6 +24,8 @@ from typing import TypeVarTuple
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from scoring.config import Conversations
+from scoring.conversation_facts import ConversationFacts
 from scoring.features import HISTORY_DAYS
 from scoring.types import AccountException as InForce
 from scoring.types import (
@@ -48,6 +50,7 @@ from scoring.types import (
 )
 from storage import models
 from storage.enums import CardKind, CardState, ExceptionState, OutboxState
+from storage.repositories.conversation_facts import load_conversation_facts
 from storage.repositories.driver_values import as_day, as_utc, as_utc_or_none, raw
 
 SQLITE_IN_LIMIT = 900  # SQLite's bound-parameter limit (999 on old builds), with room to spare
@@ -77,6 +80,9 @@ def load_account_facts(
     window_days: int = HISTORY_DAYS,
     account_ids: Collection[str] | None = None,
     with_usage: bool = True,
+    conversations: Conversations | None = None,
+    now: datetime | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> list[AccountFacts]:
     """AccountFacts for every account (or the given ones), ordered by account_id; without
     `with_usage`, no daily usage or feature rows (see `iter_account_facts`).
@@ -87,7 +93,10 @@ def load_account_facts(
     if window_days < 0:
         raise ValueError(f"window_days must be >= 0, got {window_days}")
     scope = _Scope() if account_ids is None else _Scope(ids=sorted(set(account_ids)))
-    return _load(session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage)
+    return _load(
+        session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage,
+        conversations=conversations, now=now, heard=heard,
+    )  # fmt: skip
 
 
 def iter_account_facts(
@@ -97,6 +106,9 @@ def iter_account_facts(
     window_days: int = HISTORY_DAYS,
     batch_size: int = 5_000,
     with_usage: bool = True,
+    conversations: Conversations | None = None,
+    now: datetime | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> Iterator[list[AccountFacts]]:
     """The whole book in batches of `batch_size` accounts, to bound memory on large books.
     Without `with_usage` the daily usage and feature rows (by far the most rows) are left out,
@@ -110,7 +122,10 @@ def iter_account_facts(
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         scope = _Scope(key_range=(chunk[0], chunk[-1]))
-        yield _load(session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage)
+        yield _load(
+            session, as_of=as_of, window_days=window_days, scope=scope, with_usage=with_usage,
+            conversations=conversations, now=now, heard=heard,
+        )  # fmt: skip
 
 
 def usage_by_account(
@@ -155,8 +170,19 @@ def _window(as_of: date, window_days: int) -> _Window:
 
 
 def _load(
-    session: Session, *, as_of: date, window_days: int, scope: _Scope, with_usage: bool = True
+    session: Session,
+    *,
+    as_of: date,
+    window_days: int,
+    scope: _Scope,
+    with_usage: bool = True,
+    conversations: Conversations | None = None,
+    now: datetime | None = None,
+    heard: Mapping[str, ConversationFacts] | None = None,
 ) -> list[AccountFacts]:
+    """`conversations`: the rules the linked channels are summed up by (default: the defaults);
+    `now`: the moment a customer's wait is measured to (default: the end of `as_of`); `heard`:
+    the linked channels' facts of the whole book when the caller read them already (the cycle)."""
     window = _window(as_of, window_days)
     usage = _usage(session, scope, window) if with_usage else {}
     features = _features(session, scope, window) if with_usage else {}
@@ -167,6 +193,11 @@ def _load(
     milestones = _milestones(session, scope)
     history = _history(session, scope, window)
     automation = automation_history(session, scope, window)
+    if heard is None:
+        heard = load_conversation_facts(
+            session, as_of=as_of, rules=conversations or Conversations(), now=now,
+            account_ids=scope.ids, key_range=scope.key_range,
+        )  # fmt: skip
 
     a = models.Account
     query = select(
@@ -197,6 +228,7 @@ def _load(
             account_executive=executive,
             industry=industry.strip().lower() if industry else None,
             automation_paused=paused_until is not None and as_of <= paused_until.date(),
+            conversation=heard.get(account_id),
         )
         for (
             account_id,

@@ -9,7 +9,7 @@ Every window and filter mirrors `scoring.features.account_features` on the facts
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -21,6 +21,8 @@ from sqlalchemy.sql.expression import case
 
 from scoring.config import TriggerConfig
 from scoring.context import events_in_view, latest
+from scoring.conversation_facts import ConversationFacts
+from scoring.conversation_signals import CONVERSATION_COLUMNS, conversation_row
 from scoring.features import (
     BILLING_COLUMNS,
     FeatureTable,
@@ -31,6 +33,9 @@ from scoring.health import score_table
 from scoring.trends import TOLERANCE_DAYS, TREND_WINDOWS
 from scoring.types import DATA_QUALITY_CONTEXT, ContextEvent, ContextKind, EngagementKind, HealthResult
 from storage import models
+from storage.repositories.conversation_facts import load_conversation_facts
+
+Heard = Mapping[str, ConversationFacts]  # account_id -> its linked channels' facts
 
 
 def _midnight(day: date) -> datetime:
@@ -45,17 +50,20 @@ def _sum_if(condition: ColumnElement[bool], column: Any) -> Any:
     return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
 
 
-def load_feature_table(session: Session, *, as_of: date, config: TriggerConfig) -> FeatureTable:
-    """Every account's figures, read on one session (one consistent snapshot of the data)."""
+def load_feature_table(
+    session: Session, *, as_of: date, config: TriggerConfig, heard: Heard | None = None
+) -> FeatureTable:
+    """Every account's figures, read on one session (one consistent snapshot of the data).
+    `heard`: the linked channels' facts when the caller read them already (the cycle)."""
     w = Windows.for_day(as_of, config)
     table, index = _accounts(session, as_of)
     _fill(table, index, _usage_rows(session, w), USAGE_FILLED)
-    _read_the_rest(session, table, index, w, config)
+    _read_the_rest(session, table, index, w, config, heard)
     return table
 
 
 def load_feature_table_concurrently(
-    session_factory: sessionmaker[Session], *, as_of: date, config: TriggerConfig
+    session_factory: sessionmaker[Session], *, as_of: date, config: TriggerConfig, heard: Heard | None = None
 ) -> FeatureTable:
     """As `load_feature_table`, with the daily-usage aggregate (the biggest scan by far) running
     on a second connection while the first reads everything else: on two cores the read takes
@@ -65,7 +73,7 @@ def load_feature_table_concurrently(
     with ThreadPoolExecutor(max_workers=1) as pool, session_factory() as session:
         usage = pool.submit(_usage_rows_on_own_session, session_factory, w)
         table, index = _accounts(session, as_of)
-        _read_the_rest(session, table, index, w, config)
+        _read_the_rest(session, table, index, w, config, heard)
         _fill(table, index, usage.result(), USAGE_FILLED)
     return table
 
@@ -88,7 +96,12 @@ def _accounts(session: Session, as_of: date) -> tuple[FeatureTable, dict[str, in
 
 
 def _read_the_rest(
-    session: Session, table: FeatureTable, index: dict[str, int], w: Windows, config: TriggerConfig
+    session: Session,
+    table: FeatureTable,
+    index: dict[str, int],
+    w: Windows,
+    config: TriggerConfig,
+    heard: Heard | None = None,
 ) -> None:
     _features(session, table, index, w)
     _tickets(session, table, index, w)
@@ -96,6 +109,31 @@ def _read_the_rest(
     _engagement(session, table, index, w)
     _milestones(session, table, index, w.as_of)
     _data_quality(session, table, index, w, config.confidence.data_quality_lookback_days)
+    _conversations(session, table, index, w, config, heard)
+
+
+def _conversations(
+    session: Session,
+    table: FeatureTable,
+    index: dict[str, int],
+    w: Windows,
+    config: TriggerConfig,
+    heard: Heard | None = None,
+) -> None:
+    """The linked channels' columns (scoring.conversation_signals), for the accounts that have
+    one: read here unless the caller read them already, written one array op per column."""
+    if heard is None:
+        heard = load_conversation_facts(session, as_of=w.as_of, rules=config.conversations)
+    rows = [
+        (i, conversation_row(facts, w.as_of, config.conversations))
+        for account_id, facts in heard.items()
+        if (i := index.get(account_id)) is not None  # None: an account created since the accounts were read
+    ]
+    if not rows:
+        return
+    positions = np.array([i for i, _ in rows])
+    for name in CONVERSATION_COLUMNS:
+        table.columns[name][positions] = np.array([row[name] for _, row in rows], dtype=float)
 
 
 def _fill(table: FeatureTable, index: dict[str, int], rows: Sequence[Any], names: Sequence[str]) -> None:
@@ -363,10 +401,11 @@ def _data_quality(
 
 
 def score_whole_book(
-    session_factory: sessionmaker[Session], *, as_of: date, config: TriggerConfig
+    session_factory: sessionmaker[Session], *, as_of: date, config: TriggerConfig, heard: Heard | None = None
 ) -> list[HealthResult]:
-    """The bulk scoring pass: the feature table and earlier scores, read in bulk, scored at once."""
-    table = load_feature_table_concurrently(session_factory, as_of=as_of, config=config)
+    """The bulk scoring pass: the feature table and earlier scores, read in bulk, scored at once.
+    `heard`: the linked channels' facts, when the caller read them already (the cycle)."""
+    table = load_feature_table_concurrently(session_factory, as_of=as_of, config=config, heard=heard)
     with session_factory() as session:
         prior = load_prior_scores(session, account_ids=table.account_ids, as_of=as_of)
     return score_table(table, config, prior_scores=prior)

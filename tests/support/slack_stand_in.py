@@ -470,6 +470,8 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self._user(method, body)
             if method in ("conversations.info", "conversations.members"):
                 return self._channel(method, body)
+            if method == "chat.getPermalink":
+                return permalink_answer(body)
             if method == "chat.postMessage":
                 with state.lock:
                     refusals = state.refusing.get(str(body.get("channel", ""))) or state.refusing.get("*")
@@ -607,6 +609,20 @@ def _make_handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return Handler
+
+
+PERMALINK_BASE = "https://tandem-test.slack.com/archives"
+
+
+def permalink_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """chat.getPermalink as Slack answers it: the message's web address, built from the channel
+    and the ts (the dot dropped, "p" in front); a reply in a thread keeps its thread_ts."""
+    channel, ts = str(body.get("channel", "")), str(body.get("message_ts", ""))
+    if not channel or not ts:
+        return {"ok": False, "error": "invalid_arguments"}
+    if not channel.startswith(("C", "G", "D")):
+        return {"ok": False, "error": "channel_not_found"}
+    return {"ok": True, "channel": channel, "permalink": f"{PERMALINK_BASE}/{channel}/p{ts.replace('.', '')}"}
 
 
 def _shown(ts: str, message: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
