@@ -1,6 +1,7 @@
 """Talking to Tandem: one `message` listener (DMs, and replies in threads Tandem posted), one
 `app_mention` listener, the pick-list buttons and the feedback buttons. Thin: the workflow
-(bot.workflows.assistant) decides what deserves an answer and answers each event once."""
+(bot.workflows.assistant) decides what deserves an answer and answers each event once. Never in
+a Slack Connect channel: the customer would read the answer."""
 
 from __future__ import annotations
 
@@ -24,11 +25,17 @@ def register(app: App, deps: Deps) -> None:
     def message(event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if not assistant.wants_answer(deps, event, bot_user_id=context.bot_user_id):
             return
+        if assistant.shared_with_outsiders(deps, event, body):
+            assistant.decline_in_shared_channel(deps, client, assistant.incoming(event, body.get("event_id")))
+            return
         assistant.answer_event(deps, client, assistant.incoming(event, body.get("event_id")))
 
     @app.event("app_mention")
     def mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if not assistant.is_person_message(event, bot_user_id=context.bot_user_id):
+            return
+        if assistant.shared_with_outsiders(deps, event, body):  # the customer would read the answer
+            assistant.decline_in_shared_channel(deps, client, assistant.incoming(event, body.get("event_id")))
             return
         assistant.answer_event(deps, client, assistant.incoming(event, body.get("event_id")))
 

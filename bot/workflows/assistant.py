@@ -29,6 +29,7 @@ from bot.deps import Deps
 from bot.workflows.assistant_delivery import answer_key, deliver_answers
 from storage.db import transaction
 from storage.enums import DeliveryKind
+from storage.models import ConversationChannel, User
 from storage.repositories import assistant as store
 from storage.repositories import deliveries
 from storage.repositories.cards import get_card
@@ -84,6 +85,38 @@ def wants_answer(deps: Deps, event: Mapping[str, Any], *, bot_user_id: str | Non
         return store.tandem_posted(
             session, channel=str(event["channel"]), message_ts=parent, now=deps.clock.now()
         )
+
+
+SHARED_CHANNEL_NOTE = (
+    "I don't answer in channels shared with another company: everyone there, the customer too, "
+    "would see what I say about their account. Ask me in a DM instead."
+)
+
+
+def shared_with_outsiders(deps: Deps, event: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """A Slack Connect channel (Slack says so on the event, or Tandem knows it as one, linked
+    or not): the assistant never answers there, whoever asks."""
+    if body.get("is_ext_shared_channel") is True:
+        return True
+    channel = event.get("channel")
+    if not isinstance(channel, str) or event.get("channel_type") == "im":
+        return False
+    with deps.session_factory() as session:
+        return session.get(ConversationChannel, channel) is not None
+
+
+def decline_in_shared_channel(deps: Deps, client: WebClient, message: Incoming) -> None:
+    """Tell a colleague who asked in a shared channel, privately and once, to ask in a DM; a
+    customer (someone Tandem does not know) gets nothing at all."""
+    now = deps.clock.now()
+    with transaction(deps.session_factory) as session:
+        first = store.claim_event(session, key=f"event:{message.event_id}", actor=message.user, now=now)
+        known = session.get(User, message.user) is not None
+    if first and known:
+        client.chat_postEphemeral(
+            channel=message.channel, user=message.user, text=SHARED_CHANNEL_NOTE,
+            thread_ts=message.thread_ts if message.thread_ts != message.ts else None,
+        )  # fmt: skip
 
 
 def incoming(event: Mapping[str, Any], event_id: str | None) -> Incoming:
