@@ -38,6 +38,9 @@ from handlers import (
 def register_all(app: App, deps: Deps) -> None:
     errors.register(app, deps)
     conversation_events.register(app, deps)  # a middleware: before every listener
+    # Bolt tries listeners in the order registered, each costing a matcher call: message events
+    # are the most frequent request, so their listener comes first (no other matches its events).
+    assistant.register(app, deps)
     cards.register(app, deps)
     audit_cards.register(app, deps)
     edit_modal.register(app, deps)
@@ -57,7 +60,6 @@ def register_all(app: App, deps: Deps) -> None:
     exceptions.register(app, deps)
     tuning.register(app, deps)
     calibration.register(app, deps)
-    assistant.register(app, deps)
     hand_off.register(app, deps)
     snooze.register(app, deps)
     assistant_actions.register(app, deps)

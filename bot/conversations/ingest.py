@@ -119,7 +119,9 @@ class Listener:
         config = self.config.get()
         now = self.clock.now()
         with transaction(self.session_factory) as session:
-            channel = store.channel_link(session, heard.channel_id)
+            # The author's stored kind comes along only when the message names no team.
+            asked = heard.user_id if heard.user_id and not heard.user_team and not heard.is_bot else None
+            channel = store.channel_link(session, heard.channel_id, user_id=asked)
             if channel is None or not channel.linked:
                 return Outcome.NOT_LINKED
             retention = timedelta(days=channel.retention_days or self.retention_days)
@@ -127,7 +129,7 @@ class Listener:
                 at = heard.at or now
                 deleted = store.mark_deleted(session, channel_id=heard.channel_id, ts=heard.ts, at=at)
                 return Outcome.DELETED if deleted else Outcome.UNCHANGED
-            kind = self._author_kind(session, heard, frozenset(teams), now)
+            kind = self._author_kind(session, heard, frozenset(teams), channel.person_kind, now)
             if heard.change is Change.EDITED:
                 edited = _edit(session, heard, config, now)
                 if edited is not None:
@@ -139,13 +141,14 @@ class Listener:
             _settle_answers(session, heard, kind, row, message_id)
             return Outcome.STORED if heard.change is Change.NEW else Outcome.EDITED
 
-    def _author_kind(self, session: Session, heard: Heard, teams: frozenset[str], now: datetime) -> str:
+    def _author_kind(
+        self, session: Session, heard: Heard, teams: frozenset[str], known: str | None, now: datetime
+    ) -> str:
         if heard.is_bot:
             kind: str = AuthorKind.BOT
         elif heard.user_team:
             kind = AuthorKind.INTERNAL if heard.user_team in teams else AuthorKind.CUSTOMER
-        else:  # no team on the message: a person seen before, else the customer's side
-            known = store.person_kind(session, heard.user_id) if heard.user_id else None
+        else:  # no team on the message: a person seen before (`known`), else the customer's side
             kind = known or AuthorKind.CUSTOMER
         if heard.user_id and heard.user_id not in self._people:
             store.remember_person(session, user_id=heard.user_id, team_id=heard.user_team, kind=kind, now=now)

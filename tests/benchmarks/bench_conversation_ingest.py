@@ -9,11 +9,15 @@ them questions, some naming a topic), internal members' replies (some in the que
 bot messages, Slack retries of an event already sent, edits, deletions and messages in the
 excluded channel. Prints events per second, the ack time Slack would see (p50/p95/p99), what was
 stored, and storage per stored message (SQLite: the file's size, and the table and its indexes
-by dbstat; PostgreSQL: pg_total_relation_size). Not part of the test suite:
-tests/integration/test_conversation_listening.py asserts the behaviour.
+by dbstat; PostgreSQL: pg_total_relation_size of the table and the whole database's size), the
+serve process's peak resident memory and the load average. Every `--checkpoint` events (default
+100,000) it prints the same figures so far, so a run stopped early still gives them. The events
+are made as they are sent (a million bodies held at once would take gigabytes). Not part of the
+test suite: tests/integration/test_conversation_listening.py asserts the behaviour.
 
     python tests/benchmarks/bench_conversation_ingest.py [--messages 1000000] [--clients 4] \\
-        [--accounts 1000] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_ingest]
+        [--accounts 1000] [--checkpoint 100000] \\
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_ingest]
 
 A PostgreSQL database's tables are emptied first (it must be one made for the benchmark).
 """
@@ -21,13 +25,16 @@ A PostgreSQL database's tables are emptied first (it must be one made for the be
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import os
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +55,7 @@ from tests.support.conversation_events import (
     envelope,
     message,
 )
-from tests.support.serve_process import SECRET, healthy, spawn_serve
+from tests.support.serve_process import SECRET, healthy, proc_status, spawn_serve
 from tests.support.slack_requests import sign
 from tests.support.slack_stand_in import running_stand_in
 from tests.support.waiting import wait_for
@@ -69,9 +76,8 @@ def channel_id(account: int) -> str:
     return f"C{account:09d}"
 
 
-def events(count: int, accounts: int, start: int) -> list[tuple[dict[str, Any], bool]]:
-    """(event_callback body, is a retry) in sending order: a deterministic mix."""
-    out: list[tuple[dict[str, Any], bool]] = []
+def events(count: int, accounts: int, start: int) -> Iterator[tuple[dict[str, Any], bool]]:
+    """(event_callback body, is a retry) in sending order: a deterministic mix, made lazily."""
     last: dict[str, Any] | None = None
     question_ts: dict[str, str] = {}
     for i in range(count):
@@ -79,7 +85,7 @@ def events(count: int, accounts: int, start: int) -> list[tuple[dict[str, Any], 
         ts = f"{start + i // 50}.{i % 1_000_000:06d}"
         kind = i % 100
         if kind == 0 and last is not None:
-            out.append((last, True))  # Slack's retry of the event before
+            yield last, True  # Slack's retry of the event before
             continue
         if kind == 1 and last is not None:
             event = edited(last["event"]["channel"], last["event"].get("ts", ts), TEXTS[1], edited_ts=ts)
@@ -101,8 +107,7 @@ def events(count: int, accounts: int, start: int) -> list[tuple[dict[str, Any], 
             if "?" in text:
                 question_ts[channel] = ts
         last = envelope(event, event_id=f"Ev{i:010d}")
-        out.append((last, False))
-    return out
+        yield last, False
 
 
 def prepare(url: str, accounts: int) -> Any:
@@ -123,20 +128,50 @@ def prepare(url: str, accounts: int) -> Any:
     return engine
 
 
+class Checkpoints:
+    """Figures so far, printed every `every` events (and at the end by the caller)."""
+
+    def __init__(self, every: int, engine: Any, url: str, path: Path | None, serve_pid: int) -> None:
+        self.every, self.engine, self.url, self.path, self.serve_pid = every, engine, url, path, serve_pid
+        self.began = self.last_time = time.perf_counter()
+        self.last_count = 0
+        self.peak_mib = 0.0
+
+    def sample_memory(self) -> float:
+        with contextlib.suppress(OSError, KeyError):  # the process is gone, or not Linux
+            self.peak_mib = max(self.peak_mib, proc_status(self.serve_pid).peak_mib)
+        return self.peak_mib
+
+    def report(self, count: int, latencies: list[float]) -> None:
+        now = time.perf_counter()
+        rate = count / (now - self.began)
+        recent = (count - self.last_count) / max(now - self.last_time, 1e-9)
+        self.last_time, self.last_count = now, count
+        stored = stored_count(self.engine)
+        print(f"  [{count:,} events, {now - self.began:.0f} s] {rate:,.0f} events/s so far "
+              f"({recent:,.0f} since the last checkpoint); ack {ack_line(latencies)}; stored {stored:,}; "
+              f"{storage_line(self.engine, self.url, stored, self.path, final=False)}; "
+              f"serve peak RSS {self.sample_memory():.0f} MiB; load {load_line()}", flush=True)  # fmt: skip
+
+
 def send_all(
-    port: int, bodies: list[tuple[dict[str, Any], bool]], clients: int
+    port: int, bodies: Iterator[tuple[dict[str, Any], bool]], clients: int, checkpoints: Checkpoints
 ) -> tuple[list[float], Counter[int]]:
+    """`clients` threads, each on one keep-alive connection, take the next event from `bodies`."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
-    done = [0]
+    sent = [0]
+    due = [checkpoints.every]
 
-    def client(offset: int) -> None:
+    def client() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        codes: Counter[int] = Counter()
-        for index in range(offset, len(bodies), clients):
-            body, retry = bodies[index]
+        while True:
+            with lock:
+                item = next(bodies, None)
+            if item is None:
+                break
+            body, retry = item
             raw = json.dumps(body)
             stamp = str(int(time.time()))
             headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
@@ -147,45 +182,75 @@ def send_all(
             connection.request("POST", "/slack/events", body=raw.encode(), headers=headers)
             response = connection.getresponse()
             response.read()
-            mine.append(time.perf_counter() - began)
-            codes[response.status] += 1
-            if len(mine) % 1000 == 0:
-                with lock:
-                    done[0] += 1000
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                statuses[response.status] += 1
+                sent[0] += 1
         connection.close()
-        with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
 
-    threads = [threading.Thread(target=client, args=(offset,)) for offset in range(clients)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     shown = time.monotonic()
     while any(thread.is_alive() for thread in threads):
         time.sleep(0.05)
-        if time.monotonic() - shown >= 10:
+        if sent[0] >= due[0]:
+            with lock:
+                snapshot = list(latencies)
+            checkpoints.report(sent[0], snapshot)
+            due[0] += checkpoints.every
             shown = time.monotonic()
-            print(f"  … {done[0]:,} sent", flush=True)
+        elif time.monotonic() - shown >= 30:
+            shown = time.monotonic()
+            checkpoints.sample_memory()
+            print(f"  … {sent[0]:,} sent", flush=True)
     for thread in threads:
         thread.join()
     return latencies, statuses
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def ack_line(latencies: list[float]) -> str:
+    if not latencies:
+        return "no answers yet"
+    ordered = sorted(latencies)
+
+    def at(share: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return f"p50 {at(0.5):.1f} ms, p95 {at(0.95):.1f} ms, p99 {at(0.99):.1f} ms"
 
 
-def storage_line(engine: Any, url: str, stored: int, path: Path | None) -> str:
+def load_line() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} cores)"
+
+
+def stored_count(engine: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(ConversationMessage)) or 0)
+
+
+def storage_line(engine: Any, url: str, stored: int, path: Path | None, *, final: bool = True) -> str:
+    """Bytes per stored message. `final`: the serve process has stopped (SQLite: checkpoint the
+    log into the file first, and measure the table by dbstat)."""
     if stored == 0:
         return "nothing stored"
     with engine.connect() as connection:
         if url.startswith("postgresql"):
             size = connection.scalar(text("SELECT pg_total_relation_size('conversation_messages')"))
-            return f"{size / stored:.0f} bytes per message (pg_total_relation_size, table + indexes + TOAST)"
+            whole = connection.scalar(text("SELECT pg_database_size(current_database())"))
+            return (f"{size / stored:.0f} bytes per message (pg_total_relation_size of conversation_messages: "
+                    f"table + indexes + TOAST, {size / 2**20:.0f} MiB); the whole database {whole / stored:.0f} "
+                    f"bytes per message ({whole / 2**20:.0f} MiB)")  # fmt: skip
+        if not final:  # the pages the database holds now, whether still in the log or in the file
+            pages = connection.exec_driver_sql("PRAGMA page_count").scalar() or 0
+            page_size = connection.exec_driver_sql("PRAGMA page_size").scalar() or 0
+            return f"{pages * page_size / stored:.0f} bytes per message (SQLite pages / messages)"
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         assert path is not None
-        line = f"{path.stat().st_size / stored:.0f} bytes per message (the whole SQLite file / messages)"
+        size = path.stat().st_size
+        line = f"{size / stored:.0f} bytes per message (the whole SQLite file / messages, {size / 2**20:.0f} MiB)"
         try:
             table = connection.scalar(text(
                 "SELECT SUM(pgsize) FROM dbstat WHERE name = 'conversation_messages' "
@@ -202,22 +267,33 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument(
+        "--checkpoint", type=int, default=100_000, help="print the figures so far every N events"
+    )
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--workdir", default=None, help="keep the SQLite file and serve's log here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir, running_stand_in() as api:
-        path = None if args.database_url else Path(workdir) / "ingest.db"
+    if args.messages > 1_000_000:
+        parser.error("--messages: at most 1,000,000 (the events' ts are unique up to there)")
+    with tempfile.TemporaryDirectory() as scratch, running_stand_in() as api:
+        workdir = Path(args.workdir or scratch)
+        path = None if args.database_url else workdir / "ingest.db"
         url = args.database_url or f"sqlite:///{path}"
         engine = prepare(url, args.accounts)
         bodies = events(args.messages, args.accounts, start=int(time.time()) - 3 * 86400)
-        served = spawn_serve(Path(workdir), api.api_url, database_url=url, token="xoxb-bench",
+        served = spawn_serve(workdir, api.api_url, database_url=url, token="xoxb-bench",
                              TANDEM_LISTENER_THREADS="8", LOG_LEVEL="WARNING")  # fmt: skip
         try:
             wait_for(lambda: healthy(served.port) or served.process.poll() is not None, timeout=120)
             print(f"{args.messages:,} signed message events, {args.clients} clients, {args.accounts} linked channels, "
-                  f"{'PostgreSQL' if args.database_url else 'SQLite'}")  # fmt: skip
+                  f"{'PostgreSQL' if args.database_url else 'SQLite'}; serve pid {served.pid}; load {load_line()}",
+                  flush=True)  # fmt: skip
+            checkpoints = Checkpoints(args.checkpoint, engine, url, path, served.pid)
             began = time.perf_counter()
-            latencies, statuses = send_all(served.port, bodies, args.clients)
+            latencies, statuses = send_all(served.port, bodies, args.clients, checkpoints)
             seconds = time.perf_counter() - began
+            peak = checkpoints.sample_memory()
+            load = load_line()
         finally:
             served.process.terminate()
             served.process.wait(30)
@@ -230,12 +306,12 @@ def main() -> None:
                 .select_from(ConversationMessage)
                 .where(ConversationMessage.channel_id == EXCLUDED)
             )
-        print(f"  {len(bodies) / seconds:,.0f} events per second ({len(bodies):,} in {seconds:.1f} s); "
+        print(f"  {len(latencies) / seconds:,.0f} events per second ({len(latencies):,} in {seconds:.1f} s); "
               f"answers {dict(statuses)}")  # fmt: skip
-        print(f"  ack p50 {1000 * percentile(latencies, 0.5):.1f} ms, p95 {1000 * percentile(latencies, 0.95):.1f} ms, "
-              f"p99 {1000 * percentile(latencies, 0.99):.1f} ms")  # fmt: skip
+        print(f"  ack {ack_line(latencies)}")
         print(f"  stored {stored:,} messages {kinds}; in the excluded channel: {excluded}")
         print(f"  {storage_line(engine, url, stored, path)}")
+        print(f"  serve peak RSS {peak:.0f} MiB; load average at the end {load}")
         errors = [line for line in served.output().splitlines() if "ERROR" in line]
         print(f"  serve logged {len(errors)} errors" + (f", e.g. {errors[0]}" if errors else ""))
 

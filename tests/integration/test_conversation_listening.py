@@ -115,6 +115,17 @@ def test_bot_and_internal_messages_are_kept_apart_from_the_customers(env: SlackE
         assert session.get(ConversationPerson, INTERNAL).kind == "internal"  # type: ignore[union-attr]
 
 
+def test_a_message_naming_no_team_takes_its_authors_stored_kind(env: SlackEnv) -> None:
+    def teamless(event: dict[str, object]) -> dict[str, object]:
+        return {key: value for key, value in event.items() if key not in ("team", "user_team", "source_team")}
+
+    send(env, message(LINKED, ts(0), "Morning all", user=INTERNAL, team=OWN_TEAM))  # recorded as internal
+    send(env, teamless(message(LINKED, ts(1), "Following up on this", user=INTERNAL)))
+    send(env, teamless(message(LINKED, ts(2), "Who is new here?", user="U0NEVERSEEN")))
+    kinds = {row.ts: row.author_kind for row in stored(env)}
+    assert kinds == {ts(0): "internal", ts(1): "internal", ts(2): "customer"}  # unknown: the customer's side
+
+
 def test_an_internal_reply_in_the_thread_answers_the_customers_question(env: SlackEnv) -> None:
     send(env, message(LINKED, ts(0), "Can you check why the export fails?"))
     send(env, message(LINKED, ts(30), "Any news?", thread_ts=ts(0)))  # the customer again, in the thread
