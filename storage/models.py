@@ -94,6 +94,9 @@ class UsageDaily(Base):
 
 class FeatureUsage(Base):
     __tablename__ = "feature_usage"
+    # The scoring pass groups by (account, feature) over a window of days: in this order, with
+    # the count, it streams the groups without sorting (migration 0020).
+    __table_args__ = (Index("ix_feature_usage_account_feature_day", "account_id", "feature", "day", "count"),)
 
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import case
 
@@ -329,15 +329,15 @@ def _engagement(session: Session, table: FeatureTable, index: dict[str, int], w:
     e = models.EngagementEvent
     in_window = (e.at >= _midnight(w.engagement_start), e.at < _midnight(w.as_of + timedelta(days=1)))
     kinds = (EngagementKind.OUTREACH_SENT, EngagementKind.OUTREACH_REPLIED, EngagementKind.MEETING)
-    query = (
-        select(
-            e.account_id,
-            func.count(),
-            *(_count_if(e.kind == kind.value) for kind in (*kinds, EngagementKind.PUBLIC_COMPLAINT)),
-        )
-        .where(*in_window)
-        .group_by(e.account_id)
-    )
+    window = and_(*in_window)
+    # The window is counted, not filtered: filtered, SQLite reads the rows through the `at` index
+    # and sorts them by account (5 s at 100,000 accounts); counted, it streams the unique
+    # (account_id, at, kind) index in account order. The groups' last row stays before the day's end.
+    query = select(
+        e.account_id,
+        _count_if(window),
+        *(_count_if(window & (e.kind == kind.value)) for kind in (*kinds, EngagementKind.PUBLIC_COMPLAINT)),
+    ).group_by(e.account_id)
     names = ("e_events", "e_sent", "e_replied", "e_meetings", "e_complaints")
     _fill(table, index, session.execute(query).all(), names)
     # The latest NPS and survey: few rows, picked in order (the first of equal times wins).
