@@ -135,6 +135,10 @@ class CycleSummary:
         return "\n".join(lines)
 
 
+BULK_WRITTEN = 500  # signals written by one run, past which the planner's statistics are refreshed
+WRITTEN_TABLES = ("signals", "escalation_cards", "drafts", "outbox")
+
+
 def active_trigger_config(deps: Deps) -> tuple[int, TriggerConfig]:
     """The active configuration, seeding version 1 from the TOML in the repo on first use."""
     with transaction(deps.session_factory) as session:
@@ -225,6 +229,13 @@ def run_cycle(deps: Deps, *, as_of: date) -> CycleSummary:
         counts.cards_digest,
     )
     record_lapses(deps, lapses)  # after the signals: their reasons say why each trigger is back
+    if sum(counts.signals.values()) >= BULK_WRITTEN:
+        # The planner must know the tables just grew: PostgreSQL's statistics from before the
+        # write say "one row", and the audit step's join of cards and signals then ran as a
+        # nested loop over every pair (over 10 minutes at 100,000 accounts).
+        with transaction(deps.session_factory) as session:
+            for table in WRITTEN_TABLES:
+                refresh_planner_statistics(session, table)
     lap("write")
     summary.audit_cards = write_audit_cards(
         deps, as_of=as_of, config=config, config_version=version, results=results, plans=plans,
