@@ -220,7 +220,9 @@ def forget_the_day(factory: Any) -> None:
         day = select(Signal.id).where(Signal.as_of == AS_OF)
         cards = select(EscalationCard.id).where(EscalationCard.signal_id.in_(day))
         session.execute(delete(OverrideRecord).where(OverrideRecord.card_id.in_(cards)))
-        session.execute(delete(SlackDelivery).where(SlackDelivery.card_id.in_(cards)))  # a posted day's messages
+        session.execute(
+            delete(SlackDelivery).where(SlackDelivery.card_id.in_(cards))
+        )  # a posted day's messages
         session.execute(
             delete(OutboxMessage).where(OutboxMessage.signal_id.in_(day) | OutboxMessage.card_id.in_(cards))
         )
