@@ -109,6 +109,7 @@ class SlackPoster:
         self._client = client
         self._pacing = pacing
         self._dm_channels: dict[str, str] = {}  # user id → their DM with the app (it never changes)
+        self._channel_locks: dict[str, threading.Lock] = {}  # channel → held while a post to it is in flight
         self._lock = threading.Lock()
 
     @property
@@ -130,11 +131,21 @@ class SlackPoster:
         thread_ts: str | None = None,
     ) -> PostedMessage:
         metadata = tag.as_metadata() if tag else None
-        self._turn("chat.postMessage", channel)
-        response = self._client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
-        )
+        # One post at a time per channel: a post whose turn came while another to the same DM
+        # was in flight went out before that one's 429 was read, ignoring its Retry-After.
+        with self._in_flight(channel):
+            self._turn("chat.postMessage", channel)
+            response = self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata, thread_ts=thread_ts
+            )
         return PostedMessage(channel_id=str(response["channel"]), ts=str(response["ts"]))
+
+    def _in_flight(self, channel: str) -> threading.Lock:
+        with self._lock:
+            lock = self._channel_locks.get(channel)
+            if lock is None:
+                lock = self._channel_locks[channel] = threading.Lock()
+            return lock
 
     def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self._turn("chat.update")
