@@ -646,6 +646,8 @@ class ConversationMessage(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "ts", name="uq_conversation_messages_channel_ts"),
         Index("ix_conversation_messages_account_posted", "account_id", "posted_at"),
+        # Answering a question reads the channel's messages around it (not the whole channel).
+        Index("ix_conversation_messages_channel_posted", "channel_id", "posted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

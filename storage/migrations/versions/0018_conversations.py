@@ -94,6 +94,10 @@ def upgrade() -> None:
         "ix_conversation_messages_account_posted", "conversation_messages", ["account_id", "posted_at"]
     )
     op.create_index("ix_conversation_messages_keep_text_until", "conversation_messages", ["keep_text_until"])
+    # A channel's recent messages: answering a customer's question reads those around it.
+    op.create_index(
+        "ix_conversation_messages_channel_posted", "conversation_messages", ["channel_id", "posted_at"]
+    )
     op.create_table(
         "conversation_topic_cache",
         sa.Column("text_hash", sa.String(64), nullable=False),
@@ -109,6 +113,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_conversation_topic_cache_created_at", table_name="conversation_topic_cache")
     op.drop_table("conversation_topic_cache")
+    op.drop_index("ix_conversation_messages_channel_posted", table_name="conversation_messages")
     op.drop_index("ix_conversation_messages_keep_text_until", table_name="conversation_messages")
     op.drop_index("ix_conversation_messages_account_posted", table_name="conversation_messages")
     op.drop_table("conversation_messages")
