@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 APPROVE = "approve"
 TAKE_OVER = "take_over"
 
+KEEP_DECIDED = timedelta(days=1)  # Slack retries a request for minutes; a decided click is kept a day
+
 Outcome = Decided | Refused | DecidedElsewhere
 Tell = Callable[[str], None]  # an ephemeral reply to the clicker
 
@@ -128,6 +130,8 @@ def decide_stale(deps: Deps) -> int:
             )
     if stale:
         logger.info("decided %d stored clicks a listener had left pending", len(stale))
+    with transaction(deps.session_factory) as session:  # a day later no retry of them can come
+        card_clicks.forget_decided(session, received_before=now - KEEP_DECIDED)
     return len(stale)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import CardClick
@@ -78,3 +78,13 @@ def stale(session: Session, *, received_before: datetime, limit: int = 200) -> S
 
 def note_outcome(session: Session, *, click_id: int, outcome: str) -> None:
     session.execute(update(CardClick).where(CardClick.id == click_id).values(outcome=outcome[:200]))
+
+
+def forget_decided(session: Session, *, received_before: datetime) -> int:
+    """Decided clicks received before then: past any retry Slack could still send."""
+    statement = (
+        delete(CardClick)
+        .where(CardClick.state == DONE, CardClick.received_at < received_before)
+        .returning(CardClick.id)
+    )
+    return len(session.execute(statement).all())

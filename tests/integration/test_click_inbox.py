@@ -131,3 +131,15 @@ def test_a_refused_click_is_kept_with_why(env: SlackEnv) -> None:
     [stored] = _clicks(env)
     assert stored.state == "done" and stored.outcome and stored.outcome.startswith("refused:")
     assert env.card(card.card_id).state == CardState.PENDING
+
+
+def test_the_sweep_forgets_decided_clicks_after_a_day_and_keeps_pending_ones(env: SlackEnv) -> None:
+    card = env.post_card()
+    assert env.click(CardAction.APPROVE, card) == 200
+    env.clock.advance(hours=23)
+    click_inbox.decide_stale(env.deps)
+    assert [c.state for c in _clicks(env)] == ["done"]  # a day not yet gone: Slack could still retry
+    env.clock.advance(hours=2)
+    _store(env, card.card_id, stamp="9.9")  # a new click, its listener still at work
+    click_inbox.decide_stale(env.deps)
+    assert [(c.click_key.endswith(":9.9"), c.state) for c in _clicks(env)] == [(True, "pending")]
