@@ -39,7 +39,8 @@ LEASE_SECONDS = 4
 
 
 def _book(db: Database) -> int:
-    """Three pending cards owed a post, and a fourth approved: its email queued. Returns its id."""
+    """Three pending cards owed a post (to three people), and a fourth approved: its email queued.
+    Returns its id."""
     now = datetime.now(UTC)
     with transaction(db.session_factory) as session:
         factories.add_people(session)
@@ -47,8 +48,17 @@ def _book(db: Database) -> int:
             factories.add_account(
                 session, f"ACC-{index}", f"Account {index}", contact_email=f"cs{index}@x.example"
             )
+    # Each pending card to its own person: posts to one DM go one at a time (bot.posting), and
+    # the three must be in flight together when the replica dies.
+    recipients = (factories.OWNER, factories.OTHER_CSM, factories.MANAGER, factories.OWNER)
     ids = [
-        factories.add_card(db.session_factory, account_id=f"ACC-{index}", as_of=now.date(), now=now).card_id
+        factories.add_card(
+            db.session_factory,
+            account_id=f"ACC-{index}",
+            as_of=now.date(),
+            now=now,
+            recipient=recipients[index],
+        ).card_id
         for index in range(CARDS + 1)
     ]
     deps = Deps(Settings(), db.session_factory, SystemClock(), TemplateDrafter(), RecordingPoster())
