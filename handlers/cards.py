@@ -20,8 +20,8 @@ from bot.deps import Deps
 from bot.ids import CardAction
 from bot.slack_payloads import action_value, row_id
 from bot.workflows import card_decisions, card_messages, click_inbox
-from bot.workflows.card_decisions import Decided, EditorReady, Outcome
-from bot.workflows.click_inbox import CardUpdater, Click
+from bot.workflows.card_decisions import Decided, EditorReady
+from bot.workflows.click_inbox import Click
 from bot.workflows.hand_off.owed import ClickedMessage
 from bot.workflows.refused import Refused
 
@@ -58,28 +58,9 @@ def show_decided(deps: Deps, client: WebClient, outcome: Decided, body: dict[str
         update_card(client, outcome, body)
 
 
-def client_updater(client: WebClient) -> CardUpdater:
-    """Re-render a decided card in place with the listener's client."""
-
-    def update(outcome: Decided, clicked: ClickedMessage | None) -> None:
-        body = (
-            {"container": {"channel_id": clicked.channel_id, "message_ts": clicked.ts}} if clicked else None
-        )
-        update_card(client, outcome, body)
-
-    return update
-
-
 def tell_privately(respond: Respond, outcome: Refused) -> None:
     """An ephemeral reply to the clicker only; the card itself stays as it is."""
     respond(text=outcome.message, response_type="ephemeral", replace_original=False)
-
-
-def show(deps: Deps, outcome: Outcome, *, client: WebClient, respond: Respond, body: dict[str, Any]) -> None:
-    if isinstance(outcome, Decided):
-        show_decided(deps, client, outcome, body)
-    else:
-        tell_privately(respond, outcome)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -96,7 +77,7 @@ def register(app: App, deps: Deps) -> None:
             deps,
             click,
             ack=ack,
-            update=client_updater(client),
+            update=click_inbox.card_updater(client.chat_update),
             tell=lambda message: tell_privately(respond, Refused(message)),
         )
 

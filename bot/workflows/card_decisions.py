@@ -95,14 +95,9 @@ def dismiss(deps: Deps, *, card_id: int, actor: str, reason: str, note: str = ""
 def check_pending(deps: Deps, *, card_id: int, actor: str) -> EditorReady | Refused:
     """May `actor` still decide this card? Read-only (the Dismiss modal opens on it)."""
     with deps.session_factory() as session:
-        loaded = _load(session, card_id)
-        if loaded is None:
-            return CARD_GONE
-        card, account, _ = loaded
-        if not users.may_act_on(session, account=account, actor=actor):
-            return NOT_YOURS
-        if card.state != CardState.PENDING:
-            return already_decided(card.state, card.decided_by, card.decided_at)
+        pending = _pending_for(session, card_id, actor)
+        if isinstance(pending, Refused):
+            return pending
         view = load_card_view(session, card_id=card_id)
         return EditorReady(view) if view is not None else CARD_GONE
 
@@ -178,14 +173,10 @@ def _apply(
     clicked: ClickedMessage | None,
 ) -> Outcome:
     """The decision itself, inside the caller's transaction."""
-    loaded = _load(session, card_id)
-    if loaded is None:
-        return CARD_GONE
-    card, account, signal = loaded
-    if not users.may_act_on(session, account=account, actor=actor):
-        return NOT_YOURS
-    if card.state != CardState.PENDING:  # a fast answer; the guarded update below is the guard
-        return already_decided(card.state, card.decided_by, card.decided_at)
+    pending = _pending_for(session, card_id, actor)  # a fast answer; the guarded update below is the guard
+    if isinstance(pending, Refused):
+        return pending
+    card, account, signal = pending
     draft = session.get(Draft, card.draft_id) if card.draft_id else None
     sends = state in (CardState.APPROVED, CardState.EDITED)
     if sends and (draft is None or signal.route not in SENDING_ROUTES):
@@ -226,6 +217,21 @@ def _apply(
     view = load_card_view(session, card_id=card_id)
     assert view is not None  # the card, signal and account were all read above
     return Decided(view, card.channel_id, card.message_ts, offered=offered, copies=copies)
+
+
+def _pending_for(
+    session: Session, card_id: int, actor: str
+) -> tuple[EscalationCard, Account, Signal] | Refused:
+    """The card, its account and signal, if `actor` may decide it and it is still pending."""
+    loaded = _load(session, card_id)
+    if loaded is None:
+        return CARD_GONE
+    card, account, _ = loaded
+    if not users.may_act_on(session, account=account, actor=actor):
+        return NOT_YOURS
+    if card.state != CardState.PENDING:
+        return already_decided(card.state, card.decided_by, card.decided_at)
+    return loaded
 
 
 def _load(session: Session, card_id: int) -> tuple[EscalationCard, Account, Signal] | None:

@@ -123,7 +123,13 @@ def decide_stale(deps: Deps) -> int:
     for click_id, click in stale:
         try:
             outcome = decide(deps, click, click_id)
-            show(deps, click, outcome, update=poster_updater(deps), tell=webhook_teller(click.response_url))
+            show(
+                deps,
+                click,
+                outcome,
+                update=card_updater(deps.poster.update),
+                tell=webhook_teller(click.response_url),
+            )
         except Exception:  # one click failing must not stop the sweep; it stays pending for the next
             logger.exception(
                 "a stored click (card %s) could not be decided; the next sweep tries again", click.card_id
@@ -138,16 +144,16 @@ def decide_stale(deps: Deps) -> int:
 CardUpdater = Callable[[Decided, ClickedMessage | None], None]
 
 
-def poster_updater(deps: Deps) -> CardUpdater:
-    """Re-render a decided card in place through the app's poster (the card's own message, else
-    the one clicked)."""
+def card_updater(send_update: Callable[..., object]) -> CardUpdater:
+    """Re-render a decided card in place (its own message, else the one clicked) through
+    `send_update(channel=, ts=, text=, blocks=)`: a poster's `update` or a client's `chat_update`."""
 
     def update(outcome: Decided, clicked: ClickedMessage | None) -> None:
         channel = outcome.channel_id or (clicked.channel_id if clicked else None)
         ts = outcome.message_ts or (clicked.ts if clicked else None)
         if channel and ts:
             text, blocks = build_card_message(outcome.view)
-            deps.poster.update(channel=channel, ts=ts, text=text, blocks=blocks)
+            send_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     return update
 

@@ -10,8 +10,11 @@ consent for what was already stored did not), and nothing new is stored."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.workflows.refused import Refused
@@ -28,15 +31,13 @@ def purge_due(deps: Deps, *, batch: int = BATCH) -> int:
     """Empty every text past its retention date; how many."""
     now = deps.clock.now()
     undated_before = now - timedelta(days=deps.settings.conversation_retention_days)
-    total = 0
-    while True:
-        with transaction(deps.session_factory) as session:
-            done = conversation_retention.purge_due_batch(
-                session, now=now, undated_before=undated_before, batch=batch
-            )
-        total += done
-        if done < batch:
-            break
+    total = _in_batches(
+        deps,
+        lambda session: conversation_retention.purge_due_batch(
+            session, now=now, undated_before=undated_before, batch=batch
+        ),
+        batch,
+    )
     if total:
         logger.info("conversation retention: purged the text of %s messages", total)
     return total
@@ -45,12 +46,21 @@ def purge_due(deps: Deps, *, batch: int = BATCH) -> int:
 def purge_channel(deps: Deps, *, channel_id: str, batch: int = BATCH) -> int:
     """Empty every stored text of one channel now; how many."""
     now = deps.clock.now()
+    return _in_batches(
+        deps,
+        lambda session: conversation_retention.purge_channel_batch(
+            session, channel_id=channel_id, now=now, batch=batch
+        ),
+        batch,
+    )
+
+
+def _in_batches(deps: Deps, purge_batch: Callable[[Session], int], batch: int) -> int:
+    """Run `purge_batch` in its own short transaction until a batch comes back short; how many in all."""
     total = 0
     while True:
         with transaction(deps.session_factory) as session:
-            done = conversation_retention.purge_channel_batch(
-                session, channel_id=channel_id, now=now, batch=batch
-            )
+            done = purge_batch(session)
         total += done
         if done < batch:
             return total
