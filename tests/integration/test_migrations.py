@@ -297,3 +297,24 @@ def test_upgrading_past_0011_backfills_the_learning_context_of_past_decisions(em
     assert edited.co_firing == ["expansion_ready", "health_low"] and edited.reason_code is None
     assert edited.edit_size is not None and 0.2 < edited.edit_size < 0.8 and dismissed.edit_size is None
     assert (veto.signal_id, veto.cycle_day, veto.segment, veto.propensity) == (None, None, "smb", None)
+
+
+def test_an_up_to_date_sqlite_schema_is_not_checked_for_broken_references_again(tmp_path: Path) -> None:
+    """The reference check reads every table with a foreign key (seconds on a large book), and
+    every command upgrades first: it runs after a migration, not on a schema already at head."""
+    from sqlalchemy import event
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'book.db'}")
+    checks: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "foreign_key_check" in statement:
+            checks.append(statement)
+
+    upgrade(engine, "0019")
+    assert len(checks) == 1  # migrations ran: the references were checked
+    upgrade(engine)
+    assert len(checks) == 2  # one more migration: checked again
+    upgrade(engine)
+    assert len(checks) == 2  # nothing to migrate: no check
