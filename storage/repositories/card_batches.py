@@ -7,11 +7,11 @@ identity map, so posting thousands of cards costs seven IN queries per batch, no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Draft, EscalationCard, HealthSnapshot, Signal, User
@@ -53,14 +53,14 @@ def prefetch_card_queries(
     `session.info` for the card views rendered in this session."""
     prefetch = RenderPrefetch()
     accounts = {account_id for account_id, _ in days}
-    for start in range(0, len(days), IN_CHUNK):
-        chunk = sorted(days)[start : start + IN_CHUNK]
-        key = tuple_(Signal.account_id, Signal.as_of)
-        query = select(Signal.id, Signal.account_id, Signal.as_of, Signal.trigger).where(key.in_(chunk))
+    for day, ids in _accounts_by_day(days):
+        query = select(Signal.id, Signal.account_id, Signal.as_of, Signal.trigger).where(
+            Signal.as_of == day, Signal.account_id.in_(ids)
+        )
         for signal_id, account_id, as_of, trigger in session.execute(query.order_by(Signal.id)):
             prefetch.day_signals.setdefault((account_id, as_of), []).append((signal_id, trigger))
-    for day in days:
-        prefetch.day_signals.setdefault(day, [])
+    for account_day in days:
+        prefetch.day_signals.setdefault(account_day, [])
     if days:
         since = min(as_of for _, as_of in days) - timedelta(days=history_days)
         prefetch.history_since = since
@@ -83,6 +83,18 @@ def prefetch_card_queries(
 IN_CHUNK = 900  # SQLite's bound parameters stay well under its limit
 
 
+def _accounts_by_day(days: set[tuple[str, date]]) -> Iterator[tuple[date, list[str]]]:
+    """(day, accounts) in chunks, for `as_of = day AND account_id IN (…)`: a search of the
+    (account, day) key. A row-value `(account_id, as_of) IN (…)` is not one: SQLite scans the
+    whole table for it (0.06 s a batch of cards at 100,000 accounts, 7.5 s a cycle)."""
+    by_day: dict[date, list[str]] = {}
+    for account_id, day in sorted(days):
+        by_day.setdefault(day, []).append(account_id)
+    for day, ids in by_day.items():
+        for start in range(0, len(ids), IN_CHUNK):
+            yield day, ids[start : start + IN_CHUNK]
+
+
 def load_cards_for_rendering(
     session: Session, *, card_ids: Sequence[int], history_days: int = 120
 ) -> LoadedCards:
@@ -103,9 +115,10 @@ def load_cards_for_rendering(
     if draft_ids:
         rows += session.scalars(select(Draft).where(Draft.id.in_(draft_ids)))
     days = {(signal.account_id, signal.as_of) for signal in signals.values()}
-    if days:
-        key = tuple_(HealthSnapshot.account_id, HealthSnapshot.as_of)
-        rows += session.scalars(select(HealthSnapshot).where(key.in_(days)))
+    for day, ids in _accounts_by_day(days):
+        rows += session.scalars(
+            select(HealthSnapshot).where(HealthSnapshot.as_of == day, HealthSnapshot.account_id.in_(ids))
+        )
     # The owners and their managers (a card says where it climbs next)
     owners = list(
         session.scalars(select(User).where(User.slack_id.in_({c.recipient_slack_id for c in found})))
