@@ -54,6 +54,12 @@ def contributors(facts: AccountFacts, health: HealthResult, config: TriggerConfi
     )
 
 
+def shows_usage(health: HealthResult) -> bool:
+    """Whether the evidence for this score includes weeks of daily usage (usage is among the
+    factors that cost it the most): only then does the caller need the account's daily rows."""
+    return any(factor.name == "usage" for factor in top_contributors(health.factors))
+
+
 def evidence_for(
     factor: FactorScore, facts: AccountFacts, as_of: date, config: TriggerConfig
 ) -> tuple[str, ...]:

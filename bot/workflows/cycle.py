@@ -50,7 +50,7 @@ from prompts.drafting import DraftRequest, DraftResult
 from scoring.config import Conversations, TriggerConfig, config_to_dict, load_default_config
 from scoring.conversation_facts import ConversationFacts
 from scoring.decisions import previous_score
-from scoring.evidence import USAGE_EVIDENCE_DAYS
+from scoring.evidence import USAGE_EVIDENCE_DAYS, shows_usage
 from scoring.exceptions import Lapse
 from scoring.routing import demoted
 from scoring.types import HealthResult, Reason, Route
@@ -328,7 +328,8 @@ def detail_plans(deps: Deps, plans: list[AccountPlan], *, as_of: date, config: T
         owner_names = users.names_by_id(session)
         for start in range(0, len(wanted), FACTS_BATCH):
             chunk = wanted[start : start + FACTS_BATCH]
-            ids = [plan.account_id for plan in chunk]
+            # Daily usage is read only where it is evidence: for a lead whose score usage pulls down.
+            ids = [plan.account_id for plan in chunk if shows_usage(plan.health)]
             usage = usage_by_account(session, as_of=as_of, window_days=USAGE_EVIDENCE_DAYS, account_ids=ids)
             unread = [plan.account_id for plan in chunk if plan.facts is None]  # a plan made elsewhere
             read = {

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from scoring.config import TriggerConfig, load_default_config
-from scoring.evidence import USAGE_EVIDENCE_DAYS, contributors, usage_evidence
+from scoring.evidence import USAGE_EVIDENCE_DAYS, contributors, shows_usage, usage_evidence
 from scoring.factors import engagement_factor, support_factor, usage_factor
 from scoring.health import score_account
 from scoring.types import Band, ContextKind, EngagementKind, FeatureUse, Segment, Severity
@@ -185,3 +185,18 @@ def test_data_quality_context_names_the_migration(  # the planted-case story, at
     result = score_account(migrating, as_of=AS_OF, config=CONFIG)
     assert result.confidence < 1
     assert any("the drop likely reflects the migration, not churn" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_evidence_needs_daily_usage_only_when_usage_costs_the_score_most(seed: int) -> None:
+    # The cycle reads an account's daily usage for its card's evidence only when `shows_usage`
+    # says so: without those rows, every other account's evidence must be the same.
+    rng = random.Random(seed)
+    facts = account(
+        usage=usage([rng.choice([5, 40, 80, 95])] * 40 + [rng.choice([5, 40, 80, 95])] * 20),
+        tickets=tuple(toned(day, rng.uniform(-0.9, 0.5), Severity.HIGH) for day in range(rng.randint(0, 6))),
+    )
+    result = score_account(facts, as_of=AS_OF, config=CONFIG)
+    with_rows = [line for c in contributors(facts, result, CONFIG) for line in c.evidence]
+    without = [line for c in contributors(replace(facts, usage=()), result, CONFIG) for line in c.evidence]
+    assert shows_usage(result) == (with_rows != without)
