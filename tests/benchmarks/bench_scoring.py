@@ -11,7 +11,10 @@ For each size, prints the wall time, accounts per second and peak resident memor
 - cycle: a whole daily cycle as a user meets it: the scoring pass, decisions over every
   account's facts, the run-wide guardrails, template drafts, the writes, and every owed card
   posted over HTTP to the Web API stand-in (tests/support/slack_stand_in.py, in a process of its
-  own so Slack's side costs the cycle no CPU in its interpreter); each step's time is printed.
+  own so Slack's side costs the cycle no CPU in its interpreter), wired as the app wires it
+  (paced within Slack's limits); each step's time is printed;
+- post floor: as many posts as the cycle made, of one card rendered once, through the same
+  client and number of threads, unpaced: the HTTP round trips posting cannot avoid.
 Each step runs in its own process, so its peak memory is its own (ru_maxrss never falls).
 Not part of the test suite.
 
@@ -140,25 +143,23 @@ def child_command(url: str, size: int) -> dict[str, float]:
 
 
 def child_cycle(url: str, size: int) -> dict[str, float]:
+    from app import build_deps
     from bot.clock import FrozenClock
-    from bot.deps import Deps
-    from bot.posting import SlackPoster
     from bot.settings import Settings
-    from bot.slack_client import make_web_client
     from bot.workflows.cycle import run_cycle
-    from prompts.drafting import TemplateDrafter
     from storage.db import make_engine, make_session_factory, upgrade
 
     engine = make_engine(url)
     upgrade(engine)
-    factory = make_session_factory(engine)
-    forget_the_day(factory)
+    forget_the_day(make_session_factory(engine))
     clock = FrozenClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
-    token = "xoxb-bench"
     with stand_in_process() as api_url:
-        settings = Settings.model_validate({"SLACK_BOT_TOKEN": token, "SLACK_API_URL": api_url})
-        poster = SlackPoster(make_web_client(token=token, api_url=api_url))
-        deps = Deps(settings, factory, clock, TemplateDrafter(), poster)
+        # Wired as the app wires it: the poster paced within Slack's limits (one message a
+        # second per DM after a burst of 3), the template drafter (no LLM key), metrics on.
+        settings = Settings.model_validate(
+            {"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": api_url}
+        )
+        deps = build_deps(settings, clock=clock)
         started = time.perf_counter()
         summary = run_cycle(deps, as_of=AS_OF)
         seconds = time.perf_counter() - started
@@ -172,6 +173,43 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
         "auto": summary.auto_queued,
         **{f"phase_{name}": seconds for name, seconds in summary.phases.items()},
     }
+
+
+def child_post_floor(url: str, size: int) -> dict[str, float]:
+    """The floor of posting: `size` messages (the cycle's card count) posted through the client
+    the cycle posts with (slack_sdk's WebClient) to the stand-in, every one the same card already
+    rendered (one of the day's, from the book), from the cycle's number of posting threads with
+    no pacing: the HTTP round trips the post step cannot avoid, without rendering or the database."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import select
+
+    from bot.settings import Settings
+    from bot.slack_client import make_web_client
+    from bot.workflows.card_posting import render_card
+    from storage.db import make_engine, make_session_factory
+    from storage.models import EscalationCard
+
+    settings = Settings.model_validate({})
+    with make_session_factory(make_engine(url))() as session:
+        card = session.scalars(select(EscalationCard).order_by(EscalationCard.id.desc()).limit(1)).one()
+        rendered = render_card(session, card, settings)
+    assert rendered is not None
+    text, blocks = rendered
+    with stand_in_process() as api_url:
+        client = make_web_client(token="xoxb-bench", api_url=api_url)
+
+        def post(number: int) -> None:
+            metadata = {"event_type": "tandem_delivery", "event_payload": {"id": number}}
+            client.chat_postMessage(
+                channel=f"U{number % 2_500:06d}", text=text, blocks=blocks, metadata=metadata
+            )
+
+        started, cpu = time.perf_counter(), _cpu_seconds()
+        with ThreadPoolExecutor(max_workers=settings.delivery.post_workers) as pool:
+            list(pool.map(post, range(size)))
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    return {"seconds": seconds, "cpu": cpu, "posts": size}
 
 
 @contextmanager
@@ -239,6 +277,7 @@ CHILDREN = {
     "command": child_command,
     "cycle": child_cycle,
     "stand_in": child_stand_in,
+    "post_floor": child_post_floor,
 }
 
 
@@ -297,6 +336,16 @@ def bench(size: int, database_url: str | None, *, cycle: bool, seed: bool = True
                 f"{k.removeprefix('phase_')} {v:.2f} s" for k, v in figures.items() if k.startswith("phase_")
             )
             print(f"         {phases}")
+            cards = int(figures["cards"])
+            if cards:
+                posted = run_child("post_floor", url, cards)
+                print(
+                    f"         post floor: {cards:,} rendered cards posted to the stand-in in "
+                    f"{posted['seconds']:.2f} s ({cards / posted['seconds']:,.0f}/s, client CPU "
+                    f"{posted['cpu'] / cards * 1e3:.2f} ms a post); the post step "
+                    f"{figures['phase_post']:.2f} s is {figures['phase_post'] / posted['seconds']:.1f}x it",
+                    flush=True,
+                )
 
 
 def main() -> None:
