@@ -68,6 +68,21 @@ class SharedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self._pacing = pacing
 
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retrying = super().can_retry(state=state, request=request, response=response, error=error)
+        if not retrying and self._pacing is not None and response is not None and response.status_code == 429:
+            # slack-sdk gives this call up (its retries are spent) and the caller fails, but the
+            # Retry-After still holds: the next post to that DM, from any thread, waits it out.
+            self._pacing.retry_after(method_of(request), channel_of(request), retry_after_seconds(response))
+        return retrying
+
     def prepare_for_next_attempt(
         self,
         *,

@@ -112,3 +112,23 @@ def test_channels_are_interleaved_and_keep_their_own_order() -> None:
     assert interleave(items, channel=lambda item: item[0]) == [
         ("U1", 1), ("U2", 4), ("U3", 5), ("U1", 2), ("U3", 6), ("U1", 3)
     ]  # fmt: skip
+
+
+def test_a_429_slack_sdk_no_longer_retries_still_holds_its_channel_for_everyone() -> None:
+    # The third 429 in a row (two retries spent) fails the call, which the delivery engine
+    # retries later; the DM's next post, from any thread, must still wait out the Retry-After.
+    pacing, _ = _pacing()
+    handler = SharedRateLimitRetryHandler(pacing, max_retry_count=2)
+    limited = HttpResponse(status_code=429, headers={"Retry-After": ["4"]}, data=b"")
+    state = RetryState(current_attempt=2)
+    retried = handler.can_retry(
+        state=state, request=_request("chat.postMessage", {"channel": "U7"}), response=limited
+    )
+    assert not retried and pacing.retry_afters == 1
+    assert pacing.wait("chat.postMessage", "U7") == 4.0
+    assert pacing.wait("chat.postMessage", "U8") == 0.0
+    ok = HttpResponse(status_code=200, headers={}, data=b"")
+    assert not handler.can_retry(
+        state=state, request=_request("chat.postMessage", {"channel": "U9"}), response=ok
+    )
+    assert pacing.retry_afters == 1  # only a 429 holds a channel
