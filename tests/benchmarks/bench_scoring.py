@@ -148,19 +148,16 @@ def child_cycle(url: str, size: int) -> dict[str, float]:
     from bot.clock import FrozenClock
     from bot.settings import Settings
     from bot.workflows.cycle import run_cycle
-    from storage.db import make_engine, make_session_factory, upgrade
 
-    engine = make_engine(url)
-    upgrade(engine)
-    forget_the_day(make_session_factory(engine))
     clock = FrozenClock(datetime(2026, 3, 2, 6, tzinfo=UTC))
     with stand_in_process() as api_url:
-        # Wired as the app wires it: the poster paced within Slack's limits (one message a
-        # second per DM after a burst of 3), the template drafter (no LLM key), metrics on.
+        # Wired as the app wires it (the schema upgraded, the poster paced within Slack's limits:
+        # one message a second per DM after a burst of 3, the template drafter, metrics on).
         settings = Settings.model_validate(
             {"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": api_url}
         )
         deps = build_deps(settings, clock=clock)
+        forget_the_day(deps.session_factory)
         started = time.perf_counter()
         summary = run_cycle(deps, as_of=AS_OF)
         seconds = time.perf_counter() - started
@@ -185,6 +182,8 @@ def child_post_floor(url: str, size: int) -> dict[str, float]:
 
     from sqlalchemy import select
 
+    from bot.delivery.engine import TAG_EVENT_TYPE
+    from bot.posting import MessageTag
     from bot.settings import Settings
     from bot.slack_client import make_web_client
     from bot.workflows.card_posting import render_card
@@ -201,7 +200,7 @@ def child_post_floor(url: str, size: int) -> dict[str, float]:
         client = make_web_client(token="xoxb-bench", api_url=api_url)
 
         def post(number: int) -> None:
-            metadata = {"event_type": "tandem_delivery", "event_payload": {"id": number}}
+            metadata = MessageTag(TAG_EVENT_TYPE, number).as_metadata()
             client.chat_postMessage(
                 channel=f"U{number % 2_500:06d}", text=text, blocks=blocks, metadata=metadata
             )
@@ -245,6 +244,7 @@ def forget_the_day(factory: Any) -> None:
     from sqlalchemy import delete, select
 
     from storage.db import transaction
+    from storage.enums import CardKind
     from storage.models import (
         CircuitBreakerTrip,
         Draft,
@@ -258,7 +258,7 @@ def forget_the_day(factory: Any) -> None:
     with transaction(factory) as session:
         day = select(Signal.id).where(Signal.as_of == AS_OF)
         start = datetime.combine(AS_OF, datetime.min.time(), tzinfo=UTC)
-        audit = (EscalationCard.kind == "audit") & (EscalationCard.created_at >= start)
+        audit = (EscalationCard.kind == CardKind.AUDIT.value) & (EscalationCard.created_at >= start)
         # The day's cards: its signals' and its audit cards (one a CSM a week: a rerun kept them,
         # and drew none, measuring about 400 fewer cards)
         cards = select(EscalationCard.id).where(EscalationCard.signal_id.in_(day) | audit)
